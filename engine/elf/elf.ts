@@ -1,0 +1,103 @@
+// ELF64 parsing: validates a guest binary and describes its loadable segments.
+// Every malformed input becomes one ElfError sentence the CLI and UI can show as is.
+
+export class ElfError extends Error {
+  override readonly name = "ElfError";
+}
+
+export const PT_LOAD = 1;
+export const PT_INTERP = 3;
+export const PT_PHDR = 6;
+export const PT_GNU_STACK = 0x6474e551;
+export const PF_X = 1;
+export const PF_W = 2;
+export const PF_R = 4;
+
+const ET_EXEC = 2;
+const ET_DYN = 3;
+const EM_X86_64 = 62;
+const ELF_HEADER_SIZE = 64;
+const PHDR_SIZE = 56;
+
+export interface Segment {
+  type: number;
+  flags: number;
+  offset: number;
+  vaddr: number;
+  filesz: number;
+  memsz: number;
+  align: number;
+}
+
+export interface ElfImage {
+  bytes: Uint8Array;
+  /** Position-independent (ET_DYN without an interpreter): loaded at a base the loader picks. */
+  pie: boolean;
+  entry: number;
+  phoff: number;
+  phentsize: number;
+  phnum: number;
+  segments: Segment[];
+}
+
+const ELF_TYPES: Record<number, string> = { 0: "ET_NONE", 1: "a relocatable object (ET_REL)", 4: "a core dump (ET_CORE)" };
+const MACHINES: Record<number, string> = { 3: "i386", 40: "ARM", 183: "AArch64", 243: "RISC-V", 8: "MIPS", 20: "PowerPC", 21: "PowerPC64", 22: "s390" };
+
+function u64(view: DataView, at: number): number {
+  const value = view.getUint32(at, true) + view.getUint32(at + 4, true) * 0x100000000;
+  if (value > Number.MAX_SAFE_INTEGER) throw new ElfError(`field at offset ${at} is out of range`);
+  return value;
+}
+
+export function parseElf(bytes: Uint8Array): ElfImage {
+  if (bytes.length < 4 || bytes[0] !== 0x7f || bytes[1] !== 0x45 || bytes[2] !== 0x4c || bytes[3] !== 0x46) {
+    throw new ElfError("not an ELF file (no \\x7fELF magic)");
+  }
+  if (bytes.length < 6) throw new ElfError("truncated ELF file (header incomplete)");
+  if (bytes[4] === 1) throw new ElfError("32-bit ELF: only 64-bit x86-64 binaries run here");
+  if (bytes[4] !== 2) throw new ElfError(`ELF class ${bytes[4]} is invalid`);
+  if (bytes[5] !== 1) throw new ElfError("big-endian ELF: only little-endian x86-64 binaries run here");
+  if (bytes.length < ELF_HEADER_SIZE) throw new ElfError("truncated ELF file (header incomplete)");
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const type = view.getUint16(16, true);
+  const machine = view.getUint16(18, true);
+  if (machine !== EM_X86_64) {
+    throw new ElfError(`ELF for ${MACHINES[machine] ?? `machine ${machine}`}: only x86-64 binaries run here`);
+  }
+  if (type !== ET_EXEC && type !== ET_DYN) {
+    throw new ElfError(`ELF file is ${ELF_TYPES[type] ?? `of type ${type}`}, not an executable`);
+  }
+  const entry = u64(view, 24);
+  const phoff = u64(view, 32);
+  const phentsize = view.getUint16(54, true);
+  const phnum = view.getUint16(56, true);
+  if (phnum === 0) throw new ElfError("ELF executable has no program headers");
+  if (phentsize !== PHDR_SIZE) throw new ElfError(`unexpected program header size ${phentsize}`);
+  if (phoff + phnum * PHDR_SIZE > bytes.length) throw new ElfError("truncated ELF file (program headers cut off)");
+
+  const segments: Segment[] = [];
+  for (let i = 0; i < phnum; i++) {
+    const at = phoff + i * PHDR_SIZE;
+    const segment: Segment = {
+      type: view.getUint32(at, true),
+      flags: view.getUint32(at + 4, true),
+      offset: u64(view, at + 8),
+      vaddr: u64(view, at + 16),
+      filesz: u64(view, at + 32),
+      memsz: u64(view, at + 40),
+      align: u64(view, at + 48),
+    };
+    if (segment.type === PT_INTERP) throw new ElfError("dynamically linked, only static binaries run here");
+    if (segment.type === PT_LOAD) {
+      if (segment.offset + segment.filesz > bytes.length) {
+        throw new ElfError(`truncated ELF file (segment ${i} extends past the end of the file)`);
+      }
+      if (segment.filesz > segment.memsz) throw new ElfError(`segment ${i} has a file size larger than its memory size`);
+      if (segment.vaddr + segment.memsz >= 0x7ffffffff000) throw new ElfError(`segment ${i} lies outside user space`);
+    }
+    segments.push(segment);
+  }
+  if (!segments.some((s) => s.type === PT_LOAD)) throw new ElfError("ELF executable has no loadable segment");
+  if (type === ET_DYN && entry === 0) throw new ElfError("ELF file is a shared library, not an executable");
+  return { bytes, pie: type === ET_DYN, entry, phoff, phentsize, phnum, segments };
+}

@@ -1,0 +1,42 @@
+// The machine's one event stream (ARCHITECTURE.md principle 4): the recorder, the live UI, the CLI's
+// --trace and --stats, and the tests all subscribe to the same typed events.
+
+export type EventKind =
+  | "portal_call" // an IPC call through a portal (explicit, exception, startup or foreign-syscall delivery)
+  | "portal_reply" // the matching reply
+  | "hypercall" // a native Hedron system call (any number, including call/reply themselves)
+  | "foreign_syscall" // a Linux syscall forwarded by the kernel, decoded by the personality
+  | "exception" // a CPU exception delivered to (or killing) an EC
+  | "schedule" // an SC/EC switch on a virtual CPU
+  | "process_start"
+  | "process_exit";
+
+export interface MachineEvent {
+  kind: EventKind;
+  /** Instructions retired on all virtual CPUs when the event happened. */
+  icount: number;
+  /** Virtual cycles (modelled time) when the event happened. */
+  vcycles: number;
+  /** Host nanoseconds since machine start: measured, noisy, never guest-visible. */
+  hostNs: number;
+  cpu: number;
+  /** PD and EC the event belongs to (ids as shown in the inspector), -1 if none. */
+  pd: number;
+  ec: number;
+  /** Hypercall name, syscall name, portal name, exception mnemonic, process name … */
+  name: string;
+  /** Decoded arguments, already human-readable (the same text --trace prints). */
+  args: string;
+  /** Result as text (e.g. "3", "-ENOENT", "SUCCESS"); empty where there is none. */
+  result: string;
+  /** Modelled virtual cycles this event accounts for (kernel path, IPC, service work). */
+  cost: number;
+  /** For portal_call / portal_reply: a correlation id shared by a call and its reply. */
+  callId?: number;
+}
+
+export type EventListener = (event: MachineEvent) => void;
+
+/** Console output of the machine: guest stdout/stderr, the serial line, the debug console. */
+export type ConsoleStream = "stdout" | "stderr" | "serial" | "debugcon";
+export type ConsoleListener = (stream: ConsoleStream, bytes: Uint8Array) => void;

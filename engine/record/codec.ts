@@ -1,0 +1,173 @@
+// Byte-level encodings of a recording: varints, checked compressed blobs, and the block-address trace.
+// Everything read back comes from a file that may be damaged, so every read is bounds-checked.
+
+import { crc32, deflateRawSync, inflateRawSync } from "node:zlib";
+
+/** A blob or varint stream that does not decode; callers turn it into a RecordingError with context. */
+export class DecodeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DecodeError";
+  }
+}
+
+/** Appends unsigned varints (LEB128, exact for integers below 2^53), raw bytes and float64s to a growing buffer. */
+export class ByteWriter {
+  private buf = new Uint8Array(1024);
+  length = 0;
+
+  private reserve(extra: number): void {
+    if (this.length + extra <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.length + extra) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+  }
+
+  /** Unsigned integer 0 ≤ v < 2^53. */
+  uint(v: number): void {
+    this.reserve(8);
+    const buf = this.buf;
+    let n = this.length;
+    while (v >= 0x80) {
+      buf[n++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    buf[n++] = v;
+    this.length = n;
+  }
+
+  /** Signed integer, |v| < 2^52, zigzag-encoded so small magnitudes stay short. */
+  int(v: number): void {
+    this.uint(v >= 0 ? v * 2 : -v * 2 - 1);
+  }
+
+  bytes(data: Uint8Array): void {
+    this.uint(data.length);
+    this.raw(data);
+  }
+
+  raw(data: Uint8Array): void {
+    this.reserve(data.length);
+    this.buf.set(data, this.length);
+    this.length += data.length;
+  }
+
+  f64(v: number): void {
+    this.reserve(8);
+    new DataView(this.buf.buffer).setFloat64(this.length, v, true);
+    this.length += 8;
+  }
+
+  string(s: string): void {
+    this.bytes(new TextEncoder().encode(s));
+  }
+
+  finish(): Uint8Array {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+export class ByteReader {
+  offset = 0;
+  private readonly view: DataView;
+
+  constructor(private readonly buf: Uint8Array) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+
+  get done(): boolean {
+    return this.offset >= this.buf.length;
+  }
+
+  uint(): number {
+    let v = 0;
+    let scale = 1;
+    for (let i = 0; i < 8; i++) {
+      if (this.offset >= this.buf.length) throw new DecodeError("varint runs past the end of the data");
+      const b = this.buf[this.offset++];
+      v += (b & 0x7f) * scale;
+      if (b < 0x80) return v;
+      scale *= 0x80;
+    }
+    throw new DecodeError("varint longer than 8 bytes");
+  }
+
+  int(): number {
+    const z = this.uint();
+    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  }
+
+  /** A length-prefixed byte string; `max` bounds what a damaged length can make us allocate. */
+  bytes(max = this.buf.length): Uint8Array {
+    const len = this.uint();
+    if (len > max) throw new DecodeError(`byte string of ${len} bytes exceeds its limit of ${max}`);
+    return this.raw(len);
+  }
+
+  raw(len: number): Uint8Array {
+    if (this.offset + len > this.buf.length) throw new DecodeError("byte string runs past the end of the data");
+    const out = this.buf.subarray(this.offset, this.offset + len);
+    this.offset += len;
+    return out;
+  }
+
+  f64(): number {
+    if (this.offset + 8 > this.buf.length) throw new DecodeError("float64 runs past the end of the data");
+    const v = this.view.getFloat64(this.offset, true);
+    this.offset += 8;
+    return v;
+  }
+
+  string(): string {
+    return new TextDecoder("utf-8", { fatal: false }).decode(this.bytes());
+  }
+}
+
+export interface PackedBlob {
+  data: Buffer;
+  crc: number;
+}
+
+export function packBlob(raw: Uint8Array): PackedBlob {
+  const data = deflateRawSync(raw);
+  return { data, crc: crc32(data) };
+}
+
+/** Inverse of packBlob; `maxBytes` stops a damaged or hostile blob from inflating without bound. */
+export function unpackBlob(data: Uint8Array, crc: number, maxBytes: number): Uint8Array {
+  if (crc32(data) >>> 0 !== crc >>> 0) throw new DecodeError("checksum mismatch");
+  try {
+    return inflateRawSync(data, { maxOutputLength: maxBytes });
+  } catch (err) {
+    throw new DecodeError(`does not decompress (${(err as Error).message})`);
+  }
+}
+
+/**
+ * Block-address trace: each address as the zigzag varint of its difference from the previous one.
+ * Loops repeat the same small deltas, which deflate then folds to a few bits per block.
+ */
+export function encodeBlockTrace(addresses: Float64Array, count: number): Uint8Array {
+  const w = new ByteWriter();
+  let prev = 0;
+  for (let i = 0; i < count; i++) {
+    const a = addresses[i];
+    w.int(a - prev);
+    prev = a;
+  }
+  return w.finish();
+}
+
+export function decodeBlockTrace(raw: Uint8Array, count: number): Float64Array {
+  const out = new Float64Array(count);
+  const r = new ByteReader(raw);
+  let prev = 0;
+  for (let i = 0; i < count; i++) {
+    prev += r.int();
+    out[i] = prev;
+  }
+  if (!r.done) throw new DecodeError("block trace has trailing bytes");
+  return out;
+}

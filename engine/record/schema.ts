@@ -1,0 +1,208 @@
+// The recording file format: one SQLite database per run, its tables, version and identity checks.
+// A recording may come from another machine or be damaged, so opening one checks everything before use.
+
+import Database from "better-sqlite3";
+import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from "node:fs";
+
+/** `PRAGMA application_id`: "HdLb". Marks a SQLite file as a Hedron Lab recording. */
+export const APPLICATION_ID = 0x48644c62;
+/** `PRAGMA user_version`: bumped on every incompatible change of the tables below. */
+export const SCHEMA_VERSION = 1;
+
+const DDL = `
+CREATE TABLE session (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  guest TEXT NOT NULL,
+  args TEXT NOT NULL,            -- JSON array of strings (argv)
+  seed INTEGER NOT NULL,
+  config TEXT NOT NULL,          -- JSON object: the run options, replayed verbatim
+  engine_version TEXT NOT NULL,
+  created TEXT NOT NULL,         -- host wall-clock, metadata only (never guest-visible)
+  status TEXT NOT NULL CHECK (status IN ('incomplete', 'complete')),
+  chunk_instructions INTEGER NOT NULL,
+  snapshot_instructions INTEGER NOT NULL,
+  final_icount INTEGER,
+  final_vcycles INTEGER,
+  exit_status INTEGER,
+  stop_reason TEXT
+);
+CREATE TABLE module (             -- the files the run was booted from (guest ELF ...), so replay needs no host files
+  name TEXT PRIMARY KEY,
+  data BLOB NOT NULL
+);
+CREATE TABLE event (
+  seq INTEGER PRIMARY KEY,
+  icount INTEGER NOT NULL,
+  vcycles INTEGER NOT NULL,
+  host_ns INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  cpu INTEGER NOT NULL,
+  pd INTEGER NOT NULL,
+  ec INTEGER NOT NULL,
+  name TEXT NOT NULL,
+  args TEXT NOT NULL,
+  result TEXT NOT NULL,
+  cost INTEGER NOT NULL,
+  call_id INTEGER
+);
+CREATE INDEX event_icount ON event (icount);
+CREATE TABLE trace_chunk (
+  seq INTEGER PRIMARY KEY,
+  first_icount INTEGER NOT NULL,
+  last_icount INTEGER NOT NULL,
+  vcycles INTEGER NOT NULL,
+  blocks INTEGER NOT NULL,
+  data BLOB NOT NULL,            -- block addresses: delta, zigzag, varint, deflateRaw (chunk-codec.ts)
+  crc INTEGER NOT NULL,          -- crc32 of data: deflateRaw has no checksum of its own
+  state_hash TEXT NOT NULL       -- machine-state hash at last_icount (snapshot.ts)
+);
+CREATE INDEX trace_chunk_last ON trace_chunk (last_icount);
+CREATE TABLE input (
+  seq INTEGER PRIMARY KEY,
+  icount INTEGER NOT NULL,
+  kind TEXT NOT NULL,            -- 'stdin', ...
+  data BLOB NOT NULL
+);
+CREATE TABLE snapshot (
+  icount INTEGER PRIMARY KEY,
+  vcycles INTEGER NOT NULL,
+  data BLOB NOT NULL,            -- serialised machine state, deflateRaw
+  crc INTEGER NOT NULL,
+  state_hash TEXT NOT NULL
+);
+CREATE TABLE console (
+  seq INTEGER PRIMARY KEY,
+  icount INTEGER NOT NULL,
+  stream TEXT NOT NULL,
+  data BLOB NOT NULL
+);
+CREATE INDEX console_icount ON console (icount);
+CREATE TABLE frame (
+  seq INTEGER PRIMARY KEY,
+  icount INTEGER NOT NULL,
+  width INTEGER NOT NULL,
+  height INTEGER NOT NULL,
+  bytes_per_pixel INTEGER NOT NULL,
+  keyframe INTEGER NOT NULL,     -- 1: data is the whole framebuffer; 0: runs changed since the previous frame
+  data BLOB NOT NULL,
+  crc INTEGER NOT NULL
+);
+CREATE INDEX frame_icount ON frame (icount);
+`;
+
+export type RecordingErrorKind = "missing" | "foreign" | "truncated" | "corrupt" | "newer" | "empty";
+
+/** Every problem with a recording file is one of these, with one sentence for the user. */
+export class RecordingError extends Error {
+  constructor(
+    readonly kind: RecordingErrorKind,
+    readonly path: string,
+    detail: string,
+  ) {
+    super(`${path}: ${detail}`);
+    this.name = "RecordingError";
+  }
+}
+
+const SQLITE_MAGIC = "SQLite format 3\0";
+const HEADER_SIZE = 100;
+
+/** Header checks SQLite would only notice later (or never): wrong magic, file cut short. */
+function checkHeader(path: string): void {
+  if (!existsSync(path)) throw new RecordingError("missing", path, "no such recording file");
+  const size = statSync(path).size;
+  if (size === 0) throw new RecordingError("empty", path, "the file is empty (0 bytes); it is not a recording");
+  const header = Buffer.alloc(HEADER_SIZE);
+  const fd = openSync(path, "r");
+  let got: number;
+  try {
+    got = readSync(fd, header, 0, HEADER_SIZE, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (header.subarray(0, Math.min(got, 16)).toString("latin1") !== SQLITE_MAGIC.slice(0, got)) {
+    throw new RecordingError("foreign", path, "not a Hedron Lab recording (not an SQLite database)");
+  }
+  if (got < HEADER_SIZE) throw new RecordingError("truncated", path, `the file is truncated (${size} bytes)`);
+  const rawPageSize = header.readUInt16BE(16);
+  const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
+  const pages = header.readUInt32BE(28);
+  // The page count in the header is valid only when the change counter matches "version valid for".
+  const countValid = header.readUInt32BE(24) === header.readUInt32BE(92) && pages > 0;
+  if (countValid && size < pages * pageSize) {
+    throw new RecordingError(
+      "truncated",
+      path,
+      `the file is truncated (${size} bytes, its header promises ${pages * pageSize})`,
+    );
+  }
+}
+
+/** Turns SQLite's own complaints about a damaged file into a RecordingError; rethrows anything else. */
+export function translateSqliteError(path: string, err: unknown): never {
+  const code = (err as { code?: string }).code ?? "";
+  if (code === "SQLITE_NOTADB") {
+    throw new RecordingError("foreign", path, "not a Hedron Lab recording (not an SQLite database)");
+  }
+  if (code.startsWith("SQLITE_CORRUPT") || code === "SQLITE_IOERR_SHORT_READ") {
+    throw new RecordingError("corrupt", path, `the recording is corrupt (${(err as Error).message})`);
+  }
+  throw err;
+}
+
+export interface OpenOptions {
+  /** Run SQLite's structural check on open (cost grows with the file; on by default). */
+  check?: boolean;
+}
+
+/** Opens an existing recording read-only after checking magic, size, identity, schema version and structure. */
+export function openRecordingDb(path: string, options: OpenOptions = {}): Database.Database {
+  checkHeader(path);
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(path, { readonly: true, fileMustExist: true });
+    const appId = db.pragma("application_id", { simple: true }) as number;
+    if (appId !== APPLICATION_ID) {
+      throw new RecordingError("foreign", path, "an SQLite database, but not a Hedron Lab recording");
+    }
+    const version = db.pragma("user_version", { simple: true }) as number;
+    if (version > SCHEMA_VERSION) {
+      throw new RecordingError(
+        "newer",
+        path,
+        `recorded with a newer Hedron Lab (schema version ${version}; this build reads up to ${SCHEMA_VERSION})`,
+      );
+    }
+    if (version < SCHEMA_VERSION) {
+      throw new RecordingError("foreign", path, `schema version ${version} is not one this build can read`);
+    }
+    if (options.check !== false) {
+      const result = db.pragma("quick_check(1)", { simple: true }) as string;
+      if (result !== "ok") throw new RecordingError("corrupt", path, `the recording is corrupt (${result})`);
+    }
+    if (db.prepare("SELECT count(*) AS n FROM session").pluck().get() !== 1) {
+      throw new RecordingError("corrupt", path, "the recording has no session record");
+    }
+    return db;
+  } catch (err) {
+    db?.close();
+    if (err instanceof RecordingError) throw err;
+    translateSqliteError(path, err);
+  }
+}
+
+/** Creates a new recording file (replacing any file at `path`), in WAL mode so a killed recorder leaves a readable file. */
+export function createRecordingDb(path: string): Database.Database {
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
+  const db = new Database(path);
+  db.pragma("journal_mode = WAL");
+  // NORMAL in WAL mode: a committed transaction survives the process being killed (not a power cut).
+  db.pragma("synchronous = NORMAL");
+  // One transaction, so a file is either not yet ours or carries identity, version and tables together.
+  db.transaction(() => {
+    db.pragma(`application_id = ${APPLICATION_ID}`);
+    db.exec(DDL);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  })();
+  return db;
+}

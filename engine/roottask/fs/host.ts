@@ -1,0 +1,81 @@
+// Read-only access to a host folder mounted into the guest tree (`--mount HOST:GUEST`).
+// Callers only ever pass a mount root joined with names that contain no "/" and are not "." or "..",
+// so nothing here can reach outside the folder; symlinks are reported, never followed on the host.
+
+import * as nodeFs from "node:fs";
+import { E } from "./errno.ts";
+
+export interface HostStat {
+  mode: number;
+  size: number;
+  mtimeNs: number;
+  atimeNs: number;
+  ctimeNs: number;
+}
+
+/** Host error code → errno, so host trouble reaches the guest as an ordinary error value. */
+function hostErrno(error: unknown): number {
+  const code = (error as { code?: string }).code;
+  switch (code) {
+    case "ENOENT": return E.ENOENT;
+    case "ENOTDIR": return E.ENOTDIR;
+    case "EACCES": case "EPERM": return E.EACCES;
+    case "ELOOP": return E.ELOOP;
+    case "EISDIR": return E.EISDIR;
+    case "ENAMETOOLONG": return E.ENAMETOOLONG;
+    default: return E.EIO;
+  }
+}
+
+/** lstat of a host path, or -errno. */
+export function hostLstat(path: string): HostStat | number {
+  try {
+    const st = nodeFs.lstatSync(path, { bigint: true });
+    return {
+      mode: Number(st.mode),
+      size: Number(st.size),
+      atimeNs: Number(st.atimeNs),
+      mtimeNs: Number(st.mtimeNs),
+      ctimeNs: Number(st.ctimeNs),
+    };
+  } catch (error) {
+    return -hostErrno(error);
+  }
+}
+
+/** Names in a host directory, sorted so the guest sees the same order on every host. */
+export function hostReaddir(path: string): string[] | number {
+  try {
+    return nodeFs.readdirSync(path).sort();
+  } catch (error) {
+    return -hostErrno(error);
+  }
+}
+
+export function hostReadlink(path: string): string | number {
+  try {
+    return nodeFs.readlinkSync(path);
+  } catch (error) {
+    return -hostErrno(error);
+  }
+}
+
+/** Up to `max` bytes at `offset` of a host file (opened without following a final symlink). */
+export function hostRead(path: string, offset: number, max: number): Uint8Array | number {
+  let fd = -1;
+  try {
+    fd = nodeFs.openSync(path, nodeFs.constants.O_RDONLY | nodeFs.constants.O_NOFOLLOW);
+    const out = new Uint8Array(max);
+    let done = 0;
+    while (done < max) {
+      const n = nodeFs.readSync(fd, out, done, max - done, offset + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done === max ? out : out.slice(0, done);
+  } catch (error) {
+    return -hostErrno(error);
+  } finally {
+    if (fd >= 0) nodeFs.closeSync(fd);
+  }
+}

@@ -1,0 +1,338 @@
+// The lab's one message protocol: typed requests, responses and events with their runtime validators.
+// Runs everywhere (Node main process, Electron preload's peer, browser renderer): no Node or DOM imports.
+
+import type { ConsoleStream, EventKind, MachineEvent } from "../engine/events.ts";
+
+export type { ConsoleStream, EventKind, MachineEvent };
+
+/** Thrown when a message does not match the protocol; the message names the offending field. */
+export class ProtocolError extends Error {}
+
+type Check<T> = (value: unknown, path: string) => T;
+
+const fail = (path: string, what: string): never => {
+  throw new ProtocolError(`${path}: expected ${what}`);
+};
+
+const str = (max = 4096): Check<string> => (v, p) =>
+  typeof v === "string" && v.length <= max ? v : fail(p, `a string of at most ${max} characters`);
+const int = (min = 0, max = Number.MAX_SAFE_INTEGER): Check<number> => (v, p) =>
+  Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max ? (v as number) : fail(p, `an integer in ${min}..${max}`);
+const num: Check<number> = (v, p) => (typeof v === "number" && Number.isFinite(v) ? v : fail(p, "a finite number"));
+const bool: Check<boolean> = (v, p) => (typeof v === "boolean" ? v : fail(p, "a boolean"));
+const oneOf = <T extends string>(...options: T[]): Check<T> => (v, p) =>
+  options.includes(v as T) ? (v as T) : fail(p, `one of ${options.join(", ")}`);
+const arr = <T>(item: Check<T>, max: number): Check<T[]> => (v, p) => {
+  if (!Array.isArray(v) || v.length > max) return fail(p, `an array of at most ${max} items`);
+  return v.map((x, i) => item(x, `${p}[${i}]`));
+};
+const opt = <T>(inner: Check<T>): Check<T | undefined> => (v, p) => (v === undefined ? undefined : inner(v, p));
+/** Base64 text of at most `maxBytes` decoded bytes. */
+const base64 = (maxBytes: number): Check<string> => (v, p) =>
+  typeof v === "string" && v.length <= Math.ceil(maxBytes / 3) * 4 && /^[A-Za-z0-9+/]*={0,2}$/.test(v)
+    ? v
+    : fail(p, `base64 data of at most ${maxBytes} bytes`);
+type Shape = Record<string, Check<unknown>>;
+type Out<S extends Shape> = { [K in keyof S]: ReturnType<S[K]> };
+/** A plain object with exactly these keys (unknown keys are rejected, so typos fail loudly). */
+const obj = <S extends Shape>(shape: S): Check<Out<S>> => (v, p) => {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) return fail(p, "an object");
+  for (const key of Object.keys(v)) if (!(key in shape)) fail(`${p}.${key}`, "no such field");
+  const out: Record<string, unknown> = {};
+  for (const [key, check] of Object.entries(shape)) {
+    const value = check((v as Record<string, unknown>)[key], `${p}.${key}`);
+    if (value !== undefined) out[key] = value;
+  }
+  return out as Out<S>;
+};
+
+const MAX_ELF_BYTES = 64 * 1024 * 1024;
+const MAX_RECORDING_BYTES = 512 * 1024 * 1024;
+const id = str(256);
+
+// ---- data carried by results and events ----
+
+export type PdKind = "native" | "foreign" | "hybrid" | "root";
+
+export interface GuestInfo {
+  id: string;
+  name: string;
+  kind: PdKind;
+  description: string;
+}
+
+export type MachineState = "off" | "running" | "paused" | "exited" | "failed";
+
+export interface MachineStatus {
+  state: MachineState;
+  guest: string;
+  icount: number;
+  vcycles: number;
+  /** Exit status of the guest once it exited. */
+  exitStatus?: number;
+  /** Why the machine stopped, in one sentence (errors included). */
+  message?: string;
+  /** Recording the live run is written to, if recording. */
+  recording?: string;
+}
+
+export interface PdInfo {
+  id: number;
+  name: string;
+  kind: PdKind;
+  ecs: number[];
+}
+
+/** The VGA device's visible state: text mode cells or the linear framebuffer. */
+export type Screen =
+  | { mode: "text"; cols: number; rows: number; /** base64 of cols*rows u16 LE: char | attribute << 8 */ cells: string; cursor: number }
+  | { mode: "linear"; width: number; height: number; /** base64 of width*height*4 bytes, B G R X per pixel */ pixels: string };
+
+export interface RegisterRow {
+  name: string;
+  /** 0x-prefixed 64-bit hex. */
+  value: string;
+}
+
+export interface DisasmRow {
+  address: string;
+  bytes: string;
+  text: string;
+  current: boolean;
+}
+
+/** One kernel object as the inspector lists it: generic rows so the UI follows the engine's model. */
+export interface KernelObjectRow {
+  type: string;
+  id: number;
+  fields: Record<string, string>;
+}
+
+export interface CapabilityRow {
+  selector: number;
+  object: string;
+  rights: string;
+}
+
+export interface Inspection {
+  icount: number;
+  vcycles: number;
+  pd: number;
+  ec: number;
+  registers: RegisterRow[];
+  disassembly: DisasmRow[];
+  objects: KernelObjectRow[];
+  capabilities: { pd: number; name: string; entries: CapabilityRow[] }[];
+}
+
+export interface MemoryDump {
+  pd: number;
+  address: number;
+  /** base64; unmapped bytes are reported in `unmapped` as page addresses. */
+  bytes: string;
+  unmapped: number[];
+}
+
+export interface RecordingInfo {
+  id: string;
+  name: string;
+  bundled: boolean;
+  guest: string;
+  complete: boolean;
+  icount: number;
+  events: number;
+  bytes: number;
+}
+
+export interface Track {
+  pd: number;
+  ec: number;
+  label: string;
+}
+
+/** An aggregate of events of one track in an icount range, when there are too many to draw one by one. */
+export interface Bucket {
+  track: number;
+  start: number;
+  end: number;
+  count: number;
+  kinds: Partial<Record<EventKind, number>>;
+}
+
+export interface TimelineSlice {
+  from: number;
+  to: number;
+  tracks: Track[];
+  /** Individual events when the range holds few enough, with `track` indexes into `tracks`. */
+  events: (MachineEvent & { track: number; seq: number })[];
+  buckets: Bucket[];
+  total: number;
+}
+
+export interface CostRow {
+  /** Call kind, e.g. "linux:write" or "native:stdout". */
+  kind: string;
+  path: "foreign" | "native" | "hybrid";
+  count: number;
+  /** Modelled virtual cycles per call (samples, capped). */
+  vcycles: number[];
+  /** Host nanoseconds per call (measured, noisy). */
+  hostNs: number[];
+  /** Stacked breakdown of the mean modelled cost. */
+  breakdown: Record<string, number>;
+}
+
+export interface CostReport {
+  recording: string;
+  rows: CostRow[];
+  /** Host-measured native Linux cycles per syscall, from `hedron-lab bench syscalls`, where known. */
+  nativeLinux: Record<string, number>;
+}
+
+export interface ReplayPoint {
+  recording: string;
+  icount: number;
+  console: { stream: ConsoleStream; text: string }[];
+  screen: Screen | null;
+}
+
+// ---- requests: method → params validator; results typed in Results ----
+
+export const requests = {
+  "lab.hello": obj({}),
+  "guests.list": obj({}),
+  "machine.boot": obj({ guest: id, args: arr(str(4096), 256), record: bool }),
+  "machine.upload": obj({ name: str(256), elf: base64(MAX_ELF_BYTES), args: arr(str(4096), 256), record: bool }),
+  "machine.run": obj({}),
+  "machine.pause": obj({}),
+  "machine.step": obj({ instructions: int(1, 1_000_000) }),
+  "machine.stop": obj({}),
+  "machine.input": obj({ text: str(65536) }),
+  "machine.inspect": obj({}),
+  "machine.memory": obj({ pd: int(0, 1 << 26), address: int(), length: int(1, 65536) }),
+  "recordings.list": obj({}),
+  "recordings.import": obj({ name: str(256), data: base64(MAX_RECORDING_BYTES) }),
+  "recordings.delete": obj({ recording: id }),
+  "replay.open": obj({ recording: id }),
+  "replay.timeline": obj({ recording: id, from: num, to: num, buckets: int(1, 20000) }),
+  "replay.costs": obj({ recording: id }),
+  "replay.point": obj({ recording: id, icount: int() }),
+  "replay.inspect": obj({ recording: id, icount: int() }),
+  "replay.memory": obj({ recording: id, icount: int(), pd: int(0, 1 << 26), address: int(), length: int(1, 65536) }),
+  "export.recording": obj({ recording: id, format: oneOf("chrome-trace", "csv") }),
+};
+
+export type Method = keyof typeof requests;
+export type Params<M extends Method> = ReturnType<(typeof requests)[M]>;
+
+export interface Results {
+  "lab.hello": { version: string; host: "electron" | "browser" };
+  "guests.list": GuestInfo[];
+  "machine.boot": MachineStatus;
+  "machine.upload": MachineStatus;
+  "machine.run": MachineStatus;
+  "machine.pause": MachineStatus;
+  "machine.step": MachineStatus;
+  "machine.stop": MachineStatus;
+  "machine.input": null;
+  "machine.inspect": Inspection;
+  "machine.memory": MemoryDump;
+  "recordings.list": RecordingInfo[];
+  "recordings.import": RecordingInfo;
+  "recordings.delete": null;
+  "replay.open": RecordingInfo;
+  "replay.timeline": TimelineSlice;
+  "replay.costs": CostReport;
+  "replay.point": ReplayPoint;
+  "replay.inspect": Inspection;
+  "replay.memory": MemoryDump;
+  "export.recording": { filename: string; mime: string; text: string };
+}
+
+/** Pushed from the main process to every connected renderer. */
+export type LabEvent =
+  | { kind: "status"; status: MachineStatus }
+  | { kind: "console"; stream: ConsoleStream; text: string }
+  | { kind: "screen"; screen: Screen }
+  | { kind: "pds"; pds: PdInfo[] }
+  | { kind: "events"; events: MachineEvent[] }
+  | { kind: "progress"; task: string; done: number; total: number };
+
+// ---- envelopes ----
+
+export interface RequestMessage<M extends Method = Method> {
+  type: "request";
+  id: number;
+  method: M;
+  params: Params<M>;
+}
+
+export type ResponseMessage =
+  | { type: "response"; id: number; ok: true; result: unknown }
+  | { type: "response"; id: number; ok: false; error: string };
+
+export interface EventMessage {
+  type: "event";
+  event: LabEvent;
+}
+
+export type ServerMessage = ResponseMessage | EventMessage;
+
+const envelope = obj({ type: oneOf("request"), id: int(0, 2 ** 31), method: str(64), params: (v) => v });
+
+/** Validates an untrusted request: the envelope, the method name and the method's parameters. */
+export function parseRequest(raw: unknown): RequestMessage {
+  const message = envelope(raw, "request");
+  if (!Object.hasOwn(requests, message.method)) throw new ProtocolError(`request.method: unknown method '${message.method}'`);
+  const method = message.method as Method;
+  const params = requests[method](message.params, `${method}.params`);
+  return { type: "request", id: message.id, method, params } as RequestMessage;
+}
+
+/** Checks the shape of a message from the main process before the renderer trusts its fields. */
+export function parseServerMessage(raw: unknown): ServerMessage {
+  if (typeof raw !== "object" || raw === null) throw new ProtocolError("message: expected an object");
+  const m = raw as Record<string, unknown>;
+  if (m.type === "response" && Number.isSafeInteger(m.id) && typeof m.ok === "boolean") {
+    if (m.ok || typeof m.error === "string") return m as unknown as ResponseMessage;
+  }
+  if (m.type === "event" && typeof m.event === "object" && m.event !== null && typeof (m.event as { kind?: unknown }).kind === "string") {
+    return m as unknown as EventMessage;
+  }
+  throw new ProtocolError("message: neither a response nor an event");
+}
+
+/** The contract both hosts implement and the renderer calls: one method per request. */
+export interface LabHandler {
+  handle<M extends Method>(method: M, params: Params<M>): Promise<Results[M]>;
+}
+
+/** Runs one untrusted request against a handler; every failure becomes an error response, never a throw. */
+export async function dispatch(handler: LabHandler, raw: unknown): Promise<ResponseMessage> {
+  let requestId = 0;
+  try {
+    if (typeof raw === "object" && raw !== null && Number.isSafeInteger((raw as { id?: unknown }).id)) {
+      requestId = (raw as { id: number }).id;
+    }
+    const request = parseRequest(raw);
+    const result = await handler.handle(request.method, request.params);
+    return { type: "response", id: request.id, ok: true, result: result ?? null };
+  } catch (error) {
+    return { type: "response", id: requestId, ok: false, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+// ---- base64 helpers usable in Node and the browser ----
+
+export function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+export function fromBase64(text: string): Uint8Array {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}

@@ -1,0 +1,36 @@
+// Every committed Linux guest runs natively and in the lab; stdout, stderr and exit status must match byte for byte.
+import assert from "node:assert/strict";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { canRunNatively, GUEST_BIN, runGuestInLab, runNative } from "../helpers/run.ts";
+
+interface Case {
+  guest: string;
+  args: string[];
+  stdin?: string;
+}
+
+const ENV = { HEDRON_LAB: "1", HEDRON_GREETING: "hi there", PATH: "/bin" };
+const cases: Case[] = [];
+for (const variant of ["", "-O0"]) {
+  cases.push({ guest: `hello${variant}`, args: [] });
+  cases.push({ guest: `hello${variant}`, args: ["one", "two words", ""] });
+  cases.push({ guest: `fileio${variant}`, args: [] });
+  cases.push({ guest: `sort${variant}`, args: ["3000"] });
+}
+cases.push({ guest: "hello-pie", args: ["pie"] });
+cases.push({ guest: "cat", args: [], stdin: "line one\nline two\n" });
+cases.push({ guest: "cat", args: ["-", "/no/such/file"], stdin: "x" });
+
+describe("guest conformance: lab output equals native output", { skip: canRunNatively ? false : "needs an x86-64 Linux host for the native reference" }, () => {
+  for (const c of cases) {
+    it(`${c.guest} ${c.args.map((a) => JSON.stringify(a)).join(" ")}`, () => {
+      const elf = path.join(GUEST_BIN, c.guest);
+      const native = runNative(elf, c.args, ENV, c.stdin);
+      const lab = runGuestInLab(elf, c.args, ENV, c.stdin);
+      assert.equal(lab.stdout.toString("latin1"), native.stdout.toString("latin1"), "stdout differs");
+      assert.equal(lab.stderr.toString("latin1"), native.stderr.toString("latin1"), "stderr differs");
+      assert.equal(lab.status, native.status, "exit status differs");
+    });
+  }
+});
