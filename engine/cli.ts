@@ -1,22 +1,37 @@
 // `hedron-lab` command dispatcher: one module per command family under engine/cli/.
 // Every failure reaches the user as one line on stderr and a non-zero exit code, never a stack trace.
 
+import { benchCommand } from "./cli/bench.ts";
 import { CliError, formatError } from "./cli/errors.ts";
+import { exportCommand, infoCommand, recordCommand, replayCommand } from "./cli/record.ts";
 import { runCommand } from "./cli/run.ts";
+import { serve, start } from "./cli/serve.ts";
 
 const USAGE = `usage: hedron-lab <command> [options]
 
 commands:
-  run [options] ELF [ARGS...]   boot the modelled Hedron and run a static x86-64 Linux ELF
-                                as a foreign protection domain (see 'hedron-lab run --help')
-  start                         open the lab on the built-in demo
-  help                          show this text`;
+  run [options] ELF [ARGS...]        boot the modelled Hedron and run a static x86-64 Linux ELF
+                                     as a foreign protection domain ('hedron-lab run --help')
+  record -o FILE [options] ELF ...   run and record the whole session into one SQLite file
+  replay FILE [--verify] [--to N]    re-execute a recording, checking every chunk hash
+  info FILE                          summarise a recording without executing anything
+  export FILE --format csv|chrome-trace   export a recording's events
+  bench cpu|record                   measure the lab against native and qemu-x86_64 / recording overhead
+  serve [--port N] [--no-open]       serve the lab in a browser on 127.0.0.1
+  start                              open the lab (Electron when installed, else the browser host)
+  help                               show this text`;
 
 type Command = (args: string[]) => Promise<number>;
 
 const commands: Record<string, Command> = {
   run: runCommand,
-  start: (args) => runCommand(["--serial", ...args, "--demo"]),
+  record: recordCommand,
+  replay: replayCommand,
+  info: infoCommand,
+  export: exportCommand,
+  bench: benchCommand,
+  serve,
+  start,
 };
 
 export async function main(argv: string[]): Promise<number> {

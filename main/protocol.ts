@@ -26,7 +26,6 @@ const arr = <T>(item: Check<T>, max: number): Check<T[]> => (v, p) => {
   if (!Array.isArray(v) || v.length > max) return fail(p, `an array of at most ${max} items`);
   return v.map((x, i) => item(x, `${p}[${i}]`));
 };
-const opt = <T>(inner: Check<T>): Check<T | undefined> => (v, p) => (v === undefined ? undefined : inner(v, p));
 /** Base64 text of at most `maxBytes` decoded bytes. */
 const base64 = (maxBytes: number): Check<string> => (v, p) =>
   typeof v === "string" && v.length <= Math.ceil(maxBytes / 3) * 4 && /^[A-Za-z0-9+/]*={0,2}$/.test(v)
@@ -37,7 +36,7 @@ type Out<S extends Shape> = { [K in keyof S]: ReturnType<S[K]> };
 /** A plain object with exactly these keys (unknown keys are rejected, so typos fail loudly). */
 const obj = <S extends Shape>(shape: S): Check<Out<S>> => (v, p) => {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return fail(p, "an object");
-  for (const key of Object.keys(v)) if (!(key in shape)) fail(`${p}.${key}`, "no such field");
+  for (const key of Object.keys(v)) if (!Object.hasOwn(shape, key)) throw new ProtocolError(`${p}.${key}: no such field`);
   const out: Record<string, unknown> = {};
   for (const [key, check] of Object.entries(shape)) {
     const value = check((v as Record<string, unknown>)[key], `${p}.${key}`);
@@ -58,7 +57,6 @@ export interface GuestInfo {
   id: string;
   name: string;
   kind: PdKind;
-  description: string;
 }
 
 export type MachineState = "off" | "running" | "paused" | "exited" | "failed";
@@ -81,6 +79,8 @@ export interface PdInfo {
   name: string;
   kind: PdKind;
   ecs: number[];
+  /** The process in it and its state ("pid 1 running", "pid 1 exited with status 0"), empty for the roottask. */
+  state: string;
 }
 
 /** The VGA device's visible state: text mode cells or the linear framebuffer. */
@@ -139,6 +139,8 @@ export interface RecordingInfo {
   bundled: boolean;
   guest: string;
   complete: boolean;
+  /** Being written by the live run right now (it can be opened once the run ends). */
+  live: boolean;
   icount: number;
   events: number;
   bytes: number;
@@ -162,6 +164,8 @@ export interface Bucket {
 export interface TimelineSlice {
   from: number;
   to: number;
+  /** The last event's position on the requested axis (the extent of the timeline). */
+  end: number;
   tracks: Track[];
   /** Individual events when the range holds few enough, with `track` indexes into `tracks`. */
   events: (MachineEvent & { track: number; seq: number })[];
@@ -192,8 +196,20 @@ export interface CostReport {
 export interface ReplayPoint {
   recording: string;
   icount: number;
-  console: { stream: ConsoleStream; text: string }[];
+  /** Serial console and guest output written up to this point, in order. */
+  console: string;
+  /** The framebuffer at this point, if anything drew into it. */
   screen: Screen | null;
+}
+
+/** What a renderer needs on (re)connecting: the live machine as it is now, and the recent console text. */
+export interface LabSnapshot {
+  version: string;
+  host: "electron" | "browser";
+  status: MachineStatus;
+  screen: Screen | null;
+  pds: PdInfo[];
+  console: { stream: ConsoleStream; text: string }[];
 }
 
 // ---- requests: method → params validator; results typed in Results ----
@@ -208,13 +224,14 @@ export const requests = {
   "machine.step": obj({ instructions: int(1, 1_000_000) }),
   "machine.stop": obj({}),
   "machine.input": obj({ text: str(65536) }),
+  "machine.eof": obj({}),
   "machine.inspect": obj({}),
   "machine.memory": obj({ pd: int(0, 1 << 26), address: int(), length: int(1, 65536) }),
   "recordings.list": obj({}),
   "recordings.import": obj({ name: str(256), data: base64(MAX_RECORDING_BYTES) }),
   "recordings.delete": obj({ recording: id }),
   "replay.open": obj({ recording: id }),
-  "replay.timeline": obj({ recording: id, from: num, to: num, buckets: int(1, 20000) }),
+  "replay.timeline": obj({ recording: id, axis: oneOf("icount", "vcycles"), from: num, to: num, buckets: int(1, 20000) }),
   "replay.costs": obj({ recording: id }),
   "replay.point": obj({ recording: id, icount: int() }),
   "replay.inspect": obj({ recording: id, icount: int() }),
@@ -226,7 +243,7 @@ export type Method = keyof typeof requests;
 export type Params<M extends Method> = ReturnType<(typeof requests)[M]>;
 
 export interface Results {
-  "lab.hello": { version: string; host: "electron" | "browser" };
+  "lab.hello": LabSnapshot;
   "guests.list": GuestInfo[];
   "machine.boot": MachineStatus;
   "machine.upload": MachineStatus;
@@ -235,6 +252,7 @@ export interface Results {
   "machine.step": MachineStatus;
   "machine.stop": MachineStatus;
   "machine.input": null;
+  "machine.eof": null;
   "machine.inspect": Inspection;
   "machine.memory": MemoryDump;
   "recordings.list": RecordingInfo[];
@@ -251,11 +269,12 @@ export interface Results {
 
 /** Pushed from the main process to every connected renderer. */
 export type LabEvent =
+  /** A new machine booted: consoles, screen and PD list start empty. */
+  | { kind: "boot"; guest: string }
   | { kind: "status"; status: MachineStatus }
   | { kind: "console"; stream: ConsoleStream; text: string }
   | { kind: "screen"; screen: Screen }
   | { kind: "pds"; pds: PdInfo[] }
-  | { kind: "events"; events: MachineEvent[] }
   | { kind: "progress"; task: string; done: number; total: number };
 
 // ---- envelopes ----

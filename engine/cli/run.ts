@@ -23,7 +23,7 @@ options:
   --seed N            seed of the guest-visible PRNG (getrandom, AT_RANDOM; default 1)
   --memory MIB        guest physical memory in MiB (default 512)`;
 
-const GUEST_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../guests/bin");
+export const GUEST_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../guests/bin");
 /** The built-in demo that `npm start` runs until the desktop lab opens instead. */
 export const DEMO_GUEST = path.join(GUEST_DIR, "hello");
 

@@ -34,8 +34,10 @@ export class CpuState {
   /** 16 XMM registers as 4 int32 lanes each (lane 0 = bits 31:0). */
   readonly xmm = new Int32Array(64);
   mxcsr = 0x1f80;
-  /** x87: 8 physical registers as float64 (80-bit precision approximated), plus control/status/tag words. */
+  /** x87: 8 physical registers as float64 (for display), plus control/status/tag words. */
   readonly st = new Float64Array(8);
+  /** x87 physical registers exactly, as 80-bit triples: [mantissa low, mantissa high, sign<<15 | exponent]. */
+  readonly stx = new Uint32Array(24);
   fpuControl = 0x037f;
   fpuStatus = 0;
   /** Abridged tag word as FXSAVE stores it: bit i set = physical register i holds a value. */
@@ -78,6 +80,7 @@ export class CpuState {
     this.xmm.set(other.xmm);
     this.mxcsr = other.mxcsr;
     this.st.set(other.st);
+    this.stx.set(other.stx);
     this.fpuControl = other.fpuControl;
     this.fpuStatus = other.fpuStatus;
     this.fpuTag = other.fpuTag;

@@ -129,6 +129,7 @@ export class AddressSpace {
     done = 0;
     for (const phys of targets) {
       const chunk = Math.min(data.length - done, PAGE_SIZE - ((addr + done) & PAGE_MASK));
+      this.frames.noteWrite(phys >>> PAGE_SHIFT);
       this.frames.bytes.set(data.subarray(done, done + chunk), phys);
       done += chunk;
     }

@@ -17,6 +17,13 @@ export class FramePool {
   readonly frameCount: number;
   /** Reference count per frame; 0 = free. A frame shared by memory delegation has count > 1. */
   readonly refs: Uint16Array;
+  /** Per frame: nonzero while some CPU holds instructions decoded from it (its writes must invalidate them). */
+  readonly code: Uint8Array;
+  /** Per frame: bumped by every write to a code frame; CPUs drop blocks decoded under an older epoch. */
+  readonly codeEpoch: Uint32Array;
+  /** Counts of code-frame writes and of frames newly marked as code; CPUs compare them at run() entry. */
+  codeWrites = 0;
+  codeMarks = 0;
   private nextFree = 1; // frame 0 stays unused so a frame number of 0 can mean "none"
   private freeList: number[] = [];
   used = 0;
@@ -27,6 +34,25 @@ export class FramePool {
     this.bytes = new Uint8Array(this.frameCount * PAGE_SIZE);
     this.view = new DataView(this.bytes.buffer);
     this.refs = new Uint16Array(this.frameCount);
+    this.code = new Uint8Array(this.frameCount);
+    this.codeEpoch = new Uint32Array(this.frameCount);
+  }
+
+  /** Every writer of frame contents outside the CPU's fast path calls this, so decoded code never goes stale. */
+  noteWrite(frame: number): void {
+    if (this.code[frame] !== 0) {
+      this.code[frame] = 0;
+      this.codeEpoch[frame]++;
+      this.codeWrites++;
+    }
+  }
+
+  /** A CPU decoded instructions from this frame. */
+  markCode(frame: number): void {
+    if (this.code[frame] === 0) {
+      this.code[frame] = 1;
+      this.codeMarks++;
+    }
   }
 
   /** Allocates one zeroed frame and returns its number. */
@@ -34,6 +60,7 @@ export class FramePool {
     let frame: number;
     if (this.freeList.length > 0) {
       frame = this.freeList.pop()!;
+      this.noteWrite(frame);
       this.bytes.fill(0, frame * PAGE_SIZE, (frame + 1) * PAGE_SIZE);
     } else if (this.nextFree < this.frameCount) {
       frame = this.nextFree++;

@@ -130,8 +130,9 @@ export interface PackedBlob {
   crc: number;
 }
 
-export function packBlob(raw: Uint8Array): PackedBlob {
-  const data = deflateRawSync(raw);
+/** `fast` trades some size for speed (deflate level 1): snapshots are large and taken while the guest waits. */
+export function packBlob(raw: Uint8Array, fast = false): PackedBlob {
+  const data = deflateRawSync(raw, fast ? { level: 1 } : {});
   return { data, crc: crc32(data) };
 }
 
@@ -145,29 +146,50 @@ export function unpackBlob(data: Uint8Array, crc: number, maxBytes: number): Uin
   }
 }
 
+/** One virtual CPU's executed block addresses within a chunk. */
+export interface BlockStream {
+  addresses: Float64Array;
+  length: number;
+}
+
 /**
- * Block-address trace: each address as the zigzag varint of its difference from the previous one.
- * Loops repeat the same small deltas, which deflate then folds to a few bits per block.
+ * A trace chunk: per CPU, the count of blocks, then each block address as the zigzag varint of its
+ * difference from the previous one. Loops repeat the same small deltas, which deflate folds to a few bits.
  */
-export function encodeBlockTrace(addresses: Float64Array, count: number): Uint8Array {
+export function encodeTraceChunk(streams: readonly BlockStream[]): Uint8Array {
   const w = new ByteWriter();
-  let prev = 0;
-  for (let i = 0; i < count; i++) {
-    const a = addresses[i];
-    w.int(a - prev);
-    prev = a;
+  w.uint(streams.length);
+  for (const { addresses, length } of streams) {
+    w.uint(length);
+    let prev = 0;
+    for (let i = 0; i < length; i++) {
+      const a = addresses[i];
+      w.int(a - prev);
+      prev = a;
+    }
   }
   return w.finish();
 }
 
-export function decodeBlockTrace(raw: Uint8Array, count: number): Float64Array {
-  const out = new Float64Array(count);
+/** Inverse of encodeTraceChunk; `maxBlocks` bounds what a damaged count can make us allocate. */
+export function decodeTraceChunk(raw: Uint8Array, maxBlocks: number): Float64Array[] {
   const r = new ByteReader(raw);
-  let prev = 0;
-  for (let i = 0; i < count; i++) {
-    prev += r.int();
-    out[i] = prev;
+  const cpus = r.uint();
+  if (cpus > 64) throw new DecodeError(`trace chunk for ${cpus} CPUs`);
+  const out: Float64Array[] = [];
+  let total = 0;
+  for (let c = 0; c < cpus; c++) {
+    const n = r.uint();
+    total += n;
+    if (total > maxBlocks) throw new DecodeError(`trace chunk holds more than ${maxBlocks} blocks`);
+    const addresses = new Float64Array(n);
+    let prev = 0;
+    for (let i = 0; i < n; i++) {
+      prev += r.int();
+      addresses[i] = prev;
+    }
+    out.push(addresses);
   }
-  if (!r.done) throw new DecodeError("block trace has trailing bytes");
+  if (!r.done) throw new DecodeError("trace chunk has trailing bytes");
   return out;
 }

@@ -3,7 +3,7 @@
 
 import type Database from "better-sqlite3";
 import type { ConsoleStream, EventKind, MachineEvent } from "../events.ts";
-import { DecodeError, decodeBlockTrace, unpackBlob } from "./codec.ts";
+import { DecodeError, decodeTraceChunk, unpackBlob } from "./codec.ts";
 import { applyFrameDiff } from "./framebuffer.ts";
 import { openRecordingDb, RecordingError, translateSqliteError, type OpenOptions } from "./schema.ts";
 
@@ -16,6 +16,7 @@ export interface SessionRecord {
   created: string;
   status: "complete" | "incomplete";
   chunkInstructions: number;
+  instructionStream: boolean;
   snapshotInstructions: number;
   finalIcount: number | null;
   finalVcycles: number | null;
@@ -43,6 +44,9 @@ export interface InputRecord {
 export interface SnapshotRecord {
   icount: number;
   vcycles: number;
+  /** Events and inputs recorded before the snapshot. */
+  events: number;
+  inputs: number;
   state: Uint8Array;
   stateHash: string;
 }
@@ -175,6 +179,13 @@ export class Recording {
     );
   }
 
+  /** Up to `limit` events following event number `afterSeq` (events are numbered from 1, without gaps). */
+  eventsAfter(afterSeq: number, limit: number): MachineEvent[] {
+    return this.read("events", () =>
+      (this.db.prepare("SELECT * FROM event WHERE seq > ? ORDER BY seq LIMIT ?").all(afterSeq, limit) as EventRow[]).map((row) => toEvent(row)),
+    );
+  }
+
   /** Every event, streamed in order (exports of large recordings do not hold them all in memory). */
   *eachEvent(): Generator<MachineEvent> {
     const rows = this.read("events", () => this.db.prepare("SELECT * FROM event ORDER BY seq").iterate() as IterableIterator<EventRow>);
@@ -273,15 +284,17 @@ export class Recording {
     );
   }
 
-  /** The block addresses executed in one chunk. */
-  chunkBlocks(seq: number): Float64Array {
+  /** The block addresses executed in one chunk, one array per virtual CPU. */
+  chunkBlocks(seq: number): Float64Array[] {
     return this.read(`trace chunk ${seq}`, () => {
       const row = this.db.prepare("SELECT blocks, data, crc FROM trace_chunk WHERE seq = ?").get(seq) as
         | { blocks: number; data: Buffer; crc: number }
         | undefined;
       if (!row) throw new RangeError(`no trace chunk ${seq}`);
       if (!Number.isInteger(row.blocks) || row.blocks < 0 || row.blocks > MAX_CHUNK_BYTES) throw new DecodeError(`block count ${row.blocks}`);
-      return decodeBlockTrace(unpackBlob(row.data, row.crc, MAX_CHUNK_BYTES), row.blocks);
+      const streams = decodeTraceChunk(unpackBlob(row.data, row.crc, MAX_CHUNK_BYTES), row.blocks);
+      if (streams.reduce((n, s) => n + s.length, 0) !== row.blocks) throw new DecodeError("block count does not match the chunk's data");
+      return streams;
     });
   }
 
@@ -297,10 +310,13 @@ export class Recording {
   snapshotAtOrBefore(icount: number, maxBytes: number): SnapshotRecord | null {
     return this.read("snapshot", () => {
       const row = this.db.prepare("SELECT * FROM snapshot WHERE icount <= ? ORDER BY icount DESC LIMIT 1").get(icount) as
-        | { icount: number; vcycles: number; data: Buffer; crc: number; state_hash: string }
+        | { icount: number; vcycles: number; events: number; inputs: number; data: Buffer; crc: number; state_hash: string }
         | undefined;
       if (!row) return null;
-      return { icount: row.icount, vcycles: row.vcycles, state: unpackBlob(row.data, row.crc, maxBytes), stateHash: row.state_hash };
+      return {
+        icount: row.icount, vcycles: row.vcycles, events: row.events, inputs: row.inputs,
+        state: unpackBlob(row.data, row.crc, maxBytes), stateHash: row.state_hash,
+      };
     });
   }
 
@@ -366,6 +382,7 @@ function readSession(path: string, db: Database.Database): SessionRecord {
     created: String(row.created),
     status: status as "complete" | "incomplete",
     chunkInstructions,
+    instructionStream: row.instruction_stream === 1,
     snapshotInstructions: num("snapshot_instructions"),
     finalIcount: optNum("final_icount"),
     finalVcycles: optNum("final_vcycles"),

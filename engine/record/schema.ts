@@ -20,6 +20,7 @@ CREATE TABLE session (
   created TEXT NOT NULL,         -- host wall-clock, metadata only (never guest-visible)
   status TEXT NOT NULL CHECK (status IN ('incomplete', 'complete')),
   chunk_instructions INTEGER NOT NULL,
+  instruction_stream INTEGER NOT NULL,  -- 1: trace chunks hold block addresses; 0: only state hashes
   snapshot_instructions INTEGER NOT NULL,
   final_icount INTEGER,
   final_vcycles INTEGER,
@@ -64,8 +65,10 @@ CREATE TABLE input (
   data BLOB NOT NULL
 );
 CREATE TABLE snapshot (
-  icount INTEGER PRIMARY KEY,
+  icount INTEGER PRIMARY KEY,     -- always the end of a trace chunk
   vcycles INTEGER NOT NULL,
+  events INTEGER NOT NULL,        -- events recorded before it (replay resumes comparing at the next)
+  inputs INTEGER NOT NULL,        -- inputs consumed before it
   data BLOB NOT NULL,            -- serialised machine state, deflateRaw
   crc INTEGER NOT NULL,
   state_hash TEXT NOT NULL
@@ -178,7 +181,10 @@ export function openRecordingDb(path: string, options: OpenOptions = {}): Databa
     }
     if (options.check !== false) {
       const result = db.pragma("quick_check(1)", { simple: true }) as string;
-      if (result !== "ok") throw new RecordingError("corrupt", path, `the recording is corrupt (${result})`);
+      if (result !== "ok") {
+        const detail = result.replace("*** in database main ***", "").trim().replace(/\s*\n\s*/g, "; ");
+        throw new RecordingError("corrupt", path, `the recording is corrupt (${detail})`);
+      }
     }
     if (db.prepare("SELECT count(*) AS n FROM session").pluck().get() !== 1) {
       throw new RecordingError("corrupt", path, "the recording has no session record");

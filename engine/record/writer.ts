@@ -3,7 +3,7 @@
 
 import type Database from "better-sqlite3";
 import type { ConsoleStream, MachineEvent } from "../events.ts";
-import { encodeBlockTrace, packBlob } from "./codec.ts";
+import { encodeTraceChunk, packBlob, type BlockStream } from "./codec.ts";
 import { createRecordingDb } from "./schema.ts";
 
 export interface SessionInfo {
@@ -15,6 +15,8 @@ export interface SessionInfo {
   engineVersion: string;
   chunkInstructions: number;
   snapshotInstructions: number;
+  /** Whether trace chunks carry block addresses (else only state hashes). */
+  instructionStream: boolean;
 }
 
 export interface FinishInfo {
@@ -42,6 +44,7 @@ export class RecordingWriter {
   private readonly commitPending: () => void;
   /** Totals, for progress and the bench. */
   eventCount = 0;
+  inputCount = 0;
   chunkCount = 0;
   traceBytes = 0;
   snapshotBytes = 0;
@@ -61,7 +64,7 @@ export class RecordingWriter {
     this.insChunk = db.prepare(
       "INSERT INTO trace_chunk (first_icount, last_icount, vcycles, blocks, data, crc, state_hash) VALUES (?,?,?,?,?,?,?)",
     );
-    this.insSnapshot = db.prepare("INSERT INTO snapshot (icount, vcycles, data, crc, state_hash) VALUES (?,?,?,?,?)");
+    this.insSnapshot = db.prepare("INSERT INTO snapshot (icount, vcycles, events, inputs, data, crc, state_hash) VALUES (?,?,?,?,?,?,?)");
     this.insFrame = db.prepare(
       "INSERT INTO frame (icount, width, height, bytes_per_pixel, keyframe, data, crc) VALUES (?,?,?,?,?,?,?)",
     );
@@ -71,8 +74,8 @@ export class RecordingWriter {
     });
     db.transaction(() => {
       db.prepare(
-        `INSERT INTO session (id, guest, args, seed, config, engine_version, created, status, chunk_instructions, snapshot_instructions)
-         VALUES (1, ?, ?, ?, ?, ?, ?, 'incomplete', ?, ?)`,
+        `INSERT INTO session (id, guest, args, seed, config, engine_version, created, status, chunk_instructions, instruction_stream, snapshot_instructions)
+         VALUES (1, ?, ?, ?, ?, ?, ?, 'incomplete', ?, ?, ?)`,
       ).run(
         session.guest,
         JSON.stringify(session.args),
@@ -81,6 +84,7 @@ export class RecordingWriter {
         session.engineVersion,
         new Date().toISOString(),
         session.chunkInstructions,
+        session.instructionStream ? 1 : 0,
         session.snapshotInstructions,
       );
       for (const [name, data] of modules) this.insModule.run(name, Buffer.from(data));
@@ -116,12 +120,14 @@ export class RecordingWriter {
 
   /** Nondeterministic input; commits with the chunk that covers it, the unit a replay verifies. */
   input(icount: number, kind: string, bytes: Uint8Array): void {
+    this.inputCount++;
     this.queue(this.insInput, [icount, kind, Buffer.from(bytes)]);
   }
 
   /** Closes one trace chunk; the chunk and every row queued before it commit together. */
-  chunk(firstIcount: number, lastIcount: number, vcycles: number, blocks: Float64Array, count: number, stateHash: string): void {
-    const { data, crc } = packBlob(encodeBlockTrace(blocks, count));
+  chunk(firstIcount: number, lastIcount: number, vcycles: number, streams: readonly BlockStream[], stateHash: string): void {
+    const { data, crc } = packBlob(encodeTraceChunk(streams));
+    const count = streams.reduce((n, s) => n + s.length, 0);
     this.traceBytes += data.length;
     this.chunkCount++;
     this.pending.push({ stmt: this.insChunk, values: [firstIcount, lastIcount, vcycles, count, data, crc, stateHash] });
@@ -129,9 +135,9 @@ export class RecordingWriter {
   }
 
   snapshot(icount: number, vcycles: number, state: Uint8Array, stateHash: string): void {
-    const { data, crc } = packBlob(state);
+    const { data, crc } = packBlob(state, true);
     this.snapshotBytes += data.length;
-    this.pending.push({ stmt: this.insSnapshot, values: [icount, vcycles, data, crc, stateHash] });
+    this.pending.push({ stmt: this.insSnapshot, values: [icount, vcycles, this.eventCount, this.inputCount, data, crc, stateHash] });
     this.flush();
   }
 

@@ -19,7 +19,7 @@ export interface Outcome {
 export const canRunNatively = process.platform === "linux" && process.arch === "x64";
 
 /** Runs an x86-64 binary on the host in a fresh temporary folder with exactly `env`. */
-export function runNative(elf: string, args: string[], env: Record<string, string>, stdin = ""): Outcome {
+export function runNative(elf: string, args: string[], env: Record<string, string>, stdin: string | Uint8Array = ""): Outcome {
   const cwd = fs.mkdtempSync(path.join(os.tmpdir(), "hedron-native-"));
   try {
     const r = spawnSync(elf, args, { cwd, env, input: stdin, maxBuffer: 64 << 20 });
@@ -30,13 +30,13 @@ export function runNative(elf: string, args: string[], env: Record<string, strin
 }
 
 /** Runs `hedron-lab ARGS` from the repository root. */
-export function runLab(args: string[], stdin = "", env: NodeJS.ProcessEnv = process.env): Outcome {
+export function runLab(args: string[], stdin: string | Uint8Array = "", env: NodeJS.ProcessEnv = process.env): Outcome {
   const r = spawnSync(process.execPath, [CLI, ...args], { cwd: ROOT, env, input: stdin, maxBuffer: 64 << 20 });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 
 /** Runs a guest in the lab with exactly `env` as its environment. */
-export function runGuestInLab(elf: string, args: string[], env: Record<string, string>, stdin = "", labOptions: string[] = []): Outcome {
+export function runGuestInLab(elf: string, args: string[], env: Record<string, string>, stdin: string | Uint8Array = "", labOptions: string[] = []): Outcome {
   const envFlags = Object.entries(env).flatMap(([k, v]) => ["--env", `${k}=${v}`]);
   return runLab(["run", "--clear-env", ...envFlags, ...labOptions, elf, ...args], stdin);
 }

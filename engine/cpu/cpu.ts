@@ -1,0 +1,57 @@
+// The CPU as the kernel model uses it: load an EC's registers, run until an exit, save them back.
+// Everything hot lives in interp.ts; this file is the contract of brief.md and nothing more.
+
+import type { FramePool } from "../memory/frames.ts";
+import type { AddressSpace } from "../memory/address-space.ts";
+import { Core } from "./interp.ts";
+import type { CpuState } from "./state.ts";
+import { registersAsDoubles, statusWord } from "./x87.ts";
+
+export { EXIT_BUDGET, EXIT_EXCEPTION, EXIT_SYSCALL } from "./interp.ts";
+export { VEC_AC, VEC_BP, VEC_DB, VEC_DE, VEC_GP, VEC_PF, VEC_UD, VEC_XM } from "./interp.ts";
+
+export class Cpu extends Core {
+  constructor(
+    frames: FramePool,
+    readonly index: number,
+  ) {
+    super(frames);
+  }
+
+  /** Makes this EC current: registers in, TLB flushed when the space differs. */
+  load(state: CpuState, space: AddressSpace): void {
+    this.r.set(state.gpr);
+    this.xmm.set(state.xmm);
+    this.rip = state.rip;
+    this.setRflags(state.rflags);
+    this.fsBase = state.fsBase;
+    this.gsBase = state.gsBase;
+    this.mxcsr = state.mxcsr;
+    this.fpx.set(state.stx);
+    this.fpuControl = state.fpuControl;
+    this.fpuStatus = state.fpuStatus & ~(7 << 11);
+    this.fpTop = (state.fpuStatus >> 11) & 7;
+    this.fpTag = state.fpuTag;
+    if (this.space !== space) {
+      this.space = space;
+      this.flushTlb();
+    }
+    this.syncMemory();
+  }
+
+  /** Writes the registers (with materialised RFLAGS) back into the EC's state. */
+  save(state: CpuState): void {
+    state.gpr.set(this.r);
+    state.xmm.set(this.xmm);
+    state.rip = this.rip;
+    state.rflags = this.getRflags();
+    state.fsBase = this.fsBase;
+    state.gsBase = this.gsBase;
+    state.mxcsr = this.mxcsr;
+    state.stx.set(this.fpx.subarray(0, 24));
+    registersAsDoubles(this, state.st);
+    state.fpuControl = this.fpuControl;
+    state.fpuStatus = statusWord(this);
+    state.fpuTag = this.fpTag;
+  }
+}

@@ -1,0 +1,434 @@
+// 80-bit extended-precision soft float for the x87: values as (sign|exponent, mantissa high, mantissa low) words,
+// correctly rounded add/sub/mul/div. musl's printf relies on 64-bit-mantissa rounding, so doubles will not do.
+
+const TWO32 = 4294967296;
+const BIAS = 16383;
+/** Rounding-control values (x87 control word bits 10-11). */
+export const RC_NEAREST = 0, RC_DOWN = 1, RC_UP = 2, RC_ZERO = 3;
+
+/**
+ * An extended value in three words at `at` of a Uint32Array: [mantissa low, mantissa high, sign<<15 | exponent].
+ * These helpers read and write such triples; the x87 register file is 8 of them.
+ */
+export type F80Words = Uint32Array;
+
+// Unpacked operands and result (module scratch: no allocation per operation).
+let aS = 0, aE = 0, aH = 0, aL = 0, aK = 0;
+let bS = 0, bE = 0, bH = 0, bL = 0, bK = 0;
+/** Operand kinds. */
+const K_ZERO = 0, K_NORMAL = 1, K_INF = 2, K_NAN = 3;
+
+/** Rounding mode for the next pack (set by the x87 from its control word). */
+export let roundingMode = RC_NEAREST;
+export function setRounding(rc: number): void {
+  roundingMode = rc & 3;
+}
+
+function unpackA(w: F80Words, at: number): void {
+  aL = w[at]; aH = w[at + 1];
+  const se = w[at + 2];
+  aS = se >>> 15; aE = se & 0x7fff;
+  aK = classify(aE, aH, aL);
+  if (aK === K_NORMAL && aH < 0x80000000) normalizeA();
+}
+
+function unpackB(w: F80Words, at: number): void {
+  bL = w[at]; bH = w[at + 1];
+  const se = w[at + 2];
+  bS = se >>> 15; bE = se & 0x7fff;
+  bK = classify(bE, bH, bL);
+  if (bK === K_NORMAL && bH < 0x80000000) {
+    // Denormal or unnormal operand: shift the mantissa up.
+    if (bE === 0) bE = 1;
+    while (bH < 0x80000000) { bH = ((bH * 2) % TWO32) + (bL >>> 31); bL = (bL * 2) % TWO32; bE--; }
+  }
+}
+
+function normalizeA(): void {
+  if (aE === 0) aE = 1;
+  while (aH < 0x80000000) { aH = ((aH * 2) % TWO32) + (aL >>> 31); aL = (aL * 2) % TWO32; aE--; }
+}
+
+function classify(e: number, h: number, l: number): number {
+  if (e === 0x7fff) return (h & 0x7fffffff) === 0 && l === 0 ? K_INF : K_NAN;
+  return h === 0 && l === 0 ? K_ZERO : K_NORMAL;
+}
+
+function store(w: F80Words, at: number, s: number, e: number, h: number, l: number): void {
+  w[at] = l;
+  w[at + 1] = h;
+  w[at + 2] = (s << 15) | e;
+}
+
+/** The x87 "indefinite" quiet NaN. */
+function storeNaN(w: F80Words, at: number): void {
+  store(w, at, 1, 0x7fff, 0xc0000000, 0);
+}
+
+/**
+ * Rounds a 64-bit normalised mantissa with extra bits (`x`: bit 31 = round bit, lower bits sticky) and
+ * packs it. e is the biased exponent.
+ */
+function roundPack(w: F80Words, at: number, s: number, e: number, h: number, l: number, x: number): void {
+  let up = false;
+  switch (roundingMode) {
+    case RC_NEAREST: up = x > 0x80000000 || (x === 0x80000000 && (l & 1) === 1); break;
+    case RC_DOWN: up = s === 1 && x !== 0; break;
+    case RC_UP: up = s === 0 && x !== 0; break;
+  }
+  if (up) {
+    l += 1;
+    if (l >= TWO32) {
+      l = 0;
+      h += 1;
+      if (h >= TWO32) { h = 0x80000000; e++; }
+    }
+  }
+  if (e >= 0x7fff) {
+    store(w, at, s, 0x7fff, 0x80000000, 0);
+    return;
+  }
+  if (e <= 0) {
+    // Denormal result: shift right into the denormal range (tiny values; rounding approximated).
+    const shift = 1 - e;
+    if (shift >= 64) { store(w, at, s, 0, 0, 0); return; }
+    for (let k = 0; k < shift; k++) { l = ((l >>> 1) | ((h & 1) << 31)) >>> 0; h = h >>> 1; }
+    store(w, at, s, 0, h, l);
+    return;
+  }
+  store(w, at, s, e, h >>> 0, l >>> 0);
+}
+
+/** Shifts (h, l, x) right by n with sticky, into module results sh/sl/sx. */
+let sh = 0, sl = 0, sx = 0;
+function shiftRight(h: number, l: number, x: number, n: number): void {
+  if (n === 0) { sh = h; sl = l; sx = x; return; }
+  if (n >= 96) { sh = 0; sl = 0; sx = (h | l | x) !== 0 ? 1 : 0; return; }
+  let sticky = 0;
+  while (n >= 32) {
+    sticky |= x;
+    x = l; l = h; h = 0;
+    n -= 32;
+  }
+  if (n > 0) {
+    sticky |= (x << (32 - n)) !== 0 ? 1 : 0;
+    x = ((x >>> n) | (l << (32 - n))) >>> 0;
+    l = ((l >>> n) | (h << (32 - n))) >>> 0;
+    h = h >>> n;
+  }
+  sh = h; sl = l; sx = (x | (sticky ? 1 : 0)) >>> 0;
+}
+
+/** w[d] = w[a] + w[b] (negate b first for subtraction). */
+export function add(w: F80Words, d: number, a: number, b: number, subtract: boolean): void {
+  unpackA(w, a);
+  unpackB(w, b);
+  if (subtract) bS ^= 1;
+  if (aK === K_NAN || bK === K_NAN) { copyNaN(w, d, a, b); return; }
+  if (aK === K_INF || bK === K_INF) {
+    if (aK === K_INF && bK === K_INF && aS !== bS) storeNaN(w, d);
+    else if (aK === K_INF) store(w, d, aS, 0x7fff, 0x80000000, 0);
+    else store(w, d, bS, 0x7fff, 0x80000000, 0);
+    return;
+  }
+  if (aK === K_ZERO && bK === K_ZERO) {
+    store(w, d, aS === bS ? aS : roundingMode === RC_DOWN ? 1 : 0, 0, 0, 0);
+    return;
+  }
+  if (aK === K_ZERO) { store(w, d, bS, bE, bH, bL); return; }
+  if (bK === K_ZERO) { store(w, d, aS, aE, aH, aL); return; }
+  // Order so that |A| >= |B|.
+  if (bE > aE || (bE === aE && (bH > aH || (bH === aH && bL > aL)))) {
+    let t = aS; aS = bS; bS = t;
+    t = aE; aE = bE; bE = t;
+    t = aH; aH = bH; bH = t;
+    t = aL; aL = bL; bL = t;
+  }
+  shiftRight(bH, bL, 0, aE - bE);
+  let h: number, l: number, x: number, e = aE;
+  if (aS === bS) {
+    l = aL + sl;
+    h = aH + sh + (l >= TWO32 ? 1 : 0);
+    l %= TWO32;
+    x = sx;
+    if (h >= TWO32) {
+      // Carry out: shift right by one.
+      const sticky = x & 1;
+      x = ((x >>> 1) | ((l & 1) << 31) | sticky) >>> 0;
+      l = ((l >>> 1) | ((h & 1) << 31)) >>> 0;
+      h = 0x80000000 + ((h % TWO32) >>> 1);
+      e++;
+    }
+  } else {
+    // A - B with B's extra bits: 96-bit subtraction.
+    let xx = 0 - sx;
+    let borrow = xx < 0 ? 1 : 0;
+    x = xx < 0 ? xx + TWO32 : xx;
+    xx = aL - sl - borrow;
+    borrow = xx < 0 ? 1 : 0;
+    l = xx < 0 ? xx + TWO32 : xx;
+    h = aH - sh - borrow;
+    if (h === 0 && l === 0 && x === 0) {
+      store(w, d, roundingMode === RC_DOWN ? 1 : 0, 0, 0, 0);
+      return;
+    }
+    // Normalise left.
+    while (h < 0x80000000) {
+      h = ((h * 2) % TWO32) + (l >>> 31);
+      l = ((l * 2) % TWO32) + (x >>> 31);
+      x = (x * 2) % TWO32;
+      e--;
+    }
+  }
+  roundPack(w, d, aS, e, h, l, x);
+}
+
+/** w[d] = w[a] * w[b]. */
+export function mul(w: F80Words, d: number, a: number, b: number): void {
+  unpackA(w, a);
+  unpackB(w, b);
+  const s = aS ^ bS;
+  if (aK === K_NAN || bK === K_NAN) { copyNaN(w, d, a, b); return; }
+  if (aK === K_INF || bK === K_INF) {
+    if (aK === K_ZERO || bK === K_ZERO) storeNaN(w, d);
+    else store(w, d, s, 0x7fff, 0x80000000, 0);
+    return;
+  }
+  if (aK === K_ZERO || bK === K_ZERO) { store(w, d, s, 0, 0, 0); return; }
+  mul64(aH, aL, bH, bL);
+  let e = aE + bE - BIAS + 1;
+  let h = P3, l = P2, x = P1, rest = P0;
+  if (h < 0x80000000) {
+    h = ((h * 2) % TWO32) + (l >>> 31);
+    l = ((l * 2) % TWO32) + (x >>> 31);
+    x = ((x * 2) % TWO32) + (rest >>> 31);
+    rest = (rest * 2) % TWO32;
+    e--;
+  }
+  roundPack(w, d, s, e, h, l, (x | (rest !== 0 ? 1 : 0)) >>> 0);
+}
+
+/** 128-bit product words of two 64-bit mantissas (unsigned). */
+let P0 = 0, P1 = 0, P2 = 0, P3 = 0;
+function mul64(ah: number, al: number, bh: number, bl: number): void {
+  const ll = mul32(al, bl), llh = MH;
+  const lh = mul32(al, bh), lhh = MH;
+  const hl = mul32(ah, bl), hlh = MH;
+  const hh = mul32(ah, bh), hhh = MH;
+  P0 = ll;
+  let t = llh + lh + hl;
+  P1 = t % TWO32;
+  t = Math.floor(t / TWO32) + lhh + hlh + hh;
+  P2 = t % TWO32;
+  P3 = Math.floor(t / TWO32) + hhh;
+}
+
+/** Low 32 bits of a*b (returned) and high 32 bits (in MH), as non-negative numbers. */
+let MH = 0;
+function mul32(a: number, b: number): number {
+  const a0 = a & 0xffff, a1 = a >>> 16, b0 = b & 0xffff, b1 = b >>> 16;
+  const lo = a0 * b0;
+  const mid = a1 * b0 + a0 * b1 + Math.floor(lo / 65536);
+  MH = a1 * b1 + Math.floor(mid / 65536);
+  return (mid % 65536) * 65536 + (lo % 65536);
+}
+
+/** w[d] = w[a] / w[b]. Returns false on division of a finite non-zero by zero (the caller may flag #Z). */
+export function div(w: F80Words, d: number, a: number, b: number): void {
+  unpackA(w, a);
+  unpackB(w, b);
+  const s = aS ^ bS;
+  if (aK === K_NAN || bK === K_NAN) { copyNaN(w, d, a, b); return; }
+  if (aK === K_INF) { if (bK === K_INF) storeNaN(w, d); else store(w, d, s, 0x7fff, 0x80000000, 0); return; }
+  if (bK === K_INF) { store(w, d, s, 0, 0, 0); return; }
+  if (bK === K_ZERO) { if (aK === K_ZERO) storeNaN(w, d); else store(w, d, s, 0x7fff, 0x80000000, 0); return; }
+  if (aK === K_ZERO) { store(w, d, s, 0, 0, 0); return; }
+  // Long division of the mantissas: 66 quotient bits (value in (0.5, 2)), remainder for the sticky bit.
+  let rh = aH, rl = aL, top = 0;
+  let qh = 0, ql = 0, qx = 0;
+  for (let k = 0; k < 66; k++) {
+    const ge = top !== 0 || rh > bH || (rh === bH && rl >= bL);
+    let bit = 0;
+    if (ge) {
+      let nl = rl - bL, nh = rh - bH;
+      if (nl < 0) { nl += TWO32; nh--; }
+      if (nh < 0) nh += TWO32;
+      rh = nh; rl = nl; bit = 1;
+    }
+    // Shift the 66-bit quotient register (qh:ql:qx top 2 bits) left and append the bit.
+    qh = ((qh * 2) % TWO32) + (ql >>> 31);
+    ql = ((ql * 2) % TWO32) + (qx >>> 31);
+    qx = ((qx * 2) % TWO32) + bit;
+    top = rh >>> 31;
+    rh = ((rh * 2) % TWO32) + (rl >>> 31);
+    rl = (rl * 2) % TWO32;
+  }
+  // The 66 bits sit in (qh:ql:qx)'s low 66 bits: bit 65 is the integer bit when the quotient is >= 1.
+  let e = aE - bE + BIAS;
+  let h: number, l: number, x: number;
+  const sticky = (rh | rl | top) !== 0 ? 1 : 0;
+  if (qh & 2) {
+    h = (((qh & 3) << 30) | (ql >>> 2)) >>> 0;
+    l = (((ql & 3) << 30) | (qx >>> 2)) >>> 0;
+    x = (((qx & 3) << 30) | sticky) >>> 0;
+  } else {
+    e--;
+    h = (((qh & 1) << 31) | (ql >>> 1)) >>> 0;
+    l = (((ql & 1) << 31) | (qx >>> 1)) >>> 0;
+    x = (((qx & 1) << 31) | sticky) >>> 0;
+  }
+  roundPack(w, d, s, e, h, l, x);
+}
+
+function copyNaN(w: F80Words, d: number, a: number, b: number): void {
+  const src = classify(w[a + 2] & 0x7fff, w[a + 1], w[a]) === K_NAN ? a : b;
+  store(w, d, w[src + 2] >>> 15, 0x7fff, (w[src + 1] | 0x40000000) >>> 0, w[src]);
+}
+
+/** Compares w[a] and w[b]: -1, 0, 1, or 2 when unordered. */
+export function compare(w: F80Words, a: number, b: number): number {
+  unpackA(w, a);
+  unpackB(w, b);
+  if (aK === K_NAN || bK === K_NAN) return 2;
+  if (aK === K_ZERO && bK === K_ZERO) return 0;
+  if (aS !== bS) return aK === K_ZERO ? (bS ? 1 : -1) : aS ? -1 : 1;
+  let mag: number;
+  if (aK === K_ZERO) mag = -1;
+  else if (bK === K_ZERO) mag = 1;
+  else if (aK === K_INF || bK === K_INF) mag = aK === bK ? 0 : aK === K_INF ? 1 : -1;
+  else if (aE !== bE) mag = aE > bE ? 1 : -1;
+  else if (aH !== bH) mag = aH > bH ? 1 : -1;
+  else mag = aL === bL ? 0 : aL > bL ? 1 : -1;
+  return aS ? -mag : mag;
+}
+
+const BITS = new DataView(new ArrayBuffer(8));
+
+/** Exact conversion of a double into w[d]. */
+export function fromDouble(w: F80Words, d: number, v: number): void {
+  BITS.setFloat64(0, v, true);
+  const lo = BITS.getUint32(0, true), hi = BITS.getUint32(4, true);
+  const s = hi >>> 31;
+  let e = (hi >>> 20) & 0x7ff;
+  let fh = hi & 0xfffff, fl = lo;
+  if (e === 0x7ff) {
+    const nan = fh !== 0 || fl !== 0;
+    store(w, d, s, 0x7fff, (0x80000000 | (nan ? 0x40000000 : 0) | (fh << 11) | (fl >>> 21)) >>> 0, (fl << 11) >>> 0);
+    return;
+  }
+  if (e === 0) {
+    if (fh === 0 && fl === 0) { store(w, d, s, 0, 0, 0); return; }
+    e = 1;
+    while ((fh & 0x100000) === 0) { fh = (fh << 1) | (fl >>> 31); fl = (fl << 1) >>> 0; e--; }
+  }
+  store(w, d, s, e - 1023 + BIAS, (0x80000000 | ((fh & 0xfffff) << 11) | (fl >>> 21)) >>> 0, (fl << 11) >>> 0);
+}
+
+/** w[d] rounded to a double (round to nearest even). */
+export function toDouble(w: F80Words, a: number): number {
+  unpackA(w, a);
+  const sign = aS ? -1 : 1;
+  if (aK === K_ZERO) return sign * 0;
+  if (aK === K_INF) return sign * Infinity;
+  if (aK === K_NAN) return NaN;
+  // One correctly rounded addition turns the 64-bit mantissa into a 53-bit one; the scaling is exact.
+  const m = aH * TWO32 + aL;
+  let e = aE - BIAS - 63;
+  let v = m;
+  while (e > 900) { v *= 2 ** 900; e -= 900; }
+  while (e < -900) { v *= 2 ** -900; e += 900; }
+  return sign * v * 2 ** e;
+}
+
+/** Exact conversion of a signed 64-bit integer (lo, hi halves) into w[d]. */
+export function fromInt64(w: F80Words, d: number, lo: number, hi: number): void {
+  let s = 0, h = hi >>> 0, l = lo >>> 0;
+  if (hi < 0) {
+    s = 1;
+    l = TWO32 - l;
+    h = TWO32 - 1 - h;
+    if (l === TWO32) { l = 0; h += 1; }
+    h %= TWO32;
+  }
+  if (h === 0 && l === 0) { store(w, d, s, 0, 0, 0); return; }
+  let e = BIAS + 63;
+  while (h < 0x80000000) { h = ((h * 2) % TWO32) + (l >>> 31); l = (l * 2) % TWO32; e--; }
+  store(w, d, s, e, h, l);
+}
+
+/** Result halves of toInt64. */
+export let intLo = 0, intHi = 0;
+
+/**
+ * w[a] rounded (per the rounding mode, or toward zero) to a signed integer of `bits` bits; false when it does
+ * not fit (the caller stores the integer indefinite).
+ */
+export function toInt(w: F80Words, a: number, bits: number, truncate: boolean): boolean {
+  unpackA(w, a);
+  if (aK === K_NAN || aK === K_INF) return false;
+  if (aK === K_ZERO) { intLo = 0; intHi = 0; return true; }
+  const exp = aE - BIAS; // value = 1.xxx * 2^exp
+  if (exp >= 64) return false;
+  let h: number, l: number, x: number;
+  if (exp < 0) {
+    shiftRight(aH, aL, 0, 63 - exp > 200 ? 200 : 63 - exp);
+  } else shiftRight(aH, aL, 0, 63 - exp);
+  h = sh; l = sl; x = sx;
+  const mode = truncate ? RC_ZERO : roundingMode;
+  let up = false;
+  if (mode === RC_NEAREST) up = x > 0x80000000 || (x === 0x80000000 && (l & 1) === 1);
+  else if (mode === RC_DOWN) up = aS === 1 && x !== 0;
+  else if (mode === RC_UP) up = aS === 0 && x !== 0;
+  if (up) {
+    l += 1;
+    if (l >= TWO32) { l = 0; h += 1; }
+  }
+  // Range check on the magnitude.
+  const limitHigh = bits === 64 ? 0x80000000 : 0;
+  const limit = bits === 64 ? 0 : 2 ** (bits - 1);
+  if (bits === 64) {
+    if (h > limitHigh || (h === limitHigh && (l !== 0 || aS === 0))) return false;
+  } else if (h !== 0 || l > limit || (l === limit && aS === 0)) return false;
+  if (aS) {
+    // Two's complement negation of (h, l).
+    l = TWO32 - l;
+    h = TWO32 - 1 - h;
+    if (l === TWO32) { l = 0; h += 1; }
+  }
+  intLo = l | 0;
+  intHi = h | 0;
+  return true;
+}
+
+/** Rounds w[a] to an integral value in place (frndint). */
+export function roundToIntegral(w: F80Words, a: number): void {
+  unpackA(w, a);
+  if (aK !== K_NORMAL) return;
+  const exp = aE - BIAS;
+  if (exp >= 63) return;
+  const s = aS;
+  if (!toInt(w, a, 64, false)) return;
+  const lo = intLo, hi = intHi;
+  fromInt64(w, a, lo, hi);
+  if (lo === 0 && hi === 0) w[a + 2] = s << 15;
+}
+
+/** Adds n to the exponent of w[a] (fscale with an integral scale). */
+export function scale(w: F80Words, a: number, n: number): void {
+  unpackA(w, a);
+  if (aK !== K_NORMAL) return;
+  const e = aE + n;
+  if (e >= 0x7fff) store(w, a, aS, 0x7fff, 0x80000000, 0);
+  else if (e <= 0) roundPack(w, a, aS, e, aH, aL, 0);
+  else store(w, a, aS, e, aH, aL);
+}
+
+/** True when w[a] is a NaN, infinity, zero or finite (x87 fxam classes). */
+export function kindOf(w: F80Words, a: number): "nan" | "inf" | "zero" | "normal" | "denormal" {
+  const e = w[a + 2] & 0x7fff, h = w[a + 1], l = w[a];
+  const k = classify(e, h, l);
+  if (k === K_NAN) return "nan";
+  if (k === K_INF) return "inf";
+  if (k === K_ZERO) return "zero";
+  return e === 0 ? "denormal" : "normal";
+}

@@ -1,0 +1,329 @@
+// x87 floating point (U.X87 slots) for `long double` code such as musl's printf: a register stack of exact
+// 80-bit values (f80.ts); transcendental functions go through doubles.
+
+import { ROWS, X, XM } from "./table.ts";
+import { condition, F_NONE } from "./flags.ts";
+import { RFLAGS_CF, RFLAGS_PF, RFLAGS_ZF } from "./state.ts";
+import { VEC_GP, VEC_UD, type Core } from "./interp.ts";
+import * as f80 from "./f80.ts";
+
+const C0 = 1 << 8, C1 = 1 << 9, C2 = 1 << 10, C3 = 1 << 14;
+const CC_MASK = C0 | C1 | C2 | C3;
+/** Word offsets of two scratch extended values after the 8 registers in Core.fpx. */
+const T1 = 24, T2 = 27;
+
+/** Integer condition codes of fcmovb, fcmove, fcmovbe, fcmovu (the DB forms negate them). */
+const FCMOV_CC = [2, 4, 6, 10];
+
+/** Scratch for float bit conversions. */
+const BITS = new DataView(new ArrayBuffer(8));
+
+/** Word offset of ST(k) in c.fpx. */
+function at(c: Core, k: number): number {
+  return 3 * ((c.fpTop + k) & 7);
+}
+
+function copy(w: Uint32Array, d: number, s: number): void {
+  w[d] = w[s];
+  w[d + 1] = w[s + 1];
+  w[d + 2] = w[s + 2];
+}
+
+function push(c: Core, from: number): void {
+  c.fpTop = (c.fpTop - 1) & 7;
+  copy(c.fpx, 3 * c.fpTop, from);
+  c.fpTag |= 1 << c.fpTop;
+}
+
+function pop(c: Core): void {
+  c.fpTag &= ~(1 << c.fpTop);
+  c.fpTop = (c.fpTop + 1) & 7;
+}
+
+function pushDouble(c: Core, v: number): void {
+  f80.fromDouble(c.fpx, T1, v);
+  push(c, T1);
+}
+
+function setDouble(c: Core, k: number, v: number): void {
+  f80.fromDouble(c.fpx, at(c, k), v);
+  c.fpTag |= 1 << ((c.fpTop + k) & 7);
+}
+
+function st(c: Core, k: number): number {
+  return f80.toDouble(c.fpx, at(c, k));
+}
+
+/** Loads a memory operand into the scratch extended value T1. */
+function loadMem(c: Core, a: number, kind: number): void {
+  const w = c.fpx;
+  switch (kind) {
+    case XM.F32: BITS.setInt32(0, c.rd32(a), true); f80.fromDouble(w, T1, BITS.getFloat32(0, true)); return;
+    case XM.F64: {
+      const lo = c.rd64(a);
+      BITS.setInt32(0, lo, true);
+      BITS.setInt32(4, c.hi, true);
+      f80.fromDouble(w, T1, BITS.getFloat64(0, true));
+      return;
+    }
+    case XM.F80: {
+      const lo = c.rd32(a), hi = c.rd32(a + 4), se = c.rd16(a + 8);
+      w[T1] = lo; w[T1 + 1] = hi; w[T1 + 2] = se;
+      return;
+    }
+    case XM.I16: { const v = (c.rd16(a) << 16) >> 16; f80.fromInt64(w, T1, v, v >> 31); return; }
+    case XM.I32: { const v = c.rd32(a); f80.fromInt64(w, T1, v, v >> 31); return; }
+    default: { const lo = c.rd64(a); f80.fromInt64(w, T1, lo, c.hi); }
+  }
+}
+
+function storeMem(c: Core, a: number, kind: number, from: number, truncate: boolean): void {
+  const w = c.fpx;
+  switch (kind) {
+    case XM.F32: BITS.setFloat32(0, f80.toDouble(w, from), true); c.wr32(a, BITS.getInt32(0, true)); return;
+    case XM.F64:
+      BITS.setFloat64(0, f80.toDouble(w, from), true);
+      c.wr64(a, BITS.getInt32(0, true), BITS.getInt32(4, true));
+      return;
+    case XM.F80: {
+      c.wphys(a + 9, 1); // both pages writable before any byte is written
+      c.wr32(a, w[from]);
+      c.wr32(a + 4, w[from + 1]);
+      c.wr16(a + 8, w[from + 2]);
+      return;
+    }
+  }
+  const bits = kind === XM.I16 ? 16 : kind === XM.I32 ? 32 : 64;
+  const ok = f80.toInt(w, from, bits, truncate);
+  if (kind === XM.I16) c.wr16(a, ok ? f80.intLo & 0xffff : 0x8000);
+  else if (kind === XM.I32) c.wr32(a, ok ? f80.intLo : 0x80000000 | 0);
+  else if (ok) c.wr64(a, f80.intLo, f80.intHi);
+  else c.wr64(a, 0, 0x80000000 | 0);
+}
+
+/** d = a op b for the x87 arithmetic selectors (0 add, 1 mul, 4 sub, 5 subr, 6 div, 7 divr). */
+function arith(w: Uint32Array, op: number, d: number, a: number, b: number): void {
+  switch (op) {
+    case 0: f80.add(w, d, a, b, false); return;
+    case 1: f80.mul(w, d, a, b); return;
+    case 4: f80.add(w, d, a, b, true); return;
+    case 5: f80.add(w, d, b, a, true); return;
+    case 6: f80.div(w, d, a, b); return;
+    default: f80.div(w, d, b, a); return;
+  }
+}
+
+/** Sets C0/C2/C3 like fcom: unordered 111, less 001, equal 100, greater 000. */
+function compareCC(c: Core, a: number, b: number): void {
+  const r = f80.compare(c.fpx, a, b);
+  const cc = r === 2 ? C0 | C2 | C3 : r < 0 ? C0 : r === 0 ? C3 : 0;
+  c.fpuStatus = (c.fpuStatus & ~CC_MASK) | cc;
+}
+
+/** The status word with TOP in bits 11-13. */
+export function statusWord(c: Core): number {
+  return (c.fpuStatus & ~(7 << 11)) | (c.fpTop << 11);
+}
+
+/** The full tag word (2 bits per register: 00 valid, 01 zero, 10 special, 11 empty). */
+function tagWord(c: Core): number {
+  let w = 0;
+  for (let p = 0; p < 8; p++) {
+    let t = 3;
+    if (c.fpTag & (1 << p)) {
+      const k = f80.kindOf(c.fpx, 3 * p);
+      t = k === "zero" ? 1 : k === "normal" ? 0 : 2;
+    }
+    w |= t << (2 * p);
+  }
+  return w;
+}
+
+function storeEnv(c: Core, a: number): void {
+  c.wphys(a + 27, 1);
+  c.wr32(a, c.fpuControl | 0xffff0000);
+  c.wr32(a + 4, statusWord(c) | 0xffff0000);
+  c.wr32(a + 8, tagWord(c) | 0xffff0000);
+  for (let k = 12; k < 28; k += 4) c.wr32(a + k, 0);
+}
+
+function loadEnv(c: Core, a: number): void {
+  const cw = c.rd16(a), sw = c.rd16(a + 4), tw = c.rd16(a + 8);
+  c.fpuControl = cw;
+  c.fpuStatus = sw & ~(7 << 11);
+  c.fpTop = (sw >> 11) & 7;
+  c.fpTag = 0;
+  for (let p = 0; p < 8; p++) if (((tw >> (2 * p)) & 3) !== 3) c.fpTag |= 1 << p;
+}
+
+export function x87Exec(c: Core, i: number): void {
+  const code = c.code;
+  const op = code.ext[i], e2 = code.ext2[i];
+  const sti = code.rm[i] & 7;
+  const w = c.fpx;
+  f80.setRounding(c.fpuControl >> 10);
+  switch (op) {
+    case X.LD_M:
+      loadMem(c, c.ea(i), e2);
+      push(c, T1);
+      return;
+    case X.ST_M: case X.STP_M:
+      storeMem(c, c.ea(i), e2, at(c, 0), false);
+      if (op === X.STP_M) pop(c);
+      return;
+    case X.ISTTP_M:
+      storeMem(c, c.ea(i), e2, at(c, 0), true);
+      pop(c);
+      return;
+    case X.ARITH_M:
+      loadMem(c, c.ea(i), e2 & 7);
+      arith(w, e2 >> 3, at(c, 0), at(c, 0), T1);
+      return;
+    case X.COM_M:
+      loadMem(c, c.ea(i), e2 & 7);
+      compareCC(c, at(c, 0), T1);
+      if (e2 >> 3 === 3) pop(c);
+      return;
+    case X.LDCW: c.fpuControl = c.rd16(c.ea(i)); return;
+    case X.STCW: c.wr16(c.ea(i), c.fpuControl); return;
+    case X.STSW_M: c.wr16(c.ea(i), statusWord(c)); return;
+    case X.STSW_AX: c.setR(0, 2, statusWord(c), 0); return;
+    case X.LDENV: loadEnv(c, c.ea(i)); return;
+    case X.STENV: storeEnv(c, c.ea(i)); c.fpuControl |= 0x3f; return;
+    case X.SAVE: {
+      const a = c.ea(i);
+      c.wphys(a + 107, 1);
+      storeEnv(c, a);
+      for (let k = 0; k < 8; k++) storeMem(c, a + 28 + 10 * k, XM.F80, at(c, k), false);
+      finit(c);
+      return;
+    }
+    case X.RSTOR: {
+      const a = c.ea(i);
+      loadEnv(c, a);
+      for (let k = 0; k < 8; k++) {
+        loadMem(c, a + 28 + 10 * k, XM.F80);
+        copy(w, at(c, k), T1);
+      }
+      return;
+    }
+    case X.ARITH_ST0: arith(w, e2, at(c, 0), at(c, 0), at(c, sti)); return;
+    case X.ARITH_STI: case X.ARITH_STIP:
+      arith(w, e2, at(c, sti), at(c, sti), at(c, 0));
+      if (op === X.ARITH_STIP) pop(c);
+      return;
+    case X.COM_ST: {
+      compareCC(c, at(c, 0), at(c, (e2 & 4) !== 0 ? 1 : sti));
+      const pops = e2 & 3;
+      for (let k = 0; k < pops; k++) pop(c);
+      return;
+    }
+    case X.COMI: {
+      const r = f80.compare(w, at(c, 0), at(c, sti));
+      c.fop = F_NONE;
+      c.fbits = r === 2 ? RFLAGS_ZF | RFLAGS_PF | RFLAGS_CF : r < 0 ? RFLAGS_CF : r === 0 ? RFLAGS_ZF : 0;
+      if (e2 === 1) pop(c);
+      return;
+    }
+    case X.LD_ST: copy(w, T2, at(c, sti)); push(c, T2); return;
+    case X.XCH:
+      copy(w, T2, at(c, 0));
+      copy(w, at(c, 0), at(c, sti));
+      copy(w, at(c, sti), T2);
+      return;
+    case X.ST_ST: case X.STP_ST:
+      copy(w, at(c, sti), at(c, 0));
+      c.fpTag |= 1 << ((c.fpTop + sti) & 7);
+      if (op === X.STP_ST) pop(c);
+      return;
+    case X.FREE: c.fpTag &= ~(1 << ((c.fpTop + sti) & 7)); return;
+    case X.CMOV: {
+      // fcmovb/e/be/u and their negations (e2 >= 4).
+      const cc = FCMOV_CC[e2 & 3];
+      if (condition(c, e2 >= 4 ? cc + 1 : cc)) copy(w, at(c, 0), at(c, sti));
+      return;
+    }
+    case X.NOP: return;
+    case X.SPECIAL:
+      special(c, e2, 0xc0 | (ROWS[code.row[i]].reg << 3) | sti, i);
+      return;
+  }
+  c.fault(VEC_GP, 0, 0);
+}
+
+function finit(c: Core): void {
+  c.fpuControl = 0x037f;
+  c.fpuStatus = 0;
+  c.fpTop = 0;
+  c.fpTag = 0;
+}
+
+/** The register forms selected by the whole ModRM byte (D9 E0-FF, DB E2/E3). */
+function special(c: Core, opcode: number, modrm: number, i: number): void {
+  const w = c.fpx;
+  if (opcode === 0xdb) {
+    if (modrm === 0xe2) c.fpuStatus &= ~0x80ff; // fnclex
+    else if (modrm === 0xe3) finit(c);
+    else c.fault(VEC_UD, 0, c.code.rip[i]);
+    return;
+  }
+  const t = at(c, 0);
+  switch (modrm) {
+    case 0xe0: w[t + 2] ^= 0x8000; return; // fchs
+    case 0xe1: w[t + 2] &= 0x7fff; return; // fabs
+    case 0xe4: f80.fromDouble(w, T2, 0); compareCC(c, t, T2); return; // ftst
+    case 0xe5: { // fxam
+      let cc: number;
+      const k = f80.kindOf(w, t);
+      if (!(c.fpTag & (1 << c.fpTop))) cc = C3 | C0;
+      else cc = k === "nan" ? C0 : k === "inf" ? C2 | C0 : k === "zero" ? C3 : k === "denormal" ? C3 | C2 : C2;
+      if (w[t + 2] & 0x8000) cc |= C1;
+      c.fpuStatus = (c.fpuStatus & ~CC_MASK) | cc;
+      return;
+    }
+    case 0xe8: pushDouble(c, 1); return;
+    case 0xe9: pushDouble(c, Math.LN10 / Math.LN2); return;
+    case 0xea: pushDouble(c, Math.LOG2E); return;
+    case 0xeb: pushDouble(c, Math.PI); return;
+    case 0xec: pushDouble(c, Math.LOG10E * Math.LN2); return;
+    case 0xed: pushDouble(c, Math.LN2); return;
+    case 0xee: pushDouble(c, 0); return;
+    case 0xf0: setDouble(c, 0, 2 ** st(c, 0) - 1); return; // f2xm1
+    case 0xf1: setDouble(c, 1, st(c, 1) * Math.log2(st(c, 0))); pop(c); return; // fyl2x
+    case 0xf2: setDouble(c, 0, Math.tan(st(c, 0))); pushDouble(c, 1); c.fpuStatus &= ~C2; return; // fptan
+    case 0xf3: setDouble(c, 1, Math.atan2(st(c, 1), st(c, 0))); pop(c); return; // fpatan
+    case 0xf4: { // fxtract: exponent into ST(1), significand (exponent 0) on top
+      const k = f80.kindOf(w, t);
+      if (k !== "normal") { copy(w, T2, t); setDouble(c, 0, k === "zero" ? -Infinity : st(c, 0)); push(c, T2); return; }
+      const e = (w[t + 2] & 0x7fff) - 16383;
+      copy(w, T2, t);
+      w[T2 + 2] = (w[T2 + 2] & 0x8000) | 16383;
+      f80.fromInt64(w, t, e, e >> 31);
+      push(c, T2);
+      return;
+    }
+    case 0xf5: case 0xf8: { // fprem1, fprem (through doubles)
+      const a = st(c, 0), b = st(c, 1);
+      const q = modrm === 0xf8 ? Math.trunc(a / b) : Math.round(a / b);
+      setDouble(c, 0, a - q * b);
+      const qi = Math.abs(q) % 8;
+      c.fpuStatus = (c.fpuStatus & ~CC_MASK) | (qi & 1 ? C1 : 0) | (qi & 2 ? C3 : 0) | (qi & 4 ? C0 : 0);
+      return;
+    }
+    case 0xf6: c.fpTop = (c.fpTop - 1) & 7; return; // fdecstp
+    case 0xf7: c.fpTop = (c.fpTop + 1) & 7; return; // fincstp
+    case 0xf9: setDouble(c, 1, st(c, 1) * Math.log2(st(c, 0) + 1)); pop(c); return; // fyl2xp1
+    case 0xfa: setDouble(c, 0, Math.sqrt(st(c, 0))); return;
+    case 0xfb: { const a = st(c, 0); setDouble(c, 0, Math.sin(a)); pushDouble(c, Math.cos(a)); c.fpuStatus &= ~C2; return; }
+    case 0xfc: f80.roundToIntegral(w, t); return; // frndint
+    case 0xfd: f80.scale(w, t, Math.max(-70000, Math.min(70000, Math.trunc(st(c, 1))))); return; // fscale
+    case 0xfe: setDouble(c, 0, Math.sin(st(c, 0))); c.fpuStatus &= ~C2; return;
+    case 0xff: setDouble(c, 0, Math.cos(st(c, 0))); c.fpuStatus &= ~C2; return;
+  }
+  c.fault(VEC_UD, 0, c.code.rip[i]);
+}
+
+/** ST registers as doubles (for CpuState.st, which the inspector shows). */
+export function registersAsDoubles(c: Core, out: Float64Array): void {
+  for (let p = 0; p < 8; p++) out[p] = f80.toDouble(c.fpx, 3 * p);
+}

@@ -1,0 +1,217 @@
+// The machine: frame pool, virtual CPUs, the Hedron kernel model, devices and the roottask (with the Linux personality), wired.
+// Deterministic: guest-visible time is virtual, the PRNG is seeded; host time appears only in events and stats.
+
+import { Cpu } from "./cpu/cpu.ts";
+import { DebugCon } from "./devices/debugcon.ts";
+import { Framebuffer } from "./devices/framebuffer.ts";
+import { SerialPort } from "./devices/serial.ts";
+import { VirtualTimer } from "./devices/timer.ts";
+import { VgaText } from "./devices/vga.ts";
+import type { ConsoleListener, ConsoleStream, EventListener } from "./events.ts";
+import { HYPERCALL_NAMES, vectorName } from "./hedron/abi.ts";
+import { COST_TABLE } from "./hedron/costs.ts";
+import { Kernel } from "./hedron/kernel.ts";
+import { FramePool } from "./memory/frames.ts";
+import type { FaultReport } from "./roottask/process.ts";
+import { ENVIRONMENT, MANIFEST, Roottask, type ManifestApp } from "./roottask/roottask.ts";
+import { writeTar, type TarEntry } from "./roottask/tar.ts";
+
+export interface MachineConfig {
+  modules: { name: string; bytes: Uint8Array; kind: "foreign" | "native" | "hybrid"; argv: string[] }[];
+  env: string[];
+  cpus: number;
+  memoryMiB: number;
+  seed: number;
+  strict: boolean;
+  mounts: { host: string; guest: string }[];
+  /** Blocking read of the host's stdin; an empty array is end of file. */
+  readStdin(max: number): Uint8Array;
+  /** Simulate the seed's mediator library: one extra IPC per forwarded syscall (default off). */
+  mediator?: boolean;
+}
+
+export interface MachineStats {
+  instructions: number;
+  vcycles: number;
+  hostMs: number;
+  mips: number;
+  portalCalls: number;
+  foreignSyscalls: Record<string, number>;
+  hypercalls: Record<string, number>;
+  unknownSyscalls: { number: number; name: string; count: number }[];
+  exceptions: Record<string, number>;
+  contextSwitches: number;
+  /** Virtual cycles by category (modelled), and the cost table they come from. */
+  costs: Record<string, number>;
+  costTable: Record<string, number>;
+}
+
+/** The boot module the roottask unpacks: every app under bin/, a manifest, and the environment. */
+export function buildUserland(config: Pick<MachineConfig, "modules" | "env">): Uint8Array {
+  const entries: TarEntry[] = [];
+  const apps: ManifestApp[] = [];
+  for (const m of config.modules) {
+    const path = `bin/${m.name}`;
+    entries.push({ name: path, data: m.bytes, mode: 0o755 });
+    apps.push({ name: m.name, kind: m.kind, path, argv: m.argv });
+  }
+  const encoder = new TextEncoder();
+  entries.push({ name: MANIFEST, data: encoder.encode(JSON.stringify(apps)), mode: 0o644 });
+  entries.push({ name: ENVIRONMENT, data: encoder.encode(config.env.map((e) => e + "\0").join("")), mode: 0o644 });
+  return writeTar(entries);
+}
+
+export class Machine {
+  readonly frames: FramePool;
+  readonly kernel: Kernel;
+  readonly roottask: Roottask;
+  readonly cpus: Cpu[];
+  readonly serial: SerialPort;
+  readonly debugcon: DebugCon;
+  readonly timer: VirtualTimer;
+  readonly framebuffer: Framebuffer;
+  private vgaText: VgaText | null = null;
+  /** The roottask starts on the first run(), so console and event listeners attached after construction see its boot. */
+  private booted = false;
+  private halted = false;
+  exitStatus = 0;
+  private hostMs = 0;
+  private readonly consoleListeners: ConsoleListener[] = [];
+
+  constructor(config: MachineConfig) {
+    this.frames = new FramePool(config.memoryMiB);
+    this.kernel = new Kernel({ frames: this.frames, cpus: config.cpus, print: (text) => this.vga.write(text) });
+    const sink = (stream: ConsoleStream, bytes: Uint8Array) => {
+      for (const l of this.consoleListeners) l(stream, bytes);
+    };
+    this.serial = new SerialPort(sink);
+    this.debugcon = new DebugCon(sink);
+    this.timer = new VirtualTimer(() => this.kernel.cpus[this.kernel.nowCpu].clock);
+    this.kernel.boot([{ name: "userland", bytes: buildUserland(config), cmdline: "userland" }]);
+    this.framebuffer = new Framebuffer(this.frames);
+    this.cpus = Array.from({ length: config.cpus }, (_, i) => new Cpu(this.frames, i));
+    this.kernel.attach(this.cpus);
+    this.roottask = new Roottask(this.kernel, {
+      env: config.env, strict: config.strict, seed: config.seed, mediator: config.mediator ?? false, mounts: config.mounts, readStdin: config.readStdin,
+      serial: this.serial, debugcon: this.debugcon, writeConsole: sink, nowNs: () => this.timer.nowNs(),
+    });
+    this.kernel.host = this.roottask;
+  }
+
+  /** The VGA text console (created on the kernel's first print, once boot has reserved low memory). */
+  get vga(): VgaText {
+    return (this.vgaText ??= new VgaText(this.frames));
+  }
+
+  onEvent(listener: EventListener): () => void {
+    return this.kernel.onEvent(listener);
+  }
+
+  onConsole(listener: ConsoleListener): () => void {
+    this.consoleListeners.push(listener);
+    return () => {
+      const i = this.consoleListeners.indexOf(listener);
+      if (i >= 0) this.consoleListeners.splice(i, 1);
+    };
+  }
+
+  /** Runs up to `budget` guest instructions; "halted" when every process has exited or the run was stopped. */
+  run(budget = Number.MAX_SAFE_INTEGER): "halted" | "budget" {
+    const start = performance.now();
+    if (!this.booted) {
+      this.booted = true;
+      this.roottask.boot();
+    }
+    const result = this.kernel.run(budget);
+    this.hostMs += performance.now() - start;
+    if (result === "halted") {
+      this.halted = true;
+      this.settle();
+    }
+    return result;
+  }
+
+  /** After a halt: the exit status is the first process's; live processes with nothing runnable are a deadlock. */
+  private settle(): void {
+    const procs = this.roottask.processes;
+    if (procs.running > 0 && this.kernel.stopReason === null) {
+      const stuck = [...procs.procs.values()].filter((p) => p.state === "running").map((p) => `${p.pid} '${p.name}'`);
+      this.kernel.stop(`deadlock: process(es) ${stuck.join(", ")} blocked with nothing left to run`);
+    }
+    const first = procs.procs.get(1);
+    this.exitStatus = first && first.state === "exited" ? first.exitStatus : this.kernel.stopReason !== null ? 1 : 0;
+  }
+
+  get icount(): number {
+    return this.kernel.icount;
+  }
+
+  get vcycles(): number {
+    return this.kernel.vcycles;
+  }
+
+  /**
+   * Why the run ended abnormally, in one line: a stop (--strict, deadlock), or else — once halted — the report of
+   * the first process an unhandled exception killed. Null for a run whose processes all exited by themselves.
+   */
+  get stopReason(): string | null {
+    return this.kernel.stopReason ?? (this.halted ? (this.faults[0]?.text ?? null) : null);
+  }
+
+  /** Unhandled exceptions that killed processes, one report each (the CLI prints `text`). */
+  get faults(): FaultReport[] {
+    return this.roottask.faults;
+  }
+
+  stats(): MachineStats {
+    const k = this.kernel.stats;
+    const hypercalls: Record<string, number> = {};
+    k.hypercalls.forEach((n, nr) => {
+      if (n > 0) hypercalls[HYPERCALL_NAMES[nr]] = n;
+    });
+    const exceptions: Record<string, number> = {};
+    for (const [vector, n] of k.exceptions) exceptions[vectorName(vector)] = n;
+    return {
+      instructions: this.icount,
+      vcycles: this.vcycles,
+      hostMs: Math.round(this.hostMs),
+      mips: this.hostMs > 0 ? +(this.icount / this.hostMs / 1000).toFixed(2) : 0,
+      portalCalls: k.portalCalls,
+      foreignSyscalls: Object.fromEntries(this.roottask.syscallCounts),
+      hypercalls,
+      unknownSyscalls: [...this.roottask.personality.unknown].map(([number, u]) => ({ number, name: u.name, count: u.count })),
+      exceptions,
+      contextSwitches: k.contextSwitches,
+      costs: { ...k.costs },
+      costTable: { ...COST_TABLE },
+    };
+  }
+
+  /** All kernel objects and processes as plain data (the UI inspector). */
+  inspect() {
+    const k = this.kernel;
+    return {
+      icount: k.icount,
+      vcycles: k.vcycles,
+      cpus: k.cpus.map((c) => ({ index: c.index, clock: c.clock, sc: c.current, queued: c.queues.flat() })),
+      pds: [...k.pds.values()].map((pd) => ({
+        id: pd.id, name: pd.name, privileged: pd.privileged, host: pd.host, foreign: pd.foreign, foreignBase: pd.foreignBase,
+        pages: pd.space.pages.size,
+        caps: [...pd.objects].map(([sel, id]) => {
+          const cap = k.caps.caps.get(id)!;
+          return { sel, kind: cap.kind, obj: cap.obj, rights: cap.rights };
+        }),
+      })),
+      ecs: [...k.ecs.values()].map((ec) => ({
+        id: ec.id, name: ec.name, pd: ec.pd, cpu: ec.cpu, global: ec.global, host: ec.host, wait: ec.wait, evt: ec.evt,
+        utcb: ec.utcbAddr, sc: ec.sc, caller: ec.caller, rip: ec.state.rip, rsp: ec.state.get(4),
+      })),
+      scs: [...k.scs.values()].map((sc) => ({ id: sc.id, ec: sc.ec, current: sc.current, cpu: sc.cpu, prio: sc.prio, quantumUs: sc.quantumUs, time: sc.time })),
+      pts: [...k.pts.values()].map((pt) => ({ id: pt.id, ec: pt.ec, mtd: pt.mtd, ip: pt.ip, portalId: pt.portalId })),
+      sms: [...k.sms.values()].map((sm) => ({ id: sm.id, counter: sm.counter, waiters: sm.waiters.map((w) => w.ec) })),
+      processes: [...this.roottask.processes.procs.values()].map((p) => ({
+        pid: p.pid, name: p.name, kind: p.kind, cpu: p.cpu, state: p.state, exitStatus: p.exitStatus, signal: p.signal, pd: p.pdId, ec: p.ecId,
+      })),
+    };
+  }
+}

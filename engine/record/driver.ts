@@ -1,0 +1,92 @@
+// The one loop that recording and re-execution share: runs a machine chunk by chunk with block tracing on.
+// Replay is only exact if it splits run budgets exactly as the recording did, so neither has a loop of its own.
+
+import type { Machine, MachineConfig } from "../machine.ts";
+import type { BlockStream } from "./codec.ts";
+import { MEMORY_SLICES, stateHash } from "./state-hash.ts";
+
+/**
+ * Defaults: a chunk per 2^20 instructions (~1 M); a snapshot per 2^24 (~17 M), which bounds a seek to
+ * re-executing 17 M instructions (~0.3 s at the interpreter's ~50 MIPS; `npm run bench` measures it).
+ */
+export const DEFAULT_CHUNK_INSTRUCTIONS = 1 << 20;
+export const DEFAULT_SNAPSHOT_INSTRUCTIONS = 1 << 24;
+
+/** What of a MachineConfig a recording stores as JSON (module bytes go to the `module` table). */
+export interface StoredConfig {
+  modules: { name: string; kind: "foreign" | "native" | "hybrid"; argv: string[] }[];
+  env: string[];
+  cpus: number;
+  memoryMiB: number;
+  seed: number;
+  strict: boolean;
+  mounts: { host: string; guest: string }[];
+}
+
+export function storedConfig(config: MachineConfig): StoredConfig {
+  return {
+    modules: config.modules.map((m) => ({ name: m.name, kind: m.kind, argv: m.argv })),
+    env: config.env, cpus: config.cpus, memoryMiB: config.memoryMiB, seed: config.seed, strict: config.strict, mounts: config.mounts,
+  };
+}
+
+export interface ChunkEnd {
+  firstIcount: number;
+  lastIcount: number;
+  vcycles: number;
+  streams: BlockStream[];
+  stateHash: string;
+  halted: boolean;
+}
+
+/**
+ * Runs `machine` to the next multiple of `chunkInstructions` (or its halt) and returns the chunk: the blocks
+ * each CPU executed and the state hash at its end. `trace` false runs the same budgets without tracing.
+ */
+export class ChunkDriver {
+  private readonly buffers: Float64Array[];
+
+  constructor(
+    readonly machine: Machine,
+    readonly chunkInstructions: number,
+    readonly trace: boolean,
+  ) {
+    // A chunk retires ≤ chunkInstructions plus one block, and a block is ≥ 1 instruction except when its first
+    // instruction faults: twice the chunk is room for any plausible number of those.
+    this.buffers = machine.cpus.map(() => new Float64Array(trace ? 2 * chunkInstructions + 65536 : 0));
+    if (trace) machine.cpus.forEach((cpu, i) => (cpu.blockTrace = this.buffers[i]));
+  }
+
+  /** Runs up to instruction `limit` (a chunk boundary, or an earlier stop point); true if the machine halted. */
+  runTo(limit: number): boolean {
+    const m = this.machine;
+    while (m.icount < limit) {
+      if (m.run(limit - m.icount) === "halted") return true;
+      if (this.trace) {
+        for (const cpu of m.cpus) {
+          if (cpu.blockTraceLength >= cpu.blockTrace!.length) throw new Error(`record: block trace overflow on CPU ${cpu.index}`);
+        }
+      }
+    }
+    return false;
+  }
+
+  /** The next chunk boundary above the current instruction count. */
+  nextBoundary(): number {
+    return (Math.floor(this.machine.icount / this.chunkInstructions) + 1) * this.chunkInstructions;
+  }
+
+  /**
+   * Runs one chunk and collects it; the trace buffers are reset for the next. The state hash covers one
+   * memory slice (chosen by the chunk's number), or all of memory at the end of the run.
+   */
+  step(): ChunkEnd {
+    const m = this.machine;
+    const firstIcount = m.icount;
+    const halted = this.runTo(this.nextBoundary());
+    const streams = m.cpus.map((cpu, i) => ({ addresses: this.buffers[i].slice(0, cpu.blockTraceLength), length: cpu.blockTraceLength }));
+    for (const cpu of m.cpus) cpu.blockTraceLength = 0;
+    const slice = halted ? -1 : Math.floor(firstIcount / this.chunkInstructions) % MEMORY_SLICES;
+    return { firstIcount, lastIcount: m.icount, vcycles: m.vcycles, streams, stateHash: stateHash(m, slice), halted };
+  }
+}

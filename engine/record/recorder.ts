@@ -1,0 +1,139 @@
+// Records a run into one SQLite file: events, console, nondeterministic input, trace chunks, framebuffer, snapshots.
+// Subscribes to the machine's own streams (principle 4) and drives it through the loop replay uses (driver.ts).
+
+import { Machine, type MachineConfig } from "../machine.ts";
+import { diffFrame } from "./framebuffer.ts";
+import { ChunkDriver, DEFAULT_CHUNK_INSTRUCTIONS, DEFAULT_SNAPSHOT_INSTRUCTIONS, storedConfig } from "./driver.ts";
+import { captureSnapshot } from "./snapshot.ts";
+import { RecordingWriter } from "./writer.ts";
+
+export interface RecordOptions {
+  chunkInstructions?: number;
+  snapshotInstructions?: number;
+  /** Record the instruction stream (trace chunks with block addresses); without it, only hashes and events. */
+  instructionStream?: boolean;
+  /** Hedron Lab version written into the session. */
+  engineVersion: string;
+  /** Called after every chunk (progress bars). */
+  onChunk?: (icount: number) => void;
+}
+
+export interface RecordResult {
+  icount: number;
+  vcycles: number;
+  chunks: number;
+  events: number;
+  traceBytes: number;
+  snapshotBytes: number;
+  exitStatus: number;
+  stopReason: string | null;
+}
+
+/** A keyframe every this many framebuffer updates bounds how many deltas a seek applies. */
+const KEYFRAME_EVERY = 32;
+
+export class Recorder {
+  readonly machine: Machine;
+  private readonly writer: RecordingWriter;
+  private readonly driver: ChunkDriver;
+  private readonly snapshotInstructions: number;
+  private lastFrame: Uint8Array | null = null;
+  /** Nothing is stored until something draws (generation 0 is the blank framebuffer of boot). */
+  private frameGeneration = 0;
+  private framesSinceKey = 0;
+  private chunks = 0;
+  private nextSnapshot: number;
+
+  /** `config.readStdin` is wrapped so every byte the guest reads is recorded with its instruction count. */
+  constructor(
+    readonly path: string,
+    config: MachineConfig,
+    private readonly options: RecordOptions,
+  ) {
+    const chunkInstructions = options.chunkInstructions ?? DEFAULT_CHUNK_INSTRUCTIONS;
+    this.snapshotInstructions = options.snapshotInstructions ?? DEFAULT_SNAPSHOT_INSTRUCTIONS;
+    this.nextSnapshot = this.snapshotInstructions;
+    const readStdin = config.readStdin;
+    const recorded: MachineConfig = {
+      ...config,
+      readStdin: (max) => {
+        const bytes = readStdin(max);
+        this.writer.input(this.machine.icount, "stdin", bytes);
+        return bytes;
+      },
+    };
+    const main = config.modules[0];
+    this.writer = new RecordingWriter(
+      path,
+      {
+        guest: main?.name ?? "", args: main?.argv ?? [], seed: config.seed, config: { ...storedConfig(config) },
+        engineVersion: options.engineVersion, chunkInstructions, snapshotInstructions: this.snapshotInstructions,
+        instructionStream: options.instructionStream ?? true,
+      },
+      new Map(config.modules.map((m) => [m.name, m.bytes])),
+    );
+    this.machine = new Machine(recorded);
+    this.machine.onEvent((e) => this.writer.event(e));
+    this.machine.onConsole((stream, bytes) => this.writer.console(this.machine.icount, stream, bytes));
+    this.driver = new ChunkDriver(this.machine, chunkInstructions, options.instructionStream ?? true);
+  }
+
+  /** Records the whole run; the file is complete (and self-contained) when this returns. */
+  run(): RecordResult {
+    try {
+      while (!this.step());
+    } catch (error) {
+      this.writer.close();
+      throw error;
+    }
+    return this.finish();
+  }
+
+  /** Records one chunk (the UI's run loop calls this so it can pause between chunks); true once the machine halted. */
+  step(): boolean {
+    const chunk = this.driver.step();
+    this.frame();
+    this.writer.chunk(chunk.firstIcount, chunk.lastIcount, chunk.vcycles, chunk.streams, chunk.stateHash);
+    this.chunks++;
+    const m = this.machine;
+    // Snapshots fall on chunk ends, where replay's chunk-by-chunk loop can pick up from them.
+    if (!chunk.halted && m.icount >= this.nextSnapshot) {
+      const snapshot = captureSnapshot(m);
+      this.writer.snapshot(m.icount, m.vcycles, snapshot.data, snapshot.stateHash);
+      this.nextSnapshot = (Math.floor(m.icount / this.snapshotInstructions) + 1) * this.snapshotInstructions;
+    }
+    this.options.onChunk?.(m.icount);
+    return chunk.halted;
+  }
+
+  /** Marks the recording complete (also for a run stopped before its end) and closes the file. */
+  finish(): RecordResult {
+    const m = this.machine;
+    this.writer.finish({ icount: m.icount, vcycles: m.vcycles, exitStatus: m.exitStatus, stopReason: m.stopReason ?? "exit" });
+    this.writer.close();
+    return {
+      icount: m.icount, vcycles: m.vcycles, chunks: this.chunks, events: this.writer.eventCount, traceBytes: this.writer.traceBytes,
+      snapshotBytes: this.writer.snapshotBytes, exitStatus: m.exitStatus, stopReason: m.stopReason,
+    };
+  }
+
+  /** Stores the framebuffer if it changed since the last chunk: a keyframe now and then, deltas between. */
+  private frame(): void {
+    const fb = this.machine.framebuffer;
+    // Host-side drawing bumps the generation; a framebuffer delegated to a guest PD may change at any time.
+    const delegated = this.machine.frames.refs[fb.firstFrame] > 1;
+    if (!delegated && fb.generation === this.frameGeneration) return;
+    this.frameGeneration = fb.generation;
+    const now = fb.bytes;
+    if (this.lastFrame === null || this.framesSinceKey >= KEYFRAME_EVERY) {
+      this.writer.frame(this.machine.icount, fb.width, fb.height, 4, true, now);
+      this.framesSinceKey = 0;
+    } else {
+      const delta = diffFrame(this.lastFrame, now);
+      if (delta.length === 0) return;
+      this.writer.frame(this.machine.icount, fb.width, fb.height, 4, false, delta);
+      this.framesSinceKey++;
+    }
+    this.lastFrame = now.slice();
+  }
+}

@@ -1,0 +1,375 @@
+// Machine-state snapshots: the whole Machine object graph serialised as data, and restored over a fresh Machine.
+// Principle 1 (state is plain records and typed arrays) is what makes this generic: no component writes its own.
+
+import { Cpu } from "../cpu/cpu.ts";
+import { CpuState } from "../cpu/state.ts";
+import type { Machine } from "../machine.ts";
+import { AddressSpace } from "../memory/address-space.ts";
+import { PAGE_SIZE } from "../memory/frames.ts";
+import { ByteReader, ByteWriter, DecodeError } from "./codec.ts";
+import { stateHash } from "./state-hash.ts";
+
+/** Bumped whenever the encoding below changes; a snapshot of another version is not restored. */
+const SNAPSHOT_VERSION = 1;
+const MAGIC = "HLSNAP";
+
+/**
+ * Host wiring, not machine state: kept as the fresh machine has it (its listeners, its host clock).
+ * Named as ClassName.property.
+ */
+const KEEP_LIVE = new Set(["Kernel.listeners", "Kernel.hostStart", "Machine.hostMs", "Machine.consoleListeners"]);
+
+const enum Tag {
+  Undefined, Null, False, True, Uint, NegInt, F64, String, BigInt,
+  /** A value already written: identity is preserved (two paths to one object stay one object). */
+  Ref,
+  /** A function: closures are wiring; the fresh machine's own is kept. */
+  Function,
+  /** A KEEP_LIVE property. */
+  Keep,
+  Array, Object, Map, Set, Typed,
+  /** A typed array or DataView over physical memory (the frame pool's buffer): re-made over the new pool. */
+  MemoryView,
+  /** A virtual CPU: only its retired-instruction count is state; the rest (decoded blocks, TLB) is cache. */
+  Cpu,
+}
+
+const TYPED = [Uint8Array, Uint16Array, Uint32Array, Int32Array, Float64Array, Float32Array, Int8Array, Int16Array, Uint8ClampedArray] as const;
+type TypedArray = InstanceType<(typeof TYPED)[number]>;
+const DATAVIEW = TYPED.length;
+
+/** Snapshots nest no deeper than this (real state is shallow; a hostile file may not be). */
+const MAX_DEPTH = 200;
+
+function className(obj: object): string {
+  const proto = Object.getPrototypeOf(obj);
+  if (proto === Object.prototype || proto === null) return "Object";
+  return (proto.constructor as { name?: string } | undefined)?.name || "?";
+}
+
+class GraphWriter {
+  readonly w = new ByteWriter();
+  private readonly ids = new Map<object, number>();
+  private readonly buffers = new Map<ArrayBufferLike, string>();
+
+  constructor(private readonly memory: ArrayBufferLike) {}
+
+  value(v: unknown, path: string): void {
+    const w = this.w;
+    if (v === undefined) w.uint(Tag.Undefined);
+    else if (v === null) w.uint(Tag.Null);
+    else if (v === false) w.uint(Tag.False);
+    else if (v === true) w.uint(Tag.True);
+    else if (typeof v === "number") {
+      if (Number.isSafeInteger(v) && !Object.is(v, -0)) {
+        w.uint(v >= 0 ? Tag.Uint : Tag.NegInt);
+        w.uint(Math.abs(v));
+      } else {
+        w.uint(Tag.F64);
+        w.f64(v);
+      }
+    } else if (typeof v === "string") {
+      w.uint(Tag.String);
+      w.string(v);
+    } else if (typeof v === "bigint") {
+      w.uint(Tag.BigInt);
+      w.string(v.toString(16));
+    } else if (typeof v === "function") {
+      w.uint(Tag.Function);
+    } else if (typeof v === "object") {
+      this.object(v, path);
+    } else {
+      throw new TypeError(`${path}: a ${typeof v} cannot be part of a snapshot`);
+    }
+  }
+
+  private object(v: object, path: string): void {
+    const w = this.w;
+    const seen = this.ids.get(v);
+    if (seen !== undefined) {
+      w.uint(Tag.Ref);
+      w.uint(seen);
+      return;
+    }
+    this.ids.set(v, this.ids.size);
+    if (v instanceof Cpu) {
+      w.uint(Tag.Cpu);
+      w.uint(v.index);
+      w.uint(v.icount);
+    } else if (ArrayBuffer.isView(v)) {
+      this.view(v, path);
+    } else if (Array.isArray(v)) {
+      w.uint(Tag.Array);
+      w.uint(v.length);
+      for (let i = 0; i < v.length; i++) this.value(v[i], `${path}[${i}]`);
+    } else if (v instanceof Map) {
+      w.uint(Tag.Map);
+      w.uint(v.size);
+      for (const [key, x] of v) {
+        this.value(key, `${path} key`);
+        this.value(x, `${path}.get(${String(key)})`);
+      }
+    } else if (v instanceof Set) {
+      w.uint(Tag.Set);
+      w.uint(v.size);
+      for (const x of v) this.value(x, `${path} item`);
+    } else {
+      const name = className(v);
+      if (v instanceof Promise || v instanceof WeakMap || v instanceof WeakSet || v instanceof ArrayBuffer) {
+        throw new TypeError(`${path} is a ${name}: not state a snapshot can hold`);
+      }
+      const keys = Object.keys(v);
+      w.uint(Tag.Object);
+      w.string(name);
+      w.uint(keys.length);
+      for (const key of keys) {
+        w.string(key);
+        if (KEEP_LIVE.has(`${name}.${key}`)) w.uint(Tag.Keep);
+        else this.value((v as Record<string, unknown>)[key], `${path}.${key}`);
+      }
+    }
+  }
+
+  private view(v: ArrayBufferView, path: string): void {
+    const w = this.w;
+    const kind = v instanceof DataView ? DATAVIEW : TYPED.findIndex((T) => v instanceof T);
+    if (kind < 0) throw new TypeError(`${path}: ${className(v)} is not a snapshot type`);
+    if (v.buffer === this.memory) {
+      w.uint(Tag.MemoryView);
+      w.uint(kind);
+      w.uint(v.byteOffset);
+      w.uint(v.byteLength);
+      return;
+    }
+    // Two views sharing one buffer would come back as two buffers: refuse instead of restoring wrongly.
+    const other = this.buffers.get(v.buffer);
+    if (other !== undefined) throw new TypeError(`${path} shares its ArrayBuffer with ${other}: a snapshot cannot keep that link`);
+    this.buffers.set(v.buffer, path);
+    if (kind === DATAVIEW) throw new TypeError(`${path}: a DataView over its own buffer is not machine state`);
+    w.uint(Tag.Typed);
+    w.uint(kind);
+    w.bytes(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+  }
+}
+
+class GraphReader {
+  private readonly objects: unknown[] = [];
+  /** Taken before the overlay starts: restoring `machine.cpus` empties and refills that very array. */
+  private readonly cpus: Cpu[];
+  private readonly memory: ArrayBuffer;
+
+  constructor(
+    private readonly r: ByteReader,
+    machine: Machine,
+    private readonly classes: Map<string, object>,
+  ) {
+    this.cpus = [...machine.cpus];
+    this.memory = machine.frames.bytes.buffer as ArrayBuffer;
+  }
+
+  /** Reads one value; `live` is what the fresh machine holds at the same place (updated in place when it fits). */
+  value(live: unknown, depth: number): unknown {
+    if (depth > MAX_DEPTH) throw new DecodeError("snapshot nested too deeply");
+    const r = this.r;
+    const tag = r.uint();
+    switch (tag) {
+      case Tag.Undefined: return undefined;
+      case Tag.Null: return null;
+      case Tag.False: return false;
+      case Tag.True: return true;
+      case Tag.Uint: return r.uint();
+      case Tag.NegInt: return -r.uint();
+      case Tag.F64: return r.f64();
+      case Tag.String: return r.string();
+      case Tag.BigInt: {
+        const hex = r.string();
+        if (!/^-?[0-9a-f]+$/.test(hex)) throw new DecodeError("malformed bigint");
+        return hex.startsWith("-") ? -BigInt("0x" + hex.slice(1)) : BigInt("0x" + hex);
+      }
+      case Tag.Ref: {
+        const id = r.uint();
+        if (id >= this.objects.length) throw new DecodeError(`reference to object ${id} before it exists`);
+        return this.objects[id];
+      }
+      case Tag.Function:
+        if (typeof live !== "function") throw new DecodeError("a function in the snapshot has no counterpart in the machine");
+        return live;
+      case Tag.Keep: return live;
+      case Tag.Cpu: {
+        const cpu = this.cpus[r.uint()];
+        if (!cpu) throw new DecodeError("snapshot names a CPU the machine does not have");
+        this.objects.push(cpu);
+        cpu.icount = r.uint();
+        return cpu;
+      }
+      case Tag.Array: {
+        const target: unknown[] = Array.isArray(live) ? live : [];
+        this.objects.push(target);
+        const old = target.slice();
+        const n = r.uint();
+        target.length = 0;
+        for (let i = 0; i < n; i++) target.push(this.value(old[i], depth + 1));
+        return target;
+      }
+      case Tag.Map: {
+        const target = live instanceof Map ? live : new Map<unknown, unknown>();
+        this.objects.push(target);
+        const old = new Map(target);
+        target.clear();
+        const n = r.uint();
+        for (let i = 0; i < n; i++) {
+          const key = this.value(undefined, depth + 1);
+          target.set(key, this.value(old.get(key), depth + 1));
+        }
+        return target;
+      }
+      case Tag.Set: {
+        const target = live instanceof Set ? live : new Set<unknown>();
+        this.objects.push(target);
+        target.clear();
+        const n = r.uint();
+        for (let i = 0; i < n; i++) target.add(this.value(undefined, depth + 1));
+        return target;
+      }
+      case Tag.Object: return this.object(live, depth);
+      case Tag.Typed: {
+        const T = TYPED[r.uint()];
+        if (!T) throw new DecodeError("unknown typed-array kind");
+        const bytes = r.bytes();
+        if (bytes.length % T.BYTES_PER_ELEMENT !== 0) throw new DecodeError("typed array of a partial element");
+        const length = bytes.length / T.BYTES_PER_ELEMENT;
+        let target: TypedArray;
+        if (live instanceof T && (live as TypedArray).length === length) target = live as TypedArray;
+        else target = new T(length);
+        new Uint8Array(target.buffer, target.byteOffset, target.byteLength).set(bytes);
+        this.objects.push(target);
+        return target;
+      }
+      case Tag.MemoryView: {
+        const kind = r.uint();
+        const offset = r.uint();
+        const length = r.uint();
+        const buffer = this.memory;
+        if (kind > DATAVIEW || offset + length > buffer.byteLength) throw new DecodeError("view outside physical memory");
+        const T = kind === DATAVIEW ? DataView : TYPED[kind];
+        const same = live instanceof T && (live as ArrayBufferView).byteOffset === offset && (live as ArrayBufferView).byteLength === length;
+        const bpe = kind === DATAVIEW ? 1 : TYPED[kind].BYTES_PER_ELEMENT;
+        if (offset % bpe !== 0 || length % bpe !== 0) throw new DecodeError("misaligned view of physical memory");
+        const target = same ? live : kind === DATAVIEW ? new DataView(buffer, offset, length) : new TYPED[kind](buffer, offset, length / bpe);
+        this.objects.push(target);
+        return target;
+      }
+      default:
+        throw new DecodeError(`unknown snapshot tag ${tag}`);
+    }
+  }
+
+  private object(live: unknown, depth: number): object {
+    const r = this.r;
+    const name = r.string();
+    const proto = name === "Object" ? Object.prototype : this.classes.get(name);
+    if (!proto) throw new DecodeError(`snapshot holds an instance of ${name}, which this machine has no class for`);
+    const target = (typeof live === "object" && live !== null && Object.getPrototypeOf(live) === proto ? live : Object.create(proto)) as Record<string, unknown>;
+    this.objects.push(target);
+    const n = r.uint();
+    const keys = new Set<string>();
+    for (let i = 0; i < n; i++) {
+      const key = r.string();
+      if (key === "__proto__") throw new DecodeError("snapshot has a __proto__ key");
+      keys.add(key);
+      const value = this.value(target[key], depth + 1);
+      Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true });
+    }
+    // A field the fresh object has and the saved one lacks means the snapshot was taken by other code.
+    for (const key of Object.keys(target)) {
+      if (!keys.has(key) && typeof target[key] !== "function" && !KEEP_LIVE.has(`${name}.${key}`)) {
+        throw new DecodeError(`the snapshot comes from a different engine build (${name} has no field '${key}' in it)`);
+      }
+    }
+    return target;
+  }
+}
+
+/** Every class reachable from a machine (plus the state classes new objects may need), by name. */
+function classesOf(machine: Machine): Map<string, object> {
+  const out = new Map<string, object>();
+  const add = (proto: object) => {
+    const name = (proto.constructor as { name: string }).name;
+    const known = out.get(name);
+    if (known && known !== proto) throw new Error(`snapshot: two classes are named ${name}; rename one`);
+    out.set(name, proto);
+  };
+  add(CpuState.prototype);
+  add(AddressSpace.prototype);
+  const seen = new Set<object>();
+  const walk = (v: unknown) => {
+    if (typeof v !== "object" || v === null || seen.has(v) || ArrayBuffer.isView(v) || v instanceof Cpu) return;
+    seen.add(v);
+    if (v instanceof Map) for (const [k, x] of v) (walk(k), walk(x));
+    else if (v instanceof Set || Array.isArray(v)) for (const x of v) walk(x);
+    else {
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) add(proto);
+      for (const key of Object.keys(v)) walk((v as Record<string, unknown>)[key]);
+    }
+  };
+  walk(machine);
+  return out;
+}
+
+const ZERO_PAGE = Buffer.alloc(PAGE_SIZE);
+
+/** True when a frame holds only zeros (most of a fresh framebuffer, bss): such frames are not stored. */
+function zeroFrame(memory: Buffer, frame: number): boolean {
+  return memory.compare(ZERO_PAGE, 0, PAGE_SIZE, frame * PAGE_SIZE, (frame + 1) * PAGE_SIZE) === 0;
+}
+
+/** Serialises the machine: its object graph, then the contents of every non-zero physical frame in use. */
+export function captureSnapshot(machine: Machine): { data: Uint8Array; stateHash: string } {
+  const hash = stateHash(machine);
+  const g = new GraphWriter(machine.frames.bytes.buffer);
+  const w = g.w;
+  w.string(MAGIC);
+  w.uint(SNAPSHOT_VERSION);
+  w.string(hash);
+  g.value(machine, "machine");
+  const { refs, bytes } = machine.frames;
+  const memory = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  let f = 0;
+  while (f < refs.length) {
+    if (refs[f] === 0 || zeroFrame(memory, f)) {
+      f++;
+      continue;
+    }
+    const start = f++;
+    while (f < refs.length && refs[f] !== 0 && !zeroFrame(memory, f)) f++;
+    w.uint(start);
+    w.bytes(bytes.subarray(start * PAGE_SIZE, f * PAGE_SIZE));
+  }
+  return { data: w.finish(), stateHash: hash };
+}
+
+/**
+ * Restores a snapshot over a machine built from the same configuration and not yet run. Checks the
+ * state hash afterwards, so a restore that missed anything fails here rather than replaying wrongly.
+ */
+export function restoreSnapshot(machine: Machine, data: Uint8Array): void {
+  if (machine.icount !== 0) throw new Error("snapshot: restore needs a machine that has not run yet");
+  const r = new ByteReader(data);
+  if (r.string() !== MAGIC) throw new DecodeError("not a machine snapshot");
+  const version = r.uint();
+  if (version !== SNAPSHOT_VERSION) throw new DecodeError(`snapshot format ${version}, this build reads ${SNAPSHOT_VERSION}`);
+  const hash = r.string();
+  const { bytes: memory, refs } = machine.frames;
+  // Clear what the fresh machine's boot wrote; the rest of the pool is untouched zeros (and stays unallocated on the host).
+  for (let f = 0; f < refs.length; f++) if (refs[f] !== 0) memory.fill(0, f * PAGE_SIZE, (f + 1) * PAGE_SIZE);
+  new GraphReader(r, machine, classesOf(machine)).value(machine, 0);
+  while (!r.done) {
+    const start = r.uint();
+    const run = r.bytes(memory.length);
+    if (start * PAGE_SIZE + run.length > memory.length) throw new DecodeError("snapshot memory lies outside physical memory");
+    memory.set(run, start * PAGE_SIZE);
+  }
+  const got = stateHash(machine);
+  if (got !== hash) throw new DecodeError(`restored state hash ${got.slice(0, 16)}… differs from the snapshot's ${hash.slice(0, 16)}…`);
+}

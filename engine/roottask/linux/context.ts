@@ -1,0 +1,210 @@
+// The personality's boundary types (host, syscall frame, process state) and the per-call view handlers use.
+// Process state is plain data for snapshots; guest memory is reached only through the process's AddressSpace.
+
+import { AddressSpace, PAGE_SIZE } from "../../memory/address-space.ts";
+import { PATH_MAX } from "../fs/abi.ts";
+import { E } from "../fs/errno.ts";
+import type { FileServer } from "../fs/file-server.ts";
+
+/** Whether the CLI's streams are terminals, and the terminal size (absent: none of them is a terminal). */
+export interface TerminalInfo {
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  rows: number;
+  cols: number;
+}
+
+export interface PersonalityHost {
+  fileServer: FileServer;
+  /** Guest fd 1/2 output when not redirected. */
+  writeConsole(stream: "stdout" | "stderr", bytes: Uint8Array): void;
+  /** Blocking read of the CLI's stdin; an empty array is end of file. */
+  readStdin(max: number): Uint8Array;
+  /** Virtual time in ns (from virtual cycles). */
+  nowNs(): number;
+  /** Seeded PRNG for getrandom, /dev/urandom and AT_RANDOM. */
+  random(bytes: Uint8Array): void;
+  /** An unknown syscall stops the run (UnknownSyscallError). */
+  strict: boolean;
+  /** Optional extensions: terminal streams (default: none) and virtual CPU count (default 1). */
+  terminal?: TerminalInfo;
+  cpus?: number;
+}
+
+export interface SyscallFrame {
+  nr: number;
+  /** The six arguments as unsigned doubles (exact below 2^53). */
+  args: Float64Array;
+  /** The same arguments as exact 32-bit halves. */
+  argsLo: Int32Array;
+  argsHi: Int32Array;
+  rip: number;
+  rsp: number;
+  fsBase: number;
+  gsBase: number;
+  /** rax to write back (negative = -errno). */
+  result: number;
+  /** Set ≥ 0 (with `exited`) by exit, exit_group or a fatal signal. */
+  exitStatus: number;
+  exited: boolean;
+  /** arch_prctl(ARCH_SET_FS) changed fsBase. */
+  fsBaseChanged: boolean;
+}
+
+export function newSyscallFrame(): SyscallFrame {
+  return {
+    nr: 0, args: new Float64Array(6), argsLo: new Int32Array(6), argsHi: new Int32Array(6), rip: 0, rsp: 0,
+    fsBase: 0, gsBase: 0, result: 0, exitStatus: -1, exited: false, fsBaseChanged: false,
+  };
+}
+
+/** Sets argument `i` from a register's 32-bit halves, keeping the three views consistent. */
+export function setSyscallArg(frame: SyscallFrame, i: number, lo: number, hi: number): void {
+  frame.argsLo[i] = lo;
+  frame.argsHi[i] = hi;
+  frame.args[i] = (lo >>> 0) + (hi >>> 0) * 4294967296;
+}
+
+/** A mapping the personality made (mmap, brk); pages the loader mapped are not listed but are respected. */
+export interface Vma {
+  start: number;
+  end: number;
+  prot: number;
+  flags: number;
+  name: string;
+}
+
+export interface SigAction {
+  handler: number;
+  flags: number;
+  restorer: number;
+  maskLo: number;
+  maskHi: number;
+}
+
+export interface LinuxProcess {
+  pid: number;
+  ppid: number;
+  tid: number;
+  space: AddressSpace;
+  execfn: string;
+  /** The thread name (prctl PR_SET_NAME), at most 15 bytes; starts as the executable's base name. */
+  comm: string;
+  brkStart: number;
+  /** Current program break as the guest set it; pages up to it (rounded up) are mapped. */
+  brk: number;
+  /** Top of the mmap area: the allocator hands out the highest free range below it. */
+  mmapBase: number;
+  /** Sorted by start, non-overlapping. */
+  vmas: Vma[];
+  clearChildTid: number;
+  robustList: number;
+  /** Index = signal number (1–64). */
+  sigactions: SigAction[];
+  sigmaskLo: number;
+  sigmaskHi: number;
+  altstack: { sp: number; flags: number; size: number };
+  /** Signals raised at the process but not delivered (delivery comes later). */
+  pending: number[];
+  /** [soft, hard] per RLIMIT_*; -1 = RLIM_INFINITY. */
+  rlimits: [number, number][];
+  exited: boolean;
+  exitStatus: number;
+  /** The signal that killed the process, 0 if it exited normally. */
+  killedBy: number;
+}
+
+/** A guest-visible failure raised deep in argument decoding; the dispatcher returns -errno. */
+export class GuestErrno extends Error {
+  constructor(readonly errno: number) {
+    super(`errno ${errno}`);
+  }
+}
+
+/** Thrown in strict mode for a syscall without a table row; the roottask stops the run naming it. */
+export class UnknownSyscallError extends Error {
+  constructor(readonly nr: number, readonly syscallName: string, readonly pid: number) {
+    super(`process ${pid} made syscall ${nr} (${syscallName}), which the Linux personality does not implement`);
+  }
+}
+
+const decoder = new TextDecoder();
+
+/** The argument view one handler call sees; reused across calls (no allocation per syscall). */
+export class Sys {
+  proc!: LinuxProcess;
+  frame!: SyscallFrame;
+
+  constructor(readonly host: PersonalityHost) {}
+
+  get fs(): FileServer {
+    return this.host.fileServer;
+  }
+
+  get pid(): number {
+    return this.proc.pid;
+  }
+
+  /** A C int argument: the low 32 bits, signed (the kernel ignores the upper half). */
+  int(i: number): number {
+    return this.frame.argsLo[i];
+  }
+
+  uint(i: number): number {
+    return this.frame.argsLo[i] >>> 0;
+  }
+
+  /** An unsigned long / size_t / pointer argument. */
+  u64(i: number): number {
+    return this.frame.args[i];
+  }
+
+  /** A signed long / off_t argument. */
+  s64(i: number): number {
+    return this.frame.argsHi[i] * 4294967296 + (this.frame.argsLo[i] >>> 0);
+  }
+
+  /** Guest bytes; every page is checked before anything is allocated, so a wild length is just EFAULT. */
+  read(addr: number, len: number): Uint8Array {
+    const space = this.proc.space;
+    for (let at = addr; at < addr + len; at = (Math.floor(at / PAGE_SIZE) + 1) * PAGE_SIZE) space.translate(at, 0);
+    return space.read(addr, len);
+  }
+
+  write(addr: number, bytes: Uint8Array): void {
+    this.proc.space.write(addr, bytes);
+  }
+
+  /** A NUL-terminated path argument; ENAMETOOLONG past PATH_MAX, PageFault (→ EFAULT) on a bad pointer. */
+  path(i: number): string {
+    return decoder.decode(readCString(this.proc.space, this.u64(i), PATH_MAX));
+  }
+}
+
+/** Reads a C string a page at a time; GuestErrno(ENAMETOOLONG) when no NUL comes within `max` bytes. */
+export function readCString(space: AddressSpace, addr: number, max: number): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  while (total < max) {
+    const at = addr + total;
+    const phys = space.translate(at, 0);
+    const chunk = Math.min(PAGE_SIZE - (at % PAGE_SIZE), max - total);
+    const page = space.frames.bytes.subarray(phys, phys + chunk);
+    const nul = page.indexOf(0);
+    if (nul >= 0) {
+      parts.push(page.slice(0, nul));
+      total += nul;
+      const out = new Uint8Array(total);
+      let off = 0;
+      for (const p of parts) {
+        out.set(p, off);
+        off += p.length;
+      }
+      return out;
+    }
+    parts.push(page.slice());
+    total += chunk;
+  }
+  throw new GuestErrno(E.ENAMETOOLONG);
+}

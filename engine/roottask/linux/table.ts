@@ -1,0 +1,233 @@
+// The syscall table: one row per implemented syscall — number, name, argument kinds, return kind, handler.
+// The dispatcher, --trace, the recorder's decoded arguments and UI tooltips all read these rows, nothing else.
+
+import { O_CREAT, O_TMPFILE } from "../fs/abi.ts";
+import {
+  ACCESS_MODE, ARCH_PRCTL_CODE, AT_FLAGS, CLOCK_ID, CLOEXEC_FLAGS, EnumSet, FCNTL_CMD, FCNTL_WITH_ARG, FlagSet, GRND_FLAGS,
+  IOCTL_REQUEST, MADVICE, PRCTL_OPTION, MAP_FLAGS, MREMAP_FLAGS, OPEN_FLAGS, PROT_FLAGS, RENAME_FLAGS, RLIMIT_RESOURCE,
+  SIGPROCMASK_HOW, TIMER_FLAGS, WHENCE,
+} from "./abi.ts";
+import type { Sys } from "./context.ts";
+import * as fs from "./fs.ts";
+import * as info from "./info.ts";
+import * as memory from "./memory.ts";
+import * as proc from "./process.ts";
+import * as signal from "./signal.ts";
+import * as time from "./time.ts";
+
+export type ArgKind =
+  | "int" // C int, signed decimal
+  | "uint" // unsigned int
+  | "long" // signed 64-bit (off_t, pid_t-sized longs)
+  | "size" // size_t, unsigned decimal
+  | "hex" // unsigned 64-bit shown in hex
+  | "oct" // mode_t, octal
+  | "fd"
+  | "dirfd" // an fd or AT_FDCWD
+  | "ptr" // an address the call does not decode
+  | "path" // NUL-terminated path read by the call
+  | "inbuf" // bytes the call reads; length in arg `len`
+  | "outbuf" // bytes the call writes; at most arg `len`, exactly the result when it succeeds
+  | "outstr" // a NUL-terminated string the call writes
+  | "flags" // bit set, named by `set`
+  | "enum" // one value, named by `set`
+  | "signal"
+  | "struct" // a struct named `struct`, read (in) or written (out) by the call
+  | "iovec"; // an iovec array of arg `len` entries, read (in) or filled (out)
+
+export type StructName =
+  | "stat" | "statx" | "timespec" | "timeval" | "utsname" | "sigaction" | "sigset" | "stack_t" | "rlimit"
+  | "sysinfo";
+
+export interface ArgSpec {
+  name: string;
+  kind: ArgKind;
+  /** inbuf/outbuf/iovec: index of the argument holding the length or count. */
+  len?: number;
+  set?: FlagSet | EnumSet;
+  struct?: StructName;
+  /** struct/iovec: the call writes it (decode only after a successful return). */
+  out?: boolean;
+  /** Shown only when another argument has one of `mask`'s bits or one of `values` (open's mode, fcntl's arg). */
+  when?: { arg: number; mask?: number; values?: readonly number[] };
+}
+
+/** How the return value reads: a number, an fd, an address, hex, octal, or nothing (exit). */
+export type ReturnKind = "int" | "fd" | "ptr" | "hex" | "oct" | "none";
+
+export type Family = "fs" | "memory" | "process" | "time" | "signal" | "info";
+
+export interface SyscallRow {
+  nr: number;
+  name: string;
+  family: Family;
+  args: readonly ArgSpec[];
+  ret: ReturnKind;
+  handler: (s: Sys) => number;
+}
+
+const a = (name: string, kind: ArgKind, extra: Partial<ArgSpec> = {}): ArgSpec => ({ name, kind, ...extra });
+const FD = a("fd", "fd");
+const DIRFD = a("dirfd", "dirfd");
+const PATH = a("pathname", "path");
+const MODE = a("mode", "oct");
+/** open's mode matters only with O_CREAT or O_TMPFILE (flags in argument `flagsArg`). */
+const createMode = (flagsArg: number) => a("mode", "oct", { when: { arg: flagsArg, mask: O_CREAT | O_TMPFILE } });
+const inbuf = (name: string, len: number) => a(name, "inbuf", { len });
+const outbuf = (name: string, len: number) => a(name, "outbuf", { len });
+const flags = (name: string, set: FlagSet) => a(name, "flags", { set });
+const enm = (name: string, set: EnumSet) => a(name, "enum", { set });
+const inStruct = (name: string, struct: StructName) => a(name, "struct", { struct });
+const outStruct = (name: string, struct: StructName) => a(name, "struct", { struct, out: true });
+
+type RowSpec = [nr: number, name: string, args: ArgSpec[], handler: (s: Sys) => number, ret?: ReturnKind];
+
+function family(name: Family, specs: RowSpec[]): SyscallRow[] {
+  return specs.map(([nr, rowName, args, handler, ret]) => ({ nr, name: rowName, family: name, args, ret: ret ?? "int", handler }));
+}
+
+export const ROWS: readonly SyscallRow[] = [
+  ...family("fs", [
+    [0, "read", [FD, outbuf("buf", 2), a("count", "size")], fs.read],
+    [1, "write", [FD, inbuf("buf", 2), a("count", "size")], fs.write],
+    [2, "open", [PATH, flags("flags", OPEN_FLAGS), createMode(1)], fs.open, "fd"],
+    [3, "close", [FD], fs.close],
+    [4, "stat", [PATH, outStruct("statbuf", "stat")], fs.stat],
+    [5, "fstat", [FD, outStruct("statbuf", "stat")], fs.fstat],
+    [6, "lstat", [PATH, outStruct("statbuf", "stat")], fs.lstat],
+    [7, "poll", [a("fds", "ptr"), a("nfds", "uint"), a("timeout", "int")], fs.poll],
+    [8, "lseek", [FD, a("offset", "long"), enm("whence", WHENCE)], fs.lseek],
+    [16, "ioctl", [FD, enm("request", IOCTL_REQUEST), a("arg", "ptr")], fs.ioctl],
+    [17, "pread64", [FD, outbuf("buf", 2), a("count", "size"), a("offset", "long")], fs.pread64],
+    [18, "pwrite64", [FD, inbuf("buf", 2), a("count", "size"), a("offset", "long")], fs.pwrite64],
+    [19, "readv", [FD, a("iov", "iovec", { len: 2, out: true }), a("iovcnt", "int")], fs.readv],
+    [20, "writev", [FD, a("iov", "iovec", { len: 2 }), a("iovcnt", "int")], fs.writev],
+    [21, "access", [PATH, flags("mode", ACCESS_MODE)], fs.access],
+    [22, "pipe", [a("pipefd", "ptr")], fs.pipe],
+    [23, "select", [a("nfds", "int"), a("readfds", "ptr"), a("writefds", "ptr"), a("exceptfds", "ptr"), a("timeout", "ptr")], fs.select],
+    [32, "dup", [a("oldfd", "fd")], fs.dup, "fd"],
+    [33, "dup2", [a("oldfd", "fd"), a("newfd", "fd")], fs.dup2, "fd"],
+    [40, "sendfile", [a("out_fd", "fd"), a("in_fd", "fd"), a("offset", "ptr"), a("count", "size")], fs.sendfile],
+    [72, "fcntl", [FD, enm("cmd", FCNTL_CMD), a("arg", "hex", { when: { arg: 1, values: FCNTL_WITH_ARG } })], fs.fcntl],
+    [73, "flock", [FD, a("operation", "int")], fs.flock],
+    [74, "fsync", [FD], fs.fsync],
+    [75, "fdatasync", [FD], fs.fsync],
+    [76, "truncate", [PATH, a("length", "long")], fs.truncate],
+    [77, "ftruncate", [FD, a("length", "long")], fs.ftruncate],
+    [79, "getcwd", [a("buf", "outstr"), a("size", "size")], fs.getcwd],
+    [80, "chdir", [PATH], fs.chdir],
+    [81, "fchdir", [FD], fs.fchdir],
+    [82, "rename", [a("oldpath", "path"), a("newpath", "path")], fs.rename],
+    [83, "mkdir", [PATH, MODE], fs.mkdir],
+    [84, "rmdir", [PATH], fs.rmdir],
+    [85, "creat", [PATH, MODE], fs.creat, "fd"],
+    [86, "link", [a("oldpath", "path"), a("newpath", "path")], fs.link],
+    [87, "unlink", [PATH], fs.unlink],
+    [88, "symlink", [a("target", "path"), a("linkpath", "path")], fs.symlink],
+    [89, "readlink", [PATH, outbuf("buf", 2), a("bufsiz", "size")], fs.readlink],
+    [90, "chmod", [PATH, MODE], fs.chmod],
+    [91, "fchmod", [FD, MODE], fs.fchmod],
+    [92, "chown", [PATH, a("owner", "int"), a("group", "int")], fs.chown],
+    [93, "fchown", [FD, a("owner", "int"), a("group", "int")], fs.fchown],
+    [94, "lchown", [PATH, a("owner", "int"), a("group", "int")], fs.lchown],
+    [95, "umask", [a("mask", "oct")], fs.umask, "oct"],
+    [217, "getdents64", [FD, a("dirp", "ptr"), a("count", "uint")], fs.getdents64],
+    [257, "openat", [DIRFD, PATH, flags("flags", OPEN_FLAGS), createMode(2)], fs.openat, "fd"],
+    [258, "mkdirat", [DIRFD, PATH, MODE], fs.mkdirat],
+    [260, "fchownat", [DIRFD, PATH, a("owner", "int"), a("group", "int"), flags("flags", AT_FLAGS)], fs.fchownat],
+    [262, "newfstatat", [DIRFD, PATH, outStruct("statbuf", "stat"), flags("flags", AT_FLAGS)], fs.newfstatat],
+    [263, "unlinkat", [DIRFD, PATH, flags("flags", AT_FLAGS)], fs.unlinkat],
+    [264, "renameat", [a("olddirfd", "dirfd"), a("oldpath", "path"), a("newdirfd", "dirfd"), a("newpath", "path")], fs.renameat],
+    [265, "linkat", [a("olddirfd", "dirfd"), a("oldpath", "path"), a("newdirfd", "dirfd"), a("newpath", "path"), flags("flags", AT_FLAGS)], fs.linkat],
+    [266, "symlinkat", [a("target", "path"), a("newdirfd", "dirfd"), a("linkpath", "path")], fs.symlinkat],
+    [267, "readlinkat", [DIRFD, PATH, outbuf("buf", 3), a("bufsiz", "size")], fs.readlinkat],
+    [268, "fchmodat", [DIRFD, PATH, MODE], fs.fchmodat],
+    [269, "faccessat", [DIRFD, PATH, flags("mode", ACCESS_MODE)], fs.faccessat],
+    [270, "pselect6", [a("nfds", "int"), a("readfds", "ptr"), a("writefds", "ptr"), a("exceptfds", "ptr"), a("timeout", "ptr"), a("sigmask", "ptr")], fs.pselect6],
+    [271, "ppoll", [a("fds", "ptr"), a("nfds", "uint"), a("tmo_p", "ptr"), a("sigmask", "ptr"), a("sigsetsize", "size")], fs.ppoll],
+    [280, "utimensat", [DIRFD, PATH, a("times", "ptr"), flags("flags", AT_FLAGS)], fs.utimensat],
+    [285, "fallocate", [FD, a("mode", "int"), a("offset", "long"), a("len", "long")], fs.fallocate],
+    [292, "dup3", [a("oldfd", "fd"), a("newfd", "fd"), flags("flags", CLOEXEC_FLAGS)], fs.dup3, "fd"],
+    [293, "pipe2", [a("pipefd", "ptr"), flags("flags", CLOEXEC_FLAGS)], fs.pipe2],
+    [295, "preadv", [FD, a("iov", "iovec", { len: 2, out: true }), a("iovcnt", "int"), a("offset", "long")], fs.preadv],
+    [296, "pwritev", [FD, a("iov", "iovec", { len: 2 }), a("iovcnt", "int"), a("offset", "long")], fs.pwritev],
+    [316, "renameat2", [a("olddirfd", "dirfd"), a("oldpath", "path"), a("newdirfd", "dirfd"), a("newpath", "path"), flags("flags", RENAME_FLAGS)], fs.renameat2],
+    [332, "statx", [DIRFD, PATH, flags("flags", AT_FLAGS), a("mask", "hex"), outStruct("statxbuf", "statx")], fs.statx],
+    [439, "faccessat2", [DIRFD, PATH, flags("mode", ACCESS_MODE), flags("flags", AT_FLAGS)], fs.faccessat2],
+  ]),
+  ...family("memory", [
+    [9, "mmap", [a("addr", "ptr"), a("length", "size"), flags("prot", PROT_FLAGS), flags("flags", MAP_FLAGS), a("fd", "int"), a("offset", "hex")], memory.mmap, "ptr"],
+    [10, "mprotect", [a("addr", "ptr"), a("len", "size"), flags("prot", PROT_FLAGS)], memory.mprotect],
+    [11, "munmap", [a("addr", "ptr"), a("length", "size")], memory.munmap],
+    [12, "brk", [a("addr", "ptr")], memory.brk, "ptr"],
+    [25, "mremap", [a("old_address", "ptr"), a("old_size", "size"), a("new_size", "size"), flags("flags", MREMAP_FLAGS), a("new_address", "ptr")], memory.mremap, "ptr"],
+    [26, "msync", [a("addr", "ptr"), a("length", "size"), a("flags", "hex")], memory.msync],
+    [28, "madvise", [a("addr", "ptr"), a("length", "size"), enm("advice", MADVICE)], memory.madvise],
+  ]),
+  ...family("process", [
+    [24, "sched_yield", [], proc.schedYield],
+    [39, "getpid", [], proc.getpid],
+    [60, "exit", [a("status", "int")], proc.exit, "none"],
+    [61, "wait4", [a("pid", "int"), a("wstatus", "ptr"), a("options", "hex"), a("rusage", "ptr")], proc.wait4],
+    [97, "getrlimit", [enm("resource", RLIMIT_RESOURCE), outStruct("rlim", "rlimit")], proc.getrlimit],
+    [98, "getrusage", [a("who", "int"), a("usage", "ptr")], proc.getrusage],
+    [102, "getuid", [], proc.getuid],
+    [104, "getgid", [], proc.getuid],
+    [107, "geteuid", [], proc.getuid],
+    [108, "getegid", [], proc.getuid],
+    [109, "setpgid", [a("pid", "int"), a("pgid", "int")], proc.setpgid],
+    [110, "getppid", [], proc.getppid],
+    [111, "getpgrp", [], proc.getpgrp],
+    [112, "setsid", [], proc.setsid],
+    [115, "getgroups", [a("size", "int"), a("list", "ptr")], proc.getuid],
+    [118, "getresuid", [a("ruid", "ptr"), a("euid", "ptr"), a("suid", "ptr")], proc.getresuid],
+    [120, "getresgid", [a("rgid", "ptr"), a("egid", "ptr"), a("sgid", "ptr")], proc.getresuid],
+    [121, "getpgid", [a("pid", "int")], proc.getpgid],
+    [124, "getsid", [a("pid", "int")], proc.getpgid],
+    [157, "prctl", [enm("option", PRCTL_OPTION), a("arg2", "hex"), a("arg3", "hex"), a("arg4", "hex"), a("arg5", "hex")], proc.prctl],
+    [158, "arch_prctl", [enm("code", ARCH_PRCTL_CODE), a("addr", "ptr")], proc.archPrctl],
+    [160, "setrlimit", [enm("resource", RLIMIT_RESOURCE), inStruct("rlim", "rlimit")], proc.setrlimit],
+    [186, "gettid", [], proc.gettid],
+    [203, "sched_setaffinity", [a("pid", "int"), a("cpusetsize", "size"), a("mask", "ptr")], proc.schedSetaffinity],
+    [204, "sched_getaffinity", [a("pid", "int"), a("cpusetsize", "size"), a("mask", "ptr")], proc.schedGetaffinity],
+    [218, "set_tid_address", [a("tidptr", "ptr")], proc.setTidAddress],
+    [231, "exit_group", [a("status", "int")], proc.exit, "none"],
+    [273, "set_robust_list", [a("head", "ptr"), a("len", "size")], proc.setRobustList],
+    [302, "prlimit64", [a("pid", "int"), enm("resource", RLIMIT_RESOURCE), inStruct("new_limit", "rlimit"), outStruct("old_limit", "rlimit")], proc.prlimit64],
+    [334, "rseq", [a("rseq", "ptr"), a("rseq_len", "uint"), a("flags", "int"), a("sig", "hex")], proc.rseq],
+  ]),
+  ...family("time", [
+    [35, "nanosleep", [inStruct("req", "timespec"), a("rem", "ptr")], time.nanosleep],
+    [96, "gettimeofday", [outStruct("tv", "timeval"), a("tz", "ptr")], time.gettimeofday],
+    [100, "times", [a("buf", "ptr")], time.times],
+    [201, "time", [a("tloc", "ptr")], time.time],
+    [228, "clock_gettime", [enm("clockid", CLOCK_ID), outStruct("tp", "timespec")], time.clockGettime],
+    [229, "clock_getres", [enm("clockid", CLOCK_ID), outStruct("res", "timespec")], time.clockGetres],
+    [230, "clock_nanosleep", [enm("clockid", CLOCK_ID), flags("flags", TIMER_FLAGS), inStruct("request", "timespec"), a("remain", "ptr")], time.clockNanosleep],
+  ]),
+  ...family("signal", [
+    [13, "rt_sigaction", [a("signum", "signal"), inStruct("act", "sigaction"), outStruct("oldact", "sigaction"), a("sigsetsize", "size")], signal.rtSigaction],
+    [14, "rt_sigprocmask", [enm("how", SIGPROCMASK_HOW), inStruct("set", "sigset"), outStruct("oldset", "sigset"), a("sigsetsize", "size")], signal.rtSigprocmask],
+    [62, "kill", [a("pid", "int"), a("sig", "signal")], signal.kill],
+    [127, "rt_sigpending", [outStruct("set", "sigset"), a("sigsetsize", "size")], signal.rtSigpending],
+    [131, "sigaltstack", [inStruct("ss", "stack_t"), outStruct("old_ss", "stack_t")], signal.sigaltstack],
+    [200, "tkill", [a("tid", "int"), a("sig", "signal")], signal.tkill],
+    [234, "tgkill", [a("tgid", "int"), a("tid", "int"), a("sig", "signal")], signal.tgkill],
+  ]),
+  ...family("info", [
+    [63, "uname", [outStruct("buf", "utsname")], info.uname],
+    [99, "sysinfo", [outStruct("info", "sysinfo")], info.sysinfo],
+    [309, "getcpu", [a("cpu", "ptr"), a("node", "ptr"), a("tcache", "ptr")], info.getcpu],
+    [318, "getrandom", [outbuf("buf", 1), a("buflen", "size"), flags("flags", GRND_FLAGS)], info.getrandom],
+  ]),
+];
+
+/** Rows indexed by syscall number (sparse), for the dispatcher. */
+export const BY_NUMBER: readonly (SyscallRow | undefined)[] = (() => {
+  const table: (SyscallRow | undefined)[] = [];
+  for (const row of ROWS) {
+    if (table[row.nr]) throw new Error(`syscall table: number ${row.nr} appears twice`);
+    table[row.nr] = row;
+  }
+  return table;
+})();

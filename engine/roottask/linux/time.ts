@@ -1,0 +1,69 @@
+// Time syscalls: every clock reads the machine's virtual time (host.nowNs()), never the host clock.
+// Sleeping advances nothing: the scheduler owns virtual time, so a sleep returns at once and reports success.
+
+import { E } from "../fs/errno.ts";
+import { CLOCK_ID, CLOCK_MONOTONIC_COARSE, CLOCK_REALTIME_COARSE, CLOCK_THREAD_CPUTIME_ID, TIMER_ABSTIME } from "./abi.ts";
+import type { Sys } from "./context.ts";
+import { Bytes, decodeTimespec, encodeTimespec, encodeTimeval, TIMESPEC_SIZE, TMS_SIZE } from "./structs.ts";
+
+/** Named clocks and the per-process/thread CPU clocks (negative ids, as clock_getcpuclockid builds them). */
+function validClock(clock: number): boolean {
+  return clock in CLOCK_ID || clock < 0;
+}
+
+export function clockGettime(s: Sys): number {
+  if (!validClock(s.int(0))) return -E.EINVAL;
+  s.write(s.u64(1), encodeTimespec(s.host.nowNs()));
+  return 0;
+}
+
+/** Coarse clocks tick with the 4 ms jiffy (HZ=250), the others resolve to 1 ns. */
+export function clockGetres(s: Sys): number {
+  const clock = s.int(0);
+  if (!validClock(clock)) return -E.EINVAL;
+  const res = clock === CLOCK_REALTIME_COARSE || clock === CLOCK_MONOTONIC_COARSE ? 4_000_000 : 1;
+  if (s.u64(1) !== 0) s.write(s.u64(1), encodeTimespec(res));
+  return 0;
+}
+
+export function gettimeofday(s: Sys): number {
+  if (s.u64(0) !== 0) s.write(s.u64(0), encodeTimeval(s.host.nowNs()));
+  if (s.u64(1) !== 0) s.write(s.u64(1), new Uint8Array(8));
+  return 0;
+}
+
+export function time(s: Sys): number {
+  const now = Math.floor(s.host.nowNs() / 1e9);
+  if (s.u64(0) !== 0) {
+    const b = Bytes.alloc(8);
+    b.setU64(0, now);
+    s.write(s.u64(0), b.bytes);
+  }
+  return now;
+}
+
+function validRequest(s: Sys, at: number): boolean {
+  const { sec, nsec } = decodeTimespec(s.read(at, TIMESPEC_SIZE));
+  return sec >= 0 && nsec >= 0 && nsec < 1e9;
+}
+
+export function nanosleep(s: Sys): number {
+  return validRequest(s, s.u64(0)) ? 0 : -E.EINVAL;
+}
+
+export function clockNanosleep(s: Sys): number {
+  const clock = s.int(0), flags = s.int(1);
+  if (!validClock(clock) || clock === CLOCK_THREAD_CPUTIME_ID || flags & ~TIMER_ABSTIME) return -E.EINVAL;
+  return validRequest(s, s.u64(2)) ? 0 : -E.EINVAL;
+}
+
+/** times(): all of the process's time is user time, in USER_HZ (100) ticks; returns ticks since boot. */
+export function times(s: Sys): number {
+  const ticks = Math.floor(s.host.nowNs() / 1e7);
+  if (s.u64(0) !== 0) {
+    const b = Bytes.alloc(TMS_SIZE);
+    b.setU64(0, ticks);
+    s.write(s.u64(0), b.bytes);
+  }
+  return ticks;
+}

@@ -1,0 +1,394 @@
+// The roottask: a host PD that boots from the HIP and the `userland` archive, creates a PD/EC/SC and portals per app
+// through counted hypercalls, and serves those portals (startup, exceptions, foreign syscalls, native services).
+// Its ECs run TypeScript: a portal's entry IP selects the handler, the portal id names the process and the slot.
+
+import { R10, R11, R8, R9, RAX, RCX, RDI, RDX, RSI, RSP } from "../cpu/state.ts";
+import { ElfError, parseElf } from "../elf/elf.ts";
+import { loadElf } from "../elf/loader.ts";
+import {
+  HIP_ADDR, RIGHTS_ALL, ROOT_PD_SEL, SEL_EXC, VEC_STARTUP, vectorName,
+} from "../hedron/abi.ts";
+import { memCrd, objCrd } from "../hedron/capspace.ts";
+import { LINUX_WORK, LINUX_WORK_DEFAULT } from "../hedron/costs.ts";
+import { MEM_MODULE, parseHip, type Hip } from "../hedron/hip.ts";
+import type { HostRuntime, Kernel } from "../hedron/kernel.ts";
+import {
+  EXC_FS_BASE, EXC_GS_BASE, EXC_MTD, EXC_QUAL0, EXC_QUAL1, EXC_RIP, MTD_ACDB, MTD_ALL_GPR, MTD_BSD, MTD_FS_GS, MTD_GPR_R8_R15,
+  MTD_RIP_LEN, MTD_RSP, Utcb,
+} from "../hedron/utcb.ts";
+import { disassemble, hexBytes } from "../disasm.ts";
+import { describeFault, PERM_RWX, type AddressSpace } from "../memory/address-space.ts";
+import { PAGE_SIZE } from "../memory/frames.ts";
+import type { DebugCon } from "../devices/debugcon.ts";
+import type { SerialPort } from "../devices/serial.ts";
+import { FileServer } from "./fs/file-server.ts";
+import { Hypercalls, XFER_DELEGATE, XFER_FROM_KERNEL } from "./hypercalls.ts";
+import { newSyscallFrame, setSyscallArg, UnknownSyscallError, type SyscallFrame } from "./linux/context.ts";
+import { LinuxPersonality } from "./linux/personality.ts";
+import { ProcessTable, SIGNAL_NAMES, SIGNAL_OF_VECTOR, type AppKind, type FaultReport, type Process } from "./process.ts";
+import { ALLOC_BASE, serve, SERVICE_ALLOC, SERVICE_ECHO, SERVICE_EXIT, SERVICE_RAW_ECHO } from "./services.ts";
+import { readTar, TarError } from "./tar.ts";
+
+/** The archive's manifest: one app per entry, in start order. */
+export const MANIFEST = "etc/apps.json";
+export const ENVIRONMENT = "etc/environment";
+export interface ManifestApp {
+  name: string;
+  kind: AppKind;
+  path: string;
+  argv: string[];
+}
+
+/** Per-app selector layout (HEDRON.md §10), relative to the app's block in the root PD and absolute in the app's PD. */
+const SEL_PD = 32, SEL_EC = 33, SEL_SC = 34, SEL_FOREIGN = 50;
+/** Each app's objects live in an aligned block of root selectors, delegated into the app with one CRD. */
+const BLOCK_ORDER = 7;
+const BLOCK = 1 << BLOCK_ORDER;
+const FIRST_BLOCK = 0x1000;
+/** Per-CPU handler ECs of the roottask. */
+const HANDLER_SEL = 0x100;
+const HANDLER_UTCB = 0x7fff00000000;
+/** Per-CPU "mediator library" EC and its portal (HEDRON.md §10: one extra IPC per forwarded syscall, optional). */
+const MEDIATOR_EC_SEL = 0x180;
+const MEDIATOR_PT_SEL = 0x1c0;
+const MEDIATOR_UTCB = 0x7fff00100000;
+/** Physical memory appears in the roottask at phys + PHYS_WINDOW (aligned to 2^32 pages, so every CRD order fits). */
+const PHYS_WINDOW = 0x100000000000;
+/** Guest UTCB address (above the Linux stack top 0x7ffffffde000) and the top of the Linux mmap area. */
+export const APP_UTCB = 0x7fffffffd000;
+export const MMAP_BASE = 0x7ffff0000000;
+const APP_PRIO = 1;
+const APP_QUANTUM_US = 10_000;
+
+/** Handler entry IPs: what a portal bound to a roottask EC runs. */
+const IP_EXCEPTION = 1, IP_STARTUP = 2, IP_FOREIGN = 3, IP_SERVICE = 4, IP_MEDIATOR = 5;
+
+const MTD_FOREIGN = MTD_ACDB | MTD_BSD | MTD_RSP | MTD_RIP_LEN | MTD_GPR_R8_R15 | MTD_FS_GS;
+const ARG_REGS = [RDI, RSI, RDX, R10, R8, R9];
+
+export interface RoottaskConfig {
+  env: string[];
+  strict: boolean;
+  seed: number;
+  /** Make the seed's simulated mediator IPC before each forwarded syscall (§9's third column). */
+  mediator: boolean;
+  mounts: { host: string; guest: string }[];
+  readStdin(max: number): Uint8Array;
+  serial: SerialPort;
+  debugcon: DebugCon;
+  writeConsole(stream: "stdout" | "stderr", bytes: Uint8Array): void;
+  nowNs(): number;
+}
+
+/** "ud2 (0f 0b)", or the raw bytes when they decode to nothing valid. */
+function describeInstruction(bytes: number[], rip: number): string {
+  const [first] = disassemble(Uint8Array.from(bytes), rip, 1);
+  if (!first || !first.valid) return `bytes ${hexBytes(Uint8Array.from(bytes))} (not a valid instruction)`;
+  return `${first.text} (${hexBytes(first.bytes)})`;
+}
+
+export class Roottask implements HostRuntime {
+  readonly processes = new ProcessTable();
+  readonly fileServer: FileServer;
+  readonly personality: LinuxPersonality;
+  /** Forwarded syscalls by name (stats). */
+  readonly syscallCounts = new Map<string, number>();
+  readonly faults: FaultReport[] = [];
+  hip: Hip | null = null;
+  private readonly hc: Hypercalls;
+  private nextBlock = FIRST_BLOCK;
+  private prng: number;
+  private readonly frame: SyscallFrame = newSyscallFrame();
+  private readonly encoder = new TextEncoder();
+
+  constructor(
+    private readonly kernel: Kernel,
+    private readonly config: RoottaskConfig,
+  ) {
+    this.prng = config.seed >>> 0;
+    this.hc = new Hypercalls(kernel, kernel.rootEc);
+    this.fileServer = new FileServer({ mounts: config.mounts });
+    const host = {
+      fileServer: this.fileServer,
+      writeConsole: config.writeConsole,
+      readStdin: config.readStdin,
+      nowNs: config.nowNs,
+      random: (bytes: Uint8Array) => this.random(bytes),
+      strict: config.strict,
+    };
+    this.personality = new LinuxPersonality(host);
+  }
+
+  /** Seeded PRNG (xorshift32): getrandom, AT_RANDOM; the same seed gives the same bytes. */
+  random(bytes: Uint8Array): void {
+    for (let i = 0; i < bytes.length; i++) {
+      let x = this.prng || 0x9e3779b9;
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      this.prng = x >>> 0;
+      bytes[i] = this.prng & 0xff;
+    }
+  }
+
+  log(text: string): void {
+    const bytes = this.encoder.encode(`[ INFO] ${text}\n`);
+    this.config.serial.write(bytes);
+    this.config.debugcon.write(bytes);
+  }
+
+  private ownSpace(): AddressSpace {
+    return this.kernel.pds.get(this.kernel.rootPd)!.space;
+  }
+
+  /** Maps physical memory into the roottask by delegation from the kernel, in aligned power-of-two chunks. */
+  private mapPhysical(phys: number, size: number): number {
+    let page = Math.floor(phys / PAGE_SIZE);
+    const end = Math.ceil((phys + size) / PAGE_SIZE);
+    while (page < end) {
+      let order = 0;
+      while (order < 20 && page % 2 ** (order + 1) === 0 && page + 2 ** (order + 1) <= end) order++;
+      const window = memCrd(page + PHYS_WINDOW / PAGE_SIZE, order, PERM_RWX);
+      this.hc.delegate(ROOT_PD_SEL, ROOT_PD_SEL, memCrd(page, order, PERM_RWX), window, XFER_DELEGATE | XFER_FROM_KERNEL);
+      page += 2 ** order;
+    }
+    return phys + PHYS_WINDOW;
+  }
+
+  /** The roottask's main: runs on the root EC with RSP = HIP address (HEDRON.md §7). */
+  boot(): void {
+    this.hc.ec = this.kernel.rootEc;
+    const hipAddr = this.kernel.ecs.get(this.kernel.rootEc)!.state.get(RSP);
+    if (hipAddr !== HIP_ADDR) throw new Error(`roottask: started with RSP 0x${hipAddr.toString(16)}, not the HIP`);
+    const hip = parseHip(this.ownSpace().read(hipAddr, PAGE_SIZE));
+    this.hip = hip;
+    this.log(`Hedron roottask (lab model), HIP API ${hip.apiVersion}, ${hip.cpus.length} CPU(s), TSC ${hip.tscKHz} kHz`);
+    const cpus = hip.cpus.filter((c) => c.enabled).length;
+    for (let cpu = 0; cpu < cpus; cpu++) {
+      this.hc.createEc(HANDLER_SEL + cpu, ROOT_PD_SEL, { cpu, utcb: HANDLER_UTCB + cpu * PAGE_SIZE });
+      if (this.config.mediator) {
+        this.hc.createEc(MEDIATOR_EC_SEL + cpu, ROOT_PD_SEL, { cpu, utcb: MEDIATOR_UTCB + cpu * PAGE_SIZE });
+        this.hc.createPt(MEDIATOR_PT_SEL + cpu, ROOT_PD_SEL, MEDIATOR_EC_SEL + cpu, 0, IP_MEDIATOR);
+      }
+    }
+    const entries = new Map<string, Uint8Array>();
+    for (const m of hip.memory.filter((d) => d.type === MEM_MODULE)) {
+      const cmdAddr = this.mapPhysical(m.aux, PAGE_SIZE);
+      const cmdline = new TextDecoder().decode(this.ownSpace().readCString(cmdAddr));
+      const bytes = this.ownSpace().read(this.mapPhysical(m.addr, m.size), m.size);
+      this.log(`boot module '${cmdline}': ${m.size} bytes at 0x${m.addr.toString(16)}`);
+      if (cmdline !== "userland") continue;
+      for (const e of readTar(bytes)) {
+        entries.set(e.name, e.data);
+        this.fileServer.addFile("/" + e.name, e.data, e.mode);
+      }
+    }
+    const manifest = entries.get(MANIFEST);
+    if (!manifest) throw new TarError(`roottask: the userland archive has no ${MANIFEST}`);
+    // NUL-separated, as /proc/PID/environ: values may hold newlines.
+    const env = new TextDecoder().decode(entries.get(ENVIRONMENT) ?? new Uint8Array()).split("\0").filter((l) => l);
+    const apps = JSON.parse(new TextDecoder().decode(manifest)) as ManifestApp[];
+    this.log(`userland: ${entries.size} file(s), ${apps.length} app(s)`);
+    apps.forEach((app, i) => this.spawn(app, entries.get(app.path), env, i % cpus));
+  }
+
+  /** Creates a process: PD (foreign for Linux and hybrid apps), portals, EC, SC; loads its ELF. */
+  spawn(app: ManifestApp, elf: Uint8Array | undefined, env: string[], cpu: number): Process | null {
+    if (!elf) throw new TarError(`roottask: app '${app.name}' has no file ${app.path} in the archive`);
+    const base = this.nextBlock;
+    this.nextBlock += BLOCK;
+    const proc = this.processes.add({
+      ppid: 0, name: app.name, kind: app.kind, cpu, selBase: base, pdId: -1, ecId: -1, entry: 0, rsp: 0, allocNext: ALLOC_BASE,
+    });
+    const foreign = app.kind !== "native";
+    const handler = HANDLER_SEL + cpu;
+    this.hc.createPd(base + SEL_PD, ROOT_PD_SEL, null, foreign, SEL_FOREIGN);
+    const portal = (slot: number, mtd: number, ip: number) => {
+      this.hc.createPt(base + slot, ROOT_PD_SEL, handler, mtd, ip);
+      this.hc.ptCtrl(base + slot, proc.pid * 256 + slot);
+    };
+    for (let v = 0; v < SEL_EXC; v++) portal(v, v === VEC_STARTUP ? MTD_RIP_LEN | MTD_RSP : MTD_ALL_GPR, v === VEC_STARTUP ? IP_STARTUP : IP_EXCEPTION);
+    for (let s = SERVICE_ALLOC; s <= SERVICE_EXIT; s++) portal(s, 0, IP_SERVICE);
+    // Foreign-syscall portal of the app's CPU only: its EC never runs elsewhere.
+    portal(SEL_FOREIGN + cpu, MTD_FOREIGN, IP_FOREIGN);
+    this.hc.createEc(base + SEL_EC, base + SEL_PD, { cpu, utcb: APP_UTCB, global: true, evt: 0 });
+    proc.pdId = this.kernel.objectAt(this.kernel.rootPd, base + SEL_PD);
+    proc.ecId = this.kernel.objectAt(this.kernel.rootPd, base + SEL_EC);
+    const ec = this.kernel.ecs.get(proc.ecId)!;
+    ec.name = app.name;
+    this.kernel.pds.get(proc.pdId)!.name = app.name;
+
+    const space = this.kernel.hostSpace(this.hc.ec, base + SEL_PD);
+    try {
+      const random16 = new Uint8Array(16);
+      this.random(random16);
+      const image = loadElf(parseElf(elf), space, { argv: app.argv, envp: env, execfn: "/" + app.path, random16 });
+      proc.entry = image.entry;
+      proc.rsp = image.rsp;
+      if (foreign) {
+        proc.linux = this.personality.createProcess({
+          pid: proc.pid, ppid: 0, space, brkStart: image.brkStart, mmapBase: MMAP_BASE, cwd: "/", execfn: "/" + app.path,
+        });
+      } else {
+        this.fileServer.createProcess(proc.pid, "/");
+      }
+    } catch (error) {
+      if (!(error instanceof ElfError)) throw error;
+      this.log(`${app.name}: ${error.message}`);
+      this.terminate(proc, 126, 0, null);
+      return null;
+    }
+    // The SC makes the EC runnable; it first runs (STARTUP) once the machine runs, after the delegation below
+    // has put everything in the block (portals, PD, EC, SC) at the same selectors in the app's own space.
+    this.hc.createSc(base + SEL_SC, ROOT_PD_SEL, base + SEL_EC, APP_PRIO, APP_QUANTUM_US);
+    this.hc.delegate(ROOT_PD_SEL, base + SEL_PD, objCrd(base, BLOCK_ORDER, RIGHTS_ALL), objCrd(0, BLOCK_ORDER, RIGHTS_ALL));
+    this.log(`process ${proc.pid} '${app.name}' (${app.kind}) on CPU ${cpu}: entry 0x${proc.entry.toString(16)}, pd ${proc.pdId}, ec ${proc.ecId}`);
+    if (this.kernel.tracing) this.kernel.emit("process_start", ec, app.name, app.argv.join(" "), `pid ${proc.pid}`, 0);
+    return proc;
+  }
+
+  /** Ends a process: status recorded, its capabilities revoked (the kernel destroys PD, EC, SC and portals). */
+  terminate(proc: Process, status: number, signal: number, fault: FaultReport | null): void {
+    if (proc.state === "exited") return;
+    proc.state = "exited";
+    proc.exitStatus = status;
+    proc.signal = signal;
+    proc.fault = fault;
+    if (fault) this.faults.push(fault);
+    const ec = this.kernel.ecs.get(proc.ecId) ?? null;
+    if (this.kernel.tracing) this.kernel.emit("process_exit", ec, proc.name, `pid ${proc.pid}`, signal ? SIGNAL_NAMES[signal] ?? `signal ${signal}` : `status ${status}`, 0);
+    if (proc.linux) {
+      proc.linux.exited = true;
+      proc.linux.exitStatus = status;
+      proc.linux.killedBy = signal;
+    }
+    if (this.fileServer.processes.has(proc.pid)) this.fileServer.exitProcess(proc.pid);
+    this.hc.revoke(objCrd(proc.selBase, BLOCK_ORDER, RIGHTS_ALL), true);
+    this.log(fault ? fault.text : `process ${proc.pid} '${proc.name}' exited with status ${status}`);
+    if (this.processes.running === 0) this.log("all processes have exited");
+  }
+
+  // ---- portal handlers (HostRuntime) ----
+
+  portal(ec: number, ip: number, portalId: number): void {
+    const saved = this.hc.ec;
+    this.hc.ec = ec;
+    try {
+      if (ip === IP_MEDIATOR) return;
+      const proc = this.processes.get(Math.floor(portalId / 256));
+      const slot = portalId % 256;
+      const utcb = this.kernel.utcb(this.kernel.ecs.get(ec)!);
+      switch (ip) {
+        case IP_STARTUP: return this.startup(proc, utcb);
+        case IP_EXCEPTION: return this.exception(proc, slot, utcb);
+        case IP_FOREIGN: return this.foreignSyscall(proc, utcb);
+        case IP_SERVICE: return this.service(proc, slot, utcb);
+        default: throw new Error(`roottask: portal with unknown entry ${ip}`);
+      }
+    } finally {
+      this.hc.ec = saved;
+    }
+  }
+
+  private startup(proc: Process, utcb: Utcb): void {
+    utcb.setU64(EXC_MTD, MTD_RIP_LEN | MTD_RSP);
+    utcb.setU64(EXC_RIP, proc.entry);
+    utcb.setGprValue(RSP, proc.rsp);
+  }
+
+  private service(proc: Process, slot: number, utcb: Utcb): void {
+    if (slot === SERVICE_EXIT) return this.terminate(proc, utcb.word(0) & 0xff, 0, null);
+    // The echo portals exist to measure bare IPC (§9's round-trip rows): they do no modelled work.
+    if (slot !== SERVICE_ECHO && slot !== SERVICE_RAW_ECHO) this.kernel.charge(this.kernel.nowCpu, LINUX_WORK_DEFAULT, "service");
+    serve(slot, proc, utcb, {
+      fileServer: this.fileServer,
+      writeConsole: this.config.writeConsole,
+      space: (p) => this.kernel.hostSpace(this.hc.ec, p.selBase + SEL_PD),
+    });
+  }
+
+  /** An exception with no Linux handler: the process dies with 128 + signal and a one-line report. */
+  private exception(proc: Process, vector: number, utcb: Utcb): void {
+    const rip = utcb.u64(EXC_RIP);
+    const errorCode = utcb.u64(EXC_QUAL0);
+    const address = vector === 14 ? utcb.u64(EXC_QUAL1) : rip;
+    const signal = SIGNAL_OF_VECTOR[vector] ?? 11;
+    const bytes: number[] = [];
+    const space = this.kernel.hostSpace(this.hc.ec, proc.selBase + SEL_PD);
+    for (let i = 0; i < 15; i++) {
+      try {
+        bytes.push(space.read(rip + i, 1)[0]);
+      } catch {
+        break;
+      }
+    }
+    const kind = vectorName(vector);
+    const hex = (n: number) => "0x" + n.toString(16);
+    const what =
+      vector === 14 ? `page fault (${describeFault(errorCode)}) at ${hex(address)}`
+      : vector === 6 ? `invalid opcode at ${hex(rip)}: ${describeInstruction(bytes, rip)}`
+      : vector === 13 ? `general protection fault${errorCode ? ` (error code ${hex(errorCode)})` : ""}`
+      : vector === 0 ? "divide error"
+      : `${kind} exception`;
+    const text = `process ${proc.pid} '${proc.name}' killed by ${SIGNAL_NAMES[signal] ?? `signal ${signal}`}: ${what}, rip ${hex(rip)}`;
+    this.terminate(proc, 128 + signal, signal, { pid: proc.pid, name: proc.name, vector, kind, signal, address, rip, errorCode, bytes, text });
+  }
+
+  /** The foreign-syscall portal: Linux ABI from the UTCB's exception layout → personality → reply registers. */
+  private foreignSyscall(proc: Process, utcb: Utcb): void {
+    const linux = proc.linux;
+    if (!linux) throw new Error(`roottask: process ${proc.pid} made a foreign syscall but has no Linux personality`);
+    const f = this.frame;
+    f.nr = utcb.gprHalves(RAX)[0];
+    ARG_REGS.forEach((reg, i) => {
+      const [lo, hi] = utcb.gprHalves(reg);
+      setSyscallArg(f, i, lo, hi);
+    });
+    const returnRip = utcb.gpr(RCX);
+    const userRsp = utcb.gpr(R11);
+    f.rip = returnRip;
+    f.rsp = userRsp;
+    f.fsBase = utcb.u64(EXC_FS_BASE);
+    f.gsBase = utcb.u64(EXC_GS_BASE);
+    f.result = 0;
+    f.exitStatus = -1;
+    f.exited = false;
+    f.fsBaseChanged = false;
+    if (this.config.mediator) {
+      // An empty message: the exception layout stays in place (the event reply reads it by mtd, not by word count).
+      utcb.setItems(0, 0);
+      this.hc.call(MEDIATOR_PT_SEL + proc.cpu);
+    }
+    const name = this.personality.nameOf(f.nr);
+    try {
+      this.personality.syscall(linux, f);
+    } catch (error) {
+      if (!(error instanceof UnknownSyscallError)) throw error;
+      this.kernel.stop(error.message);
+      f.result = -38;
+    }
+    // Formatted after the call, so out-buffers and out-structs show what the syscall wrote.
+    const callText = this.kernel.tracing ? this.personality.formatArgs(linux, f) : "";
+    const work = LINUX_WORK[name] ?? LINUX_WORK_DEFAULT;
+    this.kernel.charge(this.kernel.nowCpu, work, "service");
+    this.syscallCounts.set(name, (this.syscallCounts.get(name) ?? 0) + 1);
+    if (this.kernel.tracing) {
+      const ec = this.kernel.ecs.get(proc.ecId) ?? null;
+      this.kernel.emit("foreign_syscall", ec, name, callText, f.exited ? `exit ${f.exitStatus}` : this.personality.formatResult(f), work);
+    }
+    if (f.exited) {
+      this.terminate(proc, f.exitStatus, linux.killedBy, null);
+      return;
+    }
+    let mtd = MTD_ACDB | MTD_RSP | MTD_RIP_LEN;
+    if (f.fsBaseChanged) {
+      mtd |= MTD_FS_GS;
+      utcb.setU64(EXC_FS_BASE, f.fsBase);
+      utcb.setU64(EXC_GS_BASE, f.gsBase);
+    }
+    utcb.setU64(EXC_MTD, mtd);
+    utcb.setU64(EXC_RIP, returnRip);
+    utcb.setGprValue(RSP, userRsp);
+    utcb.setGprValue(RAX, f.result);
+  }
+}

@@ -1,0 +1,95 @@
+// The Costs view's data: every portal call of a recording paired with its reply, grouped by call kind, with the
+// modelled cycles split by where they went. Events are stamped after their own cost is charged (kernel.ts).
+
+import type { Recording } from "../engine/record/recording.ts";
+import type { MachineEvent } from "../engine/events.ts";
+import type { CostReport, CostRow } from "./protocol.ts";
+
+/** Samples kept per call kind for the distributions (enough for stable quartiles, bounded for the wire). */
+const MAX_SAMPLES = 2000;
+
+interface OpenCall {
+  call: MachineEvent;
+  syscall: string | null;
+  /** Modelled cycles of what happened inside the call, by part. */
+  parts: Record<string, number>;
+}
+
+const PART_ENTRY = "kernel entry + IPC call";
+const PART_REPLY = "IPC reply + kernel exit";
+const PART_OTHER = "other (instructions, service work)";
+/** Events inside a call and the part their cost belongs to. */
+const NESTED_PART: Partial<Record<MachineEvent["kind"], string>> = {
+  foreign_syscall: "Linux personality",
+  hypercall: "handler hypercalls",
+  exception: "exceptions",
+  schedule: "context switches",
+};
+const NESTED_CALLS = "nested portal calls";
+
+export function costReport(id: string, recording: Recording): CostReport {
+  let seed = 0x9e3779b9;
+  const random = () => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) / 2 ** 32;
+  };
+  const rows = new Map<string, CostRow & { seen: number; sums: Record<string, number> }>();
+  const open = new Map<number, OpenCall>();
+  const stack: OpenCall[] = [];
+  for (const event of recording.eachEvent()) {
+    if (event.kind === "portal_call" && event.callId !== undefined) {
+      const entry: OpenCall = { call: event, syscall: null, parts: {} };
+      open.set(event.callId, entry);
+      stack.push(entry);
+      continue;
+    }
+    const inner = stack.at(-1);
+    if (event.kind !== "portal_reply" || event.callId === undefined) {
+      if (!inner) continue;
+      if (event.kind === "foreign_syscall" && inner.syscall === null) inner.syscall = event.name;
+      const part = NESTED_PART[event.kind];
+      if (part) inner.parts[part] = (inner.parts[part] ?? 0) + event.cost;
+      continue;
+    }
+    const entry = open.get(event.callId);
+    if (!entry) continue;
+    open.delete(event.callId);
+    stack.splice(stack.lastIndexOf(entry), 1);
+    const path = entry.syscall !== null ? "foreign" : "native";
+    const kind = entry.syscall !== null ? `linux:${entry.syscall}` : `native:${entry.call.name}`;
+    let row = rows.get(kind);
+    if (!row) {
+      row = { kind, path, count: 0, vcycles: [], hostNs: [], breakdown: {}, seen: 0, sums: {} };
+      rows.set(kind, row);
+    }
+    // From before the call's own charge to the end of the reply's.
+    const total = event.vcycles - (entry.call.vcycles - entry.call.cost);
+    const parts: Record<string, number> = { [PART_ENTRY]: entry.call.cost, ...entry.parts, [PART_REPLY]: event.cost };
+    const accounted = Object.values(parts).reduce((a, b) => a + b, 0);
+    parts[PART_OTHER] = Math.max(0, total - accounted);
+    row.count++;
+    for (const [part, value] of Object.entries(parts)) row.sums[part] = (row.sums[part] ?? 0) + value;
+    // Reservoir sampling keeps the distributions unbiased when a kind has more calls than we ship; a fixed-seed
+    // generator keeps the same recording's charts identical from one opening to the next.
+    row.seen++;
+    const slot = row.vcycles.length < MAX_SAMPLES ? row.vcycles.length : Math.floor(random() * row.seen);
+    if (slot < MAX_SAMPLES) {
+      row.vcycles[slot] = total;
+      row.hostNs[slot] = event.hostNs - entry.call.hostNs;
+    }
+    const parent = stack.at(-1);
+    if (parent) parent.parts[NESTED_CALLS] = (parent.parts[NESTED_CALLS] ?? 0) + total;
+  }
+  return {
+    recording: id,
+    rows: [...rows.values()]
+      .sort((a, b) => a.path.localeCompare(b.path) || b.count - a.count)
+      .map(({ seen: _seen, sums, ...row }) => ({
+        ...row,
+        breakdown: Object.fromEntries(Object.entries(sums).map(([part, sum]) => [part, sum / row.count])),
+      })),
+    nativeLinux: {},
+  };
+}

@@ -1,0 +1,26 @@
+// Builds the renderer with Vite when its output is missing or older than its sources, before a host serves it.
+// `npm start` on a fresh clone must work without a separate build step, and must not rebuild needlessly.
+
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+function newestMtime(path: string): number {
+  const info = statSync(path);
+  if (!info.isDirectory()) return info.mtimeMs;
+  let newest = info.mtimeMs;
+  for (const name of readdirSync(path)) if (name !== "dist" && name !== "node_modules") newest = Math.max(newest, newestMtime(join(path, name)));
+  return newest;
+}
+
+/** Returns the folder with the built renderer, building it first if needed; `log` receives one line when it builds. */
+export async function ensureRendererBuilt(root: string, log: (line: string) => void): Promise<string> {
+  const rendererDir = join(root, "renderer");
+  const dist = join(rendererDir, "dist");
+  const index = join(dist, "index.html");
+  const sources = Math.max(newestMtime(rendererDir), newestMtime(join(root, "main", "protocol.ts")));
+  if (existsSync(index) && statSync(index).mtimeMs >= sources) return dist;
+  log("building the renderer (vite)…");
+  const { build } = await import("vite");
+  await build({ configFile: join(rendererDir, "vite.config.ts"), logLevel: "warn" });
+  return dist;
+}

@@ -1,0 +1,41 @@
+// Real musl guests (engine/guests/bin, -O0 and -O2) run on the interpreter through a minimal Linux and must
+// print exactly what the same binary prints when the host CPU runs it.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { runElf } from "./mini-linux.ts";
+
+const BIN = new URL("../../../engine/guests/bin/", import.meta.url);
+const native = process.platform === "linux" && process.arch === "x64";
+
+function hostRun(name: string, args: string[], stdin: string): string {
+  const r = spawnSync(new URL(name, BIN).pathname, args, { env: { HEDRON_LAB: "1" }, input: stdin, cwd: "/tmp" });
+  return r.stdout.toString();
+}
+
+const CASES: [string, string[], string][] = [
+  ["hello", [], ""], ["hello-O0", [], ""], ["hello-pie", [], ""],
+  ["sort", [], ""], ["sort-O0", [], ""],
+  ["fileio", [], ""], ["fileio-O0", [], ""],
+  ["cat", [], "a line\nanother line\n"], ["cat-O0", [], "x\n"],
+  ["bench", ["1"], ""], ["bench-O0", ["1"], ""],
+];
+
+/** Interpreter only, the default (hot blocks compiled), and every block compiled on first entry. */
+const MODES: [string, number][] = [["interpreted", Infinity], ["default", 1000], ["all compiled", 0]];
+
+for (const [name, args, stdin] of CASES) {
+  test(`${name} ${args.join(" ")} prints the same as on the host CPU`, { skip: (!native || !existsSync(new URL(name, BIN))) && "needs x86-64 Linux host and the prebuilt guest" }, () => {
+    const expected = hostRun(name, args, stdin);
+    const counts = new Set<number>();
+    for (const [mode, jitThreshold] of MODES) {
+      const r = runElf(readFileSync(new URL(name, BIN)), [name, ...args], { stdin, maxInstructions: 5e8, jitThreshold });
+      assert.equal(r.fault, undefined, mode);
+      assert.equal(r.stdout, expected, mode);
+      counts.add(r.instructions);
+    }
+    assert.equal(counts.size, 1, "every mode retires the same number of instructions");
+  });
+}
