@@ -9,9 +9,10 @@ import { VirtualTimer } from "./devices/timer.ts";
 import { VgaText } from "./devices/vga.ts";
 import type { ConsoleListener, ConsoleStream, EventListener } from "./events.ts";
 import { HYPERCALL_NAMES, vectorName } from "./hedron/abi.ts";
-import { COST_TABLE } from "./hedron/costs.ts";
+import { COST_TABLE, costsByKind, type CallKindCost } from "./hedron/costs.ts";
 import { Kernel } from "./hedron/kernel.ts";
 import { FramePool } from "./memory/frames.ts";
+import type { HostIo } from "./roottask/fs/host.ts";
 import type { FaultReport } from "./roottask/process.ts";
 import { ENVIRONMENT, MANIFEST, Roottask, type ManifestApp } from "./roottask/roottask.ts";
 import { writeTar, type TarEntry } from "./roottask/tar.ts";
@@ -24,6 +25,8 @@ export interface MachineConfig {
   seed: number;
   strict: boolean;
   mounts: { host: string; guest: string }[];
+  /** How mounted host folders are read (default: the host's file system); the recorder and replayer substitute their own. */
+  hostIo?: HostIo;
   /** Blocking read of the host's stdin; an empty array is end of file. */
   readStdin(max: number): Uint8Array;
   /** Simulate the seed's mediator library: one extra IPC per forwarded syscall (default off). */
@@ -44,6 +47,8 @@ export interface MachineStats {
   /** Virtual cycles by category (modelled), and the cost table they come from. */
   costs: Record<string, number>;
   costTable: Record<string, number>;
+  /** Modelled cycles per call kind (linux:NAME, native:portal call, native:HYPERCALL), split by part. */
+  costsByKind: Record<string, CallKindCost>;
 }
 
 /** The boot module the roottask unpacks: every app under bin/, a manifest, and the environment. */
@@ -77,8 +82,10 @@ export class Machine {
   exitStatus = 0;
   private hostMs = 0;
   private readonly consoleListeners: ConsoleListener[] = [];
+  private readonly mediator: boolean;
 
   constructor(config: MachineConfig) {
+    this.mediator = config.mediator ?? false;
     this.frames = new FramePool(config.memoryMiB);
     this.kernel = new Kernel({ frames: this.frames, cpus: config.cpus, print: (text) => this.vga.write(text) });
     const sink = (stream: ConsoleStream, bytes: Uint8Array) => {
@@ -92,8 +99,9 @@ export class Machine {
     this.cpus = Array.from({ length: config.cpus }, (_, i) => new Cpu(this.frames, i));
     this.kernel.attach(this.cpus);
     this.roottask = new Roottask(this.kernel, {
-      env: config.env, strict: config.strict, seed: config.seed, mediator: config.mediator ?? false, mounts: config.mounts, readStdin: config.readStdin,
+      env: config.env, strict: config.strict, seed: config.seed, mediator: config.mediator ?? false, mounts: config.mounts, hostIo: config.hostIo, readStdin: config.readStdin,
       serial: this.serial, debugcon: this.debugcon, writeConsole: sink, nowNs: () => this.timer.nowNs(),
+      framebuffer: { phys: this.framebuffer.physAddr, width: this.framebuffer.width, height: this.framebuffer.height, pitch: this.framebuffer.pitch },
     });
     this.kernel.host = this.roottask;
   }
@@ -184,6 +192,7 @@ export class Machine {
       contextSwitches: k.contextSwitches,
       costs: { ...k.costs },
       costTable: { ...COST_TABLE },
+      costsByKind: costsByKind({ foreign: Object.fromEntries(this.roottask.syscallCounts), hypercalls, exceptions, mediator: this.mediator }),
     };
   }
 
@@ -195,7 +204,7 @@ export class Machine {
       vcycles: k.vcycles,
       cpus: k.cpus.map((c) => ({ index: c.index, clock: c.clock, sc: c.current, queued: c.queues.flat() })),
       pds: [...k.pds.values()].map((pd) => ({
-        id: pd.id, name: pd.name, privileged: pd.privileged, host: pd.host, foreign: pd.foreign, foreignBase: pd.foreignBase,
+        id: pd.id, name: pd.name, privileged: pd.privileged, host: pd.host, foreign: pd.foreign, foreignBase: pd.foreignBase, nsctUsed: pd.nsctUsed,
         pages: pd.space.pages.size,
         caps: [...pd.objects].map(([sel, id]) => {
           const cap = k.caps.caps.get(id)!;
@@ -210,7 +219,7 @@ export class Machine {
       pts: [...k.pts.values()].map((pt) => ({ id: pt.id, ec: pt.ec, mtd: pt.mtd, ip: pt.ip, portalId: pt.portalId })),
       sms: [...k.sms.values()].map((sm) => ({ id: sm.id, counter: sm.counter, waiters: sm.waiters.map((w) => w.ec) })),
       processes: [...this.roottask.processes.procs.values()].map((p) => ({
-        pid: p.pid, name: p.name, kind: p.kind, cpu: p.cpu, state: p.state, exitStatus: p.exitStatus, signal: p.signal, pd: p.pdId, ec: p.ecId,
+        pid: p.pid, ppid: p.ppid, name: p.name, kind: p.kind, cpu: p.cpu, state: p.state, exitStatus: p.exitStatus, signal: p.signal, pd: p.pdId, ec: p.ecId,
       })),
     };
   }

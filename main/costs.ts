@@ -1,6 +1,7 @@
 // The Costs view's data: every portal call of a recording paired with its reply, grouped by call kind, with the
 // modelled cycles split by where they went. Events are stamped after their own cost is charged (kernel.ts).
 
+import { existsSync, readFileSync } from "node:fs";
 import type { Recording } from "../engine/record/recording.ts";
 import type { MachineEvent } from "../engine/events.ts";
 import type { CostReport, CostRow } from "./protocol.ts";
@@ -27,7 +28,44 @@ const NESTED_PART: Partial<Record<MachineEvent["kind"], string>> = {
 };
 const NESTED_CALLS = "nested portal calls";
 
-export function costReport(id: string, recording: Recording): CostReport {
+/** The part of `hedron-lab bench syscalls --json` (saved as bench-syscalls.json) the Costs view reads; other
+ *  fields and rows without a syscall name are ignored. */
+export interface SyscallBenchJson {
+  rows: {
+    /** Linux syscall name, as the personality's table names it ("getpid", "write" …); null for native rows. */
+    syscall: string | null;
+    /** Host-measured cycles per call of the syscall run natively on Linux (rdtsc), null where not measured. */
+    nativeLinux: number | null;
+  }[];
+}
+
+export interface NativeLinux {
+  values: Record<string, number>;
+  /** The bench file read, or (when there is none) the file the lab would read. */
+  file: string;
+  found: boolean;
+}
+
+/** Native Linux cycles per syscall from the first of `files` that exists. */
+export function readNativeLinux(files: [string, ...string[]]): NativeLinux {
+  const file = files.find((f) => existsSync(f));
+  if (!file) return { values: {}, file: files[0], found: false };
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new Error(`${file}: not the JSON of \`hedron-lab bench syscalls --json\` (${(error as Error).message})`);
+  }
+  const rows = (json as Partial<SyscallBenchJson> | null)?.rows;
+  if (!Array.isArray(rows)) throw new Error(`${file}: no "rows" array; write it with \`hedron-lab bench syscalls --json\``);
+  const values: Record<string, number> = {};
+  for (const row of rows as Partial<SyscallBenchJson["rows"][number]>[]) {
+    if (typeof row?.syscall === "string" && typeof row.nativeLinux === "number" && Number.isFinite(row.nativeLinux)) values[row.syscall] = row.nativeLinux;
+  }
+  return { values, file, found: true };
+}
+
+export function costReport(id: string, recording: Recording, nativeLinux?: NativeLinux): CostReport {
   let seed = 0x9e3779b9;
   const random = () => {
     seed ^= seed << 13;
@@ -90,6 +128,7 @@ export function costReport(id: string, recording: Recording): CostReport {
         ...row,
         breakdown: Object.fromEntries(Object.entries(sums).map(([part, sum]) => [part, sum / row.count])),
       })),
-    nativeLinux: {},
+    nativeLinux: nativeLinux?.values ?? {},
+    nativeLinuxFile: nativeLinux ? { path: nativeLinux.file, found: nativeLinux.found } : null,
   };
 }

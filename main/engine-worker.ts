@@ -7,8 +7,8 @@ import { Machine, type MachineConfig } from "../engine/machine.ts";
 import { Recorder } from "../engine/record/recorder.ts";
 import { Recording } from "../engine/record/recording.ts";
 import { replay } from "../engine/record/replayer.ts";
-import type { MachineStatus } from "./protocol.ts";
-import { inspectMachine, pdsOf, readMemory, screenOf } from "./inspect.ts";
+import type { MachineStatus, PdKind } from "./protocol.ts";
+import { framebufferUsed, inspectMachine, pdsOf, readMemory, screenOf } from "./inspect.ts";
 import { StdinRing, type WorkerCommand, type WorkerReport } from "./worker-protocol.ts";
 
 const port = parentPort!;
@@ -27,6 +27,10 @@ let stdin: StdinRing | null = null;
 let lastReport = 0;
 let lastScreen = "";
 let lastPds = "";
+/** Set once a PD has mapped (or drawn into) the linear framebuffer: from then on the screen shows it. */
+let linearScreen = false;
+/** Each PD's kind as the kernel last showed it, kept for PDs whose process has exited. */
+const pdKinds = new Map<number, PdKind>();
 const pending: { stream: ConsoleStream; bytes: Uint8Array }[] = [];
 /** The machine a replay seek produced, kept so inspect and memory requests read the same point. */
 let replayed: { path: string; icount: number; machine: Machine } | null = null;
@@ -53,13 +57,14 @@ function publish(): void {
   const decoder = new TextDecoder();
   for (const { stream, bytes } of pending.splice(0)) post({ type: "console", stream, text: decoder.decode(bytes) });
   if (machine) {
-    const screen = screenOf(machine);
+    linearScreen ||= framebufferUsed(machine);
+    const screen = screenOf(machine, linearScreen);
     const key = screen.mode === "text" ? screen.cells + screen.cursor : screen.pixels;
     if (key !== lastScreen) {
       lastScreen = key;
       post({ type: "screen", screen });
     }
-    const pds = pdsOf(machine);
+    const pds = pdsOf(machine, pdKinds);
     const pdKey = JSON.stringify(pds);
     if (pdKey !== lastPds) {
       lastPds = pdKey;

@@ -25,23 +25,29 @@ const hex64 = (hi: number, lo: number) => "0x" + (hi >>> 0).toString(16).padStar
 
 type MachineObjects = ReturnType<Machine["inspect"]>;
 
-/** A PD's kind as the user booted it (the process table knows hybrid apps; the kernel only sees "foreign"). */
-function pdKind(objects: MachineObjects, pd: MachineObjects["pds"][number]): PdKind {
+/** A PD's kind from the kernel's flags (HEDRON.md §8), not from how it was booted: a foreign PD is a hybrid
+ *  app once one of its ECs has made a native call with NSCT set. */
+function pdKind(pd: MachineObjects["pds"][number]): PdKind {
   if (pd.host) return "root";
-  const kind = objects.processes.find((p) => p.pd === pd.id)?.kind;
-  if (kind === "hybrid" || kind === "native" || kind === "foreign") return kind;
-  return pd.foreign ? "foreign" : "native";
+  if (!pd.foreign) return "native";
+  return pd.nsctUsed ? "hybrid" : "foreign";
 }
 
-/** Live PDs, plus the PDs of processes that already exited (a short guest is gone before anyone looks). */
-export function pdsOf(machine: Machine): PdInfo[] {
+/**
+ * Live PDs, plus the PDs of processes that already exited (a short guest is gone before anyone looks).
+ * `seen` carries each PD's last kind from one call to the next, so a PD that is gone keeps the kind the kernel
+ * gave it; a PD never seen alive shows the kind its process was started as.
+ */
+export function pdsOf(machine: Machine, seen: Map<number, PdKind>): PdInfo[] {
   const objects = machine.inspect();
   const live: PdInfo[] = objects.pds.map((pd) => {
     const process = objects.processes.find((p) => p.pd === pd.id);
+    const kind = pdKind(pd);
+    seen.set(pd.id, kind);
     return {
       id: pd.id,
       name: pd.name,
-      kind: pdKind(objects, pd),
+      kind,
       ecs: objects.ecs.filter((ec) => ec.pd === pd.id && ec.wait !== "dead").map((ec) => ec.id),
       state: process ? `pid ${process.pid} ${process.state}` : "",
     };
@@ -51,7 +57,7 @@ export function pdsOf(machine: Machine): PdInfo[] {
     .map((p) => ({
       id: p.pd,
       name: p.name,
-      kind: p.kind,
+      kind: seen.get(p.pd) ?? p.kind,
       ecs: [],
       state: `pid ${p.pid} ${p.signal ? `killed by signal ${p.signal}` : `exited with status ${p.exitStatus}`}`,
     }));
@@ -107,8 +113,10 @@ function disassembleAround(kernel: Kernel, pd: Pd, rip: number): Inspection["dis
 function objectRows(objects: MachineObjects): KernelObjectRow[] {
   const rows: KernelObjectRow[] = [];
   for (const pd of objects.pds) {
-    const flags = [pd.host && "host", pd.privileged && "privileged", pd.foreign && `foreign (base ${pd.foreignBase})`].filter(Boolean).join(", ");
-    rows.push({ type: "PD", id: pd.id, fields: { name: pd.name, kind: pdKind(objects, pd), flags, caps: String(pd.caps.length), pages: String(pd.pages) } });
+    const flags = [pd.host && "host", pd.privileged && "privileged", pd.foreign && `foreign (base ${pd.foreignBase})`, pd.nsctUsed && "NSCT used"]
+      .filter(Boolean)
+      .join(", ");
+    rows.push({ type: "PD", id: pd.id, fields: { name: pd.name, kind: pdKind(pd), flags, caps: String(pd.caps.length), pages: String(pd.pages) } });
   }
   for (const ec of objects.ecs) {
     rows.push({ type: "EC", id: ec.id, fields: { name: ec.name, pd: String(ec.pd), cpu: String(ec.cpu), kind: ec.host ? "host" : ec.global ? "global" : "local", state: ec.wait, sc: ec.sc >= 0 ? String(ec.sc) : "", caller: ec.caller >= 0 ? String(ec.caller) : "", rip: ec.host ? "" : hex(ec.rip), rsp: ec.host ? "" : hex(ec.rsp), utcb: hex(ec.utcb), evt: String(ec.evt) } });
@@ -183,10 +191,21 @@ export function readMemory(machine: Machine, pdId: number, address: number, leng
   return { pd: pdId, address, bytes: toBase64(bytes), unmapped };
 }
 
-/** The screen the VGA shows: the linear framebuffer once it is mapped into a PD (refs > 1), else the text cells. */
-export function screenOf(machine: Machine): Screen {
+/** Whether a PD has the linear framebuffer mapped (its frames have a reference besides the device's) or has drawn
+ *  into it: the frames start zeroed, and a painter may have exited (and unmapped) before anyone looked. */
+export function framebufferUsed(machine: Machine): boolean {
   const fb = machine.framebuffer;
-  if (machine.frames.refs[fb.firstFrame]! > 1) return { mode: "linear", width: fb.width, height: fb.height, pixels: toBase64(fb.bytes) };
+  if (machine.frames.refs[fb.firstFrame]! > 1) return true;
+  const pixels = fb.pixels;
+  for (let i = 0; i < pixels.length; i++) if (pixels[i] !== 0) return true;
+  return false;
+}
+
+/** The screen the VGA shows: the linear framebuffer once a PD has mapped it (`linear`: a painter that drew and
+ *  exited leaves its picture up, as the display would), else the text cells. */
+export function screenOf(machine: Machine, linear: boolean): Screen {
+  const fb = machine.framebuffer;
+  if (linear) return { mode: "linear", width: fb.width, height: fb.height, pixels: toBase64(fb.bytes) };
   const vga = machine.vga;
   const cells = new Uint8Array(vga.cells.buffer, vga.cells.byteOffset, VGA_COLS * VGA_ROWS * 2);
   return { mode: "text", cols: VGA_COLS, rows: VGA_ROWS, cells: toBase64(cells), cursor: vga.row * VGA_COLS + vga.col };

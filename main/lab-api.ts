@@ -2,12 +2,14 @@
 // Parameters arrive already validated (protocol.ts); everything that touches a file path is checked again here.
 
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { parseElf } from "../engine/elf/elf.ts";
+import { appKind } from "../engine/roottask/app-kind.ts";
 import { Recording } from "../engine/record/recording.ts";
 import { exportChromeTrace, exportCsv } from "../engine/record/export.ts";
 import type { LabService } from "./browser-host.ts";
-import { costReport } from "./costs.ts";
+import { BENCH_SYSCALLS_JSON, labDataDir } from "../engine/cli/bench-syscalls.ts";
+import { costReport, readNativeLinux } from "./costs.ts";
 import { EngineSession, type WorkerSpec } from "./engine-session.ts";
 import { TimelineIndex, type Axis } from "./timeline-index.ts";
 import {
@@ -102,7 +104,7 @@ export class LabApi implements LabService {
       const info = this.guests().find((g) => g.id === guest);
       if (!info) throw new Error(`no guest named '${guest}'`);
       const bytes = new Uint8Array(readFileSync(join(this.options.guestsDir, info.id)));
-      return this.boot(info.name, [{ name: info.id, bytes, kind: guestKind(info.id), argv: [info.id, ...args] }], record);
+      return this.boot(info.name, [{ name: info.id, bytes, kind: appKind(bytes), argv: [info.id, ...args] }], record);
     },
     "machine.upload": ({ name, elf, args, record }) => {
       const bytes = fromBase64(elf);
@@ -112,7 +114,7 @@ export class LabApi implements LabService {
       } catch (error) {
         throw new Error(`${safe}: ${(error as Error).message}`);
       }
-      return this.boot(safe, [{ name: safe, bytes, kind: "foreign", argv: [safe, ...args] }], record);
+      return this.boot(safe, [{ name: safe, bytes, kind: appKind(bytes), argv: [safe, ...args] }], record);
     },
     "machine.run": () => this.control({ op: "run" }),
     "machine.pause": () => this.control({ op: "pause" }),
@@ -172,7 +174,17 @@ export class LabApi implements LabService {
       return info;
     },
     "replay.timeline": ({ recording, axis, from, to, buckets }) => this.timeline(recording, axis, from, to, buckets),
-    "replay.costs": ({ recording }) => costReport(recording, this.recording(recording)),
+    "replay.costs": ({ recording }) =>
+      costReport(
+        recording,
+        this.recording(recording),
+        // Where `bench syscalls` saves, then this lab's own data folder (Electron's differs), then the bundled one.
+        readNativeLinux([
+          join(labDataDir(), BENCH_SYSCALLS_JSON),
+          join(dirname(this.options.userRecordings), BENCH_SYSCALLS_JSON),
+          join(this.options.bundledRecordings, BENCH_SYSCALLS_JSON),
+        ]),
+      ),
     "replay.point": ({ recording, icount }) => {
       const rec = this.recording(recording);
       const streams: ConsoleStream[] = ["serial", "stdout", "stderr"];
@@ -282,7 +294,7 @@ export class LabApi implements LabService {
     return readdirSync(this.options.guestsDir)
       .filter((name) => statSync(join(this.options.guestsDir, name)).isFile())
       .sort((a, b) => (a === "hello" ? -1 : b === "hello" ? 1 : a.localeCompare(b)))
-      .map((name) => ({ id: name, name, kind: guestKind(name) }));
+      .map((name) => ({ id: name, name, kind: appKind(readFileSync(join(this.options.guestsDir, name))) }));
   }
 
   private recordings(): RecordingInfo[] {
@@ -384,10 +396,4 @@ export class LabApi implements LabService {
     const index = await this.index(id);
     return index.slice(this.recording(id), axis, from, to, buckets);
   }
-}
-
-function guestKind(name: string): BootModule["kind"] {
-  if (name.startsWith("native")) return "native";
-  if (name.startsWith("hybrid")) return "hybrid";
-  return "foreign";
 }

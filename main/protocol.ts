@@ -191,6 +191,8 @@ export interface CostReport {
   rows: CostRow[];
   /** Host-measured native Linux cycles per syscall, from `hedron-lab bench syscalls`, where known. */
   nativeLinux: Record<string, number>;
+  /** The bench-syscalls JSON file those figures came from (found) or would come from; null if none is looked for. */
+  nativeLinuxFile: { path: string; found: boolean } | null;
 }
 
 export interface ReplayPoint {

@@ -6,13 +6,16 @@ import path from "node:path";
 import { Machine } from "../machine.ts";
 import { CliError, usageError } from "./errors.ts";
 import { benchRecordCommand } from "./record.ts";
+import { benchFilesCommand, benchSyscallsCommand } from "./bench-syscalls.ts";
 import { GUEST_DIR, machineConfig, parseRunOptions } from "./run.ts";
 
-export const BENCH_USAGE = `usage: hedron-lab bench cpu|record [--scale N] [--json]
+export const BENCH_USAGE = `usage: hedron-lab bench cpu|record|syscalls|files [options] [--json]
 
   cpu   runs the CPU-bound guest (hashing, sorting, integer and floating-point arithmetic)
         natively, under qemu-x86_64 (when installed) and in the lab, and prints guest MIPS and ratios
-  record  prints the record/replay targets: recording overhead, trace size, replay speed, seek time`;
+  record  prints the record/replay targets: recording overhead, trace size, replay speed, seek time
+  syscalls  times Linux syscalls natively and in the lab (foreign, + mediator) and native Hedron calls, beside HEDRON.md §9
+  files   file throughput: Linux syscalls via the personality vs native portal calls, identical work (--mib N)`;
 
 interface Row {
   runner: string;
@@ -20,12 +23,12 @@ interface Row {
   output: string;
 }
 
-function timeHost(command: string, args: string[]): Row | null {
+function timeHost(runner: string, command: string, args: string[]): Row | null {
   const start = process.hrtime.bigint();
   const r = spawnSync(command, args, { encoding: "latin1" });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (r.error || r.status !== 0) return null;
-  return { runner: path.basename(command), ms, output: r.stdout };
+  return { runner, ms, output: r.stdout };
 }
 
 /** Best of `repeat` runs: the least-disturbed measurement of a noisy shared machine. */
@@ -62,10 +65,10 @@ async function benchCpu(args: string[]): Promise<number> {
 
   const repeat = 5;
   const native = process.platform === "linux" && process.arch === "x64"
-    ? best(Array.from({ length: repeat }, () => timeHost(guest, guestArgs)))
+    ? best(Array.from({ length: repeat }, () => timeHost("native", guest, guestArgs)))
     : null;
   const qemuPath = spawnSync("sh", ["-c", "command -v qemu-x86_64"], { encoding: "utf8" }).stdout.trim();
-  const qemu = qemuPath ? best(Array.from({ length: 3 }, () => timeHost(qemuPath, [guest, ...guestArgs]))) : null;
+  const qemu = qemuPath ? best(Array.from({ length: 3 }, () => timeHost("qemu-x86_64", qemuPath, [guest, ...guestArgs]))) : null;
 
   const rows = [native, qemu, lab].filter((r): r is Row => r !== null);
   for (const row of rows) {
@@ -98,5 +101,7 @@ export async function benchCommand(args: string[]): Promise<number> {
   const [what, ...rest] = args;
   if (what === "cpu") return benchCpu(rest);
   if (what === "record") return benchRecordCommand(rest);
+  if (what === "syscalls") return benchSyscallsCommand(rest);
+  if (what === "files") return benchFilesCommand(rest);
   throw usageError(BENCH_USAGE);
 }

@@ -28,7 +28,8 @@ ${RUN_USAGE.slice(RUN_USAGE.indexOf("options:"))}`;
 
 export const REPLAY_USAGE = `usage: hedron-lab replay FILE [--verify] [--to ICOUNT] [--state]
 
-re-executes a recording from its recorded input; the guest's console output goes to stdout.
+re-executes a recording from its recorded input (stdin, and what --mount folders held: the host is not read);
+the guest's console output goes to stdout.
   --verify      compare every event, block address and state hash with the recording; report the first divergence
   --to ICOUNT   stop at this instruction count (the first block end at or after it)
   --state       print the machine state where replay stopped as JSON on stdout (instead of the console output)`;

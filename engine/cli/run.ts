@@ -1,4 +1,4 @@
-// `hedron-lab run`: boots the modelled Hedron with one Linux ELF as a foreign PD and relays its stdio.
+// `hedron-lab run`: boots the modelled Hedron with one ELF (Linux/foreign, native or hybrid) or a boot config of several, and relays their stdio.
 // stdout carries only the guest's stdout, byte for byte; everything the lab says goes to stderr.
 
 import fs from "node:fs";
@@ -7,9 +7,12 @@ import { fileURLToPath } from "node:url";
 import { parseElf } from "../elf/elf.ts";
 import { Machine, type MachineConfig } from "../machine.ts";
 import type { MachineEvent } from "../events.ts";
+import { appKind } from "../roottask/app-kind.ts";
+import type { AppKind } from "../roottask/process.ts";
 import { CliError, usageError } from "./errors.ts";
 
 export const RUN_USAGE = `usage: hedron-lab run [options] ELF [ARGS...]
+       hedron-lab run [options] --boot FILE.json [ELF [ARGS...]]
 
 options:
   --stats             print a JSON object of run statistics as the last line of stderr
@@ -21,14 +24,31 @@ options:
   --serial            copy the serial console (the roottask's log) to stderr
   --cpus N            virtual CPUs (default 1)
   --seed N            seed of the guest-visible PRNG (getrandom, AT_RANDOM; default 1)
-  --memory MIB        guest physical memory in MiB (default 512)`;
+  --memory MIB        guest physical memory in MiB (default 512)
+  --kind KIND         run ELF as native, foreign (Linux) or hybrid (default: what its .hedron.kind section says,
+                      foreign without one)
+  --boot FILE.json    boot several modules side by side: a JSON array of {"path", "name"?, "kind"?, "argv"?}
+                      (paths relative to the file; kind auto-detected unless given); an ELF on the command line
+                      is added after them`;
 
 export const GUEST_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../guests/bin");
 /** The built-in demo that `npm start` runs until the desktop lab opens instead. */
 export const DEMO_GUEST = path.join(GUEST_DIR, "hello");
 
+/** One module of a boot config (`--boot FILE.json`), after validation. */
+export interface BootEntry {
+  path: string;
+  name?: string;
+  kind?: AppKind;
+  argv?: string[];
+}
+
 export interface RunOptions {
   elfPath: string;
+  /** --kind: the ELF's kind instead of the one its .hedron.kind section declares. */
+  kind?: AppKind;
+  /** --boot: modules that boot before the ELF (if any). */
+  boot: BootEntry[];
   guestArgs: string[];
   stats: boolean;
   trace: boolean;
@@ -54,7 +74,7 @@ export function parseRunOptions(args: string[], extra?: (flag: string, next: () 
   let clearEnv = false;
   const added: [string, string][] = [];
   const options: RunOptions = {
-    elfPath: "", guestArgs: [], stats: false, trace: false, serial: false, strict: false,
+    elfPath: "", boot: [], guestArgs: [], stats: false, trace: false, serial: false, strict: false,
     env: [], mounts: [], cpus: 1, seed: 1, memoryMiB: 512,
   };
   let i = 0;
@@ -91,11 +111,13 @@ export function parseRunOptions(args: string[], extra?: (flag: string, next: () 
       case "--cpus": options.cpus = integerOption("--cpus", next(), 1, 64); break;
       case "--seed": options.seed = integerOption("--seed", next(), 0, 2 ** 32 - 1); break;
       case "--memory": options.memoryMiB = integerOption("--memory", next(), 16, 4096); break;
+      case "--kind": options.kind = kindOption("--kind", next()); break;
+      case "--boot": options.boot.push(...readBootConfig(next())); break;
       case "--help": throw new CliError(RUN_USAGE, 0);
       default: throw usageError(`unknown option ${arg}\n${RUN_USAGE}`);
     }
   }
-  if (!options.elfPath) {
+  if (!options.elfPath && (i < args.length || options.boot.length === 0)) {
     if (i >= args.length) throw usageError(`no ELF file given\n${RUN_USAGE}`);
     options.elfPath = args[i++];
   }
@@ -106,24 +128,65 @@ export function parseRunOptions(args: string[], extra?: (flag: string, next: () 
   return options;
 }
 
-/** Reads and validates the guest before anything boots, so a bad file is one clear line. */
-export function machineConfig(options: RunOptions): MachineConfig {
-  let bytes: Uint8Array;
+const KINDS: readonly AppKind[] = ["native", "foreign", "hybrid"];
+
+function kindOption(name: string, value: string | undefined): AppKind {
+  if (!KINDS.includes(value as AppKind)) throw usageError(`${name} takes native, foreign or hybrid, not '${value ?? ""}'`);
+  return value as AppKind;
+}
+
+/** A boot config: a JSON array of modules; paths are relative to the file's folder. */
+function readBootConfig(file: string | undefined): BootEntry[] {
+  if (file === undefined) throw usageError("--boot needs a JSON file");
+  let data: unknown;
   try {
-    bytes = fs.readFileSync(options.elfPath);
+    data = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT") throw new CliError(`${options.elfPath}: no such file`, 127);
-    if (code === "EISDIR") throw new CliError(`${options.elfPath}: is a folder, not an ELF file`, 126);
-    throw new CliError(`${options.elfPath}: cannot read (${code ?? String(error)})`, 126);
+    throw new CliError(`--boot ${file}: ${code === "ENOENT" ? "no such file" : (error as Error).message}`, 2);
+  }
+  const bad = (why: string) => new CliError(`--boot ${file}: ${why}`, 2);
+  if (!Array.isArray(data) || data.length === 0) throw bad("expected a non-empty JSON array of modules");
+  return data.map((m: unknown, i) => {
+    const e = m as Record<string, unknown>;
+    if (typeof e !== "object" || e === null || typeof e.path !== "string") throw bad(`module ${i} needs a "path" string`);
+    if (e.name !== undefined && typeof e.name !== "string") throw bad(`module ${i}: "name" must be a string`);
+    if (e.kind !== undefined && !KINDS.includes(e.kind as AppKind)) throw bad(`module ${i}: "kind" must be native, foreign or hybrid`);
+    if (e.argv !== undefined && !(Array.isArray(e.argv) && e.argv.every((a) => typeof a === "string"))) throw bad(`module ${i}: "argv" must be an array of strings`);
+    return { path: path.resolve(path.dirname(file), e.path), name: e.name as string | undefined, kind: e.kind as AppKind | undefined, argv: e.argv as string[] | undefined };
+  });
+}
+
+/** Reads and validates one module's ELF, so a bad file is one clear line; the kind defaults to the ELF's own. */
+function loadModule(elfPath: string, name: string, argv: string[], kind: AppKind | undefined): MachineConfig["modules"][number] {
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(elfPath);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") throw new CliError(`${elfPath}: no such file`, 127);
+    if (code === "EISDIR") throw new CliError(`${elfPath}: is a folder, not an ELF file`, 126);
+    throw new CliError(`${elfPath}: cannot read (${code ?? String(error)})`, 126);
   }
   try {
     parseElf(bytes);
   } catch (error) {
-    throw new CliError(`${options.elfPath}: ${(error as Error).message}`, 126);
+    throw new CliError(`${elfPath}: ${(error as Error).message}`, 126);
+  }
+  return { name, bytes, kind: kind ?? appKind(bytes), argv };
+}
+
+/** Reads and validates every module before anything boots. */
+export function machineConfig(options: RunOptions): MachineConfig {
+  const modules = options.boot.map((b) => loadModule(b.path, b.name ?? path.basename(b.path), b.argv ?? [b.path], b.kind));
+  if (options.elfPath) modules.push(loadModule(options.elfPath, path.basename(options.elfPath), [options.elfPath, ...options.guestArgs], options.kind));
+  const names = new Set<string>();
+  for (const m of modules) {
+    if (names.has(m.name)) throw new CliError(`two modules are named '${m.name}': give one a "name" in the boot config`, 2);
+    names.add(m.name);
   }
   return {
-    modules: [{ name: path.basename(options.elfPath), bytes, kind: "foreign", argv: [options.elfPath, ...options.guestArgs] }],
+    modules,
     env: options.env,
     cpus: options.cpus,
     memoryMiB: options.memoryMiB,

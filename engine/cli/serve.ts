@@ -4,12 +4,13 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { homedir, tmpdir } from "node:os";
+import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startBrowserHost } from "../../main/browser-host.ts";
 import { LabApi } from "../../main/lab-api.ts";
 import { ensureRendererBuilt } from "../../main/renderer-build.ts";
+import { labDataDir as userDataDir } from "./bench-syscalls.ts";
 import { CliError, usageError } from "./errors.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -38,11 +39,6 @@ function parseServeOptions(argv: string[]): ServeOptions {
     else throw usageError(`unknown option ${arg}\n${SERVE_USAGE}`);
   }
   return options;
-}
-
-/** Where the user's recordings live: $HEDRON_LAB_DATA, else the XDG data folder. */
-function userDataDir(): string {
-  return process.env.HEDRON_LAB_DATA ?? join(process.env.XDG_DATA_HOME ?? join(homedir(), ".local", "share"), "hedron-lab");
 }
 
 function labOptions(host: "browser" | "electron") {

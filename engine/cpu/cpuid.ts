@@ -1,10 +1,10 @@
-// CPUID as the guest sees it: advertises exactly the features the interpreter implements (no AVX, no SSE3+).
+// CPUID as the guest sees it: advertises exactly the features the interpreter implements (SSE up to 4.2, no AVX).
 // Answers are fixed, so guest behaviour that depends on CPUID is deterministic across hosts.
 
-/** Leaf 1 EDX: FPU (x87), TSC, CX8, CMOV, SSE, SSE2 (no FXSR: fxsave/fxrstor are not implemented). */
-export const CPUID1_EDX = (1 << 0) | (1 << 4) | (1 << 8) | (1 << 15) | (1 << 25) | (1 << 26);
-/** Leaf 1 ECX: CX16, MOVBE, POPCNT. */
-export const CPUID1_ECX = (1 << 13) | (1 << 22) | (1 << 23);
+/** Leaf 1 EDX: FPU (x87), TSC, CX8, CMOV, CLFSH, FXSR, SSE, SSE2. */
+export const CPUID1_EDX = (1 << 0) | (1 << 4) | (1 << 8) | (1 << 15) | (1 << 19) | (1 << 24) | (1 << 25) | (1 << 26);
+/** Leaf 1 ECX: SSE3, SSSE3, CX16, SSE4.1, SSE4.2, MOVBE, POPCNT (no OSXSAVE/AVX: xgetbv is not implemented). */
+export const CPUID1_ECX = (1 << 0) | (1 << 9) | (1 << 13) | (1 << 19) | (1 << 20) | (1 << 22) | (1 << 23);
 /** Leaf 0x80000001 ECX: LAHF/SAHF in long mode, LZCNT (ABM). EDX: SYSCALL, NX, long mode. */
 export const CPUIDX1_ECX = (1 << 0) | (1 << 5);
 export const CPUIDX1_EDX = (1 << 11) | (1 << 20) | (1 << 29);
@@ -27,7 +27,7 @@ export function cpuid(leaf: number, r: Int32Array): void {
       c = word(VENDOR, 8);
       break;
     case 1:
-      a = 0x000306a9; // family 6, model 0x3a, stepping 9: a plain SSE2-era x86-64 part
+      a = 0x000306a9; // family 6, model 0x3a, stepping 9
       b = (1 << 16) | (8 << 8); // one logical CPU, clflush line 64 bytes
       c = CPUID1_ECX;
       d = CPUID1_EDX;

@@ -98,6 +98,7 @@ function pick(cands: Compiled[], mandatory: number, reg: number, isMem: boolean)
     if (r.reg >= 0 && r.reg !== reg) continue;
     if (r.mod === "mem" && !isMem) continue;
     if (r.mod === "reg" && isMem) continue;
+    if (r.pfxAny && r.map >= 2 && (mandatory === 0xf2 || mandatory === 0xf3)) continue; // e.g. F3 0F38 F0 is #UD
     if (r.pfxAny) {
       if (any === undefined) any = c;
     } else if (r.pfx === mandatory) return c;
@@ -298,6 +299,7 @@ export function decode(buf: Uint8Array, pos: number, avail: number, rip: number,
   if (sz === 0) sz = osize;
   // String ops: ext = 1 marks the byte form.
   if (row.ex >= U.MOVS && row.ex <= U.CMPS && row.ext === 1) sz = 1;
+  if ((fl & FL_LOCK) !== 0 && !(mem && lockable(row))) return invalid(out, s, rip, p - pos);
   const length = p - pos;
   const next = rip + length;
   // 90 with REX.B is xchg r8, rAX, not nop.
@@ -365,6 +367,16 @@ function wrapAddress(a: number): number {
 
 function readI32(buf: Uint8Array, p: number): number {
   return buf[p] | (buf[p + 1] << 8) | (buf[p + 2] << 16) | (buf[p + 3] << 24);
+}
+
+/** LOCK is allowed only on these read-modify-write instructions (and only with a memory destination). */
+function lockable(row: Row): boolean {
+  switch (row.ex) {
+    case U.ALU_EG: case U.ALU_EI: return row.ext !== 7;
+    case U.BT_EG: case U.BT_EI: return row.ext !== 0;
+    case U.INC: case U.DEC: case U.NEG: case U.NOT: case U.XCHG: case U.CMPXCHG: case U.XADD: case U.CMPXCHGB: return true;
+  }
+  return false;
 }
 
 function invalid(out: CodeBuffer, s: number, rip: number, length: number): number {

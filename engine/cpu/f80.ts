@@ -1,5 +1,5 @@
-// 80-bit extended-precision soft float for the x87: values as (sign|exponent, mantissa high, mantissa low) words,
-// correctly rounded add/sub/mul/div. musl's printf relies on 64-bit-mantissa rounding, so doubles will not do.
+// 80-bit extended-precision soft float for the x87: values as (sign|exponent, mantissa high, mantissa low) words; exact
+// add/sub/mul/div/sqrt/prem/scale and format conversions under rounding and precision control, as hardware rounds them.
 
 const TWO32 = 4294967296;
 const BIAS = 16383;
@@ -18,10 +18,14 @@ let bS = 0, bE = 0, bH = 0, bL = 0, bK = 0;
 /** Operand kinds. */
 const K_ZERO = 0, K_NORMAL = 1, K_INF = 2, K_NAN = 3;
 
-/** Rounding mode for the next pack (set by the x87 from its control word). */
+/** Rounding mode and precision (mantissa bits: 24, 53 or 64) for the next pack, from the x87 control word. */
 export let roundingMode = RC_NEAREST;
-export function setRounding(rc: number): void {
-  roundingMode = rc & 3;
+let precisionBits = 64;
+/** Sets rounding and precision control from a control word (PC 00 = 24 bits, 10 = 53, 11 = 64). */
+export function setControl(cw: number): void {
+  roundingMode = (cw >> 10) & 3;
+  const pc = (cw >> 8) & 3;
+  precisionBits = pc === 0 ? 24 : pc === 2 ? 53 : 64;
 }
 
 function unpackA(w: F80Words, at: number): void {
@@ -67,9 +71,14 @@ function storeNaN(w: F80Words, at: number): void {
 
 /**
  * Rounds a 64-bit normalised mantissa with extra bits (`x`: bit 31 = round bit, lower bits sticky) and
- * packs it. e is the biased exponent.
+ * packs it. e is the biased exponent. Precision control and tiny (denormal) results take the exact slow path.
  */
 function roundPack(w: F80Words, at: number, s: number, e: number, h: number, l: number, x: number): void {
+  if (precisionBits !== 64 || e <= 0) {
+    const m = (BigInt(h) << 64n) | (BigInt(l) << 32n) | BigInt(x);
+    packBig(w, at, s, e, m, 95, precisionBits, 1);
+    return;
+  }
   let up = false;
   switch (roundingMode) {
     case RC_NEAREST: up = x > 0x80000000 || (x === 0x80000000 && (l & 1) === 1); break;
@@ -84,19 +93,58 @@ function roundPack(w: F80Words, at: number, s: number, e: number, h: number, l: 
       if (h >= TWO32) { h = 0x80000000; e++; }
     }
   }
-  if (e >= 0x7fff) {
-    store(w, at, s, 0x7fff, 0x80000000, 0);
-    return;
-  }
-  if (e <= 0) {
-    // Denormal result: shift right into the denormal range (tiny values; rounding approximated).
-    const shift = 1 - e;
-    if (shift >= 64) { store(w, at, s, 0, 0, 0); return; }
-    for (let k = 0; k < shift; k++) { l = ((l >>> 1) | ((h & 1) << 31)) >>> 0; h = h >>> 1; }
-    store(w, at, s, 0, h, l);
-    return;
-  }
+  if (e >= 0x7fff) { overflow(w, at, s, 64, 0x7ffe); return; }
   store(w, at, s, e, h >>> 0, l >>> 0);
+}
+
+/** Whether a value truncated with remainder `rem` of half-quantum `half` rounds away from zero. */
+function roundsUp(s: number, q: bigint, rem: bigint, half: bigint): boolean {
+  if (rem === 0n) return false;
+  switch (roundingMode) {
+    case RC_NEAREST: return rem > half || (rem === half && (q & 1n) === 1n);
+    case RC_DOWN: return s === 1;
+    case RC_UP: return s === 0;
+  }
+  return false;
+}
+
+/** Overflow result: infinity, or the largest finite value when rounding towards zero's side. */
+function overflow(w: F80Words, at: number, s: number, bits: number, emax: number): void {
+  const toInf = roundingMode === RC_NEAREST || (roundingMode === RC_UP && s === 0) || (roundingMode === RC_DOWN && s === 1);
+  if (toInf) { store(w, at, s, 0x7fff, 0x80000000, 0); return; }
+  const m = ((1n << BigInt(bits)) - 1n) << BigInt(64 - bits);
+  store(w, at, s, emax, Number(m >> 32n), Number(m & 0xffffffffn));
+}
+
+/**
+ * Exact rounding of value m * 2^(e - BIAS - top) (m's leading one at bit `top`) to `bits` significant bits with the
+ * extended exponent range and gradual underflow below `emin` (biased).
+ */
+function packBig(w: F80Words, at: number, s: number, e: number, m: bigint, top: number, bits: number, emin: number): void {
+  if (top < 95) { m <<= BigInt(95 - top); top = 95; }
+  let drop = top + 1 - bits;
+  if (e < emin) drop += emin - e;
+  if (drop > top + 1) {
+    // Below half the smallest denormal: zero, or the smallest denormal when rounding away from zero.
+    const unit = roundsUp(s, 0n, m, m + 1n) ? 1n << BigInt(64 - bits) : 0n; // the quantum at this precision
+    store(w, at, s, 0, Number(unit >> 32n), Number(unit & 0xffffffffn));
+    return;
+  }
+  const q0 = m >> BigInt(drop), rem = m & ((1n << BigInt(drop)) - 1n);
+  let q = q0;
+  if (roundsUp(s, q0, rem, 1n << BigInt(drop - 1))) q += 1n;
+  // Mantissa aligned to 64 bits with the exponent of the leading bit position.
+  let ee = e < emin ? emin : e;
+  let shift = 63 - (top - drop) - (ee - e);
+  let mant = shift >= 0 ? q << BigInt(shift) : q >> BigInt(-shift);
+  if (mant >= 1n << 64n) { mant >>= 1n; ee++; shift--; }
+  if (mant === 0n) { store(w, at, s, 0, 0, 0); return; }
+  if (e < emin && mant < 1n << 63n) {
+    // Still tiny: an extended denormal keeps exponent 0 with the integer bit clear.
+    if (emin === 1) { store(w, at, s, 0, Number(mant >> 32n), Number(mant & 0xffffffffn)); return; }
+  }
+  if (ee >= 0x7fff) { overflow(w, at, s, bits, 0x7ffe); return; }
+  store(w, at, s, ee, Number(mant >> 32n), Number(mant & 0xffffffffn));
 }
 
 /** Shifts (h, l, x) right by n with sticky, into module results sh/sl/sx. */
@@ -135,8 +183,9 @@ export function add(w: F80Words, d: number, a: number, b: number, subtract: bool
     store(w, d, aS === bS ? aS : roundingMode === RC_DOWN ? 1 : 0, 0, 0, 0);
     return;
   }
-  if (aK === K_ZERO) { store(w, d, bS, bE, bH, bL); return; }
-  if (bK === K_ZERO) { store(w, d, aS, aE, aH, aL); return; }
+  // x + 0 still rounds x to the precision control (and denormalises a normalised tiny operand).
+  if (aK === K_ZERO) { roundPack(w, d, bS, bE, bH, bL, 0); return; }
+  if (bK === K_ZERO) { roundPack(w, d, aS, aE, aH, aL, 0); return; }
   // Order so that |A| >= |B|.
   if (bE > aE || (bE === aE && (bH > aH || (bH === aH && bL > aL)))) {
     let t = aS; aS = bS; bS = t;
@@ -281,7 +330,14 @@ export function div(w: F80Words, d: number, a: number, b: number): void {
 }
 
 function copyNaN(w: F80Words, d: number, a: number, b: number): void {
-  const src = classify(w[a + 2] & 0x7fff, w[a + 1], w[a]) === K_NAN ? a : b;
+  const aNaN = classify(w[a + 2] & 0x7fff, w[a + 1], w[a]) === K_NAN;
+  const bNaN = classify(w[b + 2] & 0x7fff, w[b + 1], w[b]) === K_NAN;
+  let src = aNaN ? a : b;
+  if (aNaN && bNaN) {
+    // Two NaNs: the one with the larger significand (quiet bit ignored), ties to the first operand.
+    const ah = w[a + 1] & 0x3fffffff, bh = w[b + 1] & 0x3fffffff;
+    if (bh > ah || (bh === ah && w[b] > w[a])) src = b;
+  }
   store(w, d, w[src + 2] >>> 15, 0x7fff, (w[src + 1] | 0x40000000) >>> 0, w[src]);
 }
 
@@ -413,16 +469,6 @@ export function roundToIntegral(w: F80Words, a: number): void {
   if (lo === 0 && hi === 0) w[a + 2] = s << 15;
 }
 
-/** Adds n to the exponent of w[a] (fscale with an integral scale). */
-export function scale(w: F80Words, a: number, n: number): void {
-  unpackA(w, a);
-  if (aK !== K_NORMAL) return;
-  const e = aE + n;
-  if (e >= 0x7fff) store(w, a, aS, 0x7fff, 0x80000000, 0);
-  else if (e <= 0) roundPack(w, a, aS, e, aH, aL, 0);
-  else store(w, a, aS, e, aH, aL);
-}
-
 /** True when w[a] is a NaN, infinity, zero or finite (x87 fxam classes). */
 export function kindOf(w: F80Words, a: number): "nan" | "inf" | "zero" | "normal" | "denormal" {
   const e = w[a + 2] & 0x7fff, h = w[a + 1], l = w[a];
@@ -431,4 +477,184 @@ export function kindOf(w: F80Words, a: number): "nan" | "inf" | "zero" | "normal
   if (k === K_INF) return "inf";
   if (k === K_ZERO) return "zero";
   return e === 0 ? "denormal" : "normal";
+}
+
+/** Result bits of toBinary (low and high 32-bit halves; high is 0 for float32). */
+export let binLo = 0, binHi = 0;
+
+/** w[a] rounded (per the rounding mode) to a float64 (double) or float32 bit pattern, exactly as fst does. */
+export function toBinary(w: F80Words, a: number, double: boolean): void {
+  unpackA(w, a);
+  const bits = double ? 53 : 24, expBits = double ? 11 : 8;
+  const bias = (1 << (expBits - 1)) - 1, infCode = BigInt((1 << expBits) - 1) << BigInt(bits - 1);
+  const sign = BigInt(aS) << BigInt(bits + expBits - 1);
+  let code: bigint;
+  if (aK === K_NAN) {
+    const frac = ((BigInt(aH) << 32n) | BigInt(aL)) >> BigInt(64 - bits);
+    code = infCode | (frac & ((1n << BigInt(bits - 1)) - 1n)) | (1n << BigInt(bits - 2));
+  } else if (aK === K_INF) code = infCode;
+  else if (aK === K_ZERO) code = 0n;
+  else {
+    const m = (BigInt(aH) << 32n) | BigInt(aL);
+    const E = aE - BIAS, emin = 1 - bias;
+    let drop = 64 - bits;
+    if (E < emin) drop += emin - E;
+    if (drop > 65) drop = 65;
+    const q0 = m >> BigInt(drop), rem = m & ((1n << BigInt(drop)) - 1n);
+    const q = roundsUp(aS, q0, rem, 1n << BigInt(drop - 1)) ? q0 + 1n : q0;
+    const eField = E < emin ? 1 : E + bias;
+    code = (BigInt(eField - 1) << BigInt(bits - 1)) + q;
+    if (code >= infCode) {
+      const toInf = roundingMode === RC_NEAREST || (roundingMode === RC_UP && aS === 0) || (roundingMode === RC_DOWN && aS === 1);
+      code = toInf ? infCode : infCode - 1n;
+    }
+  }
+  code |= sign;
+  binLo = Number(code & 0xffffffffn) | 0;
+  binHi = Number(code >> 32n) | 0;
+}
+
+/** Exact load of a float64 (hi, lo halves) or float32 (lo) bit pattern; a signalling NaN becomes quiet. */
+export function fromBinary(w: F80Words, d: number, lo: number, hi: number, double: boolean): void {
+  const code = double ? (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0) : BigInt(lo >>> 0);
+  const bits = double ? 53 : 24, expBits = double ? 11 : 8;
+  const bias = (1 << (expBits - 1)) - 1;
+  const s = Number(code >> BigInt(bits + expBits - 1)) & 1;
+  const eField = Number((code >> BigInt(bits - 1)) & BigInt((1 << expBits) - 1));
+  const frac = code & ((1n << BigInt(bits - 1)) - 1n);
+  if (eField === (1 << expBits) - 1) {
+    const m = (1n << 63n) | (frac << BigInt(65 - bits)) | (frac !== 0n ? 1n << 62n : 0n);
+    store(w, d, s, 0x7fff, Number(m >> 32n), Number(m & 0xffffffffn));
+    return;
+  }
+  if (eField === 0 && frac === 0n) { store(w, d, s, 0, 0, 0); return; }
+  let m = eField === 0 ? frac : frac | (1n << BigInt(bits - 1));
+  let k = 0;
+  while (m < 1n << 63n) { m <<= 1n; k++; }
+  const e = (eField === 0 ? 1 : eField) - bias - (bits - 1) - k + BIAS + 63;
+  store(w, d, s, e, Number(m >> 32n), Number(m & 0xffffffffn));
+}
+
+/** w[d] = sqrt(w[a]), correctly rounded under rounding and precision control. */
+export function sqrt(w: F80Words, d: number, a: number): void {
+  unpackA(w, a);
+  if (aK === K_NAN) { copyNaN(w, d, a, a); return; }
+  if (aK === K_ZERO) { store(w, d, aS, 0, 0, 0); return; }
+  if (aS) { storeNaN(w, d); return; }
+  if (aK === K_INF) { store(w, d, 0, 0x7fff, 0x80000000, 0); return; }
+  let m = ((BigInt(aH) << 32n) | BigInt(aL)) << 128n;
+  let t = aE - BIAS - 63 - 128;
+  if (t & 1) { m <<= 1n; t -= 1; }
+  let r = isqrt(m);
+  const sticky = m !== r * r;
+  const top = bitLength(r) - 1;
+  const e = top + t / 2 + BIAS;
+  r = (r << 1n) | (sticky ? 1n : 0n);
+  packBig(w, d, 0, e, r, top + 1, precisionBits, 1);
+}
+
+function bitLength(v: bigint): number {
+  return v.toString(2).length;
+}
+
+/** floor(sqrt(n)) by Newton's iteration from above. */
+function isqrt(n: bigint): bigint {
+  let x = 1n << BigInt((bitLength(n) >> 1) + 1);
+  for (;;) {
+    const y = (x + n / x) >> 1n;
+    if (y >= x) return x;
+    x = y;
+  }
+}
+
+/** Quotient bits (low 3) and completeness of the last prem(). */
+export let premQuotient = 0, premComplete = true;
+
+/**
+ * Partial remainder (fprem: truncated quotient; fprem1: round-to-nearest quotient), exact. Exponent differences
+ * of 64 or more reduce partially (C2 = 1) by a chunk like the hardware, so a loop over C2 converges the same way.
+ */
+export function prem(w: F80Words, d: number, a: number, b: number, nearest: boolean): void {
+  unpackA(w, a);
+  unpackB(w, b);
+  premQuotient = 0;
+  premComplete = true;
+  if (aK === K_NAN || bK === K_NAN) { copyNaN(w, d, a, b); return; }
+  if (aK === K_INF || bK === K_ZERO) { storeNaN(w, d); return; }
+  if (aK === K_ZERO || bK === K_INF) { store(w, d, aS, aE, aH, aL); return; }
+  const ma = (BigInt(aH) << 32n) | BigInt(aL), mb = (BigInt(bH) << 32n) | BigInt(bL);
+  const D = aE - bE;
+  if (D < -1) { store(w, d, aS, aE, aH, aL); return; }
+  let r: bigint, unitExp: number, s = aS;
+  if (D >= 64) {
+    const N = 32 + (D % 32);
+    r = (ma << BigInt(N)) % mb;
+    unitExp = aE - N;
+    premComplete = false;
+  } else {
+    const A = D >= 0 ? ma << BigInt(D) : ma, B = D >= 0 ? mb : mb << 1n;
+    unitExp = Math.min(aE, bE);
+    let q = A / B;
+    r = A - q * B;
+    if (nearest && (2n * r > B || (2n * r === B && (q & 1n) === 1n))) { q += 1n; r = B - r; s ^= 1; }
+    premQuotient = Number(q & 7n);
+  }
+  if (r === 0n) { store(w, d, aS, 0, 0, 0); return; }
+  const top = bitLength(r) - 1;
+  const saved = precisionBits;
+  precisionBits = 64;
+  packBig(w, d, s, unitExp + top - 63, r, top, 64, 1);
+  precisionBits = saved;
+}
+
+/** The x87 constants (fld1 .. fldz) as 64-bit mantissas with the next bits, rounded per the rounding mode. */
+const CONSTANTS: [number, number, number, boolean][] = [
+  [0x3fff, 0x80000000, 0x00000000, false], // 1
+  [0x4000, 0xd49a784b, 0xcd1b8afe, false], // log2(10); next bits 0x49..
+  [0x3fff, 0xb8aa3b29, 0x5c17f0bb, true], // log2(e); next bits 0xbe..
+  [0x4000, 0xc90fdaa2, 0x2168c234, true], // pi; next bits 0xc4..
+  [0x3ffd, 0x9a209a84, 0xfbcff798, true], // log10(2); next bits 0x8f..
+  [0x3ffe, 0xb17217f7, 0xd1cf79ab, true], // ln(2); next bits 0xc9..
+  [0, 0, 0, false], // +0
+];
+
+/** Loads constant k (0 = fld1 … 6 = fldz) into w[d]. */
+export function constant(w: F80Words, d: number, k: number): void {
+  const [e, h, l, halfUp] = CONSTANTS[k];
+  const inexact = k >= 1 && k <= 5;
+  const up = inexact && (roundingMode === RC_NEAREST ? halfUp : roundingMode === RC_UP);
+  store(w, d, 0, e, h, up ? l + 1 : l);
+}
+
+/** fscale: w[a] * 2^trunc(w[b]) with the special cases of the instruction. */
+export function scaleBy(w: F80Words, a: number, b: number): void {
+  unpackA(w, a);
+  unpackB(w, b);
+  if (aK === K_NAN || bK === K_NAN) { copyNaN(w, a, a, b); return; }
+  if (bK === K_INF) {
+    if (bS === 0) { if (aK === K_ZERO) storeNaN(w, a); else store(w, a, aS, 0x7fff, 0x80000000, 0); }
+    else if (aK === K_INF) storeNaN(w, a);
+    else store(w, a, aS, 0, 0, 0);
+    return;
+  }
+  if (aK !== K_NORMAL) return;
+  const n = bK === K_ZERO || bE < BIAS ? 0 : bE - BIAS > 20 ? (bS ? -70000 : 70000) : (bS ? -1 : 1) * Math.floor(((bH * TWO32 + bL) / 2 ** 63) * 2 ** (bE - BIAS));
+  const saved = precisionBits;
+  precisionBits = 64;
+  const m = (BigInt(aH) << 32n) | BigInt(aL);
+  const e = aE + n;
+  if (e >= 0x7fff) overflow(w, a, aS, 64, 0x7ffe);
+  else if (e <= 0) packBig(w, a, aS, e, m, 63, 64, 1);
+  else store(w, a, aS, e, aH, aL);
+  precisionBits = saved;
+}
+
+/** fxtract: splits w[a] into its unbiased exponent (into w[e]) and its significand with exponent 0 (in place). */
+export function extract(w: F80Words, a: number, e: number): void {
+  unpackA(w, a);
+  if (aK === K_NAN) { copyNaN(w, a, a, a); copyNaN(w, e, a, a); return; }
+  if (aK === K_INF) { store(w, e, 0, 0x7fff, 0x80000000, 0); return; }
+  if (aK === K_ZERO) { store(w, e, 1, 0x7fff, 0x80000000, 0); return; }
+  fromInt64(w, e, aE - BIAS, aE - BIAS < 0 ? -1 : 0);
+  store(w, a, aS, BIAS, aH, aL);
 }

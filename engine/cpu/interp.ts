@@ -9,6 +9,7 @@ import { RFLAGS_AF, RFLAGS_CF, RFLAGS_DF, RFLAGS_FIXED, RFLAGS_IF, RFLAGS_OF, RF
 import { TERMINATORS, U, UOP_NAMES } from "./table.ts";
 import { cpuid } from "./cpuid.ts";
 import { sseExec } from "./sse.ts";
+import { sseExtExec } from "./sse4.ts";
 import { x87Exec } from "./x87.ts";
 import { compileBlock, type BlockFn } from "./jit.ts";
 
@@ -1687,6 +1688,9 @@ export class Core implements FlagState {
           return -1;
         case 71: // SSE
           sseExec(this, i);
+          return -1;
+        case 87: // SSEX
+          sseExtExec(this, i);
           return -1;
         case 72: { // MOVBE
           const sz = szs[i];

@@ -5,6 +5,7 @@ import { FOP, FTYPE, S } from "./table.ts";
 import { F_NONE } from "./flags.ts";
 import { RFLAGS_CF, RFLAGS_PF, RFLAGS_ZF } from "./state.ts";
 import { VEC_GP, type Core } from "./interp.ts";
+import * as fp from "./sse-fp.ts";
 
 /** Source operand scratch (W), a result scratch, and their float views. */
 const T = new Int32Array(4);
@@ -26,7 +27,7 @@ const SHIFT_BY_REG = [S.PSRLW_I, S.PSRAW_I, S.PSLLW_I, S.PSRLD_I, S.PSRAD_I, S.P
 
 const TWO32 = 4294967296;
 
-function loadVec(c: Core, a: number, n: number, dst: Int32Array, align: boolean): void {
+export function loadVec(c: Core, a: number, n: number, dst: Int32Array, align: boolean): void {
   if (align && a % 16 !== 0) c.fault(VEC_GP, 0, 0);
   const p = c.rphys(a, n);
   if (p >= 0) {
@@ -36,7 +37,7 @@ function loadVec(c: Core, a: number, n: number, dst: Int32Array, align: boolean)
   }
 }
 
-function storeVec(c: Core, a: number, n: number, src: Int32Array, off: number, align: boolean): void {
+export function storeVec(c: Core, a: number, n: number, src: Int32Array, off: number, align: boolean): void {
   if (align && a % 16 !== 0) c.fault(VEC_GP, 0, 0);
   const p = c.wphys(a, n);
   if (p >= 0) {
@@ -61,9 +62,10 @@ function srcW(c: Core, i: number, n: number, align = false): void {
 /** Result halves of cvtToInt. */
 let cvtLo = 0, cvtHi = 0;
 
-/** Float to integer per MXCSR rounding (or truncation); false when out of range (integer indefinite). */
-function cvtToInt(v: number, sz: number, truncate: boolean, mxcsr: number): boolean {
-  if (Number.isNaN(v)) return false;
+/** Float to integer per MXCSR rounding (or truncation); false when out of range (integer indefinite, IE). */
+function cvtToInt(v: number, sz: number, truncate: boolean, mxcsr: number, single: boolean): boolean {
+  if (Number.isNaN(v)) { fp.raise(fp.MX_IE); return false; }
+  v = fp.dazValue(v, single, mxcsr);
   let r: number;
   if (truncate) r = Math.trunc(v);
   else {
@@ -71,29 +73,18 @@ function cvtToInt(v: number, sz: number, truncate: boolean, mxcsr: number): bool
     r = mode === 0 ? roundEven(v) : mode === 1 ? Math.floor(v) : mode === 2 ? Math.ceil(v) : Math.trunc(v);
   }
   const lim = sz === 8 ? 2 ** 63 : 2 ** 31;
-  if (r >= lim || r < -lim) return false;
+  if (r >= lim || r < -lim) { fp.raise(fp.MX_IE); return false; }
+  if (r !== v) fp.raise(fp.MX_PE);
   cvtLo = r % TWO32 | 0;
   cvtHi = Math.floor(r / TWO32) | 0;
   return true;
 }
 
-function roundEven(v: number): number {
+export function roundEven(v: number): number {
   const f = Math.floor(v), d = v - f;
   if (d > 0.5) return f + 1;
   if (d < 0.5) return f;
   return f % 2 === 0 ? f : f + 1;
-}
-
-function farith(op: number, a: number, b: number): number {
-  switch (op) {
-    case FOP.ADD: return a + b;
-    case FOP.MUL: return a * b;
-    case FOP.SUB: return a - b;
-    case FOP.MIN: return a < b ? a : b;
-    case FOP.DIV: return a / b;
-    case FOP.MAX: return a > b ? a : b;
-    default: return Math.sqrt(b);
-  }
 }
 
 function fcompare(pred: number, a: number, b: number): boolean {
@@ -114,7 +105,9 @@ function satU8(v: number): number { return v > 255 ? 255 : v < 0 ? 0 : v; }
 function satS16(v: number): number { return v > 32767 ? 32767 : v < -32768 ? -32768 : v; }
 function satU16(v: number): number { return v > 65535 ? 65535 : v < 0 ? 0 : v; }
 
+/** Ops that can raise MXCSR exceptions compute into Q (or locals) and call fp.commit before writing anything. */
 export function sseExec(c: Core, i: number): void {
+  fp.begin();
   const code = c.code;
   const x = c.xmm, xf = c.xmmF32, xd = c.xmmF64;
   const op = code.ext[i];
@@ -204,8 +197,11 @@ export function sseExec(c: Core, i: number): void {
       const sz = code.sz[i];
       const lo = code.mem[i] ? c.readMem(c.ea(i), sz) : c.getR(code.rm[i], sz);
       const v = sz === 8 ? c.hi * TWO32 + (lo >>> 0) : lo | 0;
-      if (op === S.CVTSI2SD) xd[d >> 1] = v;
-      else xf[d] = v;
+      const exact = sz === 8 && Math.abs(v) >= 2 ** 53 ? (BigInt(c.hi) << 32n) | BigInt(lo >>> 0) : null;
+      const r = fp.fromInt(v, exact, c.mxcsr, op === S.CVTSI2SS);
+      fp.commit(c);
+      if (op === S.CVTSI2SD) xd[d >> 1] = r;
+      else xf[d] = r;
       return;
     }
     case S.CVTTSD2SI: case S.CVTSD2SI: case S.CVTTSS2SI: case S.CVTSS2SI: {
@@ -213,30 +209,56 @@ export function sseExec(c: Core, i: number): void {
       srcW(c, i, dbl ? 8 : 4);
       const v = dbl ? TD[0] : TF[0];
       const sz = code.sz[i];
-      if (cvtToInt(v, sz, op === S.CVTTSD2SI || op === S.CVTTSS2SI, c.mxcsr)) c.setR(code.rg[i], sz, cvtLo, cvtHi);
+      const ok = cvtToInt(v, sz, op === S.CVTTSD2SI || op === S.CVTTSS2SI, c.mxcsr, !dbl);
+      fp.commit(c);
+      if (ok) c.setR(code.rg[i], sz, cvtLo, cvtHi);
       else c.setR(code.rg[i], sz, sz === 8 ? 0 : 0x80000000 | 0, sz === 8 ? 0x80000000 | 0 : 0);
       return;
     }
-    case S.CVTSS2SD: srcW(c, i, 4); xd[d >> 1] = TF[0]; return;
-    case S.CVTSD2SS: srcW(c, i, 8); xf[d] = Math.fround(TD[0]); return;
-    case S.CVTPS2PD: srcW(c, i, 8); QD[0] = TF[0]; QD[1] = TF[1]; setV(x, d); return;
-    case S.CVTPD2PS: srcW(c, i, 16); QF[0] = TD[0]; QF[1] = TD[1]; Q[2] = Q[3] = 0; setV(x, d); return;
-    case S.CVTDQ2PD: srcW(c, i, 8); QD[0] = T[0]; QD[1] = T[1]; setV(x, d); return;
-    case S.CVTDQ2PS: srcW(c, i, 16); for (let k = 0; k < 4; k++) QF[k] = T[k]; setV(x, d); return;
-    case S.CVTTPS2DQ: case S.CVTPS2DQ: {
-      srcW(c, i, 16);
-      for (let k = 0; k < 4; k++) {
-        Q[k] = cvtToInt(TF[k], 4, op === S.CVTTPS2DQ, c.mxcsr) ? cvtLo : 0x80000000 | 0;
+    case S.CVTSS2SD: case S.CVTPS2PD: {
+      srcW(c, i, op === S.CVTSS2SD ? 4 : 8);
+      Q[0] = x[d]; Q[1] = x[d + 1]; Q[2] = x[d + 2]; Q[3] = x[d + 3];
+      for (let k = 0; k < (op === S.CVTSS2SD ? 1 : 2); k++) {
+        if (fp.isSNaN32(T[k])) fp.raise(fp.MX_IE);
+        QD[k] = TF[k] === TF[k] ? fp.operand(TF[k], true, c.mxcsr) : TF[k];
       }
+      fp.commit(c);
+      setV(x, d);
+      return;
+    }
+    case S.CVTSD2SS: case S.CVTPD2PS: {
+      const scalar = op === S.CVTSD2SS;
+      srcW(c, i, scalar ? 8 : 16, !scalar);
+      Q[0] = x[d]; Q[1] = x[d + 1]; Q[2] = x[d + 2]; Q[3] = x[d + 3];
+      for (let k = 0; k < (scalar ? 1 : 2); k++) QF[k] = fp.toSingle(TD[k], c.mxcsr);
+      if (!scalar) Q[2] = Q[3] = 0;
+      fp.commit(c);
+      setV(x, d);
+      return;
+    }
+    case S.CVTDQ2PD: srcW(c, i, 8); QD[0] = T[0]; QD[1] = T[1]; setV(x, d); return;
+    case S.CVTDQ2PS:
+      srcW(c, i, 16, true);
+      for (let k = 0; k < 4; k++) QF[k] = fp.fromInt(T[k], null, c.mxcsr, true);
+      fp.commit(c);
+      setV(x, d);
+      return;
+    case S.CVTTPS2DQ: case S.CVTPS2DQ: {
+      srcW(c, i, 16, true);
+      for (let k = 0; k < 4; k++) {
+        Q[k] = cvtToInt(TF[k], 4, op === S.CVTTPS2DQ, c.mxcsr, true) ? cvtLo : 0x80000000 | 0;
+      }
+      fp.commit(c);
       setV(x, d);
       return;
     }
     case S.CVTTPD2DQ: case S.CVTPD2DQ: {
-      srcW(c, i, 16);
+      srcW(c, i, 16, true);
       for (let k = 0; k < 2; k++) {
-        Q[k] = cvtToInt(TD[k], 4, op === S.CVTTPD2DQ, c.mxcsr) ? cvtLo : 0x80000000 | 0;
+        Q[k] = cvtToInt(TD[k], 4, op === S.CVTTPD2DQ, c.mxcsr, false) ? cvtLo : 0x80000000 | 0;
       }
       Q[2] = Q[3] = 0;
+      fp.commit(c);
       setV(x, d);
       return;
     }
@@ -244,6 +266,8 @@ export function sseExec(c: Core, i: number): void {
       const dbl = op === S.UCOMISD;
       srcW(c, i, dbl ? 8 : 4);
       const a = dbl ? xd[d >> 1] : xf[d], b = dbl ? TD[0] : TF[0];
+      fp.compareFlags(code.ext2[i] === 1, a, b, c.mxcsr, !dbl, x[d], T[0]);
+      fp.commit(c);
       let bits: number;
       if (Number.isNaN(a) || Number.isNaN(b)) bits = RFLAGS_ZF | RFLAGS_PF | RFLAGS_CF;
       else if (a < b) bits = RFLAGS_CF;
@@ -255,37 +279,57 @@ export function sseExec(c: Core, i: number): void {
     }
     case S.FARITH: {
       const fop = code.ext2[i] >> 2, ft = code.ext2[i] & 3;
-      if (ft === FTYPE.SD) {
-        srcW(c, i, 8);
-        xd[d >> 1] = farith(fop, xd[d >> 1], TD[0]);
-      } else if (ft === FTYPE.SS) {
-        srcW(c, i, 4);
-        xf[d] = Math.fround(farith(fop, xf[d], TF[0]));
-      } else if (ft === FTYPE.PD) {
-        srcW(c, i, 16, true);
-        xd[d >> 1] = farith(fop, xd[d >> 1], TD[0]);
-        xd[(d >> 1) + 1] = farith(fop, xd[(d >> 1) + 1], TD[1]);
+      const single = ft === FTYPE.SS || ft === FTYPE.PS;
+      const lanes = ft === FTYPE.SD || ft === FTYPE.SS ? 1 : single ? 4 : 2;
+      srcW(c, i, lanes === 1 ? (single ? 4 : 8) : 16, lanes > 1);
+      Q[0] = x[d]; Q[1] = x[d + 1]; Q[2] = x[d + 2]; Q[3] = x[d + 3];
+      const mx = c.mxcsr;
+      if (fop === FOP.MIN || fop === FOP.MAX) {
+        // The selected operand is copied bit for bit (NaN payloads, signed zeros).
+        for (let k = 0; k < lanes; k++) {
+          const first = single ? fp.minmaxFirst(fop === FOP.MAX, QF[k], TF[k], mx, true) : fp.minmaxFirst(fop === FOP.MAX, QD[k], TD[k], mx, false);
+          if (!first) {
+            if (single) Q[k] = T[k];
+            else { Q[2 * k] = T[2 * k]; Q[2 * k + 1] = T[2 * k + 1]; }
+          }
+          // Under DAZ a denormal operand is selected as the zero it was compared as (other lanes keep their bits).
+          if (mx & 0x40) {
+            const v = single ? QF[k] : QD[k], z = fp.dazValue(v, single, mx);
+            if (!Object.is(v, z)) { if (single) QF[k] = z; else QD[k] = z; }
+          }
+        }
+      } else if (single) {
+        for (let k = 0; k < lanes; k++) QF[k] = fp.arith(fop, QF[k], TF[k], mx, true, Q[k], T[k]);
       } else {
-        srcW(c, i, 16, true);
-        for (let k = 0; k < 4; k++) xf[d + k] = Math.fround(farith(fop, xf[d + k], TF[k]));
+        for (let k = 0; k < lanes; k++) QD[k] = fp.arith(fop, QD[k], TD[k], mx, false);
       }
+      fp.commit(c);
+      setV(x, d);
       return;
     }
     case S.CMPF: {
       const ft = code.ext2[i], pred = code.imm[i];
+      const signalQuiet = (pred & 3) === 1 || (pred & 3) === 2; // lt, le, nlt, nle
+      Q[0] = x[d]; Q[1] = x[d + 1]; Q[2] = x[d + 2]; Q[3] = x[d + 3];
       if (ft === FTYPE.SD || ft === FTYPE.PD) {
         srcW(c, i, ft === FTYPE.SD ? 8 : 16, ft === FTYPE.PD);
         const n = ft === FTYPE.SD ? 1 : 2;
         for (let k = 0; k < n; k++) {
-          const m = fcompare(pred, xd[(d >> 1) + k], TD[k]) ? -1 : 0;
-          x[d + 2 * k] = m;
-          x[d + 2 * k + 1] = m;
+          fp.compareFlags(signalQuiet, QD[k], TD[k], c.mxcsr, false, 0, 0);
+          const m = fcompare(pred, QD[k], TD[k]) ? -1 : 0;
+          Q[2 * k] = m;
+          Q[2 * k + 1] = m;
         }
       } else {
         srcW(c, i, ft === FTYPE.SS ? 4 : 16, ft === FTYPE.PS);
         const n = ft === FTYPE.SS ? 1 : 4;
-        for (let k = 0; k < n; k++) x[d + k] = fcompare(pred, xf[d + k], TF[k]) ? -1 : 0;
+        for (let k = 0; k < n; k++) {
+          fp.compareFlags(signalQuiet, QF[k], TF[k], c.mxcsr, true, Q[k], T[k]);
+          Q[k] = fcompare(pred, QF[k], TF[k]) ? -1 : 0;
+        }
       }
+      fp.commit(c);
+      setV(x, d);
       return;
     }
     case S.PSRLW_I: case S.PSRAW_I: case S.PSLLW_I: case S.PSRLD_I: case S.PSRAD_I: case S.PSLLD_I:

@@ -15,6 +15,8 @@ export const U = {
   // register-register / register-immediate with 32- or 64-bit operands, and loads/stores through [base+disp].
   MOV_RR64: 74, MOV_RR32: 75, MOV_RI: 76, LD64: 77, LD32: 78, ST64: 79, ST32: 80, ALU_RR64: 81, ALU_RR32: 82,
   ALU_RI64: 83, ALU_RI32: 84, PUSH_R64: 85, POP_R64: 86,
+  // SSE3, SSSE3, SSE4.1, SSE4.2, CRC32, FXSAVE/FXRSTOR and the rarer SSE/SSE2 ops (sse4.ts, sub-op in SX).
+  SSEX: 87,
 } as const;
 /** Uop names by id (traces, test messages). */
 export const UOP_NAMES: string[] = Object.entries(U).sort((a, b) => a[1] - b[1]).map(([k]) => k);
@@ -41,6 +43,18 @@ export const S = {
   PMULHUW: 96, PMADDWD: 97, PEXTRW: 98, PINSRW: 99, MOVHLPS: 100, MOVLHPS: 101, PSRLW: 102, PSRAW: 103,
   PSLLW: 104, PSRLD: 105, PSRAD: 106, PSLLD: 107, PSRLQ: 108, PSLLQ: 109, CVTTPD2DQ: 110, CVTPS2DQ: 111,
   CVTPD2DQ: 112, PADDSB: 113, PADDSW: 114, PSUBSB: 115, PSUBSW: 116,
+} as const;
+
+/** Sub-operations of U.SSEX rows (the `ext`); sse4.ts switches on these. */
+export const SX = {
+  ADDSUBPD: 0, ADDSUBPS: 1, HADDPD: 2, HADDPS: 3, HSUBPD: 4, HSUBPS: 5, MOVDDUP: 6, MOVSHDUP: 7, MOVSLDUP: 8,
+  LDDQU: 9, PSHUFB: 10, PHADDW: 11, PHADDD: 12, PHADDSW: 13, PMADDUBSW: 14, PHSUBW: 15, PHSUBD: 16, PHSUBSW: 17,
+  PSIGNB: 18, PSIGNW: 19, PSIGND: 20, PMULHRSW: 21, PABSB: 22, PABSW: 23, PABSD: 24, PALIGNR: 25, PBLENDVB: 26,
+  BLENDVPS: 27, BLENDVPD: 28, PTEST: 29, PMOVX: 30, PMULDQ: 31, PCMPEQQ: 32, MOVNTDQA: 33, PACKUSDW: 34,
+  PCMPGTQ: 35, PMINSB: 36, PMINSD: 37, PMINUW: 38, PMINUD: 39, PMAXSB: 40, PMAXSD: 41, PMAXUW: 42, PMAXUD: 43,
+  PMULLD: 44, PHMINPOSUW: 45, ROUND: 46, BLENDPS: 47, BLENDPD: 48, PBLENDW: 49, PEXTRB: 50, PEXTRW: 51,
+  PEXTRD: 52, EXTRACTPS: 53, PINSRB: 54, INSERTPS: 55, PINSRD: 56, DPPS: 57, DPPD: 58, MPSADBW: 59, PCMPSTR: 60,
+  CRC32: 61, FXSAVE: 62, FXRSTOR: 63, MASKMOVDQU: 64, RCP: 65, RSQRT: 66,
 } as const;
 
 /** x87 sub-operations (the `ext` of a U.X87 row); x87.ts switches on these. */
@@ -265,12 +279,13 @@ row0f(0xbf, "Gv,Ew", "movsx", U.MOVSX, { ext: 2 });
 row0f(0xc0, "Eb,Gb", "xadd", U.XADD, { flags: FL_ARITH });
 row0f(0xc1, "Ev,Gv", "xadd", U.XADD, { flags: FL_ARITH });
 row0f(0xc7, "M", "cmpxchg8b", U.CMPXCHGB, { reg: 1, flags: FL_ZF });
-row0f(0xae, "", "lfence", U.NOP, { reg: 5, mod: "reg" });
-row0f(0xae, "", "mfence", U.NOP, { reg: 6, mod: "reg" });
-row0f(0xae, "", "sfence", U.NOP, { reg: 7, mod: "reg" });
-row0f(0xae, "M", "clflush", U.NOP, { reg: 7, mod: "mem" });
-row0f(0xae, "M", "ldmxcsr", U.SSE, { reg: 2, mod: "mem", ext: S.LDMXCSR });
-row0f(0xae, "M", "stmxcsr", U.SSE, { reg: 3, mod: "mem", ext: S.STMXCSR });
+row0f(0xae, "", "lfence", U.NOP, { pfx: 0, reg: 5, mod: "reg" });
+row0f(0xae, "", "incssp", U.NOP, { pfx: 0xf3, reg: 5, mod: "reg" }); // shadow stacks are off (not in CPUID): a no-op
+row0f(0xae, "", "mfence", U.NOP, { pfx: 0, reg: 6, mod: "reg" });
+row0f(0xae, "", "sfence", U.NOP, { pfx: 0, reg: 7, mod: "reg" });
+row0f(0xae, "M", "clflush", U.NOP, { pfx: 0, reg: 7, mod: "mem" });
+row0f(0xae, "M", "ldmxcsr", U.SSE, { pfx: 0, reg: 2, mod: "mem", ext: S.LDMXCSR });
+row0f(0xae, "M", "stmxcsr", U.SSE, { pfx: 0, reg: 3, mod: "mem", ext: S.STMXCSR });
 row0f(0xc3, "My,Gy", "movnti", U.MOV_EG, { mod: "mem", pfx: 0 });
 row(2, 0xf0, "Gv,M", "movbe", U.MOVBE);
 row(2, 0xf1, "M,Gv", "movbe", U.MOVBE, { ext: 1 });
@@ -312,8 +327,8 @@ sse(0x2d, 0xf3, "Gy,W", "cvtss2si", S.CVTSS2SI);
 sse(0x2d, 0xf2, "Gy,W", "cvtsd2si", S.CVTSD2SI);
 sse(0x2e, 0, "V,W", "ucomiss", S.UCOMISS, { flags: FL_ARITH });
 sse(0x2e, 0x66, "V,W", "ucomisd", S.UCOMISD, { flags: FL_ARITH });
-sse(0x2f, 0, "V,W", "comiss", S.UCOMISS, { flags: FL_ARITH });
-sse(0x2f, 0x66, "V,W", "comisd", S.UCOMISD, { flags: FL_ARITH });
+sse(0x2f, 0, "V,W", "comiss", S.UCOMISS, { flags: FL_ARITH, ext2: 1 });
+sse(0x2f, 0x66, "V,W", "comisd", S.UCOMISD, { flags: FL_ARITH, ext2: 1 });
 sse(0x50, 0, "Gd,U", "movmskps", S.MOVMSKPS, { mod: "reg" });
 sse(0x50, 0x66, "Gd,U", "movmskpd", S.MOVMSKPD, { mod: "reg" });
 const FARITH: [number, number, string][] = [
@@ -395,6 +410,74 @@ sse(0xc6, 0, "V,W,Iu", "shufps", S.SHUFPS);
 sse(0xc6, 0x66, "V,W,Iu", "shufpd", S.SHUFPD);
 sse(0xd7, 0x66, "Gd,U", "pmovmskb", S.PMOVMSKB, { mod: "reg" });
 
+// SSE3, SSSE3, SSE4.1, SSE4.2 and the rarer SSE/SSE2 ops (U.SSEX). All need the mandatory prefix shown.
+function sx(map: 1 | 2 | 3, op: number, pfx: 0 | 0x66 | 0xf3 | 0xf2, form: string, mn: string, ext: number, o: Opts = {}): void {
+  row(map, op, form, mn, U.SSEX, { ...o, pfx, ext });
+  ROWS[ROWS.length - 1].pfxAny = false;
+}
+sx(1, 0xd0, 0x66, "V,W", "addsubpd", SX.ADDSUBPD);
+sx(1, 0xd0, 0xf2, "V,W", "addsubps", SX.ADDSUBPS);
+sx(1, 0x7c, 0x66, "V,W", "haddpd", SX.HADDPD);
+sx(1, 0x7c, 0xf2, "V,W", "haddps", SX.HADDPS);
+sx(1, 0x7d, 0x66, "V,W", "hsubpd", SX.HSUBPD);
+sx(1, 0x7d, 0xf2, "V,W", "hsubps", SX.HSUBPS);
+sx(1, 0x12, 0xf2, "V,W", "movddup", SX.MOVDDUP);
+sx(1, 0x16, 0xf3, "V,W", "movshdup", SX.MOVSHDUP);
+sx(1, 0x12, 0xf3, "V,W", "movsldup", SX.MOVSLDUP);
+sx(1, 0xf0, 0xf2, "V,M", "lddqu", SX.LDDQU, { mod: "mem" });
+sx(1, 0xf7, 0x66, "V,U", "maskmovdqu", SX.MASKMOVDQU, { mod: "reg" });
+sx(1, 0x52, 0, "V,W", "rsqrtps", SX.RSQRT, { ext2: FTYPE.PS });
+sx(1, 0x52, 0xf3, "V,W", "rsqrtss", SX.RSQRT, { ext2: FTYPE.SS });
+sx(1, 0x53, 0, "V,W", "rcpps", SX.RCP, { ext2: FTYPE.PS });
+sx(1, 0x53, 0xf3, "V,W", "rcpss", SX.RCP, { ext2: FTYPE.SS });
+sx(1, 0xae, 0, "M", "fxsave", SX.FXSAVE, { reg: 0, mod: "mem" });
+sx(1, 0xae, 0, "M", "fxrstor", SX.FXRSTOR, { reg: 1, mod: "mem" });
+const MAP38: [number, string, number][] = [
+  [0x00, "pshufb", SX.PSHUFB], [0x01, "phaddw", SX.PHADDW], [0x02, "phaddd", SX.PHADDD], [0x03, "phaddsw", SX.PHADDSW],
+  [0x04, "pmaddubsw", SX.PMADDUBSW], [0x05, "phsubw", SX.PHSUBW], [0x06, "phsubd", SX.PHSUBD],
+  [0x07, "phsubsw", SX.PHSUBSW], [0x08, "psignb", SX.PSIGNB], [0x09, "psignw", SX.PSIGNW], [0x0a, "psignd", SX.PSIGND],
+  [0x0b, "pmulhrsw", SX.PMULHRSW], [0x10, "pblendvb", SX.PBLENDVB], [0x14, "blendvps", SX.BLENDVPS],
+  [0x15, "blendvpd", SX.BLENDVPD], [0x17, "ptest", SX.PTEST], [0x1c, "pabsb", SX.PABSB], [0x1d, "pabsw", SX.PABSW],
+  [0x1e, "pabsd", SX.PABSD], [0x28, "pmuldq", SX.PMULDQ], [0x29, "pcmpeqq", SX.PCMPEQQ],
+  [0x2b, "packusdw", SX.PACKUSDW], [0x37, "pcmpgtq", SX.PCMPGTQ], [0x38, "pminsb", SX.PMINSB],
+  [0x39, "pminsd", SX.PMINSD], [0x3a, "pminuw", SX.PMINUW], [0x3b, "pminud", SX.PMINUD], [0x3c, "pmaxsb", SX.PMAXSB],
+  [0x3d, "pmaxsd", SX.PMAXSD], [0x3e, "pmaxuw", SX.PMAXUW], [0x3f, "pmaxud", SX.PMAXUD], [0x40, "pmulld", SX.PMULLD],
+  [0x41, "phminposuw", SX.PHMINPOSUW],
+];
+for (const [op, mn, ext] of MAP38) sx(2, op, 0x66, "V,W", mn, ext, { flags: ext === SX.PTEST ? FL_ARITH : FL_NONE });
+/** pmovsx/pmovzx: ext2 = source element log2 size * 4 + destination log2 size (bytes), +16 when sign-extending. */
+const PMOVX: [number, string, number][] = [[0, "bw", 1], [1, "bd", 2], [2, "bq", 3], [3, "wd", 0x12], [4, "wq", 0x13], [5, "dq", 0x23]];
+for (const [k, suffix, shape] of PMOVX) {
+  sx(2, 0x20 + k, 0x66, "V,W", "pmovsx" + suffix, SX.PMOVX, { ext2: (shape >> 4) * 4 + (shape & 15) + 16 });
+  sx(2, 0x30 + k, 0x66, "V,W", "pmovzx" + suffix, SX.PMOVX, { ext2: (shape >> 4) * 4 + (shape & 15) });
+}
+sx(2, 0x2a, 0x66, "V,M", "movntdqa", SX.MOVNTDQA, { mod: "mem" });
+sx(2, 0xf0, 0xf2, "Gy,Eb", "crc32", SX.CRC32);
+// The Ev form's operand size comes from Ev (66 = 16-bit source); the destination is 64-bit only with REX.W.
+sx(2, 0xf1, 0xf2, "Gv,Ev", "crc32", SX.CRC32, { ext2: 1 });
+sx(3, 0x08, 0x66, "V,W,Iu", "roundps", SX.ROUND, { ext2: FTYPE.PS });
+sx(3, 0x09, 0x66, "V,W,Iu", "roundpd", SX.ROUND, { ext2: FTYPE.PD });
+sx(3, 0x0a, 0x66, "V,W,Iu", "roundss", SX.ROUND, { ext2: FTYPE.SS });
+sx(3, 0x0b, 0x66, "V,W,Iu", "roundsd", SX.ROUND, { ext2: FTYPE.SD });
+sx(3, 0x0c, 0x66, "V,W,Iu", "blendps", SX.BLENDPS);
+sx(3, 0x0d, 0x66, "V,W,Iu", "blendpd", SX.BLENDPD);
+sx(3, 0x0e, 0x66, "V,W,Iu", "pblendw", SX.PBLENDW);
+sx(3, 0x0f, 0x66, "V,W,Iu", "palignr", SX.PALIGNR);
+sx(3, 0x14, 0x66, "Ed,V,Iu", "pextrb", SX.PEXTRB);
+sx(3, 0x15, 0x66, "Ed,V,Iu", "pextrw", SX.PEXTRW);
+sx(3, 0x16, 0x66, "Ey,V,Iu", "pextrd", SX.PEXTRD);
+sx(3, 0x17, 0x66, "Ed,V,Iu", "extractps", SX.EXTRACTPS);
+sx(3, 0x20, 0x66, "V,Ed,Iu", "pinsrb", SX.PINSRB);
+sx(3, 0x21, 0x66, "V,W,Iu", "insertps", SX.INSERTPS);
+sx(3, 0x22, 0x66, "V,Ey,Iu", "pinsrd", SX.PINSRD);
+sx(3, 0x40, 0x66, "V,W,Iu", "dpps", SX.DPPS);
+sx(3, 0x41, 0x66, "V,W,Iu", "dppd", SX.DPPD);
+sx(3, 0x42, 0x66, "V,W,Iu", "mpsadbw", SX.MPSADBW);
+sx(3, 0x60, 0x66, "V,W,Iu", "pcmpestrm", SX.PCMPSTR, { ext2: 0, flags: FL_ARITH });
+sx(3, 0x61, 0x66, "V,W,Iu", "pcmpestri", SX.PCMPSTR, { ext2: 1, flags: FL_ARITH });
+sx(3, 0x62, 0x66, "V,W,Iu", "pcmpistrm", SX.PCMPSTR, { ext2: 2, flags: FL_ARITH });
+sx(3, 0x63, 0x66, "V,W,Iu", "pcmpistri", SX.PCMPSTR, { ext2: 3, flags: FL_ARITH });
+
 // x87 (D8-DF): memory forms by ModRM.reg, register forms by ModRM.reg with st(i) in ModRM.rm.
 const X87_ARITH = ["add", "mul", "com", "comp", "sub", "subr", "div", "divr"];
 function x87(op: number, reg: number, mod: "mem" | "reg", mn: string, ext: number, ext2 = 0): void {
@@ -416,7 +499,7 @@ for (let r = 0; r < 8; r++) {
     x87(0xdc, r, "reg", "f" + X87_ARITH[swapped], X.ARITH_STI, swapped);
     x87(0xde, r, "reg", "f" + X87_ARITH[swapped] + "p", X.ARITH_STIP, swapped);
   }
-  x87(0xda, r, "reg", "fcmov", X.CMOV, r);
+  if (r < 4) x87(0xda, r, "reg", "fcmov", X.CMOV, r);
   if (r < 4) x87(0xdb, r, "reg", "fcmovn", X.CMOV, r + 4);
 }
 x87(0xd9, 0, "mem", "fld", X.LD_M, XM.F32);

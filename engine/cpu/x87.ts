@@ -1,10 +1,18 @@
-// x87 floating point (U.X87 slots) for `long double` code such as musl's printf: a register stack of exact
-// 80-bit values (f80.ts); transcendental functions go through doubles.
+// x87 floating point (U.X87 slots): a register stack of exact 80-bit values (f80.ts) under rounding and precision
+// control; only the transcendental functions are approximated (through doubles, see PRECISION below).
+
+/**
+ * PRECISION. Exact (bit for bit with hardware): loads/stores of every format, arithmetic, compares, fsqrt,
+ * fprem/fprem1, fscale, fxtract, frndint and the constants. Approximated: fsin/fcos/fsincos/fptan/fpatan/f2xm1/fyl2x/
+ * fyl2xp1 compute through doubles (53 bits, widened exactly; logarithms keep the exponent apart and the product by
+ * ST(1) is exact), so they agree with hardware to about 2^-52 relative, not in the last 11 of 64 mantissa bits.
+ * Exception flags (IE, ZE, PE …) and C1's round-up indication are not recorded in the status word.
+ */
 
 import { ROWS, X, XM } from "./table.ts";
 import { condition, F_NONE } from "./flags.ts";
 import { RFLAGS_CF, RFLAGS_PF, RFLAGS_ZF } from "./state.ts";
-import { VEC_GP, VEC_UD, type Core } from "./interp.ts";
+import { VEC_UD, type Core } from "./interp.ts";
 import * as f80 from "./f80.ts";
 
 const C0 = 1 << 8, C1 = 1 << 9, C2 = 1 << 10, C3 = 1 << 14;
@@ -14,9 +22,6 @@ const T1 = 24, T2 = 27;
 
 /** Integer condition codes of fcmovb, fcmove, fcmovbe, fcmovu (the DB forms negate them). */
 const FCMOV_CC = [2, 4, 6, 10];
-
-/** Scratch for float bit conversions. */
-const BITS = new DataView(new ArrayBuffer(8));
 
 /** Word offset of ST(k) in c.fpx. */
 function at(c: Core, k: number): number {
@@ -40,11 +45,6 @@ function pop(c: Core): void {
   c.fpTop = (c.fpTop + 1) & 7;
 }
 
-function pushDouble(c: Core, v: number): void {
-  f80.fromDouble(c.fpx, T1, v);
-  push(c, T1);
-}
-
 function setDouble(c: Core, k: number, v: number): void {
   f80.fromDouble(c.fpx, at(c, k), v);
   c.fpTag |= 1 << ((c.fpTop + k) & 7);
@@ -58,14 +58,8 @@ function st(c: Core, k: number): number {
 function loadMem(c: Core, a: number, kind: number): void {
   const w = c.fpx;
   switch (kind) {
-    case XM.F32: BITS.setInt32(0, c.rd32(a), true); f80.fromDouble(w, T1, BITS.getFloat32(0, true)); return;
-    case XM.F64: {
-      const lo = c.rd64(a);
-      BITS.setInt32(0, lo, true);
-      BITS.setInt32(4, c.hi, true);
-      f80.fromDouble(w, T1, BITS.getFloat64(0, true));
-      return;
-    }
+    case XM.F32: f80.fromBinary(w, T1, c.rd32(a), 0, false); return;
+    case XM.F64: { const lo = c.rd64(a); f80.fromBinary(w, T1, lo, c.hi, true); return; }
     case XM.F80: {
       const lo = c.rd32(a), hi = c.rd32(a + 4), se = c.rd16(a + 8);
       w[T1] = lo; w[T1 + 1] = hi; w[T1 + 2] = se;
@@ -80,11 +74,8 @@ function loadMem(c: Core, a: number, kind: number): void {
 function storeMem(c: Core, a: number, kind: number, from: number, truncate: boolean): void {
   const w = c.fpx;
   switch (kind) {
-    case XM.F32: BITS.setFloat32(0, f80.toDouble(w, from), true); c.wr32(a, BITS.getInt32(0, true)); return;
-    case XM.F64:
-      BITS.setFloat64(0, f80.toDouble(w, from), true);
-      c.wr64(a, BITS.getInt32(0, true), BITS.getInt32(4, true));
-      return;
+    case XM.F32: f80.toBinary(w, from, false); c.wr32(a, f80.binLo); return;
+    case XM.F64: f80.toBinary(w, from, true); c.wr64(a, f80.binLo, f80.binHi); return;
     case XM.F80: {
       c.wphys(a + 9, 1); // both pages writable before any byte is written
       c.wr32(a, w[from]);
@@ -161,7 +152,7 @@ export function x87Exec(c: Core, i: number): void {
   const op = code.ext[i], e2 = code.ext2[i];
   const sti = code.rm[i] & 7;
   const w = c.fpx;
-  f80.setRounding(c.fpuControl >> 10);
+  f80.setControl(c.fpuControl);
   switch (op) {
     case X.LD_M:
       loadMem(c, c.ea(i), e2);
@@ -187,7 +178,7 @@ export function x87Exec(c: Core, i: number): void {
     case X.LDCW: c.fpuControl = c.rd16(c.ea(i)); return;
     case X.STCW: c.wr16(c.ea(i), c.fpuControl); return;
     case X.STSW_M: c.wr16(c.ea(i), statusWord(c)); return;
-    case X.STSW_AX: c.setR(0, 2, statusWord(c), 0); return;
+    case X.STSW_AX: if (sti !== 0) break; c.setR(0, 2, statusWord(c), 0); return; // only df e0
     case X.LDENV: loadEnv(c, c.ea(i)); return;
     case X.STENV: storeEnv(c, c.ea(i)); c.fpuControl |= 0x3f; return;
     case X.SAVE: {
@@ -213,6 +204,7 @@ export function x87Exec(c: Core, i: number): void {
       if (op === X.ARITH_STIP) pop(c);
       return;
     case X.COM_ST: {
+      if (!registerFormExists(op, e2, 0xc0 | sti)) break;
       compareCC(c, at(c, 0), at(c, (e2 & 4) !== 0 ? 1 : sti));
       const pops = e2 & 3;
       for (let k = 0; k < pops; k++) pop(c);
@@ -243,12 +235,27 @@ export function x87Exec(c: Core, i: number): void {
       if (condition(c, e2 >= 4 ? cc + 1 : cc)) copy(w, at(c, 0), at(c, sti));
       return;
     }
-    case X.NOP: return;
+    case X.NOP: if (sti !== 0) break; return; // d9 d1-d7 do not exist
     case X.SPECIAL:
       special(c, e2, 0xc0 | (ROWS[code.row[i]].reg << 3) | sti, i);
       return;
   }
-  c.fault(VEC_GP, 0, 0);
+  c.fault(VEC_UD, 0, c.code.rip[i]);
+}
+
+/**
+ * Whether an x87 register form whose row matches on ModRM.reg alone also exists for this ModRM.rm (fnop, fnstsw ax,
+ * fucompp, fcompp and the D9/DB groups exist only for some rm). Used by execution and by the decoder cross-check.
+ */
+export function registerFormExists(ext: number, ext2: number, modrm: number): boolean {
+  const rm = modrm & 7;
+  if (ext === X.NOP || ext === X.STSW_AX) return rm === 0;
+  if (ext === X.COM_ST && ((ext2 & 4) !== 0 || (ext2 & 3) === 2)) return rm === 1;
+  if (ext === X.SPECIAL) {
+    if (ext2 === 0xdb) return modrm >= 0xe0 && modrm <= 0xe4;
+    return modrm !== 0xe2 && modrm !== 0xe3 && modrm !== 0xe6 && modrm !== 0xe7 && modrm !== 0xef;
+  }
+  return true;
 }
 
 function finit(c: Core): void {
@@ -264,10 +271,12 @@ function special(c: Core, opcode: number, modrm: number, i: number): void {
   if (opcode === 0xdb) {
     if (modrm === 0xe2) c.fpuStatus &= ~0x80ff; // fnclex
     else if (modrm === 0xe3) finit(c);
+    else if (modrm === 0xe0 || modrm === 0xe1 || modrm === 0xe4) return; // feni, fdisi, fsetpm: no-ops since the 387
     else c.fault(VEC_UD, 0, c.code.rip[i]);
     return;
   }
   const t = at(c, 0);
+  if (modrm >= 0xf0 && modrm !== 0xfa) f80.setControl(c.fpuControl | 0x300); // precision control: + - * / sqrt only
   switch (modrm) {
     case 0xe0: w[t + 2] ^= 0x8000; return; // fchs
     case 0xe1: w[t + 2] &= 0x7fff; return; // fabs
@@ -281,46 +290,132 @@ function special(c: Core, opcode: number, modrm: number, i: number): void {
       c.fpuStatus = (c.fpuStatus & ~CC_MASK) | cc;
       return;
     }
-    case 0xe8: pushDouble(c, 1); return;
-    case 0xe9: pushDouble(c, Math.LN10 / Math.LN2); return;
-    case 0xea: pushDouble(c, Math.LOG2E); return;
-    case 0xeb: pushDouble(c, Math.PI); return;
-    case 0xec: pushDouble(c, Math.LOG10E * Math.LN2); return;
-    case 0xed: pushDouble(c, Math.LN2); return;
-    case 0xee: pushDouble(c, 0); return;
-    case 0xf0: setDouble(c, 0, 2 ** st(c, 0) - 1); return; // f2xm1
-    case 0xf1: setDouble(c, 1, st(c, 1) * Math.log2(st(c, 0))); pop(c); return; // fyl2x
-    case 0xf2: setDouble(c, 0, Math.tan(st(c, 0))); pushDouble(c, 1); c.fpuStatus &= ~C2; return; // fptan
-    case 0xf3: setDouble(c, 1, Math.atan2(st(c, 1), st(c, 0))); pop(c); return; // fpatan
-    case 0xf4: { // fxtract: exponent into ST(1), significand (exponent 0) on top
-      const k = f80.kindOf(w, t);
-      if (k !== "normal") { copy(w, T2, t); setDouble(c, 0, k === "zero" ? -Infinity : st(c, 0)); push(c, T2); return; }
-      const e = (w[t + 2] & 0x7fff) - 16383;
-      copy(w, T2, t);
-      w[T2 + 2] = (w[T2 + 2] & 0x8000) | 16383;
-      f80.fromInt64(w, t, e, e >> 31);
-      push(c, T2);
+    case 0xe8: case 0xe9: case 0xea: case 0xeb: case 0xec: case 0xed: case 0xee: // fld1 … fldz
+      f80.constant(w, T1, modrm - 0xe8);
+      push(c, T1);
+      return;
+    case 0xf0: // f2xm1; for tiny x (below the double range's precision) 2^x - 1 = x * ln 2, multiplied exactly
+      if (tiny(w, t)) { f80.fromDouble(w, T1, Math.LN2); f80.mul(w, t, t, T1); return; }
+      unary(c, (x) => Math.expm1(x * Math.LN2));
+      return;
+    case 0xf1: case 0xf9: logarithm(c, modrm === 0xf9); return; // fyl2x, fyl2xp1
+    case 0xf2: // fptan: tan(x), then 1.0 pushed (a NaN result is pushed twice)
+      if (trig(c, Math.tan)) f80.constant(w, T1, 0);
+      else if (c.fpuStatus & C2) return;
+      else copy(w, T1, t);
+      push(c, T1);
+      return;
+    case 0xf3: { // fpatan
+      const s1 = at(c, 1);
+      if (nanOperands(c, s1, t, s1)) { pop(c); return; }
+      // Both operands scaled by a common power of two, so values beyond the double range keep their ratio.
+      const ey = w[s1 + 2] & 0x7fff, ex = w[t + 2] & 0x7fff;
+      if (ex !== 0x7fff && ey !== 0x7fff && (w[t + 2] & 0x8000) === 0 && f80.kindOf(w, s1) !== "zero" && ex - ey > 40) {
+        // atan(y/x) = y/x below 2^-40 (to 64 bits), divided exactly: the ratio may lie beyond the double range.
+        f80.div(w, s1, s1, t);
+        pop(c);
+        return;
+      }
+      const finite = (e: number): number => (e === 0x7fff ? 0 : e);
+      const k = Math.max(finite(w[s1 + 2] & 0x7fff), finite(w[t + 2] & 0x7fff));
+      setDouble(c, 1, Math.atan2(scaled(w, s1, k), scaled(w, t, k)));
+      pop(c);
       return;
     }
-    case 0xf5: case 0xf8: { // fprem1, fprem (through doubles)
-      const a = st(c, 0), b = st(c, 1);
-      const q = modrm === 0xf8 ? Math.trunc(a / b) : Math.round(a / b);
-      setDouble(c, 0, a - q * b);
-      const qi = Math.abs(q) % 8;
-      c.fpuStatus = (c.fpuStatus & ~CC_MASK) | (qi & 1 ? C1 : 0) | (qi & 2 ? C3 : 0) | (qi & 4 ? C0 : 0);
+    case 0xf4: copy(w, T2, t); f80.extract(w, T2, t); push(c, T2); return; // fxtract
+    case 0xf5: case 0xf8: { // fprem1, fprem
+      f80.prem(w, t, t, at(c, 1), modrm === 0xf5);
+      const q = f80.premQuotient;
+      const cc = f80.premComplete ? (q & 1 ? C1 : 0) | (q & 2 ? C3 : 0) | (q & 4 ? C0 : 0) : C2;
+      c.fpuStatus = (c.fpuStatus & ~CC_MASK) | cc;
       return;
     }
     case 0xf6: c.fpTop = (c.fpTop - 1) & 7; return; // fdecstp
     case 0xf7: c.fpTop = (c.fpTop + 1) & 7; return; // fincstp
-    case 0xf9: setDouble(c, 1, st(c, 1) * Math.log2(st(c, 0) + 1)); pop(c); return; // fyl2xp1
-    case 0xfa: setDouble(c, 0, Math.sqrt(st(c, 0))); return;
-    case 0xfb: { const a = st(c, 0); setDouble(c, 0, Math.sin(a)); pushDouble(c, Math.cos(a)); c.fpuStatus &= ~C2; return; }
+    case 0xfa: f80.sqrt(w, t, t); return;
+    case 0xfb: { // fsincos
+      copy(w, T2, t);
+      if (trig(c, Math.sin)) f80.fromDouble(w, T1, Math.cos(f80.toDouble(w, T2)));
+      else if (c.fpuStatus & C2) return;
+      else copy(w, T1, t);
+      push(c, T1);
+      return;
+    }
     case 0xfc: f80.roundToIntegral(w, t); return; // frndint
-    case 0xfd: f80.scale(w, t, Math.max(-70000, Math.min(70000, Math.trunc(st(c, 1))))); return; // fscale
-    case 0xfe: setDouble(c, 0, Math.sin(st(c, 0))); c.fpuStatus &= ~C2; return;
-    case 0xff: setDouble(c, 0, Math.cos(st(c, 0))); c.fpuStatus &= ~C2; return;
+    case 0xfd: f80.scaleBy(w, t, at(c, 1)); return; // fscale
+    case 0xfe: trig(c, Math.sin); return;
+    case 0xff: trig(c, Math.cos); return;
   }
   c.fault(VEC_UD, 0, c.code.rip[i]);
+}
+
+/** A NaN operand makes the result the (quieted) NaN into w[d]; true when it did. */
+function nanOperands(c: Core, d: number, a: number, b: number): boolean {
+  if (f80.kindOf(c.fpx, a) !== "nan" && f80.kindOf(c.fpx, b) !== "nan") return false;
+  f80.add(c.fpx, d, a, b, false);
+  return true;
+}
+
+/** w[a] * 2^(16383 - e) as a double (e: a biased exponent at least a finite w[a]'s; infinities stay infinite). */
+function scaled(w: Uint32Array, a: number, e: number): number {
+  const own = w[a + 2] & 0x7fff;
+  if (own === 0x7fff || own === 0) return f80.toDouble(w, a);
+  const shifted = own - (e - 16383);
+  if (shifted <= 0) return w[a + 2] & 0x8000 ? -0 : 0;
+  copy(w, T2, a);
+  w[T2 + 2] = (w[a + 2] & 0x8000) | shifted;
+  return f80.toDouble(w, T2);
+}
+
+/** |w[a]| < 2^-60 (and not a NaN): small enough that first-order formulas are exact to 64 bits. */
+function tiny(w: Uint32Array, a: number): boolean {
+  return (w[a + 2] & 0x7fff) < 16383 - 60;
+}
+
+/** ST(0) = fn(ST(0)) through doubles, NaN propagated. */
+function unary(c: Core, fn: (x: number) => number): void {
+  const t = at(c, 0);
+  if (nanOperands(c, t, t, t)) return;
+  setDouble(c, 0, fn(st(c, 0)));
+}
+
+/** fsin/fcos/fptan/fsincos on ST(0): out of range (|x| >= 2^63) sets C2 and leaves ST(0); true when computed. */
+function trig(c: Core, fn: (x: number) => number): boolean {
+  const w = c.fpx, t = at(c, 0);
+  c.fpuStatus &= ~(C2 | C1);
+  const k = f80.kindOf(w, t);
+  if (k === "nan") { f80.add(w, t, t, t, false); return false; }
+  if (k === "inf") { f80.constant(w, t, 6); f80.div(w, t, t, t); return false; }
+  if ((w[t + 2] & 0x7fff) >= 16383 + 63) { c.fpuStatus |= C2; return false; }
+  setDouble(c, 0, fn(st(c, 0)));
+  return true;
+}
+
+/** fyl2x / fyl2xp1: ST(1) = ST(1) * log2(ST(0) [+ 1]), popped; the logarithm through doubles, the product exact. */
+function logarithm(c: Core, plusOne: boolean): void {
+  const w = c.fpx, t = at(c, 0), s1 = at(c, 1);
+  if (nanOperands(c, s1, t, s1)) { pop(c); return; }
+  const e = (w[t + 2] & 0x7fff) - 16383;
+  let l: number;
+  if (plusOne && tiny(w, t)) {
+    // log2(1 + x) = x * log2(e) for tiny x, multiplied exactly.
+    f80.fromDouble(w, T1, Math.LOG2E);
+    f80.mul(w, T1, T1, t);
+    f80.mul(w, s1, s1, T1);
+    pop(c);
+    return;
+  }
+  if (plusOne) l = Math.log1p(st(c, 0)) / Math.LN2;
+  else if (f80.kindOf(w, t) !== "normal" || e === -1) l = Math.log2(st(c, 0));
+  else {
+    // Exponent apart from the significand, so values beyond the double range keep their logarithm.
+    copy(w, T2, t);
+    w[T2 + 2] = 16383;
+    l = e + Math.log2(f80.toDouble(w, T2));
+  }
+  f80.fromDouble(w, T1, l);
+  f80.mul(w, s1, s1, T1);
+  pop(c);
 }
 
 /** ST registers as doubles (for CpuState.st, which the inspector shows). */

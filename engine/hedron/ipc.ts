@@ -143,6 +143,9 @@ export function call(
     reply(k, callee);
     return NO_STATUS;
   }
+  // The callee runs at once on the donated time: a return to user mode (§9's 791 counts it), not a scheduler switch.
+  k.charge(caller.cpu, SYSCALL_EXIT, "syscall");
+  k.cpus[caller.cpu].lastEc = callee.id;
   callee.state.rip = pt.ip;
   callee.state.set(RDI, pt.portalId);
   callee.state.rflags = RFLAGS_ON_RETURN | 2;
@@ -181,6 +184,7 @@ export function reply(k: Kernel, callee: Ec): void {
   // A successful call leaves RDI alone: its low byte already reads 0 = call = SUCCESS.
   if (kind === "ipc") returnToUser(caller);
   caller.wait = "running";
+  if (!caller.host) k.cpus[caller.cpu].lastEc = caller.id;
   if (donor && !donor.dead) donor.current = caller.id;
   if (k.tracing) k.emit("portal_reply", caller, callee.callName, "", "", cost, callee.callId);
 }

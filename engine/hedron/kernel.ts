@@ -1,7 +1,7 @@
 // The Hedron kernel model: object tables, boot, object creation and destruction, virtual time, events, and the CPU loop.
 // All state is plain records in maps keyed by id (a snapshot is data); guest ECs run on ExecUnits, host ECs call the HostRuntime.
 
-import { EXIT_EXCEPTION, EXIT_SYSCALL } from "../cpu/cpu.ts";
+import { EXIT_BUDGET, EXIT_EXCEPTION, EXIT_SYSCALL } from "../cpu/cpu.ts";
 import { RDI, RSP, type CpuState } from "../cpu/state.ts";
 import type { EventKind, EventListener } from "../events.ts";
 import { PERM_R, PERM_RW, USER_LIMIT, type AddressSpace } from "../memory/address-space.ts";
@@ -82,6 +82,11 @@ export class Kernel {
   host: HostRuntime | null = null;
   units: ExecUnit[] = [];
   private sliceStart: number[] = [];
+  /**
+   * A slice the run budget cut short (cpu -1: none): the next run() finishes it before scheduling anything, so
+   * slice lengths, CPU choice and timeout checks never depend on how a run is split into budgets.
+   */
+  private readonly cut = { cpu: -1, left: 0 };
   readonly stats = {
     hypercalls: new Array<number>(HYPERCALL_NAMES.length).fill(0),
     badHypercalls: 0,
@@ -200,9 +205,10 @@ export class Kernel {
     const pd = this.pds.get(id);
     if (!pd) return;
     pd.dead = true;
+    // Capabilities first: the PD's own may name its ECs, which must still exist while they are removed.
+    for (const cap of this.caps.capsOf(pd)) this.caps.remove(cap, (p) => this.pds.get(p));
     // ECs keep no PD alive here (NOVA would): an EC whose PD is gone cannot run, so it dies with it.
     for (const ec of this.ecs.values()) if (ec.pd === id) this.destroyEc(ec.id);
-    for (const cap of this.caps.capsOf(pd)) this.caps.remove(cap, (p) => this.pds.get(p));
     pd.space.destroy();
     this.pds.delete(id);
   }
@@ -389,44 +395,65 @@ export class Kernel {
     let left = budget;
     while (left > 0) {
       if (this.stopReason !== null) return "halted";
-      const cpu = this.pickCpu();
-      if (!cpu) {
-        if (this.jumpToDeadline()) continue;
-        return "halted";
+      let cpu: CpuSched;
+      let want: number;
+      const cutSc = this.cut.cpu >= 0 ? this.scs.get(this.cpus[this.cut.cpu].current) : undefined;
+      // A recall made between two runs is an event: it goes through the scheduling path below, not the cut slice.
+      if (cutSc && this.runnableSc(cutSc) && !this.ecs.get(cutSc.current)!.recall) {
+        cpu = this.cpus[this.cut.cpu];
+        want = this.cut.left;
+        this.cut.cpu = -1;
+        this.nowCpu = cpu.index;
+      } else {
+        this.cut.cpu = -1;
+        const next = this.pickCpu();
+        if (!next) {
+          if (this.jumpToDeadline()) continue;
+          return "halted";
+        }
+        cpu = next;
+        this.nowCpu = cpu.index;
+        this.expireTimeouts(cpu.clock);
+        if (!this.settle(cpu)) continue;
+        const sc = this.scs.get(cpu.current)!;
+        const ec = this.ecs.get(sc.current)!;
+        if (cpu.lastEc !== ec.id) {
+          if (cpu.lastEc >= 0) this.charge(cpu.index, COST_TABLE.CONTEXT_SWITCH, "switch");
+          cpu.lastEc = ec.id;
+          if (this.tracing) this.emit("schedule", ec, `sc ${sc.id}`, `prio ${sc.prio}`, "", COST_TABLE.CONTEXT_SWITCH);
+        }
+        if (ec.startup || ec.recall) {
+          const vector = ec.startup ? VEC_STARTUP : VEC_RECALL;
+          deliverEvent(this, ec, vector, { errorCode: 0, address: 0, instLength: 0 }, vectorName(vector), 0);
+          // A busy handler makes the EC wait and retry; otherwise the event has been delivered.
+          if (ec.wait !== "busy") {
+            if (vector === VEC_STARTUP) ec.startup = false;
+            else ec.recall = false;
+          }
+          continue;
+        }
+        want = Math.max(1, Math.min(this.cpus.length > 1 ? INTERLEAVE_INSTRUCTIONS : Infinity, Math.ceil(sc.left / CPI)));
       }
-      this.nowCpu = cpu.index;
-      this.expireTimeouts(cpu.clock);
-      if (!this.settle(cpu)) continue;
       const sc = this.scs.get(cpu.current)!;
       const ec = this.ecs.get(sc.current)!;
-      if (cpu.lastEc !== ec.id) {
-        if (cpu.lastEc >= 0) this.charge(cpu.index, COST_TABLE.CONTEXT_SWITCH, "switch");
-        cpu.lastEc = ec.id;
-        if (this.tracing) this.emit("schedule", ec, `sc ${sc.id}`, `prio ${sc.prio}`, "", COST_TABLE.CONTEXT_SWITCH);
-      }
-      if (ec.startup || ec.recall) {
-        const vector = ec.startup ? VEC_STARTUP : VEC_RECALL;
-        deliverEvent(this, ec, vector, { errorCode: 0, address: 0, instLength: 0 }, vectorName(vector), 0);
-        // A busy handler makes the EC wait and retry; otherwise the event has been delivered.
-        if (ec.wait !== "busy") {
-          if (vector === VEC_STARTUP) ec.startup = false;
-          else ec.recall = false;
-        }
-        continue;
-      }
       const unit = this.units[cpu.index];
       if (!unit) throw new Error(`kernel: no CPU attached for virtual CPU ${cpu.index}`);
-      const slice = Math.max(1, Math.min(left, this.cpus.length > 1 ? INTERLEAVE_INSTRUCTIONS : left, Math.ceil(sc.left / CPI)));
       unit.load(ec.state, this.pdOf(ec).space);
       const start = unit.icount;
       this.sliceStart[cpu.index] = start;
-      const exit = unit.run(slice);
+      const exit = unit.run(Math.min(want, left));
       unit.save(ec.state);
       const retired = unit.icount - start;
       this.sliceStart[cpu.index] = unit.icount;
       left -= Math.max(retired, 1);
       this.icount += retired;
       this.charge(cpu.index, retired * CPI, "instructions");
+      if (exit === EXIT_BUDGET && retired < want) {
+        // Stopped at a block end inside the slice: the same EC goes on with the rest of it, without a preemption.
+        this.cut.cpu = cpu.index;
+        this.cut.left = want - retired;
+        continue;
+      }
       if (exit === EXIT_SYSCALL) syscallEntry(this, ec, unit.exitInstrLength);
       else if (exit === EXIT_EXCEPTION) exceptionEntry(this, ec, unit.exitVector, unit.exitErrorCode, unit.exitAddress, unit.exitInstrLength);
       this.preempt(cpu, sc);

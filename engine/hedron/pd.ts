@@ -15,6 +15,8 @@ export interface Pd extends CapHolder, Counted {
   /** Syscalls of its ECs without NSCT go to portal EVT + foreignBase + CPU. */
   foreign: boolean;
   foreignBase: number;
+  /** A foreign PD one of whose ECs made a native call with NSCT set: a hybrid app (HEDRON.md §8). */
+  nsctUsed: boolean;
   dead: boolean;
 }
 
@@ -36,6 +38,7 @@ export function createPd(
     host: opts.host ?? false,
     foreign: opts.foreign ?? false,
     foreignBase: opts.foreignBase ?? 0,
+    nsctUsed: false,
     dead: false,
   };
 }

@@ -298,6 +298,7 @@ export function syscallEntry(k: Kernel, ec: Ec, instrLength: number): void {
       deliverEvent(k, ec, pd.foreignBase + ec.cpu, { errorCode: 0, address: 0, instLength: instrLength }, "foreign syscall", instrLength);
       return;
     }
+    pd.nsctUsed = true;
   }
   dispatch(k, ec, instrLength);
 }

@@ -4,6 +4,7 @@
 import { FramePool, PAGE_SIZE } from "../memory/frames.ts";
 import { CpuState, R15, R8, RAX, RBP, RBX, RCX, RDI, RDX, RSI, RSP } from "../cpu/state.ts";
 import { RFLAGS_ON_RETURN } from "./abi.ts";
+import { readFxsave, writeFxsave } from "./fxsave.ts";
 
 export const UTCB_FLAGS = 0x00;
 export const UTCB_ITEMS = 0x04;
@@ -40,6 +41,8 @@ export const EXC_QUAL0 = 0xd8;
 export const EXC_QUAL1 = 0xe0;
 export const EXC_FS_BASE = 0x1d8;
 export const EXC_GS_BASE = 0x1e8;
+/** MTD_FPU: the x87/SSE state as a 512-byte FXSAVE image, past the exception layout (16-byte aligned). */
+export const EXC_FPU = 0x400;
 
 /** Flags a handler may set: CF PF AF ZF SF TF DF OF AC ID; IOPL, VM and the like stay the kernel's. */
 const RFLAGS_USER = 0x240dd5;
@@ -170,6 +173,7 @@ export class Utcb {
       this.setU64(EXC_FS_BASE, state.fsBase);
       this.setU64(EXC_GS_BASE, state.gsBase);
     }
+    if (mtd & MTD_FPU) writeFxsave(state, this.frames.view, this.base + EXC_FPU);
   }
 
   /** Writes back the fields named by the mtd word the handler left at 0x20 (its reply); RFLAGS keeps IF on. */
@@ -182,6 +186,7 @@ export class Utcb {
       state.fsBase = this.u64(EXC_FS_BASE);
       state.gsBase = this.u64(EXC_GS_BASE);
     }
+    if (mtd & MTD_FPU) readFxsave(state, this.frames.view, this.base + EXC_FPU);
     return mtd;
   }
 

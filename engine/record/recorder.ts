@@ -2,7 +2,9 @@
 // Subscribes to the machine's own streams (principle 4) and drives it through the loop replay uses (driver.ts).
 
 import { Machine, type MachineConfig } from "../machine.ts";
+import { NODE_HOST_IO } from "../roottask/fs/host.ts";
 import { diffFrame } from "./framebuffer.ts";
+import { recordingHostIo } from "./host-io.ts";
 import { ChunkDriver, DEFAULT_CHUNK_INSTRUCTIONS, DEFAULT_SNAPSHOT_INSTRUCTIONS, storedConfig } from "./driver.ts";
 import { captureSnapshot } from "./snapshot.ts";
 import { RecordingWriter } from "./writer.ts";
@@ -44,7 +46,10 @@ export class Recorder {
   private chunks = 0;
   private nextSnapshot: number;
 
-  /** `config.readStdin` is wrapped so every byte the guest reads is recorded with its instruction count. */
+  /**
+   * `config.readStdin` and the host I/O of mounts are wrapped so every byte the guest reads is recorded with its
+   * instruction count (mounts are read while the machine is built, before it has a count: those rows get 0).
+   */
   constructor(
     readonly path: string,
     config: MachineConfig,
@@ -61,6 +66,7 @@ export class Recorder {
         this.writer.input(this.machine.icount, "stdin", bytes);
         return bytes;
       },
+      hostIo: recordingHostIo(config.hostIo ?? NODE_HOST_IO, (kind, data) => this.writer.input(this.machine ? this.machine.icount : 0, kind, data)),
     };
     const main = config.modules[0];
     this.writer = new RecordingWriter(

@@ -6,7 +6,9 @@ import type { MachineEvent } from "../events.ts";
 import { Machine, type MachineConfig } from "../machine.ts";
 import { DecodeError } from "./codec.ts";
 import { ChunkDriver, type StoredConfig } from "./driver.ts";
-import type { ChunkRecord, Recording } from "./recording.ts";
+import { replayingHostIo } from "./host-io.ts";
+import type { ChunkRecord, InputRecord, Recording } from "./recording.ts";
+import type { HostIo } from "../roottask/fs/host.ts";
 import { RecordingError } from "./schema.ts";
 import { restoreSnapshot } from "./snapshot.ts";
 
@@ -47,8 +49,8 @@ export interface ReplayResult {
 
 const EVENT_PAGE = 4096;
 
-/** Rebuilds the MachineConfig of a recording; stdin comes from `readStdin` (the recorded bytes). */
-export function recordedConfig(rec: Recording, readStdin: (max: number) => Uint8Array): MachineConfig {
+/** Rebuilds the MachineConfig of a recording; stdin and mounted host folders are read from the recorded input. */
+export function recordedConfig(rec: Recording, readStdin: (max: number) => Uint8Array, hostIo: HostIo): MachineConfig {
   const stored = rec.session.config as unknown as StoredConfig;
   const bad = (what: string): never => {
     throw new RecordingError("corrupt", rec.path, `the recording's run configuration is damaged (${what})`);
@@ -74,11 +76,12 @@ export function recordedConfig(rec: Recording, readStdin: (max: number) => Uint8
     strict: stored.strict === true,
     mounts: stored.mounts.map((m) => ({ host: String(m.host), guest: String(m.guest) })),
     readStdin,
+    hostIo,
   };
 }
 
 function describeEvent(e: MachineEvent): string {
-  return `${e.kind} ${e.name}(${e.args}) = ${e.result} at instruction ${e.icount} [pd ${e.pd} ec ${e.ec}]`;
+  return `${e.kind} ${e.name}(${e.args}) = ${e.result} at instruction ${e.icount}, cycle ${e.vcycles} [pd ${e.pd} ec ${e.ec}]`;
 }
 
 /** Replays a recording; with verification on, stops at the first difference and names it. */
@@ -89,33 +92,43 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
   const chunks = rec.chunks();
   let current: ChunkRecord | undefined;
   let divergence: Divergence | null = null;
+  // Null while the machine is being built (mounted folders are read then, at instruction 0).
+  let built: Machine | null = null;
+  const now = () => (built ? built.icount : 0);
   const diverge = (icount: number, what: string) => {
     if (divergence) return;
     const c = current ?? { seq: 0, firstIcount: 0, lastIcount: 0 };
     divergence = { chunk: c.seq, firstIcount: c.firstIcount, lastIcount: c.lastIcount, icount, what };
-    machine.kernel.stop(`replay diverged: ${what}`);
+    built?.kernel.stop(`replay diverged: ${what}`);
   };
 
-  // Recorded stdin, handed out read by read; a different read pattern is itself a divergence.
+  // Recorded input, handed out call by call; a different read pattern is itself a divergence.
   const inputs = rec.inputs();
   let nextInput = 0;
-  const readStdin = (max: number): Uint8Array => {
+  const take = (kind: string, asked: string): InputRecord | null => {
     const input = inputs[nextInput++];
-    if (!input || input.kind !== "stdin") {
-      diverge(machine.icount, `the guest read stdin at instruction ${machine.icount}, but the recording has no more stdin input`);
-      return new Uint8Array(0);
+    const icount = now();
+    if (!input || input.kind !== kind) {
+      diverge(icount, `the guest's ${asked} at instruction ${icount} has no recorded ${kind} input (next: ${input ? input.kind : "none"})`);
+      return null;
     }
-    if (verify && input.icount !== machine.icount) {
-      diverge(machine.icount, `stdin read #${nextInput} happened at instruction ${machine.icount}, recorded at ${input.icount}`);
-    }
+    if (verify && input.icount !== icount) diverge(icount, `${asked} (input #${nextInput}) happened at instruction ${icount}, recorded at ${input.icount}`);
+    return input;
+  };
+  const readStdin = (max: number): Uint8Array => {
+    const input = take("stdin", "stdin read");
+    if (!input) return new Uint8Array(0);
     if (input.data.length > max) {
-      diverge(machine.icount, `stdin read #${nextInput} asked for ${max} bytes, the recording returned ${input.data.length}`);
+      diverge(now(), `stdin read #${nextInput} asked for ${max} bytes, the recording returned ${input.data.length}`);
       return input.data.subarray(0, max);
     }
     return input.data;
   };
+  const hostIo = replayingHostIo((kind, asked) => take(kind, asked)?.data ?? null, (what) => diverge(now(), what));
 
-  const machine = new Machine(recordedConfig(rec, readStdin));
+  const machine = new Machine(recordedConfig(rec, readStdin, hostIo));
+  built = machine;
+  if (divergence) machine.kernel.stop(`replay diverged: ${(divergence as Divergence).what}`);
 
   // Events are compared one by one with the recorded ones, fetched a page at a time.
   let page: MachineEvent[] = [];

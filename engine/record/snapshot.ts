@@ -7,7 +7,7 @@ import type { Machine } from "../machine.ts";
 import { AddressSpace } from "../memory/address-space.ts";
 import { PAGE_SIZE } from "../memory/frames.ts";
 import { ByteReader, ByteWriter, DecodeError } from "./codec.ts";
-import { stateHash } from "./state-hash.ts";
+import { stateHash, zeroFrame } from "./state-hash.ts";
 
 /** Bumped whenever the encoding below changes; a snapshot of another version is not restored. */
 const SNAPSHOT_VERSION = 1;
@@ -17,7 +17,7 @@ const MAGIC = "HLSNAP";
  * Host wiring, not machine state: kept as the fresh machine has it (its listeners, its host clock).
  * Named as ClassName.property.
  */
-const KEEP_LIVE = new Set(["Kernel.listeners", "Kernel.hostStart", "Machine.hostMs", "Machine.consoleListeners"]);
+const KEEP_LIVE = new Set(["Kernel.listeners", "Kernel.hostStart", "Machine.hostMs", "Machine.consoleListeners", "FsTree.hostIo"]);
 
 const enum Tag {
   Undefined, Null, False, True, Uint, NegInt, F64, String, BigInt,
@@ -317,14 +317,7 @@ function classesOf(machine: Machine): Map<string, object> {
   return out;
 }
 
-const ZERO_PAGE = Buffer.alloc(PAGE_SIZE);
-
-/** True when a frame holds only zeros (most of a fresh framebuffer, bss): such frames are not stored. */
-function zeroFrame(memory: Buffer, frame: number): boolean {
-  return memory.compare(ZERO_PAGE, 0, PAGE_SIZE, frame * PAGE_SIZE, (frame + 1) * PAGE_SIZE) === 0;
-}
-
-/** Serialises the machine: its object graph, then the contents of every non-zero physical frame in use. */
+/** Serialises the machine: its object graph, then the contents of every non-zero physical frame in use (zero frames are not stored). */
 export function captureSnapshot(machine: Machine): { data: Uint8Array; stateHash: string } {
   const hash = stateHash(machine);
   const g = new GraphWriter(machine.frames.bytes.buffer);

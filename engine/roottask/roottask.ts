@@ -2,31 +2,35 @@
 // through counted hypercalls, and serves those portals (startup, exceptions, foreign syscalls, native services).
 // Its ECs run TypeScript: a portal's entry IP selects the handler, the portal id names the process and the slot.
 
-import { R10, R11, R8, R9, RAX, RCX, RDI, RDX, RSI, RSP } from "../cpu/state.ts";
+import { CpuState, R10, R11, R8, R9, RAX, RBP, RBX, RCX, RDI, RDX, RSI, RSP } from "../cpu/state.ts";
 import { ElfError, parseElf } from "../elf/elf.ts";
 import { loadElf } from "../elf/loader.ts";
 import {
   HIP_ADDR, RIGHTS_ALL, ROOT_PD_SEL, SEL_EXC, VEC_STARTUP, vectorName,
 } from "../hedron/abi.ts";
 import { memCrd, objCrd } from "../hedron/capspace.ts";
-import { LINUX_WORK, LINUX_WORK_DEFAULT } from "../hedron/costs.ts";
+import { LINUX_WORK_DEFAULT, linuxWork } from "../hedron/costs.ts";
 import { MEM_MODULE, parseHip, type Hip } from "../hedron/hip.ts";
 import type { HostRuntime, Kernel } from "../hedron/kernel.ts";
 import {
-  EXC_FS_BASE, EXC_GS_BASE, EXC_MTD, EXC_QUAL0, EXC_QUAL1, EXC_RIP, MTD_ACDB, MTD_ALL_GPR, MTD_BSD, MTD_FS_GS, MTD_GPR_R8_R15,
-  MTD_RIP_LEN, MTD_RSP, Utcb,
+  EXC_FS_BASE, EXC_GS_BASE, EXC_INST_LEN, EXC_MTD, EXC_QUAL0, EXC_QUAL1, EXC_RIP, MTD_ACDB, MTD_ALL_GPR, MTD_BSD, MTD_FPU,
+  MTD_FS_GS, MTD_GPR_R8_R15, MTD_RFLAGS, MTD_RIP_LEN, MTD_RSP, Utcb,
 } from "../hedron/utcb.ts";
 import { disassemble, hexBytes } from "../disasm.ts";
-import { describeFault, PERM_RWX, type AddressSpace } from "../memory/address-space.ts";
+import { describeFault, PERM_RW, PERM_RWX, type AddressSpace } from "../memory/address-space.ts";
 import { PAGE_SIZE } from "../memory/frames.ts";
 import type { DebugCon } from "../devices/debugcon.ts";
 import type { SerialPort } from "../devices/serial.ts";
+import { AT_FDCWD, O_RDONLY } from "./fs/abi.ts";
+import { E } from "./fs/errno.ts";
 import { FileServer } from "./fs/file-server.ts";
+import type { HostIo } from "./fs/host.ts";
 import { Hypercalls, XFER_DELEGATE, XFER_FROM_KERNEL } from "./hypercalls.ts";
 import { newSyscallFrame, setSyscallArg, UnknownSyscallError, type SyscallFrame } from "./linux/context.ts";
 import { LinuxPersonality } from "./linux/personality.ts";
 import { ProcessTable, SIGNAL_NAMES, SIGNAL_OF_VECTOR, type AppKind, type FaultReport, type Process } from "./process.ts";
-import { ALLOC_BASE, serve, SERVICE_ALLOC, SERVICE_ECHO, SERVICE_EXIT, SERVICE_RAW_ECHO } from "./services.ts";
+import { appKind } from "./app-kind.ts";
+import { ALLOC_BASE, FIRST_SERVICE, LAST_SERVICE, serve, SERVICE_ECHO, SERVICE_EXIT, SERVICE_RAW_ECHO, type ServiceHost } from "./services.ts";
 import { readTar, TarError } from "./tar.ts";
 
 /** The archive's manifest: one app per entry, in start order. */
@@ -41,6 +45,10 @@ export interface ManifestApp {
 
 /** Per-app selector layout (HEDRON.md §10), relative to the app's block in the root PD and absolute in the app's PD. */
 const SEL_PD = 32, SEL_EC = 33, SEL_SC = 34, SEL_FOREIGN = 50;
+/** The semaphore the roottask ups when the app exits (the process service's wait delegates it to the parent). */
+const SEL_EXIT_SM = 45;
+/** Where the framebuffer service maps the framebuffer in an app: at FB_WINDOW + its physical address (same alignment). */
+const FB_WINDOW = 0x10000000000;
 /** Each app's objects live in an aligned block of root selectors, delegated into the app with one CRD. */
 const BLOCK_ORDER = 7;
 const BLOCK = 1 << BLOCK_ORDER;
@@ -63,7 +71,11 @@ const APP_QUANTUM_US = 10_000;
 /** Handler entry IPs: what a portal bound to a roottask EC runs. */
 const IP_EXCEPTION = 1, IP_STARTUP = 2, IP_FOREIGN = 3, IP_SERVICE = 4, IP_MEDIATOR = 5;
 
-const MTD_FOREIGN = MTD_ACDB | MTD_BSD | MTD_RSP | MTD_RIP_LEN | MTD_GPR_R8_R15 | MTD_FS_GS;
+/** Foreign syscalls and exceptions carry RFLAGS and the FPU too: entering a signal handler saves them in its frame. */
+const MTD_FOREIGN = (MTD_ACDB | MTD_BSD | MTD_RSP | MTD_RIP_LEN | MTD_GPR_R8_R15 | MTD_FS_GS | MTD_RFLAGS | MTD_FPU) >>> 0;
+const MTD_EXCEPTION = (MTD_ALL_GPR | MTD_FPU) >>> 0;
+/** A reply that replaces the whole user state (signal handler entry, rt_sigreturn). */
+const MTD_FULL_STATE = MTD_FOREIGN;
 const ARG_REGS = [RDI, RSI, RDX, R10, R8, R9];
 
 export interface RoottaskConfig {
@@ -73,6 +85,9 @@ export interface RoottaskConfig {
   /** Make the seed's simulated mediator IPC before each forwarded syscall (§9's third column). */
   mediator: boolean;
   mounts: { host: string; guest: string }[];
+  hostIo?: HostIo;
+  /** The linear framebuffer the framebuffer service hands out (physical address, geometry). */
+  framebuffer?: { phys: number; width: number; height: number; pitch: number };
   readStdin(max: number): Uint8Array;
   serial: SerialPort;
   debugcon: DebugCon;
@@ -97,8 +112,15 @@ export class Roottask implements HostRuntime {
   hip: Hip | null = null;
   private readonly hc: Hypercalls;
   private nextBlock = FIRST_BLOCK;
+  private env: string[] = [];
+  private cpuCount = 1;
+  private spawned = 0;
+  private fbWindow = -1;
+  private readonly services: ServiceHost;
   private prng: number;
   private readonly frame: SyscallFrame = newSyscallFrame();
+  /** Scratch for a full user state read from and written back to a UTCB (signal delivery). */
+  private readonly regs = new CpuState();
   private readonly encoder = new TextEncoder();
 
   constructor(
@@ -107,7 +129,7 @@ export class Roottask implements HostRuntime {
   ) {
     this.prng = config.seed >>> 0;
     this.hc = new Hypercalls(kernel, kernel.rootEc);
-    this.fileServer = new FileServer({ mounts: config.mounts });
+    this.fileServer = new FileServer({ mounts: config.mounts, hostIo: config.hostIo });
     const host = {
       fileServer: this.fileServer,
       writeConsole: config.writeConsole,
@@ -117,6 +139,20 @@ export class Roottask implements HostRuntime {
       strict: config.strict,
     };
     this.personality = new LinuxPersonality(host);
+    this.services = {
+      fileServer: this.fileServer,
+      writeConsole: config.writeConsole,
+      space: (p) => this.kernel.hostSpace(this.hc.ec, p.selBase + SEL_PD),
+      log: (text) => this.log(text),
+      spawn: (parent, path, argv) => this.spawnFile(parent, path, argv),
+      wait: (parent, pid) => {
+        const child = this.processes.procs.get(pid);
+        if (!child || child.ppid !== parent.pid) return { status: -E.ECHILD, exitSm: 0 };
+        return child.state === "exited" ? { status: child.exitStatus, exitSm: 0 } : { status: -E.EAGAIN, exitSm: child.selBase + SEL_EXIT_SM };
+      },
+      cpus: (p) => [p.cpu, this.cpuCount],
+      framebuffer: (p) => this.delegateFramebuffer(p),
+    };
   }
 
   /** Seeded PRNG (xorshift32): getrandom, AT_RANDOM; the same seed gives the same bytes. */
@@ -143,16 +179,46 @@ export class Roottask implements HostRuntime {
 
   /** Maps physical memory into the roottask by delegation from the kernel, in aligned power-of-two chunks. */
   private mapPhysical(phys: number, size: number): number {
-    let page = Math.floor(phys / PAGE_SIZE);
-    const end = Math.ceil((phys + size) / PAGE_SIZE);
+    this.delegateChunks(phys, size, ROOT_PD_SEL, 0, PHYS_WINDOW, PERM_RWX, XFER_DELEGATE | XFER_FROM_KERNEL);
+    return phys + PHYS_WINDOW;
+  }
+
+  /** Delegates pages [start, start + size) of `srcBase`'s space to `dstPd` at `dstBase` + start, in aligned power-of-two chunks. */
+  private delegateChunks(start: number, size: number, dstPd: number, srcBase: number, dstBase: number, perms: number, xfer: number): void {
+    let page = Math.floor(start / PAGE_SIZE);
+    const end = Math.ceil((start + size) / PAGE_SIZE);
+    const src = srcBase / PAGE_SIZE, dst = dstBase / PAGE_SIZE;
     while (page < end) {
       let order = 0;
       while (order < 20 && page % 2 ** (order + 1) === 0 && page + 2 ** (order + 1) <= end) order++;
-      const window = memCrd(page + PHYS_WINDOW / PAGE_SIZE, order, PERM_RWX);
-      this.hc.delegate(ROOT_PD_SEL, ROOT_PD_SEL, memCrd(page, order, PERM_RWX), window, XFER_DELEGATE | XFER_FROM_KERNEL);
+      this.hc.delegate(ROOT_PD_SEL, dstPd, memCrd(page + src, order, perms), memCrd(page + dst, order, perms), xfer);
       page += 2 ** order;
     }
-    return phys + PHYS_WINDOW;
+  }
+
+  /** The framebuffer service: the roottask's mapping of the framebuffer, delegated read-write into the app. */
+  private delegateFramebuffer(proc: Process): [number, number, number, number] | null {
+    const fb = this.config.framebuffer;
+    if (!fb) return null;
+    const size = fb.pitch * fb.height;
+    if (this.fbWindow < 0) this.fbWindow = this.mapPhysical(fb.phys, size);
+    this.delegateChunks(fb.phys, size, proc.selBase + SEL_PD, PHYS_WINDOW, FB_WINDOW, PERM_RW, XFER_DELEGATE);
+    return [FB_WINDOW + fb.phys, fb.width, fb.height, fb.pitch];
+  }
+
+  /** The process service's start: a program the file server holds, its kind read from the ELF. */
+  private spawnFile(parent: Process, path: string, argv: string[]): number {
+    const fs = this.fileServer;
+    const fd = fs.open(parent.pid, AT_FDCWD, path, O_RDONLY, 0);
+    if (fd < 0) return fd;
+    const chunks: Uint8Array[] = [];
+    while (fs.read(parent.pid, fd, 1 << 20, (bytes) => chunks.push(bytes.slice())) > 0);
+    fs.close(parent.pid, fd);
+    const elf = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    chunks.reduce((at, c) => (elf.set(c, at), at + c.length), 0);
+    const name = path.slice(path.lastIndexOf("/") + 1);
+    const child = this.spawn({ name, kind: appKind(elf), path, argv }, elf, this.env, this.spawned++ % this.cpuCount, parent.pid);
+    return child ? child.pid : -E.ENOEXEC;
   }
 
   /** The roottask's main: runs on the root EC with RSP = HIP address (HEDRON.md §7). */
@@ -164,6 +230,7 @@ export class Roottask implements HostRuntime {
     this.hip = hip;
     this.log(`Hedron roottask (lab model), HIP API ${hip.apiVersion}, ${hip.cpus.length} CPU(s), TSC ${hip.tscKHz} kHz`);
     const cpus = hip.cpus.filter((c) => c.enabled).length;
+    this.cpuCount = cpus;
     for (let cpu = 0; cpu < cpus; cpu++) {
       this.hc.createEc(HANDLER_SEL + cpu, ROOT_PD_SEL, { cpu, utcb: HANDLER_UTCB + cpu * PAGE_SIZE });
       if (this.config.mediator) {
@@ -189,16 +256,17 @@ export class Roottask implements HostRuntime {
     const env = new TextDecoder().decode(entries.get(ENVIRONMENT) ?? new Uint8Array()).split("\0").filter((l) => l);
     const apps = JSON.parse(new TextDecoder().decode(manifest)) as ManifestApp[];
     this.log(`userland: ${entries.size} file(s), ${apps.length} app(s)`);
-    apps.forEach((app, i) => this.spawn(app, entries.get(app.path), env, i % cpus));
+    this.env = env;
+    for (const app of apps) this.spawn(app, entries.get(app.path), env, this.spawned++ % cpus);
   }
 
   /** Creates a process: PD (foreign for Linux and hybrid apps), portals, EC, SC; loads its ELF. */
-  spawn(app: ManifestApp, elf: Uint8Array | undefined, env: string[], cpu: number): Process | null {
+  spawn(app: ManifestApp, elf: Uint8Array | undefined, env: string[], cpu: number, ppid = 0): Process | null {
     if (!elf) throw new TarError(`roottask: app '${app.name}' has no file ${app.path} in the archive`);
     const base = this.nextBlock;
     this.nextBlock += BLOCK;
     const proc = this.processes.add({
-      ppid: 0, name: app.name, kind: app.kind, cpu, selBase: base, pdId: -1, ecId: -1, entry: 0, rsp: 0, allocNext: ALLOC_BASE,
+      ppid, name: app.name, kind: app.kind, cpu, selBase: base, pdId: -1, ecId: -1, entry: 0, rsp: 0, allocNext: ALLOC_BASE,
     });
     const foreign = app.kind !== "native";
     const handler = HANDLER_SEL + cpu;
@@ -207,8 +275,9 @@ export class Roottask implements HostRuntime {
       this.hc.createPt(base + slot, ROOT_PD_SEL, handler, mtd, ip);
       this.hc.ptCtrl(base + slot, proc.pid * 256 + slot);
     };
-    for (let v = 0; v < SEL_EXC; v++) portal(v, v === VEC_STARTUP ? MTD_RIP_LEN | MTD_RSP : MTD_ALL_GPR, v === VEC_STARTUP ? IP_STARTUP : IP_EXCEPTION);
-    for (let s = SERVICE_ALLOC; s <= SERVICE_EXIT; s++) portal(s, 0, IP_SERVICE);
+    for (let v = 0; v < SEL_EXC; v++) portal(v, v === VEC_STARTUP ? MTD_RIP_LEN | MTD_RSP : MTD_EXCEPTION, v === VEC_STARTUP ? IP_STARTUP : IP_EXCEPTION);
+    for (let s = FIRST_SERVICE; s <= LAST_SERVICE; s++) portal(s, 0, IP_SERVICE);
+    this.hc.createSm(base + SEL_EXIT_SM, ROOT_PD_SEL, 0);
     // Foreign-syscall portal of the app's CPU only: its EC never runs elsewhere.
     portal(SEL_FOREIGN + cpu, MTD_FOREIGN, IP_FOREIGN);
     this.hc.createEc(base + SEL_EC, base + SEL_PD, { cpu, utcb: APP_UTCB, global: true, evt: 0 });
@@ -263,6 +332,8 @@ export class Roottask implements HostRuntime {
       proc.linux.killedBy = signal;
     }
     if (this.fileServer.processes.has(proc.pid)) this.fileServer.exitProcess(proc.pid);
+    // Wake a parent waiting in the process service before the revoke below destroys the semaphore.
+    this.hc.smUp(proc.selBase + SEL_EXIT_SM);
     this.hc.revoke(objCrd(proc.selBase, BLOCK_ORDER, RIGHTS_ALL), true);
     this.log(fault ? fault.text : `process ${proc.pid} '${proc.name}' exited with status ${status}`);
     if (this.processes.running === 0) this.log("all processes have exited");
@@ -290,29 +361,44 @@ export class Roottask implements HostRuntime {
     }
   }
 
+  /** RIP = ELF entry, RSP = the Linux-layout initial stack; a native app also gets RDI = CPU, RSI = UTCB, RDX = CPU count. */
   private startup(proc: Process, utcb: Utcb): void {
-    utcb.setU64(EXC_MTD, MTD_RIP_LEN | MTD_RSP);
+    utcb.setU64(EXC_MTD, MTD_RIP_LEN | MTD_RSP | (proc.kind === "native" ? MTD_ACDB | MTD_BSD : 0));
     utcb.setU64(EXC_RIP, proc.entry);
     utcb.setGprValue(RSP, proc.rsp);
+    if (proc.kind !== "native") return;
+    for (const r of [RAX, RCX, RBX, RBP]) utcb.setGprValue(r, 0);
+    utcb.setGprValue(RDI, proc.cpu);
+    utcb.setGprValue(RSI, APP_UTCB);
+    utcb.setGprValue(RDX, this.cpuCount);
   }
 
   private service(proc: Process, slot: number, utcb: Utcb): void {
     if (slot === SERVICE_EXIT) return this.terminate(proc, utcb.word(0) & 0xff, 0, null);
     // The echo portals exist to measure bare IPC (§9's round-trip rows): they do no modelled work.
     if (slot !== SERVICE_ECHO && slot !== SERVICE_RAW_ECHO) this.kernel.charge(this.kernel.nowCpu, LINUX_WORK_DEFAULT, "service");
-    serve(slot, proc, utcb, {
-      fileServer: this.fileServer,
-      writeConsole: this.config.writeConsole,
-      space: (p) => this.kernel.hostSpace(this.hc.ec, p.selBase + SEL_PD),
-    });
+    serve(slot, proc, utcb, this.services);
   }
 
-  /** An exception with no Linux handler: the process dies with 128 + signal and a one-line report. */
+  /** Replies with the whole user state in `regs` (all GPRs, RIP, RFLAGS, fs/gs base, FPU). */
+  private replyFullState(utcb: Utcb): void {
+    utcb.saveState(this.regs, MTD_FULL_STATE, { errorCode: 0, address: 0, instLength: utcb.u64(EXC_INST_LEN) });
+  }
+
+  /**
+   * A CPU exception: a Linux process with a handler for the signal enters it; otherwise the process dies with
+   * 128 + signal and a one-line report.
+   */
   private exception(proc: Process, vector: number, utcb: Utcb): void {
     const rip = utcb.u64(EXC_RIP);
     const errorCode = utcb.u64(EXC_QUAL0);
     const address = vector === 14 ? utcb.u64(EXC_QUAL1) : rip;
-    const signal = SIGNAL_OF_VECTOR[vector] ?? 11;
+    let signal = SIGNAL_OF_VECTOR[vector] ?? 11;
+    if (proc.linux) {
+      utcb.loadState(this.regs);
+      signal = this.personality.fault(proc.linux, this.regs, vector, errorCode, utcb.u64(EXC_QUAL1));
+      if (signal === 0) return this.replyFullState(utcb);
+    }
     const bytes: number[] = [];
     const space = this.kernel.hostSpace(this.hc.ec, proc.selBase + SEL_PD);
     for (let i = 0; i < 15; i++) {
@@ -354,6 +440,7 @@ export class Roottask implements HostRuntime {
     f.exitStatus = -1;
     f.exited = false;
     f.fsBaseChanged = false;
+    f.sigreturn = false;
     if (this.config.mediator) {
       // An empty message: the exception layout stays in place (the event reply reads it by mtd, not by word count).
       utcb.setItems(0, 0);
@@ -369,12 +456,23 @@ export class Roottask implements HostRuntime {
     }
     // Formatted after the call, so out-buffers and out-structs show what the syscall wrote.
     const callText = this.kernel.tracing ? this.personality.formatArgs(linux, f) : "";
-    const work = LINUX_WORK[name] ?? LINUX_WORK_DEFAULT;
+    const work = linuxWork(name, f.result);
     this.kernel.charge(this.kernel.nowCpu, work, "service");
     this.syscallCounts.set(name, (this.syscallCounts.get(name) ?? 0) + 1);
     if (this.kernel.tracing) {
       const ec = this.kernel.ecs.get(proc.ecId) ?? null;
       this.kernel.emit("foreign_syscall", ec, name, callText, f.exited ? `exit ${f.exitStatus}` : this.personality.formatResult(f), work);
+    }
+    if (this.personality.needsFullReturn(linux, f)) {
+      const regs = this.regs;
+      utcb.loadState(regs);
+      regs.set(RAX, f.result);
+      regs.set(R11, regs.rflags); // what `syscall` leaves in R11 (the kernel's entry path reused it for RSP)
+      regs.set(RSP, userRsp);
+      regs.rip = returnRip;
+      if (f.fsBaseChanged) regs.fsBase = f.fsBase;
+      this.personality.returnToUser(linux, f, regs);
+      if (!f.exited) return this.replyFullState(utcb);
     }
     if (f.exited) {
       this.terminate(proc, f.exitStatus, linux.killedBy, null);

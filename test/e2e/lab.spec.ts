@@ -3,10 +3,15 @@
 /// <reference lib="dom" />
 
 import { expect, test, type Page } from "@playwright/test";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, SHOTS, startHost, type Host } from "./host.ts";
 import { readVgaText } from "./vga-text.ts";
+import { appKind } from "../../engine/roottask/app-kind.ts";
+
+const GUESTS = join(ROOT, "engine/guests/bin");
+/** The native framebuffer painter among the prebuilt guests: a native ELF whose name says it paints. */
+const painter = readdirSync(GUESTS).find((name) => /paint/i.test(name) && appKind(readFileSync(join(GUESTS, name))) === "native");
 
 let host: Host;
 
@@ -119,13 +124,17 @@ test("opens a bundled recording, zooms the timeline, exports the timeline as SVG
   expect(csv.length).toBeGreaterThan(2);
 });
 
-test("the Costs view charts a recording and exports a chart as SVG, PNG and CSV", async ({ page }) => {
+test("the Costs view charts a recording with the native Linux column and exports a chart as SVG, PNG and CSV", async ({ page }) => {
+  // What `hedron-lab bench syscalls --json` writes, in the lab's data folder where the Costs view looks for it.
+  const measured = ["read", "write", "brk", "mmap", "ioctl", "exit_group", "writev", "openat", "close"].map((syscall, i) => ({ syscall, nativeLinux: 100 + i }));
+  writeFileSync(join(host.data, "bench-syscalls.json"), JSON.stringify({ rows: measured }));
   await openLab(page);
   await page.click('[data-view="recordings"]');
   await page.locator('[data-testid="recordings"] tr', { hasText: "bundled" }).first().locator('[data-testid="open"]').click();
   await page.click('[data-view="costs"]');
   const chart = page.locator('[data-chart$="-means"]').first();
   await expect(chart.locator("svg rect").first()).toBeVisible();
+  await expect(page.locator('[data-testid="native-linux-source"]').first()).toContainText("bench-syscalls.json");
   await page.screenshot({ path: join(SHOTS, "06-costs.png") });
   const svgDownload = page.waitForEvent("download");
   await chart.locator('[data-testid="export-svg"]').click();
@@ -140,6 +149,12 @@ test("the Costs view charts a recording and exports a chart as SVG, PNG and CSV"
   const csv = readFileSync((await (await csvDownload).path())!, "utf8").split("\r\n");
   expect(csv[0]).toBe("kind,series,mean_vcycles");
   expect(csv.slice(1).some((line) => line.startsWith("linux:"))).toBe(true);
+  const native = csv.slice(1).filter((line) => line.includes(",native Linux (host),"));
+  expect(native.length).toBeGreaterThan(0);
+  for (const line of native) {
+    const [kind, , value] = line.split(",");
+    expect(Number(value)).toBe(measured.find((m) => `linux:${m.syscall}` === kind)!.nativeLinux);
+  }
 });
 
 test("seeking the replay re-executes to that point and the registers change", async ({ page }) => {
@@ -196,4 +211,35 @@ test("a long run can be paused, stepped and resumed", async ({ page }) => {
   expect(await count()).toBeLessThan(before + 5000 + 1000);
   await page.click('[data-testid="run"]');
   await expect(page.locator('[data-testid="machine-message"]')).toContainText("exited", { timeout: 90_000 });
+});
+
+test("the native framebuffer painter's picture shows in the VGA view's linear framebuffer mode", async ({ page }) => {
+  const reason = "no native painter ELF in engine/guests/bin (a native ELF named *paint*): build it with npm run guests";
+  if (!painter) process.stdout.write(`painter test skipped: ${reason}\n`);
+  test.skip(!painter, reason);
+  await openLab(page);
+  await page.click('[data-view="machine"]');
+  await page.selectOption('[data-testid="guest"]', painter!);
+  await page.click('[data-testid="boot"]');
+  // The painter prints its checksum when the picture is complete, then exits.
+  await expect.poll(() => consoleText(page), { timeout: 90_000 }).toContain("painted:");
+  await expect(page.locator('[data-testid="status"] .state')).toHaveText("exited", { timeout: 60_000 });
+  await expect(page.locator('[data-testid="pds"] tr', { hasText: painter! })).toContainText("native");
+  const vga = page.locator('[data-testid="vga"]');
+  await expect(vga).toHaveAttribute("aria-label", /^framebuffer \d+×\d+$/);
+  const { width, height, lit, colours } = await vga.evaluate((canvas: HTMLCanvasElement) => {
+    const data = canvas.getContext("2d")!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let lit = 0;
+    const colours = new Set<number>();
+    for (let i = 0; i < data.length; i += 4) {
+      const rgb = (data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!;
+      if (rgb !== 0) lit++;
+      if (colours.size < 64) colours.add(rgb);
+    }
+    return { width: canvas.width, height: canvas.height, lit, colours: colours.size };
+  });
+  expect(width).toBeGreaterThan(640);
+  expect(lit).toBeGreaterThan((width * height) / 4);
+  expect(colours).toBeGreaterThan(2);
+  await page.screenshot({ path: join(SHOTS, "11-painter.png") });
 });

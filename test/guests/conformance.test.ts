@@ -12,15 +12,19 @@ interface Case {
 
 const ENV = { HEDRON_LAB: "1", HEDRON_GREETING: "hi there", PATH: "/bin" };
 const cases: Case[] = [];
-for (const variant of ["", "-O0"]) {
+for (const variant of ["", "-O0", "-glibc"]) {
   cases.push({ guest: `hello${variant}`, args: [] });
   cases.push({ guest: `hello${variant}`, args: ["one", "two words", ""] });
   cases.push({ guest: `fileio${variant}`, args: [] });
   cases.push({ guest: `sort${variant}`, args: ["3000"] });
+  cases.push({ guest: `signals${variant}`, args: [] });
+  cases.push({ guest: `longdouble${variant}`, args: [] });
 }
 cases.push({ guest: "hello-pie", args: ["pie"] });
 cases.push({ guest: "cat", args: [], stdin: "line one\nline two\n" });
 cases.push({ guest: "cat", args: ["-", "/no/such/file"], stdin: "x" });
+cases.push({ guest: "cat-glibc", args: ["-", "/no/such/file"], stdin: "x" });
+cases.push({ guest: "bench-glibc", args: ["1"] });
 
 describe("guest conformance: lab output equals native output", { skip: canRunNatively ? false : "needs an x86-64 Linux host for the native reference" }, () => {
   for (const c of cases) {

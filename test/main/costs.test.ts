@@ -2,10 +2,12 @@
 // and each call's breakdown adds up to its call-to-reply time.
 
 import assert from "node:assert/strict";
-import { resolve } from "node:path";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { test } from "node:test";
 import { Recording } from "../../engine/record/recording.ts";
-import { costReport } from "../../main/costs.ts";
+import { costReport, readNativeLinux } from "../../main/costs.ts";
 
 test("forwarded syscalls are grouped per syscall on the foreign path, with breakdowns that add up", () => {
   const rec = Recording.open(resolve(import.meta.dirname, "../../recordings/fileio.hlrec"));
@@ -24,5 +26,31 @@ test("forwarded syscalls are grouped per syscall on the foreign path, with break
     }
   } finally {
     rec.close();
+  }
+});
+
+test("the native Linux column comes from the first bench-syscalls JSON file that exists", () => {
+  const dir = mkdtempSync(join(tmpdir(), "hedron-lab-costs-"));
+  try {
+    const missing = join(dir, "none.json");
+    const file = join(dir, "bench-syscalls.json");
+    assert.deepEqual(readNativeLinux([missing, file]), { values: {}, file: missing, found: false });
+    writeFileSync(file, JSON.stringify({ host: "x", rows: [{ syscall: "getpid", nativeLinux: 98.5 }, { syscall: "write", nativeLinux: null }] }));
+    const found = readNativeLinux([missing, file]);
+    assert.deepEqual(found, { values: { getpid: 98.5 }, file, found: true });
+    const rec = Recording.open(resolve(import.meta.dirname, "../../recordings/fileio.hlrec"));
+    try {
+      const report = costReport("bundled:fileio.hlrec", rec, found);
+      assert.deepEqual(report.nativeLinux, { getpid: 98.5 });
+      assert.deepEqual(report.nativeLinuxFile, { path: file, found: true });
+    } finally {
+      rec.close();
+    }
+    writeFileSync(file, "{ not json");
+    assert.throws(() => readNativeLinux([file]), /bench syscalls --json/);
+    writeFileSync(file, JSON.stringify({ columns: [] }));
+    assert.throws(() => readNativeLinux([file]), /no "rows" array/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -8,6 +8,7 @@ import {
   SEEK_END, SEEK_HOLE, SEEK_SET, SETFL_MASK, W_OK, X_OK, R_OK,
 } from "./abi.ts";
 import { E } from "./errno.ts";
+import type { HostIo } from "./host.ts";
 import { DirEntry, FsTree, StatData } from "./tree.ts";
 
 /** One open file description: shared by every fd dup'ed from it (offset and status flags included). */
@@ -49,6 +50,8 @@ export interface FileServerIo {
 export interface FileServerOptions {
   /** Host folders shown read-only in the guest tree. */
   mounts?: { host: string; guest: string }[];
+  /** How mounted folders are read (default: the host's file system; record/replay substitute their own). */
+  hostIo?: HostIo;
 }
 
 /** RLIMIT_NOFILE the server enforces. */
@@ -73,7 +76,7 @@ export class FileServer {
 
   constructor(options: FileServerOptions = {}) {
     // Until a host attaches, the clock reads 0: boot-archive files are stamped with boot time.
-    this.tree = new FsTree(() => (this.io ? this.io.nowNs() : 0));
+    this.tree = new FsTree(() => (this.io ? this.io.nowNs() : 0), options.hostIo);
     this.tree.addDevice("/dev/null", "null", makedev(1, 3));
     this.tree.addDevice("/dev/zero", "zero", makedev(1, 5));
     this.tree.addDevice("/dev/random", "urandom", makedev(1, 8));

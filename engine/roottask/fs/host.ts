@@ -1,6 +1,7 @@
 // Read-only access to a host folder mounted into the guest tree (`--mount HOST:GUEST`).
 // Callers only ever pass a mount root joined with names that contain no "/" and are not "." or "..",
 // so nothing here can reach outside the folder; symlinks are reported, never followed on the host.
+// Every host access goes through one HostIo object, so a recorder can store the answers and a replay feed them back.
 
 import * as nodeFs from "node:fs";
 import { E } from "./errno.ts";
@@ -79,3 +80,14 @@ export function hostRead(path: string, offset: number, max: number): Uint8Array 
     if (fd >= 0) nodeFs.closeSync(fd);
   }
 }
+
+/** Everything the file server asks of the host about mounted folders (errors as -errno). */
+export interface HostIo {
+  lstat(path: string): HostStat | number;
+  readdir(path: string): string[] | number;
+  readlink(path: string): string | number;
+  read(path: string, offset: number, max: number): Uint8Array | number;
+}
+
+/** The host's own file system. */
+export const NODE_HOST_IO: HostIo = { lstat: hostLstat, readdir: hostReaddir, readlink: hostReadlink, read: hostRead };

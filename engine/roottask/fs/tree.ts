@@ -6,7 +6,7 @@ import {
   SYMLOOP_MAX,
 } from "./abi.ts";
 import { E } from "./errno.ts";
-import { hostLstat, hostRead, hostReaddir, hostReadlink } from "./host.ts";
+import { NODE_HOST_IO, type HostIo } from "./host.ts";
 
 export interface Inode {
   ino: number;
@@ -91,7 +91,10 @@ export class FsTree {
   readonly root: number;
   private nextIno = 1;
 
-  constructor(readonly nowNs: () => number) {
+  constructor(
+    readonly nowNs: () => number,
+    private readonly hostIo: HostIo = NODE_HOST_IO,
+  ) {
     this.root = this.newInode(S_IFDIR | 0o755);
     const root = this.node(this.root);
     root.entries = new Map();
@@ -121,7 +124,7 @@ export class FsTree {
 
   /** Mounts a host folder read-only at a guest directory (created if missing). Throws on bad configuration. */
   mount(host: string, guest: string): void {
-    const st = hostLstat(host);
+    const st = this.hostIo.lstat(host);
     if (typeof st === "number" || (st.mode & S_IFMT) !== S_IFDIR) {
       throw new Error(`mount: host folder ${host} is not a directory`);
     }
@@ -153,7 +156,7 @@ export class FsTree {
   /** The inode for a host path inside mount `index`, refreshed from the host, or -errno. */
   private hostNode(index: number, rel: string): number {
     const mount = this.mounts[index];
-    const st = hostLstat(rel === "" ? mount.host : `${mount.host}/${rel}`);
+    const st = this.hostIo.lstat(rel === "" ? mount.host : `${mount.host}/${rel}`);
     if (typeof st === "number") return st;
     const key = `${index}:${rel}`;
     let ino = this.hostInodes.get(key);
@@ -336,7 +339,7 @@ export class FsTree {
   readlink(ino: number): string | number {
     const node = this.node(ino);
     if ((node.mode & S_IFMT) !== S_IFLNK) return -E.EINVAL;
-    return node.mount >= 0 ? hostReadlink(this.hostPath(node)) : node.target;
+    return node.mount >= 0 ? this.hostIo.readlink(this.hostPath(node)) : node.target;
   }
 
   /** Drops a name from its directory and frees the inode when nothing refers to it any more. */
@@ -502,7 +505,7 @@ export class FsTree {
     const entry = (name: string, ino: number): DirEntry => ({ name, ino, type: dirType(this.node(ino).mode) });
     const out = [entry(".", dir), entry("..", this.parentOf(dir))];
     if (node.mount >= 0) {
-      const names = hostReaddir(this.hostPath(node));
+      const names = this.hostIo.readdir(this.hostPath(node));
       if (typeof names === "number") return names;
       for (const name of names) {
         const ino = this.lookup(dir, name);
@@ -517,7 +520,7 @@ export class FsTree {
   /** Up to `max` bytes of a regular file at `offset`. */
   read(ino: number, offset: number, max: number): Uint8Array | number {
     const node = this.node(ino);
-    if (node.mount >= 0) return hostRead(this.hostPath(node), offset, max);
+    if (node.mount >= 0) return this.hostIo.read(this.hostPath(node), offset, max);
     if (offset >= node.size) return EMPTY;
     return node.data.slice(offset, Math.min(node.size, offset + max));
   }

@@ -50,12 +50,14 @@ export interface SyscallFrame {
   exited: boolean;
   /** arch_prctl(ARCH_SET_FS) changed fsBase. */
   fsBaseChanged: boolean;
+  /** rt_sigreturn: the roottask must restore the full register state from the signal frame. */
+  sigreturn: boolean;
 }
 
 export function newSyscallFrame(): SyscallFrame {
   return {
     nr: 0, args: new Float64Array(6), argsLo: new Int32Array(6), argsHi: new Int32Array(6), rip: 0, rsp: 0,
-    fsBase: 0, gsBase: 0, result: 0, exitStatus: -1, exited: false, fsBaseChanged: false,
+    fsBase: 0, gsBase: 0, result: 0, exitStatus: -1, exited: false, fsBaseChanged: false, sigreturn: false,
   };
 }
 
@@ -83,6 +85,13 @@ export interface SigAction {
   maskHi: number;
 }
 
+/** A signal raised but not yet delivered: si_code and sender as its siginfo will show them. */
+export interface PendingSignal {
+  sig: number;
+  code: number;
+  pid: number;
+}
+
 export interface LinuxProcess {
   pid: number;
   ppid: number;
@@ -105,8 +114,8 @@ export interface LinuxProcess {
   sigmaskLo: number;
   sigmaskHi: number;
   altstack: { sp: number; flags: number; size: number };
-  /** Signals raised at the process but not delivered (delivery comes later). */
-  pending: number[];
+  /** Signals raised at the process but not delivered yet (blocked, or waiting for the return to user mode). */
+  pending: PendingSignal[];
   /** [soft, hard] per RLIMIT_*; -1 = RLIM_INFINITY. */
   rlimits: [number, number][];
   exited: boolean;

@@ -14,6 +14,7 @@ import {
 } from "./abi.ts";
 import { readCString, Sys } from "./context.ts";
 import { raise } from "./signal.ts";
+import { SI_USER } from "./sigframe.ts";
 import {
   Bytes, decodeIovecs, dirent64Size, encodeDirent64, encodeStat, encodeStatx, IOV_MAX, IOVEC_SIZE, POLLFD,
   TERMIOS_SIZE, TIMESPEC_SIZE, WINSIZE_SIZE,
@@ -24,7 +25,7 @@ const SIGPIPE = 13;
 
 /** A write's result; writing to a pipe nobody reads also sends SIGPIPE, as Linux does. */
 function written(s: Sys, result: number): number {
-  if (result === -E.EPIPE) raise(s, SIGPIPE);
+  if (result === -E.EPIPE) raise(s, SIGPIPE, SI_USER);
   return result;
 }
 

@@ -1,6 +1,7 @@
-// The Linux personality: turns one forwarded Linux syscall into file-server and memory work and a result.
+// The Linux personality: turns one forwarded Linux syscall into file-server and memory work and a result, and a CPU fault into a signal.
 // Errors are values: every guest-visible failure is -errno, a bad guest pointer is -EFAULT, never an exception.
 
+import type { CpuState } from "../../cpu/state.ts";
 import { PageFault } from "../../memory/address-space.ts";
 import { E } from "../fs/errno.ts";
 import { FD_LIMIT } from "../fs/file-server.ts";
@@ -9,8 +10,8 @@ import {
 } from "./context.ts";
 import { formatArgs, formatResult as formatResultText, Phase } from "./format.ts";
 import { syscallName } from "./names.ts";
-import { defaultRlimits } from "./process.ts";
-import { emptySigactions } from "./signal.ts";
+import { defaultRlimits, terminate } from "./process.ts";
+import { deliverDue, deliverFault, emptySigactions, signalsDue, sigreturnState } from "./signal.ts";
 import { BY_NUMBER, SyscallRow } from "./table.ts";
 
 export type { LinuxProcess, PersonalityHost, SyscallFrame, TerminalInfo, Vma } from "./context.ts";
@@ -95,6 +96,30 @@ export class LinuxPersonality {
       else if (error instanceof GuestErrno) frame.result = -error.errno;
       else throw error;
     }
+  }
+
+  /**
+   * A CPU exception of the process, with its full register state: 0 when a handler was entered (`regs` now hold
+   * the handler's entry state, to be written back), otherwise the signal that kills the process.
+   */
+  fault(proc: LinuxProcess, regs: CpuState, vector: number, errorCode: number, address: number): number {
+    return deliverFault(proc, regs, vector, errorCode, address);
+  }
+
+  /** After syscall(): whether the return to user mode needs the full register state (returnToUser). */
+  needsFullReturn(proc: LinuxProcess, frame: SyscallFrame): boolean {
+    return !frame.exited && (frame.sigreturn || signalsDue(proc));
+  }
+
+  /**
+   * The return to user mode with the full register state (rax = the result already): rt_sigreturn's restore, then
+   * handlers of pending signals. A frame that cannot be read or written kills the process with SIGSEGV.
+   */
+  returnToUser(proc: LinuxProcess, frame: SyscallFrame, regs: CpuState): void {
+    this.sys.proc = proc;
+    this.sys.frame = frame;
+    const sig = frame.sigreturn && !sigreturnState(proc, regs) ? 11 : deliverDue(proc, regs);
+    if (sig) terminate(this.sys, 128 + sig, sig);
   }
 
   describe(nr: number): SyscallRow | undefined {

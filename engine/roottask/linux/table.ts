@@ -208,6 +208,7 @@ export const ROWS: readonly SyscallRow[] = [
   ...family("signal", [
     [13, "rt_sigaction", [a("signum", "signal"), inStruct("act", "sigaction"), outStruct("oldact", "sigaction"), a("sigsetsize", "size")], signal.rtSigaction],
     [14, "rt_sigprocmask", [enm("how", SIGPROCMASK_HOW), inStruct("set", "sigset"), outStruct("oldset", "sigset"), a("sigsetsize", "size")], signal.rtSigprocmask],
+    [15, "rt_sigreturn", [], signal.rtSigreturn, "none"],
     [62, "kill", [a("pid", "int"), a("sig", "signal")], signal.kill],
     [127, "rt_sigpending", [outStruct("set", "sigset"), a("sigsetsize", "size")], signal.rtSigpending],
     [131, "sigaltstack", [inStruct("ss", "stack_t"), outStruct("old_ss", "stack_t")], signal.sigaltstack],

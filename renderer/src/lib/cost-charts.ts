@@ -61,16 +61,22 @@ export function drawMeans(svg: SVGSVGElement, report: CostReport, metric: Metric
   const kinds = [...new Set(bars.map((b) => b.kind))];
   const series = [...new Set(bars.map((b) => b.series))];
   const x = d3.scaleBand().domain(kinds).range([0, innerWidth]).padding(0.2);
-  const xs = d3.scaleBand().domain(series).range([0, x.bandwidth()]).padding(0.05);
+  // Each kind's bars sit side by side, centred in its band: a kind only one path takes leaves no empty slots.
+  const perKind = d3.group(bars, (b) => b.kind);
+  const slot = x.bandwidth() / (d3.max(perKind.values(), (group) => group.length) ?? 1);
+  const barX = (b: (typeof bars)[number]) => {
+    const group = perKind.get(b.kind)!;
+    return x(b.kind)! + (x.bandwidth() - group.length * slot) / 2 + group.indexOf(b) * slot;
+  };
   const y = d3.scaleLinear().domain([0, d3.max(bars, (b) => b.value) || 1]).nice().range([innerHeight, 0]);
   axes(g, x, y, innerHeight, `mean ${METRIC_LABEL[metric]}`);
   g.append("g")
     .selectAll("rect")
     .data(bars)
     .join("rect")
-    .attr("x", (b) => x(b.kind)! + xs(b.series)!)
+    .attr("x", (b) => barX(b) + slot * 0.05)
     .attr("y", (b) => y(b.value))
-    .attr("width", xs.bandwidth())
+    .attr("width", slot * 0.9)
     .attr("height", (b) => innerHeight - y(b.value))
     .attr("fill", (b) => PATH_COLORS[b.series] ?? "#5fb3ff")
     .append("title")
@@ -100,8 +106,9 @@ export function drawDistributions(svg: SVGSVGElement, report: CostReport, metric
   box
     .append("rect")
     .attr("width", w)
-    .attr("y", (s) => y(s.q3))
-    .attr("height", (s) => Math.max(1, y(s.q1) - y(s.q3)))
+    // At least 4 px tall: the model gives many call kinds one fixed cost, and a box of height 0 would vanish.
+    .attr("y", (s) => (y(s.q1) + y(s.q3)) / 2 - Math.max(4, y(s.q1) - y(s.q3)) / 2)
+    .attr("height", (s) => Math.max(4, y(s.q1) - y(s.q3)))
     .attr("fill", (s) => PATH_COLORS[s.path] ?? "#5fb3ff")
     .attr("fill-opacity", 0.7)
     .append("title")
@@ -141,13 +148,20 @@ export function drawBreakdown(svg: SVGSVGElement, report: CostReport, width: num
   return { header: ["kind", ...parts], rows: data.map((d) => [d.kind, ...parts.map((p) => Math.round(d[p] ?? 0))]) };
 }
 
+/** Legend in the plot's top right corner, sized to its longest label, on a backdrop so bars under it stay apart. */
 function legend(g: d3.Selection<SVGGElement, unknown, null, undefined>, keys: string[], color: (k: string) => string, innerWidth: number): void {
-  const item = g
-    .append("g")
+  const box = g.append("g");
+  const backdrop = box.append("rect").attr("fill", "#171e27").attr("fill-opacity", 0.85).attr("rx", 3);
+  const item = box
     .selectAll("g")
     .data(keys)
     .join("g")
-    .attr("transform", (_k, i) => `translate(${innerWidth - 150},${i * 14})`);
+    .attr("transform", (_k, i) => `translate(0,${i * 14})`);
   item.append("rect").attr("width", 10).attr("height", 10).attr("fill", (k) => color(k));
-  item.append("text").attr("x", 14).attr("y", 9).text((k) => k);
+  const labels = item.append("text").attr("x", 14).attr("y", 9).text((k) => k);
+  // Text has a width only once laid out; a detached chart (never the case in the view) falls back to 6 px a character.
+  const textWidth = d3.max(labels.nodes(), (node, i) => node.getComputedTextLength() || keys[i]!.length * 6) ?? 0;
+  const width = 14 + textWidth;
+  box.attr("transform", `translate(${Math.max(0, innerWidth - width)},0)`);
+  backdrop.attr("x", -4).attr("y", -3).attr("width", width + 8).attr("height", keys.length * 14 + 4);
 }

@@ -14,7 +14,7 @@ export const KIND_COLORS: Record<string, string> = {
   exception: "#ff5370",
   schedule: "#6b7a8c",
   process_start: "#c792ea",
-  process_exit: "#c792ea",
+  process_exit: "#e0e6ef",
 };
 
 type SliceEvent = TimelineSlice["events"][number];

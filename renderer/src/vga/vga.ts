@@ -4,6 +4,7 @@
 import type { Screen } from "../../../main/protocol.ts";
 import { fromBase64 } from "../../../main/protocol.ts";
 import { CP437_8X16, GLYPH_HEIGHT, GLYPH_WIDTH } from "./cp437-font.ts";
+import { CP437_UNICODE } from "./cp437.ts";
 
 /** The 16-colour VGA palette as RGB (the default DAC values of text mode). */
 export const VGA_PALETTE: readonly [number, number, number][] = [
@@ -75,10 +76,7 @@ export function paintScreen(ctx: CanvasRenderingContext2D, screen: Screen, curso
   ctx.putImageData(image, 0, 0);
 }
 
-/** CP437 → Unicode for the printable range, so the screen's text can be offered to screen readers and copy. */
-const CP437_HIGH =
-  "ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0";
-
+/** The screen's text in Unicode, offered to screen readers and copy (the canvas itself is only pixels). */
 export function screenText(screen: Screen): string {
   if (screen.mode !== "text") return "";
   const bytes = fromBase64(screen.cells);
@@ -87,7 +85,7 @@ export function screenText(screen: Screen): string {
     let line = "";
     for (let col = 0; col < screen.cols; col++) {
       const ch = bytes[(row * screen.cols + col) * 2] ?? 0;
-      line += ch >= 0x20 && ch < 0x7f ? String.fromCharCode(ch) : ch >= 0x80 ? CP437_HIGH[ch - 0x80] : " ";
+      line += ch === 0 || ch === 0xff ? " " : CP437_UNICODE[ch];
     }
     lines.push(line.trimEnd());
   }

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -174,6 +174,59 @@ test("a recording without the instruction stream still replays and verifies by e
     const result = replay(rec);
     assert.equal(result.divergence, null, JSON.stringify(result.divergence));
     assert.equal(result.chunksVerified, rec.summary().chunks);
+  } finally {
+    rec.close();
+  }
+});
+
+test("a mounted host folder is recorded as input: replay never reads it, so a changed host file still verifies", () => {
+  const host = mkdtempSync(join(tmpdir(), "hedron-mount-"));
+  writeFileSync(join(host, "notes.txt"), "recorded contents\n");
+  const cfg = { ...config("cat", ["/mnt/notes.txt"]), mounts: [{ host, guest: "/mnt" }] };
+  const { path, stdout } = record("cat-mount", cfg, { chunkInstructions: 128, snapshotInstructions: 256 });
+  assert.equal(stdout, "recorded contents\n");
+  writeFileSync(join(host, "notes.txt"), "CHANGED on the host after recording, and longer\n");
+  const rec = Recording.open(path);
+  try {
+    const kinds = new Set(rec.inputs().map((i) => i.kind));
+    assert.ok(kinds.has("host-lstat") && kinds.has("host-read"), [...kinds].join(", "));
+    const out: Buffer[] = [];
+    const result = replay(rec, {
+      onStart: (m) => m.onConsole((stream, bytes) => stream === "stdout" && out.push(Buffer.from(bytes))),
+    });
+    assert.equal(result.divergence, null, JSON.stringify(result.divergence));
+    assert.equal(result.complete, true);
+    assert.equal(Buffer.concat(out).toString(), "recorded contents\n");
+    // A seek starts from a snapshot: the rows read while building the machine and after the snapshot still line up.
+    const seek = replay(rec, { to: rec.session.finalIcount! - 10 });
+    assert.ok(seek.startIcount > 0, "the seek starts from a snapshot");
+    assert.equal(seek.divergence, null, JSON.stringify(seek.divergence));
+    // Not even the mount root is looked at: replay works with the folder gone.
+    rmSync(host, { recursive: true, force: true });
+    const again = replay(rec);
+    assert.equal(again.divergence, null, JSON.stringify(again.divergence));
+  } finally {
+    rec.close();
+    rmSync(host, { recursive: true, force: true });
+  }
+});
+
+test("a recorded host read that differs from the call replay makes is a divergence", () => {
+  const host = mkdtempSync(join(tmpdir(), "hedron-mount-"));
+  writeFileSync(join(host, "a.txt"), "alpha\n");
+  const { path } = record("cat-mount-altered", { ...config("cat", ["/mnt/a.txt"]), mounts: [{ host, guest: "/mnt" }] }, { chunkInstructions: 512 });
+  rmSync(host, { recursive: true, force: true });
+  const db = new Database(path);
+  const row = db.prepare("SELECT seq, icount, data FROM input WHERE kind = 'host-read' ORDER BY seq LIMIT 1").get() as { seq: number; icount: number; data: Buffer };
+  const text = row.data.toString("latin1").replace("a.txt", "b.txt");
+  db.prepare("UPDATE input SET data = ? WHERE seq = ?").run(Buffer.from(text, "latin1"), row.seq);
+  db.close();
+  const rec = Recording.open(path);
+  try {
+    const d = replay(rec).divergence;
+    assert.ok(d, "the altered host read must be noticed");
+    assert.equal(d.icount, row.icount);
+    assert.match(d.what, /read \/.*a\.txt .* differs from the recorded one \(read \/.*b\.txt\)/);
   } finally {
     rec.close();
   }

@@ -1,5 +1,6 @@
-// The native service portals' message layouts (services.ts): allocation, console, file system, echo.
-// serve() runs against a real UTCB frame, file server and address space, as the roottask calls it.
+// The native service portals' message layouts (services.ts): allocation, console, log, file system, echo, process self.
+// serve() runs against a real UTCB frame, file server and address space, as the roottask calls it (spawn, wait and the
+// framebuffer are the roottask's: test/engine/roottask/demos.test.ts runs them through the machine).
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -9,7 +10,9 @@ import { FramePool } from "../../../engine/memory/frames.ts";
 import { O_CREAT, O_RDWR } from "../../../engine/roottask/fs/abi.ts";
 import { FileServer } from "../../../engine/roottask/fs/file-server.ts";
 import type { Process } from "../../../engine/roottask/process.ts";
-import { ALLOC_BASE, serve, SERVICE_ALLOC, SERVICE_ECHO, SERVICE_FS, SERVICE_RAW_ECHO, SERVICE_STDERR } from "../../../engine/roottask/services.ts";
+import {
+  ALLOC_BASE, serve, SERVICE_ALLOC, SERVICE_ECHO, SERVICE_FS, SERVICE_LOG, SERVICE_PROCESS, SERVICE_RAW_ECHO, SERVICE_STDERR, type ServiceHost,
+} from "../../../engine/roottask/services.ts";
 
 function setup() {
   const frames = new FramePool(16);
@@ -20,7 +23,13 @@ function setup() {
   fileServer.attach({ nowNs: () => 0, writeConsole: () => {}, readStdin: () => new Uint8Array(), random: () => {} });
   fileServer.createProcess(4, "/");
   const proc = { pid: 4, allocNext: ALLOC_BASE } as Process;
-  const host = { fileServer, space: () => space, writeConsole: (s: string, b: Uint8Array) => console.push(`${s}:${new TextDecoder().decode(b)}`) };
+  const unused = () => {
+    throw new Error("not reached by these requests");
+  };
+  const host: ServiceHost = {
+    fileServer, space: () => space, writeConsole: (s: string, b: Uint8Array) => console.push(`${s}:${new TextDecoder().decode(b)}`),
+    log: (text) => console.push(`log:${text}`), spawn: unused, wait: unused, cpus: () => [1, 2], framebuffer: unused,
+  };
   const request = (service: number, words: number[], bytes?: Uint8Array) => {
     words.forEach((w, i) => utcb.setWord(i, w));
     if (bytes) utcb.bytes(UTCB_DATA + 8 * words.length, bytes.length).set(bytes);
@@ -74,4 +83,27 @@ test("echo returns the message unchanged; raw echo returns no words", () => {
   assert.deepEqual([utcb.untyped, utcb.word(0), utcb.word(2)], [3, 1, 3]);
   request(SERVICE_RAW_ECHO, [1, 2, 3]);
   assert.equal(utcb.untyped, 0);
+});
+
+test("fstat reports size and mode; an unknown fs op is -EINVAL", () => {
+  const { utcb, request } = setup();
+  const path = new TextEncoder().encode("/tmp/g");
+  request(SERVICE_FS, [0, O_CREAT | O_RDWR, 0o600, path.length], path);
+  const fd = utcb.word(0);
+  request(SERVICE_FS, [2, fd, 3], new TextEncoder().encode("abc"));
+  request(SERVICE_FS, [5, fd]);
+  assert.deepEqual([utcb.word(0), utcb.word(1), utcb.word(2) & 0o777, utcb.untyped], [0, 3, 0o600, 5]);
+  request(SERVICE_FS, [5, 99]);
+  assert.equal(utcb.u32(UTCB_DATA) | 0, -9, "-EBADF");
+  request(SERVICE_FS, [77]);
+  assert.equal(utcb.u32(UTCB_DATA) | 0, -22, "-EINVAL");
+});
+
+test("log goes to the roottask's log with the PID; process self reports pid, CPU and CPU count", () => {
+  const { utcb, console, request } = setup();
+  request(SERVICE_LOG, [6], new TextEncoder().encode("hello\n"));
+  assert.deepEqual(console, ["log:[LOG PID=4] hello"]);
+  assert.equal(utcb.untyped, 0);
+  request(SERVICE_PROCESS, [2]);
+  assert.deepEqual([utcb.word(0), utcb.word(1), utcb.word(2)], [4, 1, 2]);
 });
