@@ -1531,6 +1531,12 @@ export class Core implements FlagState {
           return -1;
         case 41: { // LEAVE
           const bp = this.reg64(5);
+          if (szs[i] === 2) { // 66 c9: pops BP only, RSP moves by 2 and RBP's upper bits stay
+            const word = this.readMem(bp, 2);
+            this.setReg64(4, bp + 2);
+            this.setR(5, 2, word, 0);
+            return -1;
+          }
           const lo = this.rd64(bp);
           const hi = this.hi;
           this.setReg64(4, bp + 8);
