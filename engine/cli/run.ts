@@ -21,6 +21,7 @@ options:
   --env K=V           add an environment variable (repeatable)
   --clear-env         start with an empty environment instead of the CLI's
   --mount HOST:GUEST  make a host folder visible read-only at GUEST (repeatable)
+  --mediator          simulate the seed's mediator library: one extra IPC before every forwarded syscall
   --serial            copy the serial console (the roottask's log) to stderr
   --cpus N            virtual CPUs (default 1)
   --seed N            seed of the guest-visible PRNG (getrandom, AT_RANDOM; default 1)
@@ -54,6 +55,7 @@ export interface RunOptions {
   trace: boolean;
   serial: boolean;
   strict: boolean;
+  mediator: boolean;
   env: string[];
   mounts: { host: string; guest: string }[];
   cpus: number;
@@ -74,7 +76,7 @@ export function parseRunOptions(args: string[], extra?: (flag: string, next: () 
   let clearEnv = false;
   const added: [string, string][] = [];
   const options: RunOptions = {
-    elfPath: "", boot: [], guestArgs: [], stats: false, trace: false, serial: false, strict: false,
+    elfPath: "", boot: [], guestArgs: [], stats: false, trace: false, serial: false, strict: false, mediator: false,
     env: [], mounts: [], cpus: 1, seed: 1, memoryMiB: 512,
   };
   let i = 0;
@@ -89,6 +91,7 @@ export function parseRunOptions(args: string[], extra?: (flag: string, next: () 
       case "--trace": options.trace = true; break;
       case "--serial": options.serial = true; break;
       case "--strict": options.strict = true; break;
+      case "--mediator": options.mediator = true; break;
       case "--clear-env": clearEnv = true; break;
       case "--demo": options.elfPath = DEMO_GUEST; break;
       case "--env": {
@@ -192,6 +195,7 @@ export function machineConfig(options: RunOptions): MachineConfig {
     memoryMiB: options.memoryMiB,
     seed: options.seed,
     strict: options.strict,
+    mediator: options.mediator,
     mounts: options.mounts,
     readStdin: readHostStdin,
   };

@@ -12,22 +12,14 @@ import { MEMORY_SLICES, stateHash } from "./state-hash.ts";
 export const DEFAULT_CHUNK_INSTRUCTIONS = 1 << 20;
 export const DEFAULT_SNAPSHOT_INSTRUCTIONS = 1 << 24;
 
-/** What of a MachineConfig a recording stores as JSON (module bytes go to the `module` table). */
-export interface StoredConfig {
+/** What of a MachineConfig a recording stores as JSON (module bytes go to the `module` table; stdin and host reads are inputs). */
+export type StoredConfig = Omit<MachineConfig, "modules" | "readStdin" | "hostIo"> & {
   modules: { name: string; kind: "foreign" | "native" | "hybrid"; argv: string[] }[];
-  env: string[];
-  cpus: number;
-  memoryMiB: number;
-  seed: number;
-  strict: boolean;
-  mounts: { host: string; guest: string }[];
-}
+};
 
 export function storedConfig(config: MachineConfig): StoredConfig {
-  return {
-    modules: config.modules.map((m) => ({ name: m.name, kind: m.kind, argv: m.argv })),
-    env: config.env, cpus: config.cpus, memoryMiB: config.memoryMiB, seed: config.seed, strict: config.strict, mounts: config.mounts,
-  };
+  const { modules, readStdin: _stdin, hostIo: _hostIo, ...rest } = config;
+  return { ...rest, mediator: config.mediator === true, modules: modules.map((m) => ({ name: m.name, kind: m.kind, argv: m.argv })) };
 }
 
 export interface ChunkEnd {

@@ -74,6 +74,7 @@ export function recordedConfig(rec: Recording, readStdin: (max: number) => Uint8
     memoryMiB: stored.memoryMiB,
     seed: stored.seed,
     strict: stored.strict === true,
+    mediator: stored.mediator === true,
     mounts: stored.mounts.map((m) => ({ host: String(m.host), guest: String(m.guest) })),
     readStdin,
     hostIo,
