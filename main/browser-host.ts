@@ -4,9 +4,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
-import { extname, join, normalize, sep } from "node:path";
+import { join, normalize, sep } from "node:path";
 import { WebSocketServer, type WebSocket } from "ws";
 import { dispatch, type EventMessage, type LabEvent, type LabHandler } from "./protocol.ts";
+import { contentSecurityPolicy, contentType } from "./renderer-policy.ts";
 
 export interface LabService extends LabHandler {
   /** Registers a listener for pushed events; returns the function that removes it. */
@@ -18,32 +19,6 @@ export interface BrowserHost {
   port: number;
   token: string;
   close(): Promise<void>;
-}
-
-const MIME: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".json": "application/json",
-  ".woff2": "font/woff2",
-  ".ico": "image/x-icon",
-};
-
-/** Same policy as the Electron host: scripts only from our origin; the socket only to ourselves. */
-function contentSecurityPolicy(port: number): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    `connect-src 'self' ws://127.0.0.1:${port}`,
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'none'",
-    "frame-ancestors 'none'",
-  ].join("; ");
 }
 
 const MAX_MESSAGE_BYTES = 720 * 1024 * 1024;
@@ -147,8 +122,8 @@ async function serveStatic(req: IncomingMessage, res: ServerResponse, root: stri
   }
   const body = await readFile(file);
   res.writeHead(200, {
-    "content-type": MIME[extname(file)] ?? "application/octet-stream",
-    "content-security-policy": contentSecurityPolicy(port),
+    "content-type": contentType(file),
+    "content-security-policy": contentSecurityPolicy(`'self' ws://127.0.0.1:${port}`),
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
     "cache-control": "no-store",

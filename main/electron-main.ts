@@ -3,11 +3,12 @@
 
 import { app, BrowserWindow, dialog, ipcMain, protocol, session, type IpcMainInvokeEvent } from "electron";
 import { readFile } from "node:fs/promises";
-import { dirname, extname, join, normalize, resolve, sep } from "node:path";
+import { dirname, join, normalize, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import { readFileSync } from "node:fs";
 import { LabApi } from "./lab-api.ts";
 import { dispatch, type EventMessage } from "./protocol.ts";
+import { contentSecurityPolicy, contentType } from "./renderer-policy.ts";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 /** dist/electron/ sits two levels below the app root, in the repository and inside the packaged app alike. */
@@ -20,27 +21,6 @@ function isLabUrl(url: string): boolean {
   const parsed = new URL(url);
   return parsed.protocol === "app:" && parsed.host === "lab";
 }
-
-const CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "connect-src 'none'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join("; ");
-
-const MIME: Record<string, string> = {
-  ".html": "text/html; charset=utf-8",
-  ".js": "text/javascript; charset=utf-8",
-  ".css": "text/css; charset=utf-8",
-  ".svg": "image/svg+xml",
-  ".png": "image/png",
-  ".woff2": "font/woff2",
-};
 
 protocol.registerSchemesAsPrivileged([{ scheme: "app", privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
 app.enableSandbox();
@@ -55,7 +35,7 @@ async function serveRenderer(request: Request): Promise<Response> {
   try {
     const body = await readFile(file);
     return new Response(body, {
-      headers: { "content-type": MIME[extname(file)] ?? "application/octet-stream", "content-security-policy": CSP, "x-content-type-options": "nosniff" },
+      headers: { "content-type": contentType(file), "content-security-policy": contentSecurityPolicy("'none'"), "x-content-type-options": "nosniff" },
     });
   } catch {
     return new Response("not found", { status: 404 });

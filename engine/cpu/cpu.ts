@@ -5,7 +5,7 @@ import type { FramePool } from "../memory/frames.ts";
 import type { AddressSpace } from "../memory/address-space.ts";
 import { Core } from "./interp.ts";
 import type { CpuState } from "./state.ts";
-import { registersAsDoubles, statusWord } from "./x87.ts";
+import { statusWord } from "./x87.ts";
 
 export { EXIT_BUDGET, EXIT_EXCEPTION, EXIT_SYSCALL } from "./interp.ts";
 export { VEC_AC, VEC_BP, VEC_DB, VEC_DE, VEC_GP, VEC_PF, VEC_UD, VEC_XM } from "./interp.ts";
@@ -49,7 +49,6 @@ export class Cpu extends Core {
     state.gsBase = this.gsBase;
     state.mxcsr = this.mxcsr;
     state.stx.set(this.fpx.subarray(0, 24));
-    registersAsDoubles(this, state.st);
     state.fpuControl = this.fpuControl;
     state.fpuStatus = statusWord(this);
     state.fpuTag = this.fpTag;

@@ -1902,8 +1902,7 @@ export class Core implements FlagState {
   private enter(i: number): void {
     const c = this.code;
     const size = c.imm[i] & 0xffff, level = c.immh[i] & 31;
-    const bp = this.r.slice(10, 12);
-    this.push64(bp[0], bp[1]);
+    this.push64(this.r[10], this.r[11]);
     const frame = this.reg64(4);
     for (let k = 1; k < level; k++) {
       const p = this.reg64(5) - 8 * k;

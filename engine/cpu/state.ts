@@ -34,8 +34,6 @@ export class CpuState {
   /** 16 XMM registers as 4 int32 lanes each (lane 0 = bits 31:0). */
   readonly xmm = new Int32Array(64);
   mxcsr = 0x1f80;
-  /** x87: 8 physical registers as float64 (for display), plus control/status/tag words. */
-  readonly st = new Float64Array(8);
   /** x87 physical registers exactly, as 80-bit triples: [mantissa low, mantissa high, sign<<15 | exponent]. */
   readonly stx = new Uint32Array(24);
   fpuControl = 0x037f;
@@ -79,7 +77,6 @@ export class CpuState {
     this.gsBase = other.gsBase;
     this.xmm.set(other.xmm);
     this.mxcsr = other.mxcsr;
-    this.st.set(other.st);
     this.stx.set(other.stx);
     this.fpuControl = other.fpuControl;
     this.fpuStatus = other.fpuStatus;

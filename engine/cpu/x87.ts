@@ -418,7 +418,3 @@ function logarithm(c: Core, plusOne: boolean): void {
   pop(c);
 }
 
-/** ST registers as doubles (for CpuState.st, which the inspector shows). */
-export function registersAsDoubles(c: Core, out: Float64Array): void {
-  for (let p = 0; p < 8; p++) out[p] = f80.toDouble(c.fpx, 3 * p);
-}

@@ -2,7 +2,6 @@
 // Hardware's format, so a handler can copy it verbatim (Linux's signal-frame fpstate is exactly this layout).
 
 import type { CpuState } from "../cpu/state.ts";
-import { toDouble } from "../cpu/f80.ts";
 
 export const FXSAVE_SIZE = 512;
 export const FX_FCW = 0, FX_FSW = 2, FX_FTW = 4, FX_MXCSR = 24, FX_MXCSR_MASK = 28, FX_ST = 32, FX_XMM = 160;
@@ -47,6 +46,5 @@ export function readFxsave(state: CpuState, view: DataView, at: number): void {
     state.stx[p + 1] = view.getUint32(slot + 4, true);
     state.stx[p + 2] = view.getUint16(slot + 8, true);
   }
-  for (let p = 0; p < 8; p++) state.st[p] = toDouble(state.stx, 3 * p);
   for (let i = 0; i < 64; i++) state.xmm[i] = view.getInt32(at + FX_XMM + 4 * i, true);
 }

@@ -45,7 +45,7 @@ export function stateHash(machine: Machine, slice = -1): string {
     h.update(ec.wait);
     h.update(new Uint8Array(s.gpr.buffer, s.gpr.byteOffset, s.gpr.byteLength));
     h.update(new Uint8Array(s.xmm.buffer, s.xmm.byteOffset, s.xmm.byteLength));
-    h.update(new Uint8Array(s.st.buffer, s.st.byteOffset, s.st.byteLength));
+    h.update(new Uint8Array(s.stx.buffer, s.stx.byteOffset, s.stx.byteLength));
   }
   const { refs, bytes } = machine.frames;
   h.update(new Uint8Array(refs.buffer, refs.byteOffset, refs.byteLength));

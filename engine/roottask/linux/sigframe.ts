@@ -151,5 +151,4 @@ export function resetFpu(regs: CpuState): void {
   regs.fpuStatus = 0;
   regs.fpuTag = 0;
   regs.stx.fill(0);
-  regs.st.fill(0);
 }
