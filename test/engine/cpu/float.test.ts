@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runElf } from "./mini-linux.ts";
+import { runOnMachine } from "../../helpers/machine-run.ts";
 
 const SOURCE = String.raw`
 #include <stdio.h>
@@ -52,7 +52,7 @@ const binary = process.platform === "linux" && process.arch === "x64" ? build() 
 
 test("printf of doubles and long double arithmetic match the host", { skip: !binary && "needs musl-gcc on an x86-64 Linux host" }, () => {
   const host = spawnSync(binary!, []).stdout.toString();
-  const r = runElf(readFileSync(binary!), ["f"]);
+  const r = runOnMachine(readFileSync(binary!), ["f"]);
   assert.equal(r.fault, undefined);
   assert.equal(r.stdout, host);
 });

@@ -1,11 +1,11 @@
-// Real musl guests (engine/guests/bin, -O0 and -O2) run on the interpreter through a minimal Linux and must
-// print exactly what the same binary prints when the host CPU runs it.
+// Real musl guests (engine/guests/bin, -O0 and -O2) run on the whole machine with the interpreter, the default JIT
+// and the JIT compiling everything, and must print exactly what the same binary prints on the host CPU.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { runElf } from "./mini-linux.ts";
+import { runOnMachine } from "../../helpers/machine-run.ts";
 
 const BIN = new URL("../../../engine/guests/bin/", import.meta.url);
 const native = process.platform === "linux" && process.arch === "x64";
@@ -31,7 +31,7 @@ for (const [name, args, stdin] of CASES) {
     const expected = hostRun(name, args, stdin);
     const counts = new Set<number>();
     for (const [mode, jitThreshold] of MODES) {
-      const r = runElf(readFileSync(new URL(name, BIN)), [name, ...args], { stdin, maxInstructions: 5e8, jitThreshold });
+      const r = runOnMachine(readFileSync(new URL(name, BIN)), [name, ...args], { stdin, jitThreshold });
       assert.equal(r.fault, undefined, mode);
       assert.equal(r.stdout, expected, mode);
       counts.add(r.instructions);
