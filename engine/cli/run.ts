@@ -32,7 +32,8 @@ options:
                       (paths relative to the file; kind auto-detected unless given); an ELF on the command line
                       is added after them`;
 
-export const GUEST_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../guests/bin");
+/** Root-relative, so the path holds from engine/cli/ (TypeScript) and from dist/cli/ (the bundle) alike. */
+export const GUEST_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../engine/guests/bin");
 /** The built-in demo that `npm start` runs until the desktop lab opens instead. */
 export const DEMO_GUEST = path.join(GUEST_DIR, "hello");
 
