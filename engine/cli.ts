@@ -2,7 +2,7 @@
 // Every failure reaches the user as one line on stderr and a non-zero exit code, never a stack trace. Commands load
 // lazily, so `run` never pays for SQLite, WebSocket or Vite start-up it does not use.
 
-import { CliError, formatError } from "./cli/errors.ts";
+import { CliError, exitCodeOf, formatError } from "./cli/errors.ts";
 
 const USAGE = `usage: hedron-lab <command> [options]
 
@@ -51,6 +51,6 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     process.stderr.write(`hedron-lab: ${formatError(error)}\n`);
-    return error instanceof CliError ? error.exitCode : 70;
+    return exitCodeOf(error);
   }
 }
