@@ -1,11 +1,8 @@
 // `hedron-lab` command dispatcher: one module per command family under engine/cli/.
-// Every failure reaches the user as one line on stderr and a non-zero exit code, never a stack trace.
+// Every failure reaches the user as one line on stderr and a non-zero exit code, never a stack trace. Commands load
+// lazily, so `run` never pays for SQLite, WebSocket or Vite start-up it does not use.
 
-import { benchCommand } from "./cli/bench.ts";
-import { CliError, formatError } from "./cli/errors.ts";
-import { exportCommand, infoCommand, recordCommand, replayCommand } from "./cli/record.ts";
-import { runCommand } from "./cli/run.ts";
-import { serve, start } from "./cli/serve.ts";
+import { CliError, exitCodeOf, formatError } from "./cli/errors.ts";
 
 const USAGE = `usage: hedron-lab <command> [options]
 
@@ -25,14 +22,14 @@ commands:
 type Command = (args: string[]) => Promise<number>;
 
 const commands: Record<string, Command> = {
-  run: runCommand,
-  record: recordCommand,
-  replay: replayCommand,
-  info: infoCommand,
-  export: exportCommand,
-  bench: benchCommand,
-  serve,
-  start,
+  run: async (args) => (await import("./cli/run.ts")).runCommand(args),
+  record: async (args) => (await import("./cli/record.ts")).recordCommand(args),
+  replay: async (args) => (await import("./cli/record.ts")).replayCommand(args),
+  info: async (args) => (await import("./cli/record.ts")).infoCommand(args),
+  export: async (args) => (await import("./cli/record.ts")).exportCommand(args),
+  bench: async (args) => (await import("./cli/bench.ts")).benchCommand(args),
+  serve: async (args) => (await import("./cli/serve.ts")).serve(args),
+  start: async (args) => (await import("./cli/serve.ts")).start(args),
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -54,6 +51,6 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     process.stderr.write(`hedron-lab: ${formatError(error)}\n`);
-    return error instanceof CliError ? error.exitCode : 70;
+    return exitCodeOf(error);
   }
 }

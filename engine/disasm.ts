@@ -1,9 +1,12 @@
 // Disassembly of guest bytes with iced-x86, for error reports, --trace and the inspector.
-// iced objects live in WebAssembly memory, so each one is freed as soon as it is formatted.
+// iced objects live in WebAssembly memory, so each one is freed as soon as it is formatted; the module (and its
+// WebAssembly) loads on first use, so a run that never disassembles does not pay for it at start-up.
 
-import iced from "iced-x86";
+import { createRequire } from "node:module";
+import type * as Iced from "iced-x86";
 
-const { Decoder, DecoderOptions, Formatter, FormatterSyntax, Code } = iced;
+let icedModule: typeof Iced | null = null;
+const iced = (): typeof Iced => (icedModule ??= createRequire(import.meta.url)("iced-x86") as typeof Iced);
 
 export interface DisassembledInstruction {
   address: number;
@@ -16,6 +19,7 @@ export interface DisassembledInstruction {
 
 /** Disassembles up to `count` instructions from `bytes`, which start at guest address `address`. */
 export function disassemble(bytes: Uint8Array, address: number, count = 1): DisassembledInstruction[] {
+  const { Decoder, DecoderOptions, Formatter, FormatterSyntax, Code } = iced();
   const decoder = new Decoder(64, bytes, DecoderOptions.None);
   const formatter = new Formatter(FormatterSyntax.Intel);
   decoder.ip = BigInt(address);

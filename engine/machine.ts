@@ -22,6 +22,8 @@ export interface MachineConfig {
   env: string[];
   cpus: number;
   memoryMiB: number;
+  /** Most file data the in-memory file system holds, in MiB (default: half of memoryMiB); writes beyond get ENOSPC. */
+  fsQuotaMiB?: number;
   seed: number;
   strict: boolean;
   mounts: { host: string; guest: string }[];
@@ -31,6 +33,24 @@ export interface MachineConfig {
   readStdin(max: number): Uint8Array;
   /** Simulate the seed's mediator library: one extra IPC per forwarded syscall (default off). */
   mediator?: boolean;
+}
+
+/** Guest memory the machine accepts: boot needs 16 MiB (each process's 8 MiB stack is mapped up front). */
+export const MEMORY_MIB = { min: 16, max: 4096 } as const;
+
+/** A configuration the machine cannot run (from a recording or a host API, not the CLI's checked flags). */
+export class MachineConfigError extends Error {
+  override readonly name = "MachineConfigError";
+}
+
+function checkConfig(config: MachineConfig): void {
+  const { memoryMiB, fsQuotaMiB } = config;
+  if (!Number.isInteger(memoryMiB) || memoryMiB < MEMORY_MIB.min || memoryMiB > MEMORY_MIB.max) {
+    throw new MachineConfigError(`guest memory must be ${MEMORY_MIB.min} to ${MEMORY_MIB.max} MiB, not ${memoryMiB}`);
+  }
+  if (fsQuotaMiB !== undefined && (!Number.isInteger(fsQuotaMiB) || fsQuotaMiB < 1)) {
+    throw new MachineConfigError(`the file-system quota must be a whole number of MiB from 1, not ${fsQuotaMiB}`);
+  }
 }
 
 export interface MachineStats {
@@ -83,8 +103,10 @@ export class Machine {
   private hostMs = 0;
   private readonly consoleListeners: ConsoleListener[] = [];
   private readonly mediator: boolean;
+  private readonly fsQuotaMiB: number;
 
   constructor(config: MachineConfig) {
+    checkConfig(config);
     this.mediator = config.mediator ?? false;
     this.frames = new FramePool(config.memoryMiB);
     this.kernel = new Kernel({ frames: this.frames, cpus: config.cpus, print: (text) => this.vga.write(text) });
@@ -94,7 +116,12 @@ export class Machine {
     this.serial = new SerialPort(sink);
     this.debugcon = new DebugCon(sink);
     this.timer = new VirtualTimer(() => this.kernel.cpus[this.kernel.nowCpu].clock);
-    this.kernel.boot([{ name: "userland", bytes: buildUserland(config), cmdline: "userland" }]);
+    const userland = buildUserland(config);
+    this.fsQuotaMiB = config.fsQuotaMiB ?? Math.floor(config.memoryMiB / 2);
+    if (userland.length > this.fsQuotaMiB * 1024 * 1024) {
+      throw new MachineConfigError(`the boot modules (${(userland.length / 1048576).toFixed(1)} MiB) do not fit in the file-system quota of ${this.fsQuotaMiB} MiB`);
+    }
+    this.kernel.boot([{ name: "userland", bytes: userland, cmdline: "userland" }]);
     this.framebuffer = new Framebuffer(this.frames);
     this.cpus = Array.from({ length: config.cpus }, (_, i) => new Cpu(this.frames, i));
     this.kernel.attach(this.cpus);
@@ -104,6 +131,13 @@ export class Machine {
       framebuffer: { phys: this.framebuffer.physAddr, width: this.framebuffer.width, height: this.framebuffer.height, pitch: this.framebuffer.pitch },
     });
     this.kernel.host = this.roottask;
+    this.roottask.fileServer.tree.quotaBytes = this.fsQuotaMiB * 1024 * 1024;
+  }
+
+  /** One line when a write failed because the file-system quota was full, else null. */
+  fsQuotaReport(): string | null {
+    const tree = this.roottask.fileServer.tree;
+    return tree.quotaRefusals > 0 ? `file-system quota reached (--fs-quota ${this.fsQuotaMiB} MiB): ${tree.quotaRefusals} write(s) failed with ENOSPC` : null;
   }
 
   /** The VGA text console (created on the kernel's first print, once boot has reserved low memory). */

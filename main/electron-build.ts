@@ -23,6 +23,6 @@ export async function buildElectronMain(root: string): Promise<string> {
 
 // `npm run build` (and `npm run dist` before packaging) runs this file directly.
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const file = await buildElectronMain(resolve(dirname(fileURLToPath(import.meta.url)), ".."));
-  process.stderr.write(`built ${file}\n`);
+  // No top-level await: the CLI's CommonJS bundle (bin/cli-bundle.js) includes this module.
+  void buildElectronMain(resolve(dirname(fileURLToPath(import.meta.url)), "..")).then((file) => process.stderr.write(`built ${file}\n`));
 }

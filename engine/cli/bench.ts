@@ -2,20 +2,24 @@
 // Ratios, not absolute figures, are the result: all three runners share this machine and moment.
 
 import { spawnSync } from "node:child_process";
+import fs from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { Machine } from "../machine.ts";
 import { CliError, usageError } from "./errors.ts";
 import { benchRecordCommand } from "./record.ts";
 import { benchFilesCommand, benchSyscallsCommand } from "./bench-syscalls.ts";
 import { GUEST_DIR, machineConfig, parseRunOptions } from "./run.ts";
 
-export const BENCH_USAGE = `usage: hedron-lab bench cpu|record|syscalls|files [options] [--json]
+export const BENCH_USAGE = `usage: hedron-lab bench cpu|record|syscalls|files|startup [options] [--json]
 
   cpu   runs the CPU-bound guest (hashing, sorting, integer and floating-point arithmetic)
         natively, under qemu-x86_64 (when installed) and in the lab, and prints guest MIPS and ratios
   record  prints the record/replay targets: recording overhead, trace size, replay speed, seek time
   syscalls  times Linux syscalls natively and in the lab (foreign, + mediator) and native Hedron calls, beside HEDRON.md §9
-  files   file throughput: Linux syscalls via the personality vs native portal calls, identical work (--mib N)`;
+  files   file throughput: Linux syscalls via the personality vs native portal calls, identical work (--mib N)
+  startup   whole-process CPU and wall time of \`hedron-lab run\` of the hello guest beside \`node -e 0\`, native and
+            qemu-x86_64 running the same guest (--rounds N, interleaved)`;
 
 interface Row {
   runner: string;
@@ -97,8 +101,90 @@ async function benchCpu(args: string[]): Promise<number> {
   return 0;
 }
 
+/** The CLI's launcher, root-relative so the path holds from engine/cli/ and from the dist/cli/ bundle alike. */
+const CLI_LAUNCHER = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/hedron-lab.js");
+
+/** CPU time (user + system) of this process's reaped children, in ms: /proc/self/stat fields cutime and cstime. */
+function childrenCpuMs(): number | null {
+  try {
+    const fields = fs.readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
+    return (Number(fields[13]) + Number(fields[14])) * 10; // Linux reports them in USER_HZ = 100 ticks per second
+  } catch {
+    return null;
+  }
+}
+
+interface StartupRow {
+  runner: string;
+  cpuMs: number | null;
+  wallMs: number;
+}
+
+async function benchStartup(args: string[]): Promise<number> {
+  let rounds = 10;
+  let json = false;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--rounds") rounds = Number(args[++i]);
+    else if (args[i] === "--json") json = true;
+    else throw usageError(`unknown option ${args[i]}\n${BENCH_USAGE}`);
+  }
+  if (!Number.isInteger(rounds) || rounds < 1) throw usageError("--rounds takes a positive whole number");
+  const guest = path.join(GUEST_DIR, "hello");
+  const qemuPath = spawnSync("sh", ["-c", "command -v qemu-x86_64"], { encoding: "utf8" }).stdout?.trim() ?? "";
+  const runners: { runner: string; command: string; args: string[]; guest: boolean }[] = [
+    { runner: "node -e 0", command: process.execPath, args: ["-e", "0"], guest: false },
+  ];
+  if (process.platform === "linux" && process.arch === "x64") runners.push({ runner: "native", command: guest, args: [], guest: true });
+  if (qemuPath) runners.push({ runner: "qemu-x86_64", command: qemuPath, args: [guest], guest: true });
+  // --clear-env: every runner's guest sees the same (empty) environment, so all print the same bytes.
+  const labArgs = [CLI_LAUNCHER, "run", "--clear-env", guest];
+  runners.push({ runner: "hedron-lab run", command: process.execPath, args: labArgs, guest: true });
+
+  // One untimed start first: it builds the bundle and its code cache if either is missing.
+  const expected = spawnSync(process.execPath, labArgs, { encoding: "latin1", env: {} }).stdout;
+  const cpu = runners.map(() => [] as number[]);
+  const wall = runners.map(() => [] as number[]);
+  for (let round = 0; round < rounds; round++) {
+    runners.forEach((r, i) => {
+      const cpuBefore = childrenCpuMs();
+      const start = performance.now();
+      const result = spawnSync(r.command, r.args, { encoding: "latin1", env: {} });
+      wall[i].push(performance.now() - start);
+      const cpuAfter = childrenCpuMs();
+      if (cpuBefore !== null && cpuAfter !== null) cpu[i].push(cpuAfter - cpuBefore);
+      if (r.guest && result.stdout !== expected) {
+        throw new CliError(`${r.runner} printed different output than the lab: the benchmark is invalid`, 1);
+      }
+    });
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  const rows: StartupRow[] = runners.map((r, i) => ({
+    runner: r.runner, cpuMs: cpu[i].length ? +mean(cpu[i]).toFixed(0) : null, wallMs: +median(wall[i]).toFixed(0),
+  }));
+  const baseline = rows[0];
+  const qemu = rows.find((r) => r.runner === "qemu-x86_64");
+  const ratio = (a: number | null, b: number | null | undefined) => (a !== null && b ? `${(a / b).toFixed(2)}×` : "n/a");
+  if (json) {
+    process.stdout.write(JSON.stringify({ guest: "hello", rounds, runners: rows }) + "\n");
+    return 0;
+  }
+  const lines = [
+    `Start-up: the hello guest, whole process, ${rounds} interleaved rounds (CPU = user + system, mean; wall = median)`,
+    "",
+    "| runner | CPU (ms) | wall (ms) | CPU vs node -e 0 | CPU vs qemu-x86_64 |",
+    "|---|---:|---:|---:|---:|",
+    ...rows.map((r) => `| ${r.runner} | ${r.cpuMs ?? "n/a"} | ${r.wallMs} | ${ratio(r.cpuMs, baseline.cpuMs)} | ${ratio(r.cpuMs, qemu?.cpuMs)} |`),
+  ];
+  if (!qemu) lines.push("", "(no qemu-x86_64 run: install Debian's qemu-user to compare)");
+  if (baseline.cpuMs === null) lines.push("", "(CPU times need Linux's /proc; wall times only)");
+  process.stdout.write(lines.join("\n") + "\n");
+  return 0;
+}
+
 export async function benchCommand(args: string[]): Promise<number> {
   const [what, ...rest] = args;
+  if (what === "startup") return benchStartup(rest);
   if (what === "cpu") return benchCpu(rest);
   if (what === "record") return benchRecordCommand(rest);
   if (what === "syscalls") return benchSyscallsCommand(rest);

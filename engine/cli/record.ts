@@ -12,7 +12,7 @@ import { Recording, type RecordingSummary } from "../record/recording.ts";
 import { machineState, replay } from "../record/replayer.ts";
 import { RecordingError } from "../record/schema.ts";
 import { CliError, usageError } from "./errors.ts";
-import { attachConsole, GUEST_DIR, machineConfig, parseRunOptions, RUN_USAGE, writeAll } from "./run.ts";
+import { attachConsole, driveRun, GUEST_DIR, machineConfig, parseRunOptions, RUN_USAGE, writeAll } from "./run.ts";
 
 export const RECORD_USAGE = `usage: hedron-lab record -o FILE [record options] [run options] ELF [ARGS...]
 
@@ -238,16 +238,22 @@ export async function recordCommand(args: string[]): Promise<number> {
     throw err;
   }
   attachConsole(recorder.machine, options);
-  const result = recorder.run();
+  // Chunk by chunk, so --max-instructions, --timeout and SIGINT end the recording at a chunk end, complete up to there.
+  const hostStop = await driveRun(() => recorder.step(), () => recorder.machine.icount, options);
+  if (hostStop) recorder.machine.kernel.stop(hostStop.reason);
+  const finish: (reason: string) => ReturnType<Recorder["finish"]> = recorder.finish.bind(recorder);
+  const result = hostStop ? finish(hostStop.reason) : recorder.finish();
   progress.end();
   if (result.stopReason) writeAll(2, Buffer.from(`hedron-lab: ${result.stopReason}\n`));
+  const quota = recorder.machine.fsQuotaReport();
+  if (quota) writeAll(2, Buffer.from(`hedron-lab: ${quota}\n`));
   const perMillion = result.icount > 0 ? (result.traceBytes * 1e6) / result.icount : 0;
   writeAll(2, Buffer.from(
     `hedron-lab: recorded ${plural(result.icount, "instruction")}, ${plural(result.events, "event")}, ${plural(result.chunks, "chunk")} ` +
     `(trace ${kib(result.traceBytes)}, ${kib(perMillion)} per 10^6 instructions; snapshots ${kib(result.snapshotBytes)}) to ${out}\n`,
   ));
   if (options.stats) writeAll(2, Buffer.from(JSON.stringify(recorder.machine.stats()) + "\n"));
-  return result.exitStatus;
+  return hostStop?.exitStatus ?? result.exitStatus;
 }
 
 export async function replayCommand(args: string[]): Promise<number> {

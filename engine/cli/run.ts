@@ -5,11 +5,18 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseElf } from "../elf/elf.ts";
-import { Machine, type MachineConfig } from "../machine.ts";
+import { Machine, MEMORY_MIB, type MachineConfig } from "../machine.ts";
 import type { MachineEvent } from "../events.ts";
 import { appKind } from "../roottask/app-kind.ts";
 import type { AppKind } from "../roottask/process.ts";
 import { CliError, usageError } from "./errors.ts";
+
+/** The environment a guest starts with unless --inherit-env or --clear-env: fixed, so runs do not depend on the host. */
+export const DEFAULT_ENV: readonly string[] = ["PATH=/bin:/usr/bin", "HOME=/", "LANG=C"];
+/** Exit status of a run stopped by --max-instructions or --timeout (as timeout(1) reports its limit). */
+export const EXIT_LIMIT = 124;
+/** Exit status of a run stopped by SIGINT (128 + 2, as a shell reports it). */
+export const EXIT_INTERRUPTED = 130;
 
 export const RUN_USAGE = `usage: hedron-lab run [options] ELF [ARGS...]
        hedron-lab run [options] --boot FILE.json [ELF [ARGS...]]
@@ -19,20 +26,27 @@ options:
   --trace             print every forwarded syscall and portal call on stderr
   --strict            stop the run at the first syscall the Linux personality does not know
   --env K=V           add an environment variable (repeatable)
-  --clear-env         start with an empty environment instead of the CLI's
+  --clear-env         start with an empty environment instead of the default one
+  --inherit-env       start with the host's environment instead of the default one
+                      (default: ${DEFAULT_ENV.join(" ")}, the same on every machine, so recordings replay anywhere)
   --mount HOST:GUEST  make a host folder visible read-only at GUEST (repeatable)
   --mediator          simulate the seed's mediator library: one extra IPC before every forwarded syscall
   --serial            copy the serial console (the roottask's log) to stderr
   --cpus N            virtual CPUs (default 1)
   --seed N            seed of the guest-visible PRNG (getrandom, AT_RANDOM; default 1)
-  --memory MIB        guest physical memory in MiB (default 512)
+  --memory MIB        guest physical memory in MiB, 16 to 4096 (default 512)
+  --fs-quota MIB      most file data the in-memory file system holds; writes beyond it fail with ENOSPC
+                      (default: half of --memory)
+  --max-instructions N  stop the run after N guest instructions (exit status ${EXIT_LIMIT})
+  --timeout SECONDS   stop the run after SECONDS of host time (exit status ${EXIT_LIMIT}); SIGINT stops it too (${EXIT_INTERRUPTED})
   --kind KIND         run ELF as native, foreign (Linux) or hybrid (default: what its .hedron.kind section says,
                       foreign without one)
   --boot FILE.json    boot several modules side by side: a JSON array of {"path", "name"?, "kind"?, "argv"?}
                       (paths relative to the file; kind auto-detected unless given); an ELF on the command line
                       is added after them`;
 
-export const GUEST_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../guests/bin");
+/** Root-relative, so the path holds from engine/cli/ (TypeScript) and from dist/cli/ (the bundle) alike. */
+export const GUEST_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../engine/guests/bin");
 /** The built-in demo that `npm start` runs until the desktop lab opens instead. */
 export const DEMO_GUEST = path.join(GUEST_DIR, "hello");
 
@@ -61,6 +75,10 @@ export interface RunOptions {
   cpus: number;
   seed: number;
   memoryMiB: number;
+  /** --fs-quota; undefined: the machine's default (half of memoryMiB). */
+  fsQuotaMiB?: number;
+  maxInstructions?: number;
+  timeoutSeconds?: number;
 }
 
 function integerOption(name: string, value: string | undefined, min: number, max: number): number {
@@ -73,7 +91,11 @@ function integerOption(name: string, value: string | undefined, min: number, max
 /** Parses the options shared by `run` and `record`; guest arguments start at the ELF path. */
 export function parseRunOptions(args: string[], extra?: (flag: string, next: () => string | undefined) => boolean): RunOptions {
   const env = new Map<string, string>();
-  let clearEnv = false;
+  let baseEnv = "default" as "default" | "clear" | "inherit";
+  const setBaseEnv = (flag: string, wanted: "clear" | "inherit") => {
+    if (baseEnv !== "default" && baseEnv !== wanted) throw usageError(`${flag}: choose one of --clear-env and --inherit-env`);
+    baseEnv = wanted;
+  };
   const added: [string, string][] = [];
   const options: RunOptions = {
     elfPath: "", boot: [], guestArgs: [], stats: false, trace: false, serial: false, strict: false, mediator: false,
@@ -92,7 +114,8 @@ export function parseRunOptions(args: string[], extra?: (flag: string, next: () 
       case "--serial": options.serial = true; break;
       case "--strict": options.strict = true; break;
       case "--mediator": options.mediator = true; break;
-      case "--clear-env": clearEnv = true; break;
+      case "--clear-env": setBaseEnv(arg, "clear"); break;
+      case "--inherit-env": setBaseEnv(arg, "inherit"); break;
       case "--demo": options.elfPath = DEMO_GUEST; break;
       case "--env": {
         const kv = next();
@@ -113,7 +136,10 @@ export function parseRunOptions(args: string[], extra?: (flag: string, next: () 
       }
       case "--cpus": options.cpus = integerOption("--cpus", next(), 1, 64); break;
       case "--seed": options.seed = integerOption("--seed", next(), 0, 2 ** 32 - 1); break;
-      case "--memory": options.memoryMiB = integerOption("--memory", next(), 16, 4096); break;
+      case "--memory": options.memoryMiB = integerOption("--memory", next(), MEMORY_MIB.min, MEMORY_MIB.max); break;
+      case "--fs-quota": options.fsQuotaMiB = integerOption("--fs-quota", next(), 1, 1 << 20); break;
+      case "--max-instructions": options.maxInstructions = integerOption("--max-instructions", next(), 1, Number.MAX_SAFE_INTEGER); break;
+      case "--timeout": options.timeoutSeconds = secondsOption("--timeout", next()); break;
       case "--kind": options.kind = kindOption("--kind", next()); break;
       case "--boot": options.boot.push(...readBootConfig(next())); break;
       case "--help": throw new CliError(RUN_USAGE, 0);
@@ -125,10 +151,19 @@ export function parseRunOptions(args: string[], extra?: (flag: string, next: () 
     options.elfPath = args[i++];
   }
   options.guestArgs = args.slice(i);
-  if (!clearEnv) for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env.set(k, v);
+  if (baseEnv === "inherit") for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env.set(k, v);
+  if (baseEnv === "default") for (const kv of DEFAULT_ENV) env.set(kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1));
   for (const [k, v] of added) env.set(k, v);
   options.env = [...env].map(([k, v]) => `${k}=${v}`);
   return options;
+}
+
+function secondsOption(name: string, value: string | undefined): number {
+  const n = Number(value);
+  if (value === undefined || value.trim() === "" || !Number.isFinite(n) || n <= 0 || n > 1e7) {
+    throw usageError(`${name} takes a number of seconds greater than 0, not '${value ?? ""}'`);
+  }
+  return n;
 }
 
 const KINDS: readonly AppKind[] = ["native", "foreign", "hybrid"];
@@ -193,11 +228,12 @@ export function machineConfig(options: RunOptions): MachineConfig {
     env: options.env,
     cpus: options.cpus,
     memoryMiB: options.memoryMiB,
+    ...(options.fsQuotaMiB === undefined ? {} : { fsQuotaMiB: options.fsQuotaMiB }),
     seed: options.seed,
     strict: options.strict,
     mediator: options.mediator,
     mounts: options.mounts,
-    readStdin: readHostStdin,
+    readStdin: readHostStdinInterruptibly,
   };
 }
 
@@ -213,6 +249,76 @@ function readHostStdin(max: number): Uint8Array {
       if (code === "EOF" || code === "EBADF" || code === "ENXIO") return buffer.subarray(0, 0);
       throw error;
     }
+  }
+}
+
+/**
+ * SIGINT asks the run loop to stop at its next check. The loop runs synchronously, so the request is seen when it
+ * yields to the event loop; while the guest waits in a blocking stdin read, SIGINT keeps its default action instead
+ * (the process ends at once, as before: a recording then stays incomplete but replayable up to its last chunk).
+ */
+let interruptRequested = false;
+const requestInterrupt = () => {
+  interruptRequested = true;
+};
+
+function readHostStdinInterruptibly(max: number): Uint8Array {
+  const watching = process.listeners("SIGINT").includes(requestInterrupt);
+  if (watching) process.off("SIGINT", requestInterrupt);
+  try {
+    return readHostStdin(max);
+  } finally {
+    if (watching) process.on("SIGINT", requestInterrupt);
+  }
+}
+
+/** Why the host ended a run before the guest did: the one line the CLI prints and the exit status it returns. */
+export interface HostStop {
+  reason: string;
+  exitStatus: number;
+}
+
+/** Instructions per step when the stepper takes a budget: small enough to check limits and SIGINT every few ms. */
+const SLICE_INSTRUCTIONS = 1 << 20;
+/** Host time between yields to the event loop (where SIGINT arrives). */
+const YIELD_MS = 25;
+
+const grouped = (n: number) => n.toLocaleString("en-US");
+
+/**
+ * Drives a run to its end under --max-instructions, --timeout and SIGINT. `step(budget)` runs up to `budget`
+ * instructions (the recorder runs one chunk instead) and says whether the machine halted; null when it did.
+ */
+export async function driveRun(step: (budget: number) => boolean, icount: () => number, options: Pick<RunOptions, "maxInstructions" | "timeoutSeconds">): Promise<HostStop | null> {
+  const start = performance.now();
+  let lastYield = start;
+  interruptRequested = false;
+  process.on("SIGINT", requestInterrupt);
+  try {
+    for (;;) {
+      if (interruptRequested) return { reason: `interrupted (SIGINT): stopped at instruction ${grouped(icount())}`, exitStatus: EXIT_INTERRUPTED };
+      const left = options.maxInstructions === undefined ? SLICE_INSTRUCTIONS : options.maxInstructions - icount();
+      if (left <= 0) {
+        return {
+          reason: `instruction limit reached (--max-instructions ${options.maxInstructions}): stopped at instruction ${grouped(icount())}`,
+          exitStatus: EXIT_LIMIT,
+        };
+      }
+      if (step(Math.min(left, SLICE_INSTRUCTIONS))) return null;
+      const now = performance.now();
+      if (options.timeoutSeconds !== undefined && now - start >= options.timeoutSeconds * 1000) {
+        return {
+          reason: `time limit reached (--timeout ${options.timeoutSeconds}): stopped after ${((now - start) / 1000).toFixed(1)} s of host time at instruction ${grouped(icount())}`,
+          exitStatus: EXIT_LIMIT,
+        };
+      }
+      if (now - lastYield >= YIELD_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
+    }
+  } finally {
+    process.off("SIGINT", requestInterrupt);
   }
 }
 
@@ -267,14 +373,15 @@ export function attachConsole(machine: Machine, options: RunOptions): void {
   }
 }
 
-/** Runs the machine to the end; reports a crash or stop in one line; returns the guest's exit status. */
-export function runToEnd(machine: Machine, options: RunOptions): number {
-  while (machine.run(50_000_000) === "budget") {
-    // Keep going: the budget only bounds how long one call holds the thread.
-  }
-  if (machine.stopReason) writeAll(2, Buffer.from(`hedron-lab: ${machine.stopReason}\n`));
+/** Runs the machine to its end or a limit; reports a crash, stop or limit in one line; returns the exit status. */
+export async function runToEnd(machine: Machine, options: RunOptions): Promise<number> {
+  const hostStop = await driveRun((budget) => machine.run(budget) === "halted", () => machine.icount, options);
+  const reason = hostStop?.reason ?? machine.stopReason;
+  if (reason) writeAll(2, Buffer.from(`hedron-lab: ${reason}\n`));
+  const quota = machine.fsQuotaReport();
+  if (quota) writeAll(2, Buffer.from(`hedron-lab: ${quota}\n`));
   if (options.stats) writeAll(2, Buffer.from(JSON.stringify(machine.stats()) + "\n"));
-  return machine.exitStatus;
+  return hostStop?.exitStatus ?? machine.exitStatus;
 }
 
 export async function runCommand(args: string[]): Promise<number> {

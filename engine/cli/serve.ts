@@ -14,6 +14,8 @@ import { labDataDir as userDataDir } from "./bench-syscalls.ts";
 import { CliError, usageError } from "./errors.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+/** This module is engine/cli/serve.ts under tsx, or a chunk of the dist/cli bundle beside its engine-worker.mjs. */
+const RUNNING_FROM_SOURCE = import.meta.url.endsWith(".ts");
 
 export const SERVE_USAGE = `usage: hedron-lab serve [--port N] [--no-open]
 
@@ -48,7 +50,9 @@ function labOptions(host: "browser" | "electron") {
     guestsDir: join(ROOT, "engine", "guests", "bin"),
     bundledRecordings: join(ROOT, "recordings"),
     userRecordings: join(userDataDir(), "recordings"),
-    worker: { url: new URL("../../main/engine-worker.ts", import.meta.url), typescript: true },
+    worker: RUNNING_FROM_SOURCE
+      ? { url: new URL("../../main/engine-worker.ts", import.meta.url), typescript: true }
+      : { url: new URL("./engine-worker.mjs", import.meta.url), typescript: false },
     version: pkg.version,
   } as const;
 }

@@ -1,6 +1,8 @@
 // ELF64 parsing: validates a guest binary and describes its loadable segments.
 // Every malformed input becomes one ElfError sentence the CLI and UI can show as is.
 
+import { USER_LIMIT } from "../memory/address-space.ts";
+
 export class ElfError extends Error {
   override readonly name = "ElfError";
 }
@@ -12,6 +14,11 @@ export const PT_GNU_STACK = 0x6474e551;
 export const PF_X = 1;
 export const PF_W = 2;
 export const PF_R = 4;
+
+/** Where a static-PIE is placed (Linux's ELF_ET_DYN_BASE on x86-64, page-aligned). */
+export const PIE_BASE = 0x555555554000;
+/** Linux's default vm.mmap_min_addr: no mapping below it (an unprivileged exec of such an ELF dies of SIGSEGV). */
+export const MMAP_MIN_ADDR = 0x1000;
 
 const ET_EXEC = 2;
 const ET_DYN = 3;
@@ -93,11 +100,41 @@ export function parseElf(bytes: Uint8Array): ElfImage {
         throw new ElfError(`truncated ELF file (segment ${i} extends past the end of the file)`);
       }
       if (segment.filesz > segment.memsz) throw new ElfError(`segment ${i} has a file size larger than its memory size`);
-      if (segment.vaddr + segment.memsz >= 0x7ffffffff000) throw new ElfError(`segment ${i} lies outside user space`);
+      checkSegmentPlace(segment, i, type === ET_DYN ? PIE_BASE : 0);
     }
     segments.push(segment);
   }
   if (!segments.some((s) => s.type === PT_LOAD)) throw new ElfError("ELF executable has no loadable segment");
   if (type === ET_DYN && entry === 0) throw new ElfError("ELF file is a shared library, not an executable");
-  return { bytes, pie: type === ET_DYN, entry, phoff, phentsize, phnum, segments };
+  const image = { bytes, pie: type === ET_DYN, entry, phoff, phentsize, phnum, segments };
+  programHeaderAddress(image, image.pie ? PIE_BASE : 0);
+  return image;
+}
+
+/** Rejects a PT_LOAD that, placed at `bias`, reaches below vm.mmap_min_addr or beyond the user address range. */
+export function checkSegmentPlace(segment: Segment, index: number, bias: number): void {
+  const start = segment.vaddr + bias;
+  const end = start + segment.memsz;
+  if (segment.memsz > 0 && start < MMAP_MIN_ADDR) {
+    throw new ElfError(`segment ${index} maps address 0x${start.toString(16)}, below Linux's vm.mmap_min_addr (0x${MMAP_MIN_ADDR.toString(16)})`);
+  }
+  if (end > USER_LIMIT) throw new ElfError(`segment ${index} (0x${start.toString(16)}–0x${end.toString(16)}) lies outside user space`);
+}
+
+/**
+ * Where the program headers are in memory once loaded at `bias` (AT_PHDR): the PT_PHDR segment's address, else the
+ * loadable segment whose file range holds them. Either must lie inside a PT_LOAD's memory, or the start code reads
+ * unmapped memory, so that is an error here, before anything runs (Linux's loader would pass a wild AT_PHDR).
+ */
+export function programHeaderAddress(image: Pick<ElfImage, "segments" | "phoff" | "phnum">, bias: number): number {
+  const loads = image.segments.filter((s) => s.type === PT_LOAD && s.memsz > 0);
+  const size = image.phnum * PHDR_SIZE;
+  const phdr = image.segments.find((s) => s.type === PT_PHDR);
+  const address = phdr
+    ? phdr.vaddr
+    : loads.filter((s) => image.phoff >= s.offset && image.phoff + size <= s.offset + s.filesz).map((s) => s.vaddr + (image.phoff - s.offset))[0];
+  if (address === undefined || !loads.some((s) => address >= s.vaddr && address + size <= s.vaddr + s.memsz)) {
+    throw new ElfError("the program headers are not inside a loadable segment");
+  }
+  return address + bias;
 }

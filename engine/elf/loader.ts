@@ -3,14 +3,29 @@
 
 import { AddressSpace, PERM_R, PERM_RW, PERM_W, PERM_X } from "../memory/address-space.ts";
 import { PAGE_SIZE } from "../memory/frames.ts";
-import { ElfError, PF_R, PF_W, PF_X, PT_LOAD, PT_PHDR, type ElfImage } from "./elf.ts";
+import { checkSegmentPlace, ElfError, PF_R, PF_W, PF_X, PIE_BASE, programHeaderAddress, PT_LOAD, type ElfImage } from "./elf.ts";
 
-/** Where a static-PIE is placed (Linux's ELF_ET_DYN_BASE on x86-64, page-aligned). */
-export const PIE_BASE = 0x555555554000;
+export { PIE_BASE };
 /** Top of the initial stack; the pages above it are left for the UTCB and the HIP. */
 export const STACK_TOP = 0x7ffffffde000;
 /** Linux's default RLIMIT_STACK; one unmapped guard page lies below. */
 export const STACK_SIZE = 8 * 1024 * 1024;
+/** Linux's limit on argv + envp (a quarter of the stack limit), beyond which execve fails with E2BIG. */
+export const ARG_MAX = STACK_SIZE / 4;
+
+/** argv + envp did not fit: what execve reports as E2BIG ("Argument list too long"). */
+export class ArgumentsTooLongError extends ElfError {
+  constructor(bytes: number) {
+    super(`argument list too long: ${bytes} bytes of arguments and environment, Linux allows ${ARG_MAX} (E2BIG)`);
+  }
+}
+
+/** Bytes argv and envp take on the initial stack (strings with their NULs, and one pointer each), as Linux counts. */
+export function argumentBytes(argv: readonly string[], envp: readonly string[]): number {
+  let bytes = 0;
+  for (const s of [...argv, ...envp]) bytes += Buffer.byteLength(s) + 1 + 8;
+  return bytes;
+}
 
 export const AT_NULL = 0, AT_PHDR = 3, AT_PHENT = 4, AT_PHNUM = 5, AT_PAGESZ = 6, AT_BASE = 7, AT_FLAGS = 8;
 export const AT_ENTRY = 9, AT_UID = 11, AT_EUID = 12, AT_GID = 13, AT_EGID = 14, AT_PLATFORM = 15;
@@ -44,12 +59,36 @@ function rightsOf(flags: number): number {
   return (flags & PF_R ? PERM_R : 0) | (flags & PF_W ? PERM_W : 0) | (flags & PF_X ? PERM_X : 0);
 }
 
+/** Checks everything that can fail before a page is mapped, so a bad image never leaves a half-built space. */
+function checkLoadable(image: ElfImage, space: AddressSpace, bias: number, stackLow: number, options: LoadOptions): void {
+  const args = argumentBytes(options.argv, options.envp);
+  if (args > ARG_MAX) throw new ArgumentsTooLongError(args);
+  const pages = new Set<number>();
+  image.segments.forEach((segment, i) => {
+    if (segment.type !== PT_LOAD || segment.memsz === 0) return;
+    checkSegmentPlace(segment, i, bias);
+    const start = segment.vaddr + bias;
+    const end = start + segment.memsz;
+    if (end > stackLow - PAGE_SIZE) throw new ElfError(`segment ${i} (0x${start.toString(16)}–0x${end.toString(16)}) overlaps the stack`);
+    const frames = space.frames;
+    const free = frames.frameCount - 1 - frames.used - (STACK_SIZE / PAGE_SIZE);
+    for (let vpn = Math.floor(start / PAGE_SIZE); vpn <= Math.floor((end - 1) / PAGE_SIZE); vpn++) {
+      if (space.lookup(vpn) < 0) pages.add(vpn);
+      if (pages.size > free) {
+        throw new ElfError(`the loadable segments need more memory than the guest has (${Math.floor((frames.frameCount * PAGE_SIZE) / 1048576)} MiB, --memory)`);
+      }
+    }
+  });
+}
+
 export function loadElf(image: ElfImage, space: AddressSpace, options: LoadOptions): LoadedImage {
   const bias = image.pie ? (options.pieBase ?? PIE_BASE) : 0;
+  const stackTop = options.stackTop ?? STACK_TOP;
+  const stackLow = stackTop - STACK_SIZE;
+  checkLoadable(image, space, bias, stackLow, options);
+  const phdrAddr = programHeaderAddress(image, bias);
   let highest = 0;
-  let phdrAddr = 0;
   for (const segment of image.segments) {
-    if (segment.type === PT_PHDR) phdrAddr = segment.vaddr + bias;
     if (segment.type !== PT_LOAD || segment.memsz === 0) continue;
     const start = segment.vaddr + bias;
     const end = start + segment.memsz;
@@ -61,14 +100,8 @@ export function loadElf(image: ElfImage, space: AddressSpace, options: LoadOptio
       else space.protect(vpn, (pte & 7) | perms);
     }
     space.write(start, image.bytes.subarray(segment.offset, segment.offset + segment.filesz), true);
-    if (!phdrAddr && image.phoff >= segment.offset && image.phoff < segment.offset + segment.filesz) {
-      phdrAddr = start + (image.phoff - segment.offset);
-    }
     highest = Math.max(highest, end);
   }
-  if (!phdrAddr) throw new ElfError("program headers are not inside a loadable segment");
-  const stackTop = options.stackTop ?? STACK_TOP;
-  const stackLow = stackTop - STACK_SIZE;
   space.mapAnonymous(stackLow, STACK_SIZE, PERM_RW);
   const rsp = buildInitialStack(space, stackTop, image, bias, phdrAddr, options);
   return {

@@ -29,7 +29,7 @@ export class FramePool {
   used = 0;
 
   constructor(megabytes = 512) {
-    this.frameCount = (megabytes * 1024 * 1024) >>> PAGE_SHIFT;
+    this.frameCount = Math.floor((megabytes * 1024 * 1024) / PAGE_SIZE); // not >>>: 4096 MiB is 2^32 bytes
     // V8 backs large zeroed ArrayBuffers lazily, so untouched frames cost no host memory.
     this.bytes = new Uint8Array(this.frameCount * PAGE_SIZE);
     this.view = new DataView(this.bytes.buffer);

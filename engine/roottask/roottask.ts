@@ -304,6 +304,8 @@ export class Roottask implements HostRuntime {
     } catch (error) {
       if (!(error instanceof ElfError)) throw error;
       this.log(`${app.name}: ${error.message}`);
+      // As a shell reports an exec failure: one line on stderr, so exit status 126 never comes unexplained.
+      this.config.writeConsole("stderr", new TextEncoder().encode(`${app.name}: cannot execute: ${error.message}\n`));
       this.terminate(proc, 126, 0, null);
       return null;
     }

@@ -90,6 +90,10 @@ export class FsTree {
   readonly hostInodes = new Map<string, number>();
   readonly root: number;
   private nextIno = 1;
+  /** Bytes of file data held in host memory, its limit (the machine sets it from --fs-quota), writes refused by it. */
+  dataBytes = 0;
+  quotaBytes = Infinity;
+  quotaRefusals = 0;
 
   constructor(
     readonly nowNs: () => number,
@@ -360,7 +364,10 @@ export class FsTree {
   /** Frees an inode with no names and no open descriptions. */
   release(ino: number): void {
     const node = this.node(ino);
-    if (node.nlink === 0 && node.opens === 0 && node.mount < 0) this.inodes.delete(ino);
+    if (node.nlink === 0 && node.opens === 0 && node.mount < 0) {
+      this.dataBytes -= node.data.length;
+      this.inodes.delete(ino);
+    }
   }
 
   private isMountPoint(ino: number): boolean {
@@ -531,7 +538,7 @@ export class FsTree {
     if (node.mount >= 0) return -E.EROFS;
     const end = offset + bytes.length;
     if (end > MAX_FILE) return -E.EFBIG;
-    this.reserve(node, end);
+    if (!this.reserve(node, end)) return -E.ENOSPC;
     node.data.set(bytes, offset);
     if (end > node.size) node.size = end;
     node.mtimeNs = node.ctimeNs = this.nowNs();
@@ -545,17 +552,25 @@ export class FsTree {
     if ((node.mode & S_IFMT) !== S_IFREG) return -E.EINVAL;
     if (length > MAX_FILE) return -E.EFBIG;
     if (length < node.size) node.data.fill(0, length, node.size);
-    else this.reserve(node, length);
+    else if (!this.reserve(node, length)) return -E.ENOSPC;
     node.size = length;
     node.mtimeNs = node.ctimeNs = this.nowNs();
     return 0;
   }
 
-  private reserve(node: Inode, size: number): void {
-    if (size <= node.data.length) return;
-    const grown = new Uint8Array(Math.max(size, node.data.length * 2, 64));
+  /** Grows a file's buffer to hold `size` bytes, charged to the quota (doubling, but never past it); false if full. */
+  private reserve(node: Inode, size: number): boolean {
+    if (size <= node.data.length) return true;
+    const room = this.quotaBytes - this.dataBytes + node.data.length;
+    if (size > room) {
+      this.quotaRefusals++;
+      return false;
+    }
+    const grown = new Uint8Array(Math.min(Math.max(size, node.data.length * 2, 64), room));
     grown.set(node.data.subarray(0, node.size));
+    this.dataBytes += grown.length - node.data.length;
     node.data = grown;
+    return true;
   }
 
   chmod(ino: number, mode: number): number {
