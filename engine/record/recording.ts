@@ -9,6 +9,7 @@ import { DecodeError, decodeTraceChunk, unpackBlob } from "./codec.ts";
 import { EventBatch, EVENT_KINDS as KIND_LIST } from "./event-chunk.ts";
 import { applyFrameDiff } from "./framebuffer.ts";
 import { checkIntegrity } from "./integrity.ts";
+import { snapshotHashes } from "./snapshot.ts";
 import { migrateLegacy } from "./migrate.ts";
 import { LEGACY_VERSION, MAX_CHUNK_INSTRUCTIONS, openRecordingDb, RecordingError, translateSqliteError, type OpenOptions } from "./schema.ts";
 
@@ -71,6 +72,18 @@ export interface SnapshotRecord {
   chain: Uint8Array[];
   stateHash: string;
   worldHash: string;
+}
+
+/** A snapshot's row as replay --verify cross-checks it, with the hashes its blob carries. */
+export interface SnapshotCheck {
+  icount: number;
+  vcycles: number;
+  events: number;
+  inputs: number;
+  stateHash: string;
+  worldHash: string;
+  embeddedStateHash: string;
+  embeddedWorldHash: string | null;
 }
 
 export interface ConsoleRecord {
@@ -138,6 +151,7 @@ interface ChunkRow {
 export class Recording {
   private readonly batches = new Map<number, EventBatch>();
   private chunkList: ChunkRecord[] | null = null;
+  private snapshotIndex: Map<number, SnapshotCheck> | null = null;
 
   private constructor(
     readonly path: string,
@@ -439,6 +453,24 @@ export class Recording {
         icount: top.icount, vcycles: top.vcycles, events: top.events, inputs: top.inputs, chain,
         stateHash: String(top.state_hash), worldHash: String(top.world_hash),
       };
+    });
+  }
+
+  /** The snapshot taken at the end of chunk `seq` (its row and the hashes inside its blob), or null. */
+  snapshotAtChunk(seq: number): SnapshotCheck | null {
+    return this.read("snapshot", () => {
+      this.snapshotIndex ??= new Map(
+        (this.db.prepare("SELECT chunk, icount, vcycles, events, inputs, data, crc, state_hash, world_hash FROM snapshot").all() as {
+          chunk: number; icount: number; vcycles: number; events: number; inputs: number; data: Buffer; crc: number; state_hash: string; world_hash: string;
+        }[]).map((r) => {
+          const head = snapshotHashes(unpackBlob(r.data, r.crc, 1 << 30));
+          return [r.chunk, {
+            icount: r.icount, vcycles: r.vcycles, events: r.events, inputs: r.inputs, stateHash: String(r.state_hash), worldHash: String(r.world_hash),
+            embeddedStateHash: head.stateHash, embeddedWorldHash: head.worldHash,
+          }];
+        }),
+      );
+      return this.snapshotIndex.get(seq) ?? null;
     });
   }
 

@@ -12,6 +12,7 @@ import type { ChunkRecord, ConsoleRecord, InputRecord, Recording } from "./recor
 import type { HostIo } from "../roottask/fs/host.ts";
 import { RecordingError } from "./schema.ts";
 import { restoreSnapshot, worldHash } from "./snapshot.ts";
+import { stateHash } from "./state-hash.ts";
 
 export interface ReplayOptions {
   /** Stop at this instruction count (the first block end at or after it); default: the end of the recording. */
@@ -35,6 +36,8 @@ export interface Divergence {
   icount: number;
   /** One sentence: what differed. */
   what: string;
+  /** "integrity": the file's rows differ from what was recorded (digest chain); "execution": re-execution differed. */
+  kind: "integrity" | "execution";
 }
 
 export interface ReplayResult {
@@ -122,7 +125,7 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
   const diverge = (icount: number, what: string) => {
     if (divergence) return;
     const c = current ?? { seq: 0, firstIcount: 0, lastIcount: 0 };
-    divergence = { chunk: c.seq, firstIcount: c.firstIcount, lastIcount: c.lastIcount, icount, what: clip(what, 400) };
+    divergence = { chunk: c.seq, firstIcount: c.firstIcount, lastIcount: c.lastIcount, icount, what: clip(what, 400), kind: "execution" };
     built?.kernel.stop(`replay diverged: ${divergence.what}`);
   };
   const session = rec.session;
@@ -133,7 +136,7 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
       const machine = new Machine({ ...recordedConfig(rec, () => new Uint8Array(0), replayingHostIo(() => null, () => {})), mounts: [] });
       return {
         machine, startIcount: 0, icount: 0, chunksVerified: 0, complete: false,
-        divergence: { chunk: 0, firstIcount: 0, lastIcount: 0, icount: 0, what: clip(`integrity: ${problem}`, 400) },
+        divergence: { chunk: 0, firstIcount: 0, lastIcount: 0, icount: 0, what: clip(problem, 400), kind: "integrity" },
       };
     }
   }
@@ -237,7 +240,7 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
       continue;
     }
     const where = `chunk ${chunk.seq} (instructions ${chunk.firstIcount}–${chunk.lastIcount})`;
-    const problem = chunkDifference(rec, chunk, got, blocks, produced, consoleWrites, machine);
+    const problem = chunkDifference(rec, chunk, got, blocks, produced, nextInput, consoleWrites, machine);
     if (problem) {
       diverge(got.lastIcount, `${where}: ${problem}`);
       break;
@@ -277,12 +280,15 @@ function sessionProblem(rec: Recording): string | null {
   if (config.seed !== s.seed) return `the session's seed ${s.seed} differs from the configuration's ${String(config.seed)}`;
   const main = Array.isArray(config.modules) ? config.modules[0] : undefined;
   if (!main || main.name !== s.guest || JSON.stringify(main.argv) !== JSON.stringify(s.args)) return "the session's guest or arguments differ from the configuration's";
+  // Without the flag replay skips block comparisons, so a flag switched off must not pass for a recording made so.
+  if (!s.instructionStream && rec.chunks().some((c) => c.blocks > 0)) return "the session says no instruction stream, yet its chunks hold block addresses";
   return null;
 }
 
 /** Everything replay checks at a chunk's end, in order; null when the chunk re-executed exactly as recorded. */
 function chunkDifference(
-  rec: Recording, chunk: ChunkRecord, got: ChunkEnd, blocks: boolean, produced: number, consoleWrites: ConsoleRecord[], machine: Machine,
+  rec: Recording, chunk: ChunkRecord, got: ChunkEnd, blocks: boolean, produced: number, inputsConsumed: number, consoleWrites: ConsoleRecord[],
+  machine: Machine,
 ): string | null {
   if (got.firstIcount !== chunk.firstIcount || got.lastIcount !== chunk.lastIcount) return `it ended at instruction ${got.lastIcount} on replay`;
   if (got.vcycles !== chunk.vcycles) return `virtual time at its end: recorded cycle ${chunk.vcycles}, replayed ${got.vcycles}`;
@@ -297,6 +303,15 @@ function chunkDifference(
   if (blockDiff) return blockDiff;
   if (got.stateHash !== chunk.stateHash) {
     return `machine state hash differs at its end (recorded ${chunk.stateHash.slice(0, 16)}…, replayed ${got.stateHash.slice(0, 16)}…)`;
+  }
+  const snap = rec.snapshotAtChunk(chunk.seq);
+  if (snap) {
+    const where = `the snapshot at instruction ${snap.icount}`;
+    if (snap.icount !== got.lastIcount || snap.vcycles !== got.vcycles) return `${where} does not fall on the chunk's end`;
+    if (snap.events !== produced || snap.inputs !== inputsConsumed) return `${where} counts ${snap.events} events and ${snap.inputs} inputs before it, replay ${produced} and ${inputsConsumed}`;
+    const full = stateHash(machine);
+    if (snap.stateHash !== full || snap.embeddedStateHash !== full) return `${where}: its state hash differs from the replayed state`;
+    if (snap.worldHash !== (chunk.worldHash ?? "") || (snap.embeddedWorldHash ?? "") !== snap.worldHash) return `${where}: its world hash differs from the chunk's`;
   }
   if (chunk.worldHash) {
     const world = worldHash(machine);

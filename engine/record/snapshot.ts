@@ -446,6 +446,16 @@ function parse(data: Uint8Array): ParsedSnapshot {
   return { version, hash, world, keyframe: key === 1, reader: r, graph };
 }
 
+/** The state and world hashes a snapshot blob carries in its header (the world hash is null in version 1). */
+export function snapshotHashes(data: Uint8Array): { stateHash: string; worldHash: string | null } {
+  const r = new ByteReader(data);
+  if (r.string() !== MAGIC) throw new DecodeError("not a machine snapshot");
+  const version = r.uint();
+  if (version !== 1 && version !== SNAPSHOT_VERSION) throw new DecodeError(`snapshot format ${version}`);
+  const stateHash = r.string();
+  return { stateHash, worldHash: version === 1 ? null : r.string() };
+}
+
 function applyRuns(r: ByteReader, memory: Uint8Array): void {
   while (!r.done) {
     const start = r.uint();
