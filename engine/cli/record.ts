@@ -10,7 +10,7 @@ import { exportChromeTrace, exportCsv } from "../record/export.ts";
 import { Recorder } from "../record/recorder.ts";
 import { Recording, type RecordingSummary } from "../record/recording.ts";
 import { machineState, replay } from "../record/replayer.ts";
-import { RecordingError } from "../record/schema.ts";
+import { MAX_CHUNK_INSTRUCTIONS, RecordingError } from "../record/schema.ts";
 import { CliError, usageError } from "./errors.ts";
 import { attachConsole, driveRun, GUEST_DIR, machineConfig, parseRunOptions, RUN_USAGE, writeAll } from "./run.ts";
 
@@ -30,13 +30,16 @@ export const REPLAY_USAGE = `usage: hedron-lab replay FILE [--verify] [--to ICOU
 
 re-executes a recording from its recorded input (stdin, and what --mount folders held: the host is not read);
 the guest's console output goes to stdout.
-  --verify      compare every event, block address and state hash with the recording; report the first divergence
+  --verify      check the digest chain over every table, then re-execute comparing every event field, console write,
+                input, block address, state and world hash and the final record; report the first difference (exit 1)
   --to ICOUNT   stop at this instruction count (the first block end at or after it)
   --state       print the machine state where replay stopped as JSON on stdout (instead of the console output)`;
 
-export const INFO_USAGE = `usage: hedron-lab info [--json] FILE
+export const INFO_USAGE = `usage: hedron-lab info [--json] [--check] FILE
 
-prints what a recording holds: guest, status, instructions, events, trace and snapshot sizes`;
+prints what a recording holds: guest, status, instructions, events, trace and snapshot sizes
+  --check   also check the file without re-executing it: SQLite's structure and the digest chain over every table
+            (exit status 65 and the first difference named when anything was edited or damaged)`;
 
 export const EXPORT_USAGE = `usage: hedron-lab export FILE --format csv|chrome-trace [-o OUT]
 
@@ -85,9 +88,9 @@ class Progress {
   }
 }
 
-function openForCli(path: string): Recording {
+function openForCli(path: string, check = false): Recording {
   try {
-    return Recording.open(path);
+    return Recording.open(path, { check });
   } catch (err) {
     throw asCliError(err);
   }
@@ -107,9 +110,14 @@ function formatSummary(path: string, s: RecordingSummary): string {
   const ses = s.session;
   const lines = [`recording ${path}`];
   lines.push(`  guest         ${ses.args.join(" ")}  (seed ${ses.seed})`);
-  if (ses.status === "complete") {
+  if (ses.status === "complete" && ses.hostStop) {
+    lines.push(`  status        complete up to a host stop (${ses.stopReason ?? "stopped"}): the guest had not finished`);
+    lines.push(`  instructions  ${count(ses.finalIcount ?? 0)}   virtual cycles ${count(ses.finalVcycles ?? 0)}`);
+  } else if (ses.status === "complete") {
     lines.push(`  status        complete: ${ses.stopReason ?? "stopped"}${ses.exitStatus === null ? "" : `, exit status ${ses.exitStatus}`}`);
     lines.push(`  instructions  ${count(ses.finalIcount ?? 0)}   virtual cycles ${count(ses.finalVcycles ?? 0)}`);
+  } else if (s.chunks === 0) {
+    lines.push(`  status        incomplete: the recorder stopped before its first chunk end; nothing was committed to replay`);
   } else {
     lines.push(`  status        incomplete: the recorder stopped before the run ended; replayable up to instruction ${count(s.verifiableIcount)}`);
   }
@@ -117,10 +125,13 @@ function formatSummary(path: string, s: RecordingSummary): string {
   const kinds = Object.entries(s.eventKinds).map(([k, n]) => `${k} ${count(n)}`).join(", ");
   lines.push(`  events        ${count(s.events)}${kinds ? ` (${kinds})` : ""}`);
   lines.push(
-    s.chunks > 0
-      ? `  trace         ${plural(s.chunks, "chunk")}, ${kib(s.traceBytes)}, ${kib(s.traceBytesPerMillion)} per 10^6 instructions`
-      : "  trace         none (recorded without the instruction stream)",
+    s.chunks === 0
+      ? "  trace         no chunk committed"
+      : ses.instructionStream
+        ? `  trace         ${plural(s.chunks, "chunk")}, ${kib(s.traceBytes)}, ${kib(s.traceBytesPerMillion)} per 10^6 instructions`
+        : `  trace         ${plural(s.chunks, "chunk")} of state hashes only (recorded without the instruction stream)`,
   );
+  lines.push(`  event data    ${kib(s.eventBytes)}${s.events > 0 ? `, ${(s.eventBytes / s.events).toFixed(1)} bytes per event` : ""}`);
   lines.push(`  snapshots     ${count(s.snapshots)}, ${kib(s.snapshotBytes)}`);
   lines.push(`  inputs        ${count(s.inputs)}   console ${count(s.consoleBytes)} bytes   frames ${count(s.frames)}`);
   lines.push(`  file          ${kib(s.fileBytes)}`);
@@ -129,19 +140,27 @@ function formatSummary(path: string, s: RecordingSummary): string {
 
 export async function infoCommand(args: string[]): Promise<number> {
   let json = false;
+  let check = false;
   let file: string | undefined;
   for (const arg of args) {
     if (arg === "--json") json = true;
+    else if (arg === "--check") check = true;
     else if (arg === "--help") throw new CliError(INFO_USAGE, 0);
     else if (arg.startsWith("-")) throw usageError(`unknown option ${arg}\n${INFO_USAGE}`);
     else if (file === undefined) file = arg;
     else throw usageError(`one recording at a time\n${INFO_USAGE}`);
   }
   if (file === undefined) throw usageError(`no recording given\n${INFO_USAGE}`);
-  const rec = openForCli(file);
+  const rec = openForCli(file, check);
   try {
     const summary = rec.summary();
-    writeAll(1, Buffer.from(json ? JSON.stringify(summary) + "\n" : formatSummary(file, summary)));
+    const problem = check ? rec.checkIntegrity() : null;
+    if (json) writeAll(1, Buffer.from(JSON.stringify(check ? { ...summary, integrity: problem ?? "ok" } : summary) + "\n"));
+    else {
+      writeAll(1, Buffer.from(formatSummary(file, summary)));
+      if (check && !problem) writeAll(1, Buffer.from(`  integrity     ok: SQLite structure and the digest chain over ${plural(summary.chunks, "chunk")} and every table\n`));
+    }
+    if (problem) throw new CliError(`${file}: integrity check failed: ${problem}`, 65);
   } catch (err) {
     throw asCliError(err);
   } finally {
@@ -212,7 +231,10 @@ export async function recordCommand(args: string[]): Promise<number> {
   const options = parseRunOptions(args, (flag, next) => {
     switch (flag) {
       case "--output": out = next(); return true;
-      case "--chunk": chunk = positiveInteger(flag, next()); return true;
+      case "--chunk":
+        chunk = positiveInteger(flag, next());
+        if (chunk > MAX_CHUNK_INSTRUCTIONS) throw usageError(`--chunk takes at most ${MAX_CHUNK_INSTRUCTIONS} instructions`);
+        return true;
       case "--snapshot-every": snapshotEvery = positiveInteger(flag, next()); return true;
       case "--no-instructions": instructionStream = false; return true;
       case "--help": throw new CliError(RECORD_USAGE, 0);
@@ -296,14 +318,27 @@ export async function replayCommand(args: string[]): Promise<number> {
     if (state) writeAll(1, Buffer.from(JSON.stringify(machineState(result.machine), null, 1) + "\n"));
     if (result.divergence) {
       const d = result.divergence;
+      if (d.kind === "integrity") {
+        writeAll(2, Buffer.from(`hedron-lab: verify failed: the recording was altered after it was written: ${d.what}\n`));
+        return 1;
+      }
       writeAll(2, Buffer.from(`hedron-lab: replay diverged in chunk ${d.chunk} (instructions ${d.firstIcount}–${d.lastIcount}) at instruction ${d.icount}: ${d.what}\n`));
+      return 1;
+    }
+    if (verify && rec.chunks().length === 0) {
+      writeAll(2, Buffer.from(
+        `hedron-lab: nothing to verify: the recording holds no committed chunk (the recorder stopped within its first ${count(session.chunkInstructions)} instructions); its session and modules are intact\n`,
+      ));
       return 1;
     }
     const where = result.complete ? "the end of the recording" : `instruction ${count(m.icount)}`;
     if (session.status === "incomplete" && result.complete) {
       writeAll(2, Buffer.from(`hedron-lab: the recording is incomplete; replayed up to its last committed chunk (instruction ${count(m.icount)})\n`));
     }
-    if (verify) writeAll(2, Buffer.from(`hedron-lab: replay verified ${plural(result.chunksVerified, "chunk")} up to ${where}: identical\n`));
+    if (verify) {
+      const migrated = rec.migratedFrom === null ? "" : ` (a schema version ${rec.migratedFrom} file: its rows were checked against a converted copy, and it holds no world hashes)`;
+      writeAll(2, Buffer.from(`hedron-lab: replay verified ${plural(result.chunksVerified, "chunk")} up to ${where}: identical${migrated}\n`));
+    }
     else writeAll(2, Buffer.from(`hedron-lab: replayed to ${where}\n`));
     return 0;
   } catch (err) {

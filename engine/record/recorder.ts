@@ -6,7 +6,7 @@ import { NODE_HOST_IO } from "../roottask/fs/host.ts";
 import { diffFrame } from "./framebuffer.ts";
 import { recordingHostIo } from "./host-io.ts";
 import { ChunkDriver, DEFAULT_CHUNK_INSTRUCTIONS, DEFAULT_SNAPSHOT_INSTRUCTIONS, storedConfig } from "./driver.ts";
-import { captureSnapshot } from "./snapshot.ts";
+import { captureSnapshot, MemoryShadow, worldHash } from "./snapshot.ts";
 import { RecordingWriter } from "./writer.ts";
 
 export interface RecordOptions {
@@ -26,6 +26,7 @@ export interface RecordResult {
   chunks: number;
   events: number;
   traceBytes: number;
+  eventBytes: number;
   snapshotBytes: number;
   exitStatus: number;
   stopReason: string | null;
@@ -45,6 +46,8 @@ export class Recorder {
   private framesSinceKey = 0;
   private chunks = 0;
   private nextSnapshot: number;
+  private readonly shadow = new MemoryShadow();
+  private halted = false;
 
   /**
    * `config.readStdin` and the host I/O of mounts are wrapped so every byte the guest reads is recorded with its
@@ -95,31 +98,46 @@ export class Recorder {
     return this.finish();
   }
 
-  /** Records one chunk (the UI's run loop calls this so it can pause between chunks); true once the machine halted. */
+  /**
+   * Records one chunk (the UI's run loop calls this so it can pause between chunks); true once the machine halted.
+   * Every chunk commits with its events, console, input and frames; a killed recorder loses at most the chunk it was in.
+   */
   step(): boolean {
+    if (this.halted) return true;
     const chunk = this.driver.step();
     this.frame();
-    this.writer.chunk(chunk.firstIcount, chunk.lastIcount, chunk.vcycles, chunk.streams, chunk.stateHash);
-    this.chunks++;
     const m = this.machine;
     // Snapshots fall on chunk ends, where replay's chunk-by-chunk loop can pick up from them.
+    let snapshot;
     if (!chunk.halted && m.icount >= this.nextSnapshot) {
-      const snapshot = captureSnapshot(m);
-      this.writer.snapshot(m.icount, m.vcycles, snapshot.data, snapshot.stateHash);
+      const s = captureSnapshot(m, this.shadow);
+      snapshot = { icount: m.icount, vcycles: m.vcycles, keyframe: s.keyframe, state: s.data, stateHash: s.stateHash, worldHash: s.worldHash };
       this.nextSnapshot = (Math.floor(m.icount / this.snapshotInstructions) + 1) * this.snapshotInstructions;
     }
+    const world = snapshot ? snapshot.worldHash : chunk.halted ? worldHash(m) : null;
+    this.writer.chunk(chunk.firstIcount, chunk.lastIcount, chunk.vcycles, chunk.streams, chunk.stateHash, world, snapshot);
+    this.chunks++;
+    this.halted = chunk.halted;
     this.options.onChunk?.(m.icount);
     return chunk.halted;
   }
 
-  /** Marks the recording complete (also for a run stopped before its end) and closes the file. */
-  finish(): RecordResult {
+  /**
+   * Marks the recording complete up to here and closes the file. After the machine halted this is the normal end;
+   * called between steps of a run that has not ended (a stop, SIGINT, an instruction or time limit) it records a
+   * host stop at the last chunk end, with `reason`, and replay then verifies the run up to that point.
+   */
+  finish(reason = "stopped by the host"): RecordResult {
     const m = this.machine;
-    this.writer.finish({ icount: m.icount, vcycles: m.vcycles, exitStatus: m.exitStatus, stopReason: m.stopReason ?? "exit" });
+    const hostStop = !this.halted;
+    this.writer.finish({
+      icount: m.icount, vcycles: m.vcycles, exitStatus: hostStop ? null : m.exitStatus,
+      stopReason: hostStop ? reason : m.stopReason ?? "exit", hostStop,
+    });
     this.writer.close();
     return {
       icount: m.icount, vcycles: m.vcycles, chunks: this.chunks, events: this.writer.eventCount, traceBytes: this.writer.traceBytes,
-      snapshotBytes: this.writer.snapshotBytes, exitStatus: m.exitStatus, stopReason: m.stopReason,
+      eventBytes: this.writer.eventBytes, snapshotBytes: this.writer.snapshotBytes, exitStatus: m.exitStatus, stopReason: m.stopReason,
     };
   }
 

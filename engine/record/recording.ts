@@ -3,9 +3,15 @@
 
 import type Database from "better-sqlite3";
 import type { ConsoleStream, EventKind, MachineEvent } from "../events.ts";
+import { rmSync } from "node:fs";
+import { dirname } from "node:path";
 import { DecodeError, decodeTraceChunk, unpackBlob } from "./codec.ts";
+import { EventBatch, EVENT_KINDS as KIND_LIST } from "./event-chunk.ts";
 import { applyFrameDiff } from "./framebuffer.ts";
-import { openRecordingDb, RecordingError, translateSqliteError, type OpenOptions } from "./schema.ts";
+import { checkIntegrity } from "./integrity.ts";
+import { snapshotHashes } from "./snapshot.ts";
+import { migrateLegacy } from "./migrate.ts";
+import { LEGACY_VERSION, MAX_CHUNK_INSTRUCTIONS, openRecordingDb, RecordingError, translateSqliteError, type OpenOptions } from "./schema.ts";
 
 export interface SessionRecord {
   guest: string;
@@ -22,6 +28,8 @@ export interface SessionRecord {
   finalVcycles: number | null;
   exitStatus: number | null;
   stopReason: string | null;
+  /** The host ended the recorded run at a chunk end (a stop or a limit), not the guest. */
+  hostStop: boolean;
 }
 
 export interface ChunkRecord {
@@ -32,10 +40,23 @@ export interface ChunkRecord {
   blocks: number;
   bytes: number;
   stateHash: string;
+  /** The world hash at the chunk's end where one was taken (snapshots, run end), else null. */
+  worldHash: string | null;
+  /** Events recorded before this chunk, and in it. */
+  firstEvent: number;
+  events: number;
+}
+
+/** One chunk's events, decoded column-wise; event `i` of it is event number `firstEvent + i + 1` of the recording. */
+export interface EventChunk {
+  chunk: number;
+  firstEvent: number;
+  batch: EventBatch;
 }
 
 export interface InputRecord {
   seq: number;
+  chunk: number;
   icount: number;
   kind: string;
   data: Uint8Array;
@@ -47,8 +68,28 @@ export interface SnapshotRecord {
   /** Events and inputs recorded before the snapshot. */
   events: number;
   inputs: number;
-  state: Uint8Array;
+  /** The keyframe and the deltas up to this snapshot, oldest first: what restoreSnapshot takes. */
+  chain: Uint8Array[];
   stateHash: string;
+  worldHash: string;
+}
+
+/** A snapshot's row as replay --verify cross-checks it, with the hashes its blob carries. */
+export interface SnapshotCheck {
+  icount: number;
+  vcycles: number;
+  events: number;
+  inputs: number;
+  stateHash: string;
+  worldHash: string;
+  embeddedStateHash: string;
+  embeddedWorldHash: string | null;
+}
+
+export interface ConsoleRecord {
+  icount: number;
+  stream: string;
+  data: Uint8Array;
 }
 
 export interface TimelineBucket {
@@ -82,6 +123,8 @@ export interface RecordingSummary {
   traceBytes: number;
   /** Trace size per 10^6 instructions, in bytes. */
   traceBytesPerMillion: number;
+  /** Compressed event columns, in bytes. */
+  eventBytes: number;
   snapshots: number;
   snapshotBytes: number;
   inputs: number;
@@ -90,40 +133,62 @@ export interface RecordingSummary {
   fileBytes: number;
 }
 
-const EVENT_KINDS: ReadonlySet<string> = new Set<EventKind>([
-  "portal_call", "portal_reply", "hypercall", "foreign_syscall", "exception", "schedule", "process_start", "process_exit",
-]);
-
 const CONSOLE_STREAMS: ReadonlySet<string> = new Set<ConsoleStream>(["stdout", "stderr", "serial", "debugcon"]);
 
 /** Bounds on what a damaged file can make us allocate. */
 const MAX_CHUNK_BYTES = 1 << 28;
 const MAX_FRAME_BYTES = 1 << 26;
+/** Snapshots a restore may chain (a keyframe every KEYFRAME_EVERY of them; more means a damaged file). */
+const MAX_CHAIN = 64;
+/** Decoded event chunks kept for paging and timelines. */
+const BATCH_CACHE = 8;
 
-interface EventRow {
-  icount: number; vcycles: number; host_ns: number; kind: string; cpu: number; pd: number; ec: number;
-  name: string; args: string; result: string; cost: number; call_id: number | null;
+interface ChunkRow {
+  seq: number; first_icount: number; last_icount: number; vcycles: number; blocks: number; bytes: number; state_hash: string;
+  world_hash: string | null; first_event: number; events: number;
 }
 
 export class Recording {
+  private readonly batches = new Map<number, EventBatch>();
+  private chunkList: ChunkRecord[] | null = null;
+  private snapshotIndex: Map<number, SnapshotCheck> | null = null;
+
   private constructor(
     readonly path: string,
     private readonly db: Database.Database,
     readonly session: SessionRecord,
+    /** The schema version of the file opened, when it was migrated to a temporary copy of the current one. */
+    readonly migratedFrom: number | null,
+    private readonly temporary: string | null,
   ) {}
 
+  /**
+   * Opens a recording without scanning it (`check: true` adds SQLite's structural check); a version 1 file is
+   * migrated into a temporary file of the current schema (deleted on close), so everything reads one format.
+   */
   static open(path: string, options?: OpenOptions): Recording {
-    const db = openRecordingDb(path, options);
+    let { db, version } = openRecordingDb(path, options);
+    let temporary: string | null = null;
+    if (version === LEGACY_VERSION) {
+      try {
+        temporary = migrateLegacy(path, db);
+      } finally {
+        db.close();
+      }
+      db = openRecordingDb(temporary).db;
+    }
     try {
-      return new Recording(path, db, readSession(path, db));
+      return new Recording(path, db, readSession(path, db), temporary ? version : null, temporary);
     } catch (err) {
       db.close();
+      if (temporary) rmSync(dirname(temporary), { recursive: true, force: true });
       throw err;
     }
   }
 
   close(): void {
-    this.db.close();
+    if (this.db.open) this.db.close();
+    if (this.temporary) rmSync(dirname(this.temporary), { recursive: true, force: true });
   }
 
   /** Runs a query, turning SQLite's reports of damage into RecordingError and undecodable blobs likewise. */
@@ -133,8 +198,17 @@ export class Recording {
     } catch (err) {
       if (err instanceof RecordingError) throw err;
       if (err instanceof DecodeError) throw new RecordingError("corrupt", this.path, `the recording is corrupt (${what}: ${err.message})`);
+      if (err instanceof RangeError) throw new RecordingError("corrupt", this.path, `the recording is corrupt (${what}: ${err.message})`);
       translateSqliteError(this.path, err);
     }
+  }
+
+  /**
+   * The digest chain and schema check (no re-execution): null when every stored row is as recorded, else one
+   * sentence naming the first chunk and table that differ. `info --check` and `replay --verify` run it.
+   */
+  checkIntegrity(): string | null {
+    return this.read("integrity", () => checkIntegrity(this.db, this.session));
   }
 
   summary(): RecordingSummary {
@@ -142,8 +216,11 @@ export class Recording {
       const db = this.db;
       const one = (sql: string) => (db.prepare(sql).pluck().get() as number | null) ?? 0;
       const eventKinds: Partial<Record<EventKind, number>> = {};
-      for (const row of db.prepare("SELECT kind, count(*) AS n FROM event GROUP BY kind").all() as { kind: string; n: number }[]) {
-        if (EVENT_KINDS.has(row.kind)) eventKinds[row.kind as EventKind] = row.n;
+      for (const { batch } of this.eventChunks()) {
+        for (let i = 0; i < batch.length; i++) {
+          const kind = KIND_LIST[batch.kind[i]];
+          eventKinds[kind] = (eventKinds[kind] ?? 0) + 1;
+        }
       }
       const verifiableIcount = one("SELECT max(last_icount) FROM trace_chunk");
       const traceBytes = one("SELECT sum(length(data)) FROM trace_chunk");
@@ -153,11 +230,12 @@ export class Recording {
       return {
         session: this.session,
         verifiableIcount,
-        events: one("SELECT count(*) FROM event"),
+        events: one("SELECT sum(events) FROM trace_chunk"),
         eventKinds,
         chunks: one("SELECT count(*) FROM trace_chunk"),
         traceBytes,
         traceBytesPerMillion: tracedInstructions > 0 ? (traceBytes * 1e6) / tracedInstructions : 0,
+        eventBytes: one("SELECT sum(length(event_data)) FROM trace_chunk"),
         snapshots: one("SELECT count(*) FROM snapshot"),
         snapshotBytes: one("SELECT sum(length(data)) FROM snapshot"),
         inputs: one("SELECT count(*) FROM input"),
@@ -168,32 +246,66 @@ export class Recording {
     });
   }
 
+  /** One chunk's events, decoded (cached: paging and timelines come back to the same chunks). */
+  eventBatch(seq: number): EventBatch {
+    const cached = this.batches.get(seq);
+    if (cached) return cached;
+    const batch = this.read(`events of chunk ${seq}`, () => {
+      const row = this.db.prepare("SELECT events, event_data, event_crc FROM trace_chunk WHERE seq = ?").get(seq) as
+        | { events: number; event_data: Buffer; event_crc: number }
+        | undefined;
+      if (!row) throw new RangeError(`no trace chunk ${seq}`);
+      const batch = new EventBatch(unpackBlob(row.event_data, row.event_crc, MAX_CHUNK_BYTES));
+      if (batch.length !== row.events) throw new DecodeError(`chunk ${seq} says ${row.events} events, its data holds ${batch.length}`);
+      return batch;
+    });
+    if (this.batches.size >= BATCH_CACHE) this.batches.delete(this.batches.keys().next().value!);
+    this.batches.set(seq, batch);
+    return batch;
+  }
+
+  /**
+   * The stable reader API over a recording's events: chunk by chunk, in order, from the chunk holding event number
+   * `afterSeq + 1` (events are numbered from 1). Each batch decodes its numbers at once and its text when asked.
+   */
+  *eventChunks(afterSeq = 0): Generator<EventChunk> {
+    for (const c of this.chunks()) {
+      if (c.firstEvent + c.events <= afterSeq || c.events === 0) continue;
+      yield { chunk: c.seq, firstEvent: c.firstEvent, batch: this.eventBatch(c.seq) };
+    }
+  }
+
   /** Events with from ≤ icount ≤ to, in order; `limit` caps the answer (the UI pages through). */
   events(from = 0, to = Number.MAX_SAFE_INTEGER, limit = 10_000, offset = 0): MachineEvent[] {
-    return this.read("events", () =>
-      (
-        this.db
-          .prepare("SELECT * FROM event WHERE icount BETWEEN ? AND ? ORDER BY seq LIMIT ? OFFSET ?")
-          .all(from, to, limit, offset) as EventRow[]
-      ).map((row) => toEvent(row)),
-    );
+    const out: MachineEvent[] = [];
+    let skip = offset;
+    for (const c of this.chunks()) {
+      if (c.lastIcount < from || c.events === 0) continue;
+      if (c.firstIcount > to) break;
+      const batch = this.eventBatch(c.seq);
+      for (let i = 0; i < batch.length && out.length < limit; i++) {
+        if (batch.icount[i] < from || batch.icount[i] > to) continue;
+        if (skip > 0) skip--;
+        else out.push(batch.get(i));
+      }
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   /** Up to `limit` events following event number `afterSeq` (events are numbered from 1, without gaps). */
   eventsAfter(afterSeq: number, limit: number): MachineEvent[] {
-    return this.read("events", () =>
-      (this.db.prepare("SELECT * FROM event WHERE seq > ? ORDER BY seq LIMIT ?").all(afterSeq, limit) as EventRow[]).map((row) => toEvent(row)),
-    );
+    const out: MachineEvent[] = [];
+    for (const { firstEvent, batch } of this.eventChunks(afterSeq)) {
+      for (let i = Math.max(0, afterSeq - firstEvent); i < batch.length && out.length < limit; i++) out.push(batch.get(i));
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   /** Every event, streamed in order (exports of large recordings do not hold them all in memory). */
   *eachEvent(): Generator<MachineEvent> {
-    const rows = this.read("events", () => this.db.prepare("SELECT * FROM event ORDER BY seq").iterate() as IterableIterator<EventRow>);
-    for (;;) {
-      const next = this.read("events", () => rows.next());
-      if (next.done) return;
-      yield toEvent(next.value);
-    }
+    for (const { batch } of this.eventChunks()) for (let i = 0; i < batch.length; i++) yield batch.get(i);
   }
 
   /**
@@ -203,27 +315,35 @@ export class Recording {
   timeline(from: number, to: number, buckets: number, axis: "icount" | "vcycles" = "icount", detailLimit = 2000): Timeline {
     if (!(to > from) || !Number.isInteger(buckets) || buckets < 1) throw new RangeError("timeline needs to > from and buckets ≥ 1");
     return this.read("timeline", () => {
-      const column = axis === "icount" ? "icount" : "vcycles";
-      const total = this.db.prepare(`SELECT count(*) FROM event WHERE ${column} BETWEEN ? AND ?`).pluck().get(from, to) as number;
+      const inRange: { batch: EventBatch; at: Float64Array }[] = [];
+      const rows = (axis === "icount"
+        ? this.db.prepare("SELECT seq FROM trace_chunk WHERE events > 0 AND last_icount >= ? AND first_icount <= ? ORDER BY seq")
+        : this.db.prepare("SELECT seq FROM trace_chunk WHERE events > 0 AND event_max_vcycles >= ? AND event_min_vcycles <= ? ORDER BY seq")
+      ).pluck().all(from, to) as number[];
+      let total = 0;
+      for (const seq of rows) {
+        const batch = this.eventBatch(seq);
+        const at = axis === "icount" ? batch.icount : batch.vcycles;
+        for (let i = 0; i < batch.length; i++) if (at[i] >= from && at[i] <= to) total++;
+        inRange.push({ batch, at });
+      }
       if (total <= detailLimit) {
-        const rows = this.db.prepare(`SELECT * FROM event WHERE ${column} BETWEEN ? AND ? ORDER BY seq`).all(from, to) as EventRow[];
-        return { detail: "events", from, to, events: rows.map((row) => toEvent(row)) };
+        const events: MachineEvent[] = [];
+        for (const { batch, at } of inRange) for (let i = 0; i < batch.length; i++) if (at[i] >= from && at[i] <= to) events.push(batch.get(i));
+        return { detail: "events", from, to, events };
       }
       const width = (to - from) / buckets;
       const out: TimelineBucket[] = [];
       for (let i = 0; i < buckets; i++) out.push({ start: from + i * width, end: from + (i + 1) * width, count: 0, cost: 0, kinds: {} });
-      const rows = this.db
-        .prepare(
-          `SELECT min(CAST((${column} - @from) / @width AS INTEGER), @last) AS b, kind, count(*) AS n, sum(cost) AS cost
-           FROM event WHERE ${column} BETWEEN @from AND @to GROUP BY b, kind`,
-        )
-        .all({ from, to, width, last: buckets - 1 }) as { b: number; kind: string; n: number; cost: number }[];
-      for (const row of rows) {
-        const bucket = out[row.b];
-        if (!bucket || !EVENT_KINDS.has(row.kind)) continue;
-        bucket.count += row.n;
-        bucket.cost += row.cost;
-        bucket.kinds[row.kind as EventKind] = row.n;
+      for (const { batch, at } of inRange) {
+        for (let i = 0; i < batch.length; i++) {
+          if (at[i] < from || at[i] > to) continue;
+          const bucket = out[Math.min(Math.floor((at[i] - from) / width), buckets - 1)];
+          const kind = KIND_LIST[batch.kind[i]];
+          bucket.count++;
+          bucket.cost += batch.cost[i];
+          bucket.kinds[kind] = (bucket.kinds[kind] ?? 0) + 1;
+        }
       }
       return { detail: "buckets", from, to, buckets: out };
     });
@@ -272,15 +392,28 @@ export class Recording {
     });
   }
 
+  /** The trace chunks, in order (read once: a recording is read-only). */
   chunks(): ChunkRecord[] {
-    return this.read("trace chunks", () =>
+    this.chunkList ??= this.read("trace chunks", () =>
       (this.db
-        .prepare("SELECT seq, first_icount, last_icount, vcycles, blocks, length(data) AS bytes, state_hash FROM trace_chunk ORDER BY seq")
-        .all() as { seq: number; first_icount: number; last_icount: number; vcycles: number; blocks: number; bytes: number; state_hash: string }[]
+        .prepare(
+          "SELECT seq, first_icount, last_icount, vcycles, blocks, length(data) AS bytes, state_hash, world_hash, first_event, events FROM trace_chunk ORDER BY seq",
+        )
+        .all() as ChunkRow[]
       ).map((r) => ({
-        seq: r.seq, firstIcount: r.first_icount, lastIcount: r.last_icount, vcycles: r.vcycles,
-        blocks: r.blocks, bytes: r.bytes, stateHash: r.state_hash,
+        seq: r.seq, firstIcount: r.first_icount, lastIcount: r.last_icount, vcycles: r.vcycles, blocks: r.blocks, bytes: r.bytes,
+        stateHash: String(r.state_hash), worldHash: r.world_hash === null ? null : String(r.world_hash), firstEvent: r.first_event, events: r.events,
       })),
+    );
+    return this.chunkList;
+  }
+
+  /** Console writes committed with chunk `seq`, in order. */
+  chunkConsole(seq: number): ConsoleRecord[] {
+    return this.read("console", () =>
+      (this.db.prepare("SELECT icount, stream, data FROM console WHERE chunk = ? ORDER BY seq").all(seq) as { icount: number; stream: string; data: Buffer }[]).map(
+        (r) => ({ icount: r.icount, stream: String(r.stream), data: r.data instanceof Uint8Array ? r.data : Buffer.from(String(r.data)) }),
+      ),
     );
   }
 
@@ -300,23 +433,44 @@ export class Recording {
 
   inputs(): InputRecord[] {
     return this.read("inputs", () =>
-      (this.db.prepare("SELECT seq, icount, kind, data FROM input ORDER BY seq").all() as { seq: number; icount: number; kind: string; data: Buffer }[]).map(
-        (r) => ({ seq: r.seq, icount: r.icount, kind: r.kind, data: new Uint8Array(r.data) }),
+      (this.db.prepare("SELECT seq, chunk, icount, kind, data FROM input ORDER BY seq").all() as { seq: number; chunk: number; icount: number; kind: string; data: Buffer }[]).map(
+        (r) => ({ seq: r.seq, chunk: r.chunk, icount: r.icount, kind: String(r.kind), data: r.data instanceof Uint8Array ? new Uint8Array(r.data) : Buffer.from(String(r.data)) }),
       ),
     );
   }
 
-  /** The latest snapshot taken at or before `icount`, decompressed; null if there is none. */
+  /** The latest snapshot taken at or before `icount`, with the chain of snapshots a restore needs; null if none. */
   snapshotAtOrBefore(icount: number, maxBytes: number): SnapshotRecord | null {
     return this.read("snapshot", () => {
-      const row = this.db.prepare("SELECT * FROM snapshot WHERE icount <= ? ORDER BY icount DESC LIMIT 1").get(icount) as
-        | { icount: number; vcycles: number; events: number; inputs: number; data: Buffer; crc: number; state_hash: string }
-        | undefined;
-      if (!row) return null;
+      type Row = { icount: number; vcycles: number; events: number; inputs: number; keyframe: number; data: Buffer; crc: number; state_hash: string; world_hash: string };
+      const rows = this.db.prepare("SELECT * FROM snapshot WHERE icount <= ? ORDER BY icount DESC LIMIT ?").all(icount, MAX_CHAIN) as Row[];
+      if (rows.length === 0) return null;
+      const key = rows.findIndex((r) => r.keyframe === 1);
+      if (key < 0) throw new DecodeError(`no keyframe within ${MAX_CHAIN} snapshots before instruction ${rows[0].icount}`);
+      const chain = rows.slice(0, key + 1).reverse().map((r) => unpackBlob(r.data, r.crc, maxBytes));
+      const top = rows[0];
       return {
-        icount: row.icount, vcycles: row.vcycles, events: row.events, inputs: row.inputs,
-        state: unpackBlob(row.data, row.crc, maxBytes), stateHash: row.state_hash,
+        icount: top.icount, vcycles: top.vcycles, events: top.events, inputs: top.inputs, chain,
+        stateHash: String(top.state_hash), worldHash: String(top.world_hash),
       };
+    });
+  }
+
+  /** The snapshot taken at the end of chunk `seq` (its row and the hashes inside its blob), or null. */
+  snapshotAtChunk(seq: number): SnapshotCheck | null {
+    return this.read("snapshot", () => {
+      this.snapshotIndex ??= new Map(
+        (this.db.prepare("SELECT chunk, icount, vcycles, events, inputs, data, crc, state_hash, world_hash FROM snapshot").all() as {
+          chunk: number; icount: number; vcycles: number; events: number; inputs: number; data: Buffer; crc: number; state_hash: string; world_hash: string;
+        }[]).map((r) => {
+          const head = snapshotHashes(unpackBlob(r.data, r.crc, 1 << 30));
+          return [r.chunk, {
+            icount: r.icount, vcycles: r.vcycles, events: r.events, inputs: r.inputs, stateHash: String(r.state_hash), worldHash: String(r.world_hash),
+            embeddedStateHash: head.stateHash, embeddedWorldHash: head.worldHash,
+          }];
+        }),
+      );
+      return this.snapshotIndex.get(seq) ?? null;
     });
   }
 
@@ -330,16 +484,6 @@ export class Recording {
       return out;
     });
   }
-}
-
-function toEvent(row: EventRow): MachineEvent {
-  const event: MachineEvent = {
-    kind: (EVENT_KINDS.has(row.kind) ? row.kind : "hypercall") as EventKind,
-    icount: row.icount, vcycles: row.vcycles, hostNs: row.host_ns, cpu: row.cpu, pd: row.pd, ec: row.ec,
-    name: String(row.name), args: String(row.args), result: String(row.result), cost: row.cost,
-  };
-  if (row.call_id !== null) event.callId = row.call_id;
-  return event;
 }
 
 function readSession(path: string, db: Database.Database): SessionRecord {
@@ -372,7 +516,9 @@ function readSession(path: string, db: Database.Database): SessionRecord {
   const status = row.status;
   if (status !== "complete" && status !== "incomplete") bad("status");
   const chunkInstructions = num("chunk_instructions");
-  if (chunkInstructions <= 0) bad("chunk_instructions");
+  if (!Number.isInteger(chunkInstructions) || chunkInstructions <= 0 || chunkInstructions > MAX_CHUNK_INSTRUCTIONS) bad(`chunk_instructions ${chunkInstructions}`);
+  const snapshotInstructions = num("snapshot_instructions");
+  if (!Number.isInteger(snapshotInstructions) || snapshotInstructions <= 0) bad(`snapshot_instructions ${snapshotInstructions}`);
   return {
     guest: String(row.guest),
     args: args as string[],
@@ -383,7 +529,8 @@ function readSession(path: string, db: Database.Database): SessionRecord {
     status: status as "complete" | "incomplete",
     chunkInstructions,
     instructionStream: row.instruction_stream === 1,
-    snapshotInstructions: num("snapshot_instructions"),
+    snapshotInstructions,
+    hostStop: row.host_stop === 1,
     finalIcount: optNum("final_icount"),
     finalVcycles: optNum("final_vcycles"),
     exitStatus: optNum("exit_status"),

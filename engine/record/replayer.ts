@@ -1,16 +1,18 @@
 // Re-execute mode: rebuilds the recorded machine, feeds it the recorded input, and checks it against the recording —
-// every event, every trace chunk's block addresses and state hash — stopping at the first divergence or at any icount.
+// every event field, console write, input, block address, state and world hash — stopping at the first divergence.
 
 import { GPR_NAMES } from "../cpu/state.ts";
 import type { MachineEvent } from "../events.ts";
 import { Machine, type MachineConfig } from "../machine.ts";
 import { DecodeError } from "./codec.ts";
-import { ChunkDriver, type StoredConfig } from "./driver.ts";
+import { ChunkDriver, type ChunkEnd, type StoredConfig } from "./driver.ts";
+import type { EventBatch } from "./event-chunk.ts";
 import { replayingHostIo } from "./host-io.ts";
-import type { ChunkRecord, InputRecord, Recording } from "./recording.ts";
+import type { ChunkRecord, ConsoleRecord, InputRecord, Recording } from "./recording.ts";
 import type { HostIo } from "../roottask/fs/host.ts";
 import { RecordingError } from "./schema.ts";
-import { restoreSnapshot } from "./snapshot.ts";
+import { restoreSnapshot, worldHash } from "./snapshot.ts";
+import { stateHash } from "./state-hash.ts";
 
 export interface ReplayOptions {
   /** Stop at this instruction count (the first block end at or after it); default: the end of the recording. */
@@ -34,6 +36,8 @@ export interface Divergence {
   icount: number;
   /** One sentence: what differed. */
   what: string;
+  /** "integrity": the file's rows differ from what was recorded (digest chain); "execution": re-execution differed. */
+  kind: "integrity" | "execution";
 }
 
 export interface ReplayResult {
@@ -47,7 +51,6 @@ export interface ReplayResult {
   complete: boolean;
 }
 
-const EVENT_PAGE = 4096;
 
 /** Rebuilds the MachineConfig of a recording; stdin and mounted host folders are read from the recorded input. */
 export function recordedConfig(rec: Recording, readStdin: (max: number) => Uint8Array, hostIo: HostIo): MachineConfig {
@@ -81,11 +84,34 @@ export function recordedConfig(rec: Recording, readStdin: (max: number) => Uint8
   };
 }
 
+/** Divergence messages stay one short line, whatever a damaged recording holds. */
+const clip = (text: string, max = 120) => {
+  const flat = text.replace(/[\r\n\t]/g, " ");
+  return flat.length > max ? `${flat.slice(0, max)}… (${flat.length} characters)` : flat;
+};
+
 function describeEvent(e: MachineEvent): string {
-  return `${e.kind} ${e.name}(${e.args}) = ${e.result} at instruction ${e.icount}, cycle ${e.vcycles} [pd ${e.pd} ec ${e.ec}]`;
+  return clip(`${e.kind} ${e.name}(${e.args}) = ${e.result} at instruction ${e.icount}, cycle ${e.vcycles}, cost ${e.cost}` +
+    `${e.callId === undefined ? "" : `, call ${e.callId}`} [cpu ${e.cpu} pd ${e.pd} ec ${e.ec}]`, 300);
 }
 
-/** Replays a recording; with verification on, stops at the first difference and names it. */
+const showBytes = (b: Uint8Array) => JSON.stringify(clip(Buffer.from(b).toString("latin1"), 60));
+
+/** The first difference between recorded and replayed console writes of one chunk, or null. */
+function consoleDifference(recorded: ConsoleRecord[], replayed: ConsoleRecord[]): string | null {
+  for (let i = 0; i < Math.max(recorded.length, replayed.length); i++) {
+    const a = recorded[i];
+    const b = replayed[i];
+    if (!a) return `replay wrote ${showBytes(b.data)} to ${b.stream} at instruction ${b.icount}, which the recording does not have`;
+    if (!b) return `the recording has ${a.stream} output ${showBytes(a.data)} at instruction ${a.icount} that replay did not write`;
+    if (a.stream !== b.stream || a.icount !== b.icount || Buffer.compare(a.data, b.data) !== 0) {
+      return `${a.stream} output at instruction ${a.icount}: recorded ${showBytes(a.data)}, replayed ${showBytes(b.data)} (${b.stream}, instruction ${b.icount})`;
+    }
+  }
+  return null;
+}
+
+/** Replays a recording; with verification on, checks the file's digest chain, then stops at the first difference and names it. */
 export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResult {
   const verify = options.verify ?? true;
   const toEnd = options.to === undefined;
@@ -99,9 +125,21 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
   const diverge = (icount: number, what: string) => {
     if (divergence) return;
     const c = current ?? { seq: 0, firstIcount: 0, lastIcount: 0 };
-    divergence = { chunk: c.seq, firstIcount: c.firstIcount, lastIcount: c.lastIcount, icount, what };
-    built?.kernel.stop(`replay diverged: ${what}`);
+    divergence = { chunk: c.seq, firstIcount: c.firstIcount, lastIcount: c.lastIcount, icount, what: clip(what, 400), kind: "execution" };
+    built?.kernel.stop(`replay diverged: ${divergence.what}`);
   };
+  const session = rec.session;
+  if (verify) {
+    const problem = rec.checkIntegrity() ?? sessionProblem(rec);
+    if (problem) {
+      // Built without mounts: their recorded input is among what can no longer be trusted.
+      const machine = new Machine({ ...recordedConfig(rec, () => new Uint8Array(0), replayingHostIo(() => null, () => {})), mounts: [] });
+      return {
+        machine, startIcount: 0, icount: 0, chunksVerified: 0, complete: false,
+        divergence: { chunk: 0, firstIcount: 0, lastIcount: 0, icount: 0, what: clip(problem, 400), kind: "integrity" },
+      };
+    }
+  }
 
   // Recorded input, handed out call by call; a different read pattern is itself a divergence.
   const inputs = rec.inputs();
@@ -127,32 +165,43 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
   };
   const hostIo = replayingHostIo((kind, asked) => take(kind, asked)?.data ?? null, (what) => diverge(now(), what));
 
-  const machine = new Machine(recordedConfig(rec, readStdin, hostIo));
+  let machine: Machine;
+  try {
+    machine = new Machine(recordedConfig(rec, readStdin, hostIo));
+  } catch (err) {
+    // Building reads the mounted folders from the recorded input; a recording without it cannot boot.
+    if (divergence) throw new RecordingError("corrupt", rec.path, `the recording cannot boot its machine: ${(divergence as Divergence).what}`);
+    throw err;
+  }
   built = machine;
   if (divergence) machine.kernel.stop(`replay diverged: ${(divergence as Divergence).what}`);
 
-  // Events are compared one by one with the recorded ones, fetched a page at a time.
-  let page: MachineEvent[] = [];
-  let pageAt = 0;
-  let lastSeq = 0;
+  // Events are compared one by one with the recorded ones (every field but host time), a chunk's batch at a time.
+  let produced = 0;
+  let batch: EventBatch | null = null;
+  let batchStart = 0;
+  let batchChunk = 0;
+  const recordedEvent = (n: number): { batch: EventBatch; i: number } | null => {
+    if (!batch || n < batchStart || n >= batchStart + batch.length) {
+      let c = chunks[batchChunk];
+      while (c && c.firstEvent + c.events <= n) c = chunks[++batchChunk];
+      if (!c) return null;
+      batch = rec.eventBatch(c.seq);
+      batchStart = c.firstEvent;
+    }
+    return { batch, i: n - batchStart };
+  };
+  const consoleWrites: ConsoleRecord[] = [];
   if (verify) {
     machine.onEvent((e) => {
       if (divergence) return;
-      if (pageAt >= page.length) {
-        page = rec.eventsAfter(lastSeq, EVENT_PAGE);
-        lastSeq += page.length;
-        pageAt = 0;
-      }
-      const want = page[pageAt++];
-      if (!want) {
-        diverge(e.icount, `replay produced an event the recording does not have: ${describeEvent(e)}`);
-      } else if (
-        want.kind !== e.kind || want.icount !== e.icount || want.vcycles !== e.vcycles || want.name !== e.name ||
-        want.args !== e.args || want.result !== e.result || want.pd !== e.pd || want.ec !== e.ec
-      ) {
-        diverge(Math.min(want.icount, e.icount), `recorded ${describeEvent(want)}, replayed ${describeEvent(e)}`);
+      const want = recordedEvent(produced++);
+      if (!want) diverge(e.icount, `replay produced an event the recording does not have: ${describeEvent(e)}`);
+      else if (!want.batch.matches(want.i, e)) {
+        diverge(Math.min(want.batch.icount[want.i], e.icount), `event #${produced}: recorded ${describeEvent(want.batch.get(want.i))}, replayed ${describeEvent(e)}`);
       }
     });
+    machine.onConsole((stream, bytes) => consoleWrites.push({ icount: machine.icount, stream, data: bytes.slice() }));
   }
 
   let startIcount = 0;
@@ -160,20 +209,21 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
     const snap = rec.snapshotAtOrBefore(to, machine.frames.bytes.length + (64 << 20));
     if (snap) {
       try {
-        restoreSnapshot(machine, snap.state);
+        restoreSnapshot(machine, snap.chain);
       } catch (err) {
         if (err instanceof DecodeError) throw new RecordingError("corrupt", rec.path, `the snapshot at instruction ${snap.icount} does not restore (${err.message})`);
         throw err;
       }
       startIcount = snap.icount;
-      lastSeq = snap.events;
+      produced = snap.events;
       nextInput = snap.inputs;
     }
   }
   options.onStart?.(machine);
-  const blocks = verify && rec.session.instructionStream;
-  const driver = new ChunkDriver(machine, rec.session.chunkInstructions, blocks);
+  const blocks = verify && session.instructionStream;
+  const driver = new ChunkDriver(machine, session.chunkInstructions, blocks);
   let verified = 0;
+  let inputsBefore = 0;
   for (const chunk of chunks) {
     if (chunk.lastIcount <= startIcount) continue;
     current = chunk;
@@ -181,40 +231,95 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
       driver.runTo(to);
       return { machine, startIcount, icount: machine.icount, chunksVerified: verified, divergence, complete: false };
     }
+    consoleWrites.length = 0;
     const got = driver.step();
     if (divergence) break;
     if (!verify) {
       options.onChunk?.(machine.icount);
+      if (got.halted) break;
       continue;
     }
     const where = `chunk ${chunk.seq} (instructions ${chunk.firstIcount}–${chunk.lastIcount})`;
-    if (got.firstIcount !== chunk.firstIcount || got.lastIcount !== chunk.lastIcount) {
-      diverge(got.lastIcount, `${where} ended at instruction ${got.lastIcount} on replay`);
+    const problem = chunkDifference(rec, chunk, got, blocks, produced, nextInput, consoleWrites, machine);
+    if (problem) {
+      diverge(got.lastIcount, `${where}: ${problem}`);
       break;
     }
-    const blockDiff = blocks ? firstBlockDifference(rec.chunkBlocks(chunk.seq), got.streams.map((s) => s.addresses)) : null;
-    if (blockDiff) {
-      diverge(got.lastIcount, `${where}: ${blockDiff}`);
-      break;
-    }
-    if (got.stateHash !== chunk.stateHash) {
-      diverge(got.lastIcount, `${where}: machine state hash differs at its end (recorded ${chunk.stateHash.slice(0, 16)}…, replayed ${got.stateHash.slice(0, 16)}…)`);
+    while (inputsBefore < inputs.length && inputs[inputsBefore].chunk <= chunk.seq) inputsBefore++;
+    if (nextInput !== inputsBefore) {
+      diverge(got.lastIcount, `${where}: the guest consumed ${nextInput} inputs by its end, the recording has ${inputsBefore} (next unread: ${inputs[nextInput]?.kind ?? "none"})`);
       break;
     }
     verified++;
     options.onChunk?.(machine.icount);
     if (got.halted) break;
   }
-  const session = rec.session;
-  if (!divergence && verify && toEnd && session.status === "complete") {
-    if (machine.icount !== session.finalIcount) {
-      current = chunks[chunks.length - 1];
-      diverge(machine.icount, `the run ended at instruction ${machine.icount}, recorded ${session.finalIcount}`);
-    } else if (machine.exitStatus !== session.exitStatus) {
-      diverge(machine.icount, `exit status ${machine.exitStatus}, recorded ${session.exitStatus}`);
+  if (!divergence && verify && toEnd) {
+    const last = chunks[chunks.length - 1];
+    current = last;
+    if (verified < chunks.filter((c) => c.lastIcount > startIcount).length) {
+      diverge(machine.icount, `the run ended at instruction ${machine.icount}; the recording has chunks up to instruction ${last.lastIcount}`);
+    } else if (nextInput !== inputs.length) {
+      diverge(machine.icount, `the recording holds ${inputs.length - nextInput} inputs the run never read`);
+    } else if (session.status === "complete") {
+      if (machine.icount !== session.finalIcount) diverge(machine.icount, `the run ended at instruction ${machine.icount}, recorded ${session.finalIcount}`);
+      else if (machine.vcycles !== session.finalVcycles) diverge(machine.icount, `the run ended at cycle ${machine.vcycles}, recorded ${session.finalVcycles}`);
+      else if (!session.hostStop && machine.exitStatus !== session.exitStatus) diverge(machine.icount, `exit status ${machine.exitStatus}, recorded ${session.exitStatus}`);
+      else if (!session.hostStop && (machine.stopReason ?? "exit") !== session.stopReason) {
+        diverge(machine.icount, `the run stopped with "${machine.stopReason ?? "exit"}", recorded "${session.stopReason}"`);
+      }
     }
   }
   return { machine, startIcount, icount: machine.icount, chunksVerified: verified, divergence, complete: divergence === null && toEnd };
+}
+
+/** Session fields that must agree with the stored configuration the machine is built from. */
+function sessionProblem(rec: Recording): string | null {
+  const s = rec.session;
+  const config = s.config as unknown as StoredConfig;
+  if (config.seed !== s.seed) return `the session's seed ${s.seed} differs from the configuration's ${String(config.seed)}`;
+  const main = Array.isArray(config.modules) ? config.modules[0] : undefined;
+  if (!main || main.name !== s.guest || JSON.stringify(main.argv) !== JSON.stringify(s.args)) return "the session's guest or arguments differ from the configuration's";
+  // Without the flag replay skips block comparisons, so a flag switched off must not pass for a recording made so.
+  if (!s.instructionStream && rec.chunks().some((c) => c.blocks > 0)) return "the session says no instruction stream, yet its chunks hold block addresses";
+  return null;
+}
+
+/** Everything replay checks at a chunk's end, in order; null when the chunk re-executed exactly as recorded. */
+function chunkDifference(
+  rec: Recording, chunk: ChunkRecord, got: ChunkEnd, blocks: boolean, produced: number, inputsConsumed: number, consoleWrites: ConsoleRecord[],
+  machine: Machine,
+): string | null {
+  if (got.firstIcount !== chunk.firstIcount || got.lastIcount !== chunk.lastIcount) return `it ended at instruction ${got.lastIcount} on replay`;
+  if (got.vcycles !== chunk.vcycles) return `virtual time at its end: recorded cycle ${chunk.vcycles}, replayed ${got.vcycles}`;
+  const recordedEvents = chunk.firstEvent + chunk.events;
+  if (produced !== recordedEvents) {
+    const missing = produced < recordedEvents ? rec.eventBatch(chunk.seq).get(produced - chunk.firstEvent) : null;
+    return `replay produced ${produced - chunk.firstEvent} events, the recording has ${chunk.events}${missing ? ` (first missing: ${describeEvent(missing)})` : ""}`;
+  }
+  const consoleDiff = consoleDifference(rec.chunkConsole(chunk.seq), consoleWrites);
+  if (consoleDiff) return consoleDiff;
+  const blockDiff = blocks ? firstBlockDifference(rec.chunkBlocks(chunk.seq), got.streams.map((s) => s.addresses)) : null;
+  if (blockDiff) return blockDiff;
+  if (got.stateHash !== chunk.stateHash) {
+    return `machine state hash differs at its end (recorded ${chunk.stateHash.slice(0, 16)}…, replayed ${got.stateHash.slice(0, 16)}…)`;
+  }
+  const snap = rec.snapshotAtChunk(chunk.seq);
+  if (snap) {
+    const where = `the snapshot at instruction ${snap.icount}`;
+    if (snap.icount !== got.lastIcount || snap.vcycles !== got.vcycles) return `${where} does not fall on the chunk's end`;
+    if (snap.events !== produced || snap.inputs !== inputsConsumed) return `${where} counts ${snap.events} events and ${snap.inputs} inputs before it, replay ${produced} and ${inputsConsumed}`;
+    const full = stateHash(machine);
+    if (snap.stateHash !== full || snap.embeddedStateHash !== full) return `${where}: its state hash differs from the replayed state`;
+    if (snap.worldHash !== (chunk.worldHash ?? "") || (snap.embeddedWorldHash ?? "") !== snap.worldHash) return `${where}: its world hash differs from the chunk's`;
+  }
+  if (chunk.worldHash) {
+    const world = worldHash(machine);
+    if (world !== chunk.worldHash) {
+      return `the world hash (kernel objects, file server, processes, freed memory) differs at its end (recorded ${chunk.worldHash.slice(0, 16)}…, replayed ${world.slice(0, 16)}…)`;
+    }
+  }
+  return null;
 }
 
 /** "CPU 0 block 1234: recorded 0x401000, replayed 0x401010", or null when the streams are equal. */

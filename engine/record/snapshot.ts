@@ -1,6 +1,7 @@
 // Machine-state snapshots: the whole Machine object graph serialised as data, and restored over a fresh Machine.
 // Principle 1 (state is plain records and typed arrays) is what makes this generic: no component writes its own.
 
+import { createHash } from "node:crypto";
 import { Cpu } from "../cpu/cpu.ts";
 import { CpuState } from "../cpu/state.ts";
 import type { Machine } from "../machine.ts";
@@ -10,7 +11,7 @@ import { ByteReader, ByteWriter, DecodeError } from "./codec.ts";
 import { stateHash, zeroFrame } from "./state-hash.ts";
 
 /** Bumped whenever the encoding below changes; a snapshot of another version is not restored. */
-const SNAPSHOT_VERSION = 1;
+const SNAPSHOT_VERSION = 2;
 const MAGIC = "HLSNAP";
 
 /**
@@ -317,52 +318,185 @@ function classesOf(machine: Machine): Map<string, object> {
   return out;
 }
 
-/** Serialises the machine: its object graph, then the contents of every non-zero physical frame in use (zero frames are not stored). */
-export function captureSnapshot(machine: Machine): { data: Uint8Array; stateHash: string } {
-  const hash = stateHash(machine);
+/** The object graph of the machine (everything but physical memory's contents), serialised. */
+function graphBytes(machine: Machine): Uint8Array {
   const g = new GraphWriter(machine.frames.bytes.buffer);
-  const w = g.w;
-  w.string(MAGIC);
-  w.uint(SNAPSHOT_VERSION);
-  w.string(hash);
   g.value(machine, "machine");
-  const { refs, bytes } = machine.frames;
-  const memory = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-  let f = 0;
-  while (f < refs.length) {
-    if (refs[f] === 0 || zeroFrame(memory, f)) {
-      f++;
-      continue;
-    }
-    const start = f++;
-    while (f < refs.length && refs[f] !== 0 && !zeroFrame(memory, f)) f++;
-    w.uint(start);
-    w.bytes(bytes.subarray(start * PAGE_SIZE, f * PAGE_SIZE));
-  }
-  return { data: w.finish(), stateHash: hash };
+  return g.w.finish();
 }
 
 /**
- * Restores a snapshot over a machine built from the same configuration and not yet run. Checks the
- * state hash afterwards, so a restore that missed anything fails here rather than replaying wrongly.
+ * The world hash: SHA-256 over the machine's whole object graph (kernel objects, capability spaces, page tables,
+ * roottask, file server, processes — whatever a component adds to the Machine is covered without listing it) and
+ * over the frames that are free but not zero (a reused frame's old contents). It completes stateHash (registers
+ * and memory in use), costs a full serialisation, and so is taken at snapshots and at the run's end.
  */
-export function restoreSnapshot(machine: Machine, data: Uint8Array): void {
-  if (machine.icount !== 0) throw new Error("snapshot: restore needs a machine that has not run yet");
+export function worldHash(machine: Machine, graph: Uint8Array = graphBytes(machine)): string {
+  const h = createHash("sha256");
+  h.update(graph);
+  const { refs, bytes } = machine.frames;
+  const memory = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const index = new Float64Array(1);
+  for (let f = 0; f < highFrame(machine); f++) {
+    if (refs[f] !== 0 || zeroFrame(memory, f)) continue;
+    index[0] = f;
+    h.update(new Uint8Array(index.buffer));
+    h.update(bytes.subarray(f * PAGE_SIZE, (f + 1) * PAGE_SIZE));
+  }
+  return h.digest("hex");
+}
+
+/** One past the highest frame ever handed out: frames above it were never written. */
+function highFrame(machine: Machine): number {
+  return (machine.frames as unknown as { nextFree: number }).nextFree;
+}
+
+/** Snapshots between two keyframes (full memory): a restore applies at most this many memory deltas. */
+export const KEYFRAME_EVERY = 16;
+
+/**
+ * What the previous snapshot held of memory, so the next stores only the frames changed since. Kept by the
+ * recorder (a copy the size of the memory written so far; untouched frames cost no host memory).
+ */
+export class MemoryShadow {
+  private copy: Uint8Array | null = null;
+  private taken = 0;
+
+  /** Memory runs for the next snapshot: all non-zero frames on a keyframe, else the frames that changed. */
+  runs(machine: Machine, w: ByteWriter): boolean {
+    const { bytes } = machine.frames;
+    const memory = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+    const keyframe = this.copy === null || this.taken % KEYFRAME_EVERY === 0;
+    this.taken++;
+    const copy = (this.copy ??= new Uint8Array(bytes.length));
+    const shadow = Buffer.from(copy.buffer, copy.byteOffset, copy.length);
+    const high = highFrame(machine);
+    if (keyframe) copy.fill(0, 0, high * PAGE_SIZE);
+    const changed = keyframe
+      ? (f: number) => !zeroFrame(memory, f)
+      : (f: number) => memory.compare(shadow, f * PAGE_SIZE, (f + 1) * PAGE_SIZE, f * PAGE_SIZE, (f + 1) * PAGE_SIZE) !== 0;
+    let f = 0;
+    while (f < high) {
+      if (!changed(f)) {
+        f++;
+        continue;
+      }
+      const start = f++;
+      while (f < high && changed(f)) f++;
+      const run = bytes.subarray(start * PAGE_SIZE, f * PAGE_SIZE);
+      w.uint(start);
+      w.bytes(run);
+      copy.set(run, start * PAGE_SIZE);
+    }
+    return keyframe;
+  }
+}
+
+export interface CapturedSnapshot {
+  data: Uint8Array;
+  stateHash: string;
+  worldHash: string;
+  keyframe: boolean;
+}
+
+/**
+ * Serialises the machine: header, its object graph (length-prefixed, so a restore can skip it in the snapshots it
+ * only takes memory from), then memory runs — every non-zero frame, or with a shadow the frames changed since the
+ * previous snapshot (zeros included where a frame was cleared).
+ */
+export function captureSnapshot(machine: Machine, shadow: MemoryShadow = new MemoryShadow()): CapturedSnapshot {
+  const hash = stateHash(machine);
+  const graph = graphBytes(machine);
+  const world = worldHash(machine, graph);
+  const w = new ByteWriter();
+  w.string(MAGIC);
+  w.uint(SNAPSHOT_VERSION);
+  w.string(hash);
+  w.string(world);
+  const keyAt = w.length;
+  w.uint(0);
+  w.bytes(graph);
+  const keyframe = shadow.runs(machine, w);
+  const data = w.finish();
+  data[keyAt] = keyframe ? 1 : 0;
+  return { data, stateHash: hash, worldHash: world, keyframe };
+}
+
+interface ParsedSnapshot {
+  version: number;
+  hash: string;
+  world: string | null;
+  keyframe: boolean;
+  /** Reader positioned at the graph (version 1 has no length prefix: the graph must be read to reach memory). */
+  reader: ByteReader;
+  graph: Uint8Array | null;
+}
+
+function parse(data: Uint8Array): ParsedSnapshot {
   const r = new ByteReader(data);
   if (r.string() !== MAGIC) throw new DecodeError("not a machine snapshot");
   const version = r.uint();
-  if (version !== SNAPSHOT_VERSION) throw new DecodeError(`snapshot format ${version}, this build reads ${SNAPSHOT_VERSION}`);
+  if (version === 1) return { version, hash: r.string(), world: null, keyframe: true, reader: r, graph: null };
+  if (version !== SNAPSHOT_VERSION) throw new DecodeError(`snapshot format ${version}, this build reads 1 and ${SNAPSHOT_VERSION}`);
   const hash = r.string();
-  const { bytes: memory, refs } = machine.frames;
-  // Clear what the fresh machine's boot wrote; the rest of the pool is untouched zeros (and stays unallocated on the host).
-  for (let f = 0; f < refs.length; f++) if (refs[f] !== 0) memory.fill(0, f * PAGE_SIZE, (f + 1) * PAGE_SIZE);
-  new GraphReader(r, machine, classesOf(machine)).value(machine, 0);
+  const world = r.string();
+  const key = r.uint();
+  if (key > 1) throw new DecodeError("malformed keyframe flag");
+  const graph = r.bytes();
+  return { version, hash, world, keyframe: key === 1, reader: r, graph };
+}
+
+/** The state and world hashes a snapshot blob carries in its header (the world hash is null in version 1). */
+export function snapshotHashes(data: Uint8Array): { stateHash: string; worldHash: string | null } {
+  const r = new ByteReader(data);
+  if (r.string() !== MAGIC) throw new DecodeError("not a machine snapshot");
+  const version = r.uint();
+  if (version !== 1 && version !== SNAPSHOT_VERSION) throw new DecodeError(`snapshot format ${version}`);
+  const stateHash = r.string();
+  return { stateHash, worldHash: version === 1 ? null : r.string() };
+}
+
+function applyRuns(r: ByteReader, memory: Uint8Array): void {
   while (!r.done) {
     const start = r.uint();
     const run = r.bytes(memory.length);
-    if (start * PAGE_SIZE + run.length > memory.length) throw new DecodeError("snapshot memory lies outside physical memory");
+    if (start * PAGE_SIZE + run.length > memory.length || run.length % PAGE_SIZE !== 0) throw new DecodeError("snapshot memory lies outside physical memory");
     memory.set(run, start * PAGE_SIZE);
   }
+}
+
+/**
+ * Restores a snapshot over a machine built from the same configuration and not yet run. `chain` is a keyframe and
+ * the deltas after it up to the wanted snapshot, oldest first. Checks the state (and world) hash afterwards, so a
+ * restore that missed anything fails here rather than replaying wrongly.
+ */
+export function restoreSnapshot(machine: Machine, chain: Uint8Array | readonly Uint8Array[]): void {
+  if (machine.icount !== 0) throw new Error("snapshot: restore needs a machine that has not run yet");
+  const blobs = chain instanceof Uint8Array ? [chain] : chain;
+  if (blobs.length === 0) throw new DecodeError("no snapshot to restore");
+  const parsed = blobs.map(parse);
+  if (!parsed[0].keyframe) throw new DecodeError("a snapshot chain must start at a keyframe");
+  const { bytes: memory, refs } = machine.frames;
+  // Clear what the fresh machine's boot wrote; the rest of the pool is untouched zeros (and stays unallocated on the host).
+  for (let f = 0; f < refs.length; f++) if (refs[f] !== 0) memory.fill(0, f * PAGE_SIZE, (f + 1) * PAGE_SIZE);
+  const last = parsed[parsed.length - 1];
+  const classes = classesOf(machine);
+  for (const p of parsed) {
+    if (p.version === 1) {
+      if (parsed.length !== 1) throw new DecodeError("a version 1 snapshot cannot be part of a chain");
+      new GraphReader(p.reader, machine, classes).value(machine, 0);
+    }
+    applyRuns(p.reader, memory);
+  }
+  if (last.graph) {
+    const r = new ByteReader(last.graph);
+    new GraphReader(r, machine, classes).value(machine, 0);
+    if (!r.done) throw new DecodeError("snapshot graph has trailing bytes");
+  }
   const got = stateHash(machine);
-  if (got !== hash) throw new DecodeError(`restored state hash ${got.slice(0, 16)}… differs from the snapshot's ${hash.slice(0, 16)}…`);
+  if (got !== last.hash) throw new DecodeError(`restored state hash ${got.slice(0, 16)}… differs from the snapshot's ${last.hash.slice(0, 16)}…`);
+  if (last.world !== null) {
+    const world = worldHash(machine);
+    if (world !== last.world) throw new DecodeError(`restored world hash ${world.slice(0, 16)}… differs from the snapshot's ${last.world.slice(0, 16)}…`);
+  }
 }

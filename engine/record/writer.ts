@@ -4,10 +4,9 @@
 import type Database from "better-sqlite3";
 import type { ConsoleStream, MachineEvent } from "../events.ts";
 import { encodeTraceChunk, packBlob, type BlockStream } from "./codec.ts";
+import { ChunkDigest, finalDigest, genesisDigest, type RowValue } from "./digest.ts";
+import { EventColumnWriter } from "./event-chunk.ts";
 import { createRecordingDb } from "./schema.ts";
-
-/** Events per INSERT statement: 16 rows a call cut the insert time ~1.6× against one (64 is no faster). */
-const EVENT_BATCH = 16;
 
 export interface SessionInfo {
   guest: string;
@@ -20,6 +19,8 @@ export interface SessionInfo {
   snapshotInstructions: number;
   /** Whether trace chunks carry block addresses (else only state hashes). */
   instructionStream: boolean;
+  /** Host wall-clock of the recording (metadata); now, unless a migration keeps the original. */
+  created?: string;
 }
 
 export interface FinishInfo {
@@ -27,25 +28,44 @@ export interface FinishInfo {
   vcycles: number;
   exitStatus: number | null;
   stopReason: string;
+  /** True when the host ended the run at a chunk end (a stop or a limit) rather than the guest finishing. */
+  hostStop?: boolean;
 }
+
+export interface SnapshotInfo {
+  icount: number;
+  vcycles: number;
+  keyframe: boolean;
+  state: Uint8Array;
+  stateHash: string;
+  worldHash: string;
+}
+
+/** The session fields the genesis digest covers, in the order the checker reads them (integrity.ts). */
+export const GENESIS_FIELDS = [
+  "guest", "args", "seed", "config", "engine_version", "created", "chunk_instructions", "instruction_stream", "snapshot_instructions",
+] as const;
+/** The session fields the final digest covers. */
+export const FINAL_FIELDS = ["status", "final_icount", "final_vcycles", "exit_status", "stop_reason", "host_stop"] as const;
 
 export class RecordingWriter {
   readonly db: Database.Database;
-  private readonly insEvent: Database.Statement;
-  private readonly insEvents: Database.Statement;
-  /** Events not yet inserted, 12 values each: they go in EVENT_BATCH rows per statement (SQLite calls dominate). */
-  private readonly eventValues: unknown[] = [];
+  private readonly columns = new EventColumnWriter();
+  private minVcycles = Infinity;
+  private maxVcycles = -Infinity;
+  private digest = new ChunkDigest();
+  private link: Uint8Array;
   private readonly insConsole: Database.Statement;
   private readonly insInput: Database.Statement;
   private readonly insChunk: Database.Statement;
   private readonly insSnapshot: Database.Statement;
   private readonly insFrame: Database.Statement;
-  private readonly insModule: Database.Statement;
   /** Totals, for progress and the bench. */
   eventCount = 0;
   inputCount = 0;
   chunkCount = 0;
   traceBytes = 0;
+  eventBytes = 0;
   snapshotBytes = 0;
 
   constructor(
@@ -55,116 +75,141 @@ export class RecordingWriter {
   ) {
     this.db = createRecordingDb(path);
     const db = this.db;
-    const insertEvents = (rows: number) =>
-      db.prepare(
-        "INSERT INTO event (icount, vcycles, host_ns, kind, cpu, pd, ec, name, args, result, cost, call_id) VALUES " +
-          Array(rows).fill("(?,?,?,?,?,?,?,?,?,?,?,?)").join(","),
-      );
-    this.insEvent = insertEvents(1);
-    this.insEvents = insertEvents(EVENT_BATCH);
-    this.insConsole = db.prepare("INSERT INTO console (icount, stream, data) VALUES (?,?,?)");
-    this.insInput = db.prepare("INSERT INTO input (icount, kind, data) VALUES (?,?,?)");
+    this.insConsole = db.prepare("INSERT INTO console (chunk, icount, stream, data) VALUES (?,?,?,?)");
+    this.insInput = db.prepare("INSERT INTO input (chunk, icount, kind, data) VALUES (?,?,?,?)");
     this.insChunk = db.prepare(
-      "INSERT INTO trace_chunk (first_icount, last_icount, vcycles, blocks, data, crc, state_hash) VALUES (?,?,?,?,?,?,?)",
+      `INSERT INTO trace_chunk (seq, first_icount, last_icount, vcycles, blocks, data, crc, state_hash, world_hash, first_event, events,
+         event_data, event_crc, event_min_vcycles, event_max_vcycles, digests, link) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
     );
-    this.insSnapshot = db.prepare("INSERT INTO snapshot (icount, vcycles, events, inputs, data, crc, state_hash) VALUES (?,?,?,?,?,?,?)");
+    this.insSnapshot = db.prepare(
+      "INSERT INTO snapshot (icount, chunk, vcycles, events, inputs, keyframe, data, crc, state_hash, world_hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
+    );
     this.insFrame = db.prepare(
-      "INSERT INTO frame (icount, width, height, bytes_per_pixel, keyframe, data, crc) VALUES (?,?,?,?,?,?,?)",
+      "INSERT INTO frame (chunk, icount, width, height, bytes_per_pixel, keyframe, data, crc) VALUES (?,?,?,?,?,?,?,?)",
     );
-    this.insModule = db.prepare("INSERT INTO module (name, data) VALUES (?, ?)");
+    const fields: Record<(typeof GENESIS_FIELDS)[number], RowValue> = {
+      guest: session.guest, args: JSON.stringify(session.args), seed: session.seed, config: JSON.stringify(session.config),
+      engine_version: session.engineVersion, created: session.created ?? new Date().toISOString(),
+      chunk_instructions: session.chunkInstructions, instruction_stream: session.instructionStream ? 1 : 0,
+      snapshot_instructions: session.snapshotInstructions,
+    };
+    const values = GENESIS_FIELDS.map((f) => fields[f]);
+    this.link = genesisDigest(values, [...modules].map(([name, data]) => [name, Buffer.from(data)]));
     db.transaction(() => {
-      db.prepare(
-        `INSERT INTO session (id, guest, args, seed, config, engine_version, created, status, chunk_instructions, instruction_stream, snapshot_instructions)
-         VALUES (1, ?, ?, ?, ?, ?, ?, 'incomplete', ?, ?, ?)`,
-      ).run(
-        session.guest,
-        JSON.stringify(session.args),
-        session.seed,
-        JSON.stringify(session.config),
-        session.engineVersion,
-        new Date().toISOString(),
-        session.chunkInstructions,
-        session.instructionStream ? 1 : 0,
-        session.snapshotInstructions,
-      );
-      for (const [name, data] of modules) this.insModule.run(name, Buffer.from(data));
+      db.prepare(`INSERT INTO session (id, status, genesis, ${GENESIS_FIELDS.join(", ")}) VALUES (1, 'incomplete', ?, ${GENESIS_FIELDS.map(() => "?").join(", ")})`)
+        .run(this.link, ...values);
+      const insModule = db.prepare("INSERT INTO module (name, data) VALUES (?, ?)");
+      for (const [name, data] of modules) insModule.run(name, Buffer.from(data));
     })();
-    // Rows are inserted as they come (events EVENT_BATCH at a time), with no queue of our own: SQLite keeps the open
-    // transaction's pages in its cache and spills them to the WAL, uncommitted, when it grows large.
+    // Rows are inserted as they come, with no queue of our own: SQLite keeps the open transaction's pages in its
+    // cache and spills them to the WAL, uncommitted, when it grows large.
     db.exec("BEGIN");
+  }
+
+  /** The chunk the rows written now belong to (numbered from 1). */
+  private get chunkSeq(): number {
+    return this.chunkCount + 1;
   }
 
   event(e: MachineEvent): void {
     this.eventCount++;
-    const v = this.eventValues;
-    v.push(e.icount, e.vcycles, Math.round(e.hostNs), e.kind, e.cpu, e.pd, e.ec, e.name, e.args, e.result, e.cost, e.callId ?? null);
-    if (v.length === EVENT_BATCH * 12) {
-      this.insEvents.run(v);
-      v.length = 0;
-    }
+    this.columns.add(e);
+    if (e.vcycles < this.minVcycles) this.minVcycles = e.vcycles;
+    if (e.vcycles > this.maxVcycles) this.maxVcycles = e.vcycles;
   }
 
   console(icount: number, stream: ConsoleStream, bytes: Uint8Array): void {
-    this.insConsole.run(icount, stream, Buffer.from(bytes));
+    const data = Buffer.from(bytes);
+    this.insConsole.run(this.chunkSeq, icount, stream, data);
+    this.digest.add("console", [this.chunkSeq, icount, stream, data]);
   }
 
   /** Nondeterministic input; commits with the chunk that covers it, the unit a replay verifies. */
   input(icount: number, kind: string, bytes: Uint8Array): void {
     this.inputCount++;
-    this.insInput.run(icount, kind, Buffer.from(bytes));
-  }
-
-  /** Closes one trace chunk; the chunk and every row written before it commit together. */
-  chunk(firstIcount: number, lastIcount: number, vcycles: number, streams: readonly BlockStream[], stateHash: string): void {
-    const { data, crc } = packBlob(encodeTraceChunk(streams));
-    const count = streams.reduce((n, s) => n + s.length, 0);
-    this.traceBytes += data.length;
-    this.chunkCount++;
-    this.insChunk.run(firstIcount, lastIcount, vcycles, count, data, crc, stateHash);
-    this.commit();
-  }
-
-  snapshot(icount: number, vcycles: number, state: Uint8Array, stateHash: string): void {
-    const { data, crc } = packBlob(state, true);
-    this.snapshotBytes += data.length;
-    this.insSnapshot.run(icount, vcycles, this.eventCount, this.inputCount, data, crc, stateHash);
-    this.commit();
+    const data = Buffer.from(bytes);
+    this.insInput.run(this.chunkSeq, icount, kind, data);
+    this.digest.add("input", [this.chunkSeq, icount, kind, data]);
   }
 
   frame(icount: number, width: number, height: number, bytesPerPixel: number, keyframe: boolean, raw: Uint8Array): void {
     const { data, crc } = packBlob(raw);
-    this.insFrame.run(icount, width, height, bytesPerPixel, keyframe ? 1 : 0, data, crc);
+    const row = [this.chunkSeq, icount, width, height, bytesPerPixel, keyframe ? 1 : 0, data, crc];
+    this.insFrame.run(row);
+    this.digest.add("frames", row);
+  }
+
+  /**
+   * Closes one trace chunk (with the snapshot taken at its end, if any); the chunk and every row written before it
+   * commit together, and the digest chain gains one link.
+   */
+  chunk(
+    firstIcount: number, lastIcount: number, vcycles: number, streams: readonly BlockStream[], stateHash: string,
+    worldHash: string | null, snapshot?: SnapshotInfo,
+  ): void {
+    const seq = this.chunkSeq;
+    const trace = packBlob(encodeTraceChunk(streams));
+    const blocks = streams.reduce((n, s) => n + s.length, 0);
+    const events = this.columns.count;
+    const eventBlob = packBlob(this.columns.finish(), true);
+    const firstEvent = this.eventCount - events;
+    const min = events > 0 ? this.minVcycles : null;
+    const max = events > 0 ? this.maxVcycles : null;
+    const chunkRow: RowValue[] = [seq, firstIcount, lastIcount, vcycles, blocks, trace.data, trace.crc, stateHash, worldHash];
+    const eventRow: RowValue[] = [firstEvent, events, eventBlob.data, eventBlob.crc, min, max];
+    this.digest.add("trace chunk", chunkRow);
+    this.digest.add("events", eventRow);
+    if (snapshot) {
+      const { data, crc } = packBlob(snapshot.state, true);
+      this.snapshotBytes += data.length;
+      const row: RowValue[] = [
+        snapshot.icount, seq, snapshot.vcycles, this.eventCount, this.inputCount, snapshot.keyframe ? 1 : 0, data, crc,
+        snapshot.stateHash, snapshot.worldHash,
+      ];
+      this.insSnapshot.run(row);
+      this.digest.add("snapshot", row);
+    }
+    const { parts, link } = this.digest.finish(this.link);
+    this.insChunk.run(...chunkRow, ...eventRow, parts, link);
+    this.link = link;
+    this.digest = new ChunkDigest();
+    this.minVcycles = Infinity;
+    this.maxVcycles = -Infinity;
+    this.traceBytes += trace.data.length;
+    this.eventBytes += eventBlob.data.length;
+    this.chunkCount++;
+    this.commit();
   }
 
   /** Commits everything written so far and opens the next transaction. */
   private commit(): void {
-    this.end();
+    if (this.db.inTransaction) this.db.exec("COMMIT");
     this.db.exec("BEGIN");
   }
 
-  /** Inserts the events still batched and commits. */
-  private end(): void {
-    const v = this.eventValues;
-    for (let i = 0; i < v.length; i += 12) this.insEvent.run(v.slice(i, i + 12));
-    v.length = 0;
-    if (this.db.inTransaction) this.db.exec("COMMIT");
-  }
-
-  /** Marks the session complete and folds the WAL into the file, so the recording is one self-contained file. */
+  /**
+   * Marks the session complete and folds the WAL into the file, so the recording is one self-contained file.
+   * Rows written after the last chunk (there are none when finish follows a chunk end) are not kept.
+   */
   finish(info: FinishInfo): void {
-    this.end();
+    if (this.db.inTransaction) this.db.exec("ROLLBACK");
+    const fields: RowValue[] = ["complete", info.icount, info.vcycles, info.exitStatus, info.stopReason, info.hostStop ? 1 : 0];
     this.db
-      .prepare(
-        "UPDATE session SET status = 'complete', final_icount = ?, final_vcycles = ?, exit_status = ?, stop_reason = ? WHERE id = 1",
-      )
-      .run(info.icount, info.vcycles, info.exitStatus, info.stopReason);
+      .prepare(`UPDATE session SET ${FINAL_FIELDS.map((f) => `${f} = ?`).join(", ")}, final_digest = ? WHERE id = 1`)
+      .run(...fields, finalDigest(this.link, fields));
     this.db.pragma("wal_checkpoint(TRUNCATE)");
     this.db.pragma("journal_mode = DELETE");
   }
 
+  /** Pending events (emitted since the last chunk end): a finish would drop them. */
+  get pendingEvents(): number {
+    return this.columns.count;
+  }
+
+  /** Closes the file; rows of a chunk not yet ended are dropped (no chunk would cover them, so nothing verifies them). */
   close(): void {
     if (!this.db.open) return;
-    this.end();
+    if (this.db.inTransaction) this.db.exec("ROLLBACK");
     this.db.close();
   }
 }

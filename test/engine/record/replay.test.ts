@@ -13,6 +13,7 @@ import { encodeTraceChunk, packBlob } from "../../../engine/record/codec.ts";
 import { Recorder, type RecordOptions } from "../../../engine/record/recorder.ts";
 import { Recording } from "../../../engine/record/recording.ts";
 import { replay } from "../../../engine/record/replayer.ts";
+import { rechain } from "./rechain.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "hedron-replay-"));
 
@@ -74,8 +75,13 @@ test("an altered recorded stdin byte is reported as a divergence in the chunk wh
   db.prepare("UPDATE input SET data = ? WHERE seq = ?").run(input.data, input.seq);
   const readChunk = db.prepare("SELECT seq FROM trace_chunk WHERE first_icount <= ? AND last_icount >= ? ORDER BY seq LIMIT 1").pluck().get(input.icount, input.icount) as number;
   db.close();
+  const tampered = Recording.open(path);
+  assert.match(tampered.checkIntegrity() ?? "", new RegExp(`^chunk ${readChunk}: its input rows differ`));
+  tampered.close();
+  rechain(path);
   const rec = Recording.open(path);
   try {
+    assert.equal(rec.checkIntegrity(), null);
     const result = replay(rec);
     const d = result.divergence;
     assert.ok(d, "the altered input must be noticed");
@@ -99,6 +105,7 @@ test("an altered block address in the trace is reported with its chunk, CPU and 
   const packed = packBlob(encodeTraceChunk([{ addresses: blocks, length: blocks.length }]));
   db.prepare("UPDATE trace_chunk SET data = ?, crc = ? WHERE seq = ?").run(packed.data, packed.crc, chunk.seq);
   db.close();
+  rechain(path);
   const rec = Recording.open(path);
   try {
     const d = replay(rec).divergence;
@@ -221,6 +228,7 @@ test("a recorded host read that differs from the call replay makes is a divergen
   const text = row.data.toString("latin1").replace("a.txt", "b.txt");
   db.prepare("UPDATE input SET data = ? WHERE seq = ?").run(Buffer.from(text, "latin1"), row.seq);
   db.close();
+  rechain(path);
   const rec = Recording.open(path);
   try {
     const d = replay(rec).divergence;

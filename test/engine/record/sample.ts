@@ -19,15 +19,6 @@ export const session = {
 export function writeSample(path: string, finish: boolean): void {
   const w = new RecordingWriter(path, session, new Map([["hello", Uint8Array.of(0x7f, 0x45, 0x4c, 0x46)]]));
   const blocks = new Float64Array(100);
-  for (let i = 0; i < 5000; i++) {
-    w.event(event(i, i % 10 === 0 ? "portal_call" : i % 10 === 1 ? "portal_reply" : "foreign_syscall", i % 10 < 2 ? { callId: Math.floor(i / 10) } : {}));
-    if (i % 500 === 0) w.console(i * 100, i % 1000 === 0 ? "stdout" : "stderr", Buffer.from(`line ${i}\n`));
-    if (i === 1234) w.input(i * 100, "stdin", Buffer.from("typed\n"));
-    if (i % 100 === 99) {
-      for (let b = 0; b < blocks.length; b++) blocks[b] = 0x401000 + ((b * 7 + i) % 13) * 16;
-      w.chunk((i - 99) * 100, (i + 1) * 100, (i + 1) * 130, [{ addresses: blocks, length: blocks.length }], `hash${i}`);
-    }
-  }
   const fb0 = new Uint8Array(8 * 4 * 4);
   w.frame(1000, 8, 4, 4, true, fb0);
   const fb1 = fb0.slice();
@@ -36,7 +27,16 @@ export function writeSample(path: string, finish: boolean): void {
   const fb2 = fb1.slice();
   fb2[0] = 0xee;
   w.frame(3000, 8, 4, 4, false, diffFrame(fb1, fb2));
-  w.snapshot(250_000, 325_000, new Uint8Array(50_000).fill(3), "snaphash");
+  for (let i = 0; i < 5000; i++) {
+    w.event(event(i, i % 10 === 0 ? "portal_call" : i % 10 === 1 ? "portal_reply" : "foreign_syscall", i % 10 < 2 ? { callId: Math.floor(i / 10) } : {}));
+    if (i % 500 === 0) w.console(i * 100, i % 1000 === 0 ? "stdout" : "stderr", Buffer.from(`line ${i}\n`));
+    if (i === 1234) w.input(i * 100, "stdin", Buffer.from("typed\n"));
+    if (i % 100 === 99) {
+      for (let b = 0; b < blocks.length; b++) blocks[b] = 0x401000 + ((b * 7 + i) % 13) * 16;
+      w.chunk((i - 99) * 100, (i + 1) * 100, (i + 1) * 130, [{ addresses: blocks, length: blocks.length }], `hash${i}`, null,
+        i === 2499 ? { icount: 250_000, vcycles: 325_000, keyframe: true, state: new Uint8Array(50_000).fill(3), stateHash: "snaphash", worldHash: "world" } : undefined);
+    }
+  }
   if (finish) w.finish({ icount: 500_000, vcycles: 650_000, exitStatus: 2, stopReason: "exit" });
   w.close();
 }

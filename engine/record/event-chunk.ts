@@ -1,0 +1,223 @@
+// One trace chunk's events as one columnar blob: a string table, then each field as its own varint column.
+// A row per event cost four SQLite calls per syscall; columns of small deltas deflate to a few bytes per event.
+
+import type { EventKind, MachineEvent } from "../events.ts";
+import { ByteReader, ByteWriter, DecodeError } from "./codec.ts";
+
+/** Kind codes in the blob: the position in this list (append only; a reordering is a schema change). */
+export const EVENT_KINDS: readonly EventKind[] = [
+  "portal_call", "portal_reply", "hypercall", "foreign_syscall", "exception", "schedule", "process_start", "process_exit",
+];
+const KIND_CODE = new Map<string, number>(EVENT_KINDS.map((k, i) => [k, i]));
+
+/** Column order in the blob. */
+const enum Col { Kind, Icount, Vcycles, HostNs, Cpu, Pd, Ec, Name, Args, Result, Cost, CallId, Count }
+
+/** A number as a zigzag varint plus one, or 0 and a float64 when it is not a safe integer below 2^51 in magnitude. */
+function putNumber(w: ByteWriter, v: number): void {
+  if (Number.isInteger(v) && Math.abs(v) < 2 ** 51) w.uint((v >= 0 ? v * 2 : -v * 2 - 1) + 1);
+  else {
+    w.uint(0);
+    w.f64(v);
+  }
+}
+
+function getNumber(r: ByteReader): number {
+  const z = r.uint();
+  if (z === 0) return r.f64();
+  const u = z - 1;
+  return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+}
+
+/** Collects a chunk's events column by column as they are emitted; `finish` returns the raw (uncompressed) blob. */
+export class EventColumnWriter {
+  private readonly cols: ByteWriter[] = Array.from({ length: Col.Count }, () => new ByteWriter());
+  private readonly strings = new Map<string, number>();
+  private readonly table = new ByteWriter();
+  count = 0;
+  private icount = 0;
+  private vcycles = 0;
+  private hostNs = 0;
+  private callId = 0;
+
+  /** Index of `s` in the chunk's string table (added on first use). */
+  private string(s: string): number {
+    let i = this.strings.get(s);
+    if (i === undefined) {
+      i = this.strings.size;
+      this.strings.set(s, i);
+      this.table.string(s);
+    }
+    return i;
+  }
+
+  add(e: MachineEvent): void {
+    const c = this.cols;
+    const kind = KIND_CODE.get(e.kind);
+    if (kind === undefined) throw new TypeError(`record: unknown event kind ${e.kind}`);
+    c[Col.Kind].uint(kind);
+    putNumber(c[Col.Icount], e.icount - this.icount);
+    putNumber(c[Col.Vcycles], e.vcycles - this.vcycles);
+    const hostNs = Math.round(e.hostNs);
+    putNumber(c[Col.HostNs], hostNs - this.hostNs);
+    this.icount = e.icount;
+    this.vcycles = e.vcycles;
+    this.hostNs = hostNs;
+    c[Col.Cpu].uint(e.cpu);
+    putNumber(c[Col.Pd], e.pd);
+    putNumber(c[Col.Ec], e.ec);
+    c[Col.Name].uint(this.string(e.name));
+    c[Col.Args].uint(this.string(e.args));
+    c[Col.Result].uint(this.string(e.result));
+    putNumber(c[Col.Cost], e.cost);
+    if (e.callId === undefined) c[Col.CallId].uint(0);
+    else {
+      c[Col.CallId].uint(1);
+      putNumber(c[Col.CallId], e.callId - this.callId);
+      this.callId = e.callId;
+    }
+    this.count++;
+  }
+
+  /** The blob: count, string table, then every column length-prefixed. Resets the writer for the next chunk. */
+  finish(): Uint8Array {
+    const w = new ByteWriter();
+    w.uint(this.count);
+    w.uint(this.strings.size);
+    w.raw(this.table.finish());
+    for (const col of this.cols) w.bytes(col.finish());
+    const out = w.finish().slice();
+    this.reset();
+    return out;
+  }
+
+  private reset(): void {
+    for (let i = 0; i < this.cols.length; i++) this.cols[i] = new ByteWriter();
+    this.strings.clear();
+    this.table.length = 0;
+    this.count = 0;
+    this.icount = this.vcycles = this.hostNs = this.callId = 0;
+  }
+}
+
+/** Bounds on what a damaged blob can make us allocate. */
+const MAX_EVENTS = 1 << 24;
+
+/**
+ * A decoded chunk of events: numeric columns in typed arrays, text kept as undecoded bytes until an event is
+ * asked for (a timeline that only counts kinds and costs never builds a string).
+ */
+export class EventBatch {
+  readonly kind: Uint8Array;
+  readonly icount: Float64Array;
+  readonly vcycles: Float64Array;
+  readonly hostNs: Float64Array;
+  readonly cpu: Float64Array;
+  readonly pd: Float64Array;
+  readonly ec: Float64Array;
+  readonly cost: Float64Array;
+  /** NaN where an event has no call id. */
+  readonly callId: Float64Array;
+  private readonly nameIx: Uint32Array;
+  private readonly argsIx: Uint32Array;
+  private readonly resultIx: Uint32Array;
+  private readonly stringBytes: Uint8Array[];
+  private readonly stringCache: (string | undefined)[];
+
+  constructor(raw: Uint8Array) {
+    const r = new ByteReader(raw);
+    const n = r.uint();
+    if (n > MAX_EVENTS) throw new DecodeError(`event chunk of ${n} events`);
+    const strings = r.uint();
+    if (strings > 3 * n) throw new DecodeError("event string table larger than its events need");
+    this.stringBytes = [];
+    for (let i = 0; i < strings; i++) this.stringBytes.push(r.bytes());
+    this.stringCache = new Array(strings);
+    const cols: ByteReader[] = [];
+    for (let i = 0; i < Col.Count; i++) cols.push(new ByteReader(r.bytes()));
+    if (!r.done) throw new DecodeError("event chunk has trailing bytes");
+    this.kind = new Uint8Array(n);
+    this.icount = new Float64Array(n);
+    this.vcycles = new Float64Array(n);
+    this.hostNs = new Float64Array(n);
+    this.cpu = new Float64Array(n);
+    this.pd = new Float64Array(n);
+    this.ec = new Float64Array(n);
+    this.cost = new Float64Array(n);
+    this.callId = new Float64Array(n);
+    this.nameIx = new Uint32Array(n);
+    this.argsIx = new Uint32Array(n);
+    this.resultIx = new Uint32Array(n);
+    const str = (col: ByteReader) => {
+      const i = col.uint();
+      if (i >= strings) throw new DecodeError("event names a string the chunk does not have");
+      return i;
+    };
+    let icount = 0, vcycles = 0, hostNs = 0, callId = 0;
+    for (let i = 0; i < n; i++) {
+      const kind = cols[Col.Kind].uint();
+      if (kind >= EVENT_KINDS.length) throw new DecodeError(`unknown event kind ${kind}`);
+      this.kind[i] = kind;
+      this.icount[i] = icount += getNumber(cols[Col.Icount]);
+      this.vcycles[i] = vcycles += getNumber(cols[Col.Vcycles]);
+      this.hostNs[i] = hostNs += getNumber(cols[Col.HostNs]);
+      this.cpu[i] = cols[Col.Cpu].uint();
+      this.pd[i] = getNumber(cols[Col.Pd]);
+      this.ec[i] = getNumber(cols[Col.Ec]);
+      this.nameIx[i] = str(cols[Col.Name]);
+      this.argsIx[i] = str(cols[Col.Args]);
+      this.resultIx[i] = str(cols[Col.Result]);
+      this.cost[i] = getNumber(cols[Col.Cost]);
+      const hasCall = cols[Col.CallId].uint();
+      if (hasCall > 1) throw new DecodeError("malformed call id");
+      this.callId[i] = hasCall ? (callId += getNumber(cols[Col.CallId])) : NaN;
+    }
+    for (const col of cols) if (!col.done) throw new DecodeError("event column has trailing bytes");
+  }
+
+  get length(): number {
+    return this.kind.length;
+  }
+
+  private text(i: number): string {
+    let s = this.stringCache[i];
+    if (s === undefined) s = this.stringCache[i] = new TextDecoder().decode(this.stringBytes[i]);
+    return s;
+  }
+
+  kindOf(i: number): EventKind {
+    return EVENT_KINDS[this.kind[i]];
+  }
+
+  name(i: number): string {
+    return this.text(this.nameIx[i]);
+  }
+
+  args(i: number): string {
+    return this.text(this.argsIx[i]);
+  }
+
+  result(i: number): string {
+    return this.text(this.resultIx[i]);
+  }
+
+  /** Event `i` as the machine emitted it. */
+  get(i: number): MachineEvent {
+    const e: MachineEvent = {
+      kind: this.kindOf(i), icount: this.icount[i], vcycles: this.vcycles[i], hostNs: this.hostNs[i], cpu: this.cpu[i],
+      pd: this.pd[i], ec: this.ec[i], name: this.name(i), args: this.args(i), result: this.result(i), cost: this.cost[i],
+    };
+    if (!Number.isNaN(this.callId[i])) e.callId = this.callId[i];
+    return e;
+  }
+
+  /** Whether event `i` equals `e` in every field the guest's execution determines (all but host time). */
+  matches(i: number, e: MachineEvent): boolean {
+    return (
+      this.kindOf(i) === e.kind && this.icount[i] === e.icount && this.vcycles[i] === e.vcycles && this.cpu[i] === e.cpu &&
+      this.pd[i] === e.pd && this.ec[i] === e.ec && this.cost[i] === e.cost &&
+      (Number.isNaN(this.callId[i]) ? e.callId === undefined : this.callId[i] === e.callId) &&
+      this.name(i) === e.name && this.args(i) === e.args && this.result(i) === e.result
+    );
+  }
+}
