@@ -44,13 +44,29 @@ function unpackB(w: F80Words, at: number): void {
   if (bK === K_NORMAL && bH < 0x80000000) {
     // Denormal or unnormal operand: shift the mantissa up.
     if (bE === 0) bE = 1;
-    while (bH < 0x80000000) { bH = ((bH * 2) % TWO32) + (bL >>> 31); bL = (bL * 2) % TWO32; bE--; }
+    const n = leadingZeros64(bH, bL);
+    bH = shlHigh(bH, bL, n); bL = shlLow(bL, n); bE -= n;
   }
 }
 
 function normalizeA(): void {
   if (aE === 0) aE = 1;
-  while (aH < 0x80000000) { aH = ((aH * 2) % TWO32) + (aL >>> 31); aL = (aL * 2) % TWO32; aE--; }
+  const n = leadingZeros64(aH, aL);
+  aH = shlHigh(aH, aL, n); aL = shlLow(aL, n); aE -= n;
+}
+
+/** Leading zero bits of the non-zero 64-bit value (h, l). */
+function leadingZeros64(h: number, l: number): number {
+  return h !== 0 ? Math.clz32(h) : 32 + Math.clz32(l);
+}
+
+/** High and low words of (h, l) << n for 0 <= n < 64, as non-negative numbers. */
+function shlHigh(h: number, l: number, n: number): number {
+  if (n === 0) return h;
+  return (n >= 32 ? l << (n - 32) : (h << n) | (l >>> (32 - n))) >>> 0;
+}
+function shlLow(l: number, n: number): number {
+  return n >= 32 ? 0 : (l << n) >>> 0;
 }
 
 function classify(e: number, h: number, l: number): number {
@@ -198,14 +214,14 @@ export function add(w: F80Words, d: number, a: number, b: number, subtract: bool
   if (aS === bS) {
     l = aL + sl;
     h = aH + sh + (l >= TWO32 ? 1 : 0);
-    l %= TWO32;
+    l = l >>> 0;
     x = sx;
     if (h >= TWO32) {
       // Carry out: shift right by one.
       const sticky = x & 1;
       x = ((x >>> 1) | ((l & 1) << 31) | sticky) >>> 0;
       l = ((l >>> 1) | ((h & 1) << 31)) >>> 0;
-      h = 0x80000000 + ((h % TWO32) >>> 1);
+      h = 0x80000000 + ((h >>> 0) >>> 1);
       e++;
     }
   } else {
@@ -221,12 +237,14 @@ export function add(w: F80Words, d: number, a: number, b: number, subtract: bool
       store(w, d, roundingMode === RC_DOWN ? 1 : 0, 0, 0, 0);
       return;
     }
-    // Normalise left.
-    while (h < 0x80000000) {
-      h = ((h * 2) % TWO32) + (l >>> 31);
-      l = ((l * 2) % TWO32) + (x >>> 31);
-      x = (x * 2) % TWO32;
-      e--;
+    // Normalise left: a 96-bit shift by the leading zeros.
+    let n = h !== 0 ? Math.clz32(h) : l !== 0 ? 32 + Math.clz32(l) : 64 + Math.clz32(x);
+    e -= n;
+    while (n >= 32) { h = l; l = x; x = 0; n -= 32; }
+    if (n > 0) {
+      h = ((h << n) | (l >>> (32 - n))) >>> 0;
+      l = ((l << n) | (x >>> (32 - n))) >>> 0;
+      x = (x << n) >>> 0;
     }
   }
   roundPack(w, d, aS, e, h, l, x);
@@ -248,10 +266,10 @@ export function mul(w: F80Words, d: number, a: number, b: number): void {
   let e = aE + bE - BIAS + 1;
   let h = P3, l = P2, x = P1, rest = P0;
   if (h < 0x80000000) {
-    h = ((h * 2) % TWO32) + (l >>> 31);
-    l = ((l * 2) % TWO32) + (x >>> 31);
-    x = ((x * 2) % TWO32) + (rest >>> 31);
-    rest = (rest * 2) % TWO32;
+    h = ((h << 1) | (l >>> 31)) >>> 0;
+    l = ((l << 1) | (x >>> 31)) >>> 0;
+    x = ((x << 1) | (rest >>> 31)) >>> 0;
+    rest = (rest << 1) >>> 0;
     e--;
   }
   roundPack(w, d, s, e, h, l, (x | (rest !== 0 ? 1 : 0)) >>> 0);
@@ -266,9 +284,9 @@ function mul64(ah: number, al: number, bh: number, bl: number): void {
   const hh = mul32(ah, bh), hhh = MH;
   P0 = ll;
   let t = llh + lh + hl;
-  P1 = t % TWO32;
+  P1 = t >>> 0;
   t = Math.floor(t / TWO32) + lhh + hlh + hh;
-  P2 = t % TWO32;
+  P2 = t >>> 0;
   P3 = Math.floor(t / TWO32) + hhh;
 }
 
@@ -277,9 +295,9 @@ let MH = 0;
 function mul32(a: number, b: number): number {
   const a0 = a & 0xffff, a1 = a >>> 16, b0 = b & 0xffff, b1 = b >>> 16;
   const lo = a0 * b0;
-  const mid = a1 * b0 + a0 * b1 + Math.floor(lo / 65536);
+  const mid = a1 * b0 + a0 * b1 + (lo >>> 16);
   MH = a1 * b1 + Math.floor(mid / 65536);
-  return (mid % 65536) * 65536 + (lo % 65536);
+  return Math.imul(a, b) >>> 0;
 }
 
 /** w[d] = w[a] / w[b]. Returns false on division of a finite non-zero by zero (the caller may flag #Z). */
@@ -292,39 +310,53 @@ export function div(w: F80Words, d: number, a: number, b: number): void {
   if (bK === K_INF) { store(w, d, s, 0, 0, 0); return; }
   if (bK === K_ZERO) { if (aK === K_ZERO) storeNaN(w, d); else store(w, d, s, 0x7fff, 0x80000000, 0); return; }
   if (aK === K_ZERO) { store(w, d, s, 0, 0, 0); return; }
-  // Long division of the mantissas: 66 quotient bits (value in (0.5, 2)), remainder for the sticky bit.
-  let rh = aH, rl = aL, top = 0;
-  let qh = 0, ql = 0, qx = 0;
-  for (let k = 0; k < 66; k++) {
-    const ge = top !== 0 || rh > bH || (rh === bH && rl >= bL);
-    let bit = 0;
-    if (ge) {
-      let nl = rl - bL, nh = rh - bH;
-      if (nl < 0) { nl += TWO32; nh--; }
-      if (nh < 0) nh += TWO32;
-      rh = nh; rl = nl; bit = 1;
-    }
-    // Shift the 66-bit quotient register (qh:ql:qx top 2 bits) left and append the bit.
-    qh = ((qh * 2) % TWO32) + (ql >>> 31);
-    ql = ((ql * 2) % TWO32) + (qx >>> 31);
-    qx = ((qx * 2) % TWO32) + bit;
-    top = rh >>> 31;
-    rh = ((rh * 2) % TWO32) + (rl >>> 31);
-    rl = (rl * 2) % TWO32;
+  // Long division in 16-bit digits (Knuth's algorithm D): the integer bit, then 80 fraction bits, then the sticky
+  // bit from the remainder. Every intermediate is an integer below 2^53, so the doubles stay exact.
+  const b3 = bH >>> 16, b2 = bH & 0xffff, b1 = bL >>> 16, b0 = bL & 0xffff;
+  const bTop = b3 * 65536 + b2;
+  let r4 = 0, r3 = aH >>> 16, r2 = aH & 0xffff, r1 = aL >>> 16, r0 = aL & 0xffff;
+  const one = aH > bH || (aH === bH && aL >= bL) ? 1 : 0;
+  if (one) {
+    // R -= B (R < 2B, so the result fits four digits).
+    let t = r0 - b0; r0 = t & 0xffff; let c = t >> 16;
+    t = r1 - b1 + c; r1 = t & 0xffff; c = t >> 16;
+    t = r2 - b2 + c; r2 = t & 0xffff; c = t >> 16;
+    r3 = (r3 - b3 + c) & 0xffff;
   }
-  // The 66 bits sit in (qh:ql:qx)'s low 66 bits: bit 65 is the integer bit when the quotient is >= 1.
+  let d1 = 0, d2 = 0, d3 = 0, d4 = 0, d5 = 0;
+  for (let k = 0; k < 5; k++) {
+    // R < B: bring in a zero digit, then the next digit q = floor(R / B) < 2^16, estimated from the top digits
+    // (never too small, at most two too large) and corrected by adding B back.
+    r4 = r3; r3 = r2; r2 = r1; r1 = r0; r0 = 0;
+    let q = Math.floor((r4 * 4294967296 + r3 * 65536 + r2) / bTop);
+    if (q > 0xffff) q = 0xffff;
+    let t = r0 - q * b0; let c = Math.floor(t / 65536); r0 = t - c * 65536;
+    t = r1 - q * b1 + c; c = Math.floor(t / 65536); r1 = t - c * 65536;
+    t = r2 - q * b2 + c; c = Math.floor(t / 65536); r2 = t - c * 65536;
+    t = r3 - q * b3 + c; c = Math.floor(t / 65536); r3 = t - c * 65536;
+    r4 += c;
+    while (r4 < 0) {
+      q--;
+      t = r0 + b0; r0 = t & 0xffff; c = t >>> 16;
+      t = r1 + b1 + c; r1 = t & 0xffff; c = t >>> 16;
+      t = r2 + b2 + c; r2 = t & 0xffff; c = t >>> 16;
+      t = r3 + b3 + c; r3 = t & 0xffff; c = t >>> 16;
+      r4 += c;
+    }
+    if (k === 0) d1 = q; else if (k === 1) d2 = q; else if (k === 2) d3 = q; else if (k === 3) d4 = q; else d5 = q;
+  }
+  const sticky = (r0 | r1 | r2 | r3) !== 0 ? 1 : 0;
   let e = aE - bE + BIAS;
   let h: number, l: number, x: number;
-  const sticky = (rh | rl | top) !== 0 ? 1 : 0;
-  if (qh & 2) {
-    h = (((qh & 3) << 30) | (ql >>> 2)) >>> 0;
-    l = (((ql & 3) << 30) | (qx >>> 2)) >>> 0;
-    x = (((qx & 3) << 30) | sticky) >>> 0;
+  if (one) {
+    h = (0x80000000 | (d1 << 15) | (d2 >>> 1)) >>> 0;
+    l = (((d2 & 1) << 31) | (d3 << 15) | (d4 >>> 1)) >>> 0;
+    x = (((d4 & 1) << 31) | (d5 << 15) | sticky) >>> 0;
   } else {
     e--;
-    h = (((qh & 1) << 31) | (ql >>> 1)) >>> 0;
-    l = (((ql & 1) << 31) | (qx >>> 1)) >>> 0;
-    x = (((qx & 1) << 31) | sticky) >>> 0;
+    h = ((d1 << 16) | d2) >>> 0;
+    l = ((d3 << 16) | d4) >>> 0;
+    x = ((d5 << 16) | sticky) >>> 0;
   }
   roundPack(w, d, s, e, h, l, x);
 }
@@ -407,9 +439,8 @@ export function fromInt64(w: F80Words, d: number, lo: number, hi: number): void 
     h %= TWO32;
   }
   if (h === 0 && l === 0) { store(w, d, s, 0, 0, 0); return; }
-  let e = BIAS + 63;
-  while (h < 0x80000000) { h = ((h * 2) % TWO32) + (l >>> 31); l = (l * 2) % TWO32; e--; }
-  store(w, d, s, e, h, l);
+  const n = leadingZeros64(h, l);
+  store(w, d, s, BIAS + 63 - n, shlHigh(h, l, n), shlLow(l, n));
 }
 
 /** Result halves of toInt64. */
@@ -554,12 +585,13 @@ export function sqrt(w: F80Words, d: number, a: number): void {
 }
 
 function bitLength(v: bigint): number {
-  return v.toString(2).length;
+  const hex = v.toString(16);
+  return (hex.length - 1) * 4 + 32 - Math.clz32(parseInt(hex[0], 16));
 }
 
-/** floor(sqrt(n)) by Newton's iteration from above. */
+/** floor(sqrt(n)) by Newton's iteration from above, started just above the double estimate (53 good bits). */
 function isqrt(n: bigint): bigint {
-  let x = 1n << BigInt((bitLength(n) >> 1) + 1);
+  let x = BigInt(Math.floor(Math.sqrt(Number(n)) * (1 + 2 ** -40))) + 1n;
   for (;;) {
     const y = (x + n / x) >> 1n;
     if (y >= x) return x;
