@@ -173,6 +173,7 @@ function boot(command: Extract<WorkerCommand, { op: "boot" }>): void {
   const config: MachineConfig = { modules: command.modules, env: command.env, cpus: 1, memoryMiB: 256, seed: command.seed, strict: false, mounts: [], readStdin };
   recorder = command.record ? new Recorder(command.record, config, { engineVersion: command.version }) : null;
   machine = recorder ? recorder.machine : new Machine(config);
+  liveStops = command.stops;
   const rec = recorder;
   control = rec ? controlFor(machine, liveStops, (target) => rec.advanceTo(target)) : controlFor(machine, liveStops);
   // The roottask logs while the machine is constructed, before a listener can attach; the serial line keeps

@@ -3,7 +3,7 @@
 
 import type { MachineConfig } from "../engine/machine.ts";
 import type { StopSpec } from "../engine/debug/reverse.ts";
-import type { ConsoleStream, Inspection, MachineStatus, MemoryDump, PdInfo, Screen } from "./protocol.ts";
+import type { ConsoleStream, FoundStop, Inspection, MachineStatus, MemoryDump, PdInfo, Screen } from "./protocol.ts";
 
 export type BootModule = MachineConfig["modules"][number];
 
@@ -21,6 +21,8 @@ export type WorkerCommand =
       record: string | null;
       /** Ring buffer for the guest's stdin (see StdinRing). */
       stdin: SharedArrayBuffer;
+      /** Breakpoints, watchpoints and event stops armed from the first instruction. */
+      stops: StopSpec;
     }
   | { op: "run" }
   | { op: "pause" }
@@ -38,13 +40,7 @@ export type WorkerCommand =
   /** Replay: the next stop after `icount` or the last one before it; the replay machine is left there. */
   | { op: "find"; id: number; recording: string; icount: number; direction: "forward" | "backward"; stops: StopSpec };
 
-export type { StopSpec };
-
-/** What a found stop reports: where, and why. */
-export interface FoundStop {
-  icount: number;
-  reason: string;
-}
+export type { StopSpec, FoundStop };
 
 export type WorkerReport =
   | { type: "status"; status: MachineStatus }
