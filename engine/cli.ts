@@ -13,6 +13,7 @@ commands:
   replay FILE [--verify] [--to N]    re-execute a recording, checking every chunk hash
   info FILE                          summarise a recording without executing anything
   export FILE --format csv|chrome-trace   export a recording's events
+  query FILE 'SQL'                   read-only SQL over a recording's views ('hedron-lab query --help')
   bench cpu|record                   measure the lab against native and qemu-x86_64 / recording overhead
   bench syscalls|files               syscall costs beside HEDRON.md §9 / Linux vs native file throughput
   serve [--port N] [--no-open]       serve the lab in a browser on 127.0.0.1
@@ -30,6 +31,7 @@ const commands: Record<string, Command> = {
   bench: async (args) => (await import("./cli/bench.ts")).benchCommand(args),
   serve: async (args) => (await import("./cli/serve.ts")).serve(args),
   start: async (args) => (await import("./cli/serve.ts")).start(args),
+  query: async (args) => (await import("./cli/query.ts")).queryCommand(args),
 };
 
 export async function main(argv: string[]): Promise<number> {

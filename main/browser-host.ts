@@ -108,7 +108,13 @@ async function serveStatic(req: IncomingMessage, res: ServerResponse, root: stri
     res.writeHead(405, { allow: "GET, HEAD" }).end();
     return;
   }
-  const pathname = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+  } catch {
+    res.writeHead(400, { "content-type": "text/plain" }).end("bad request: malformed %-escape in the address");
+    return;
+  }
   const relative = normalize(pathname === "/" ? "/index.html" : pathname);
   const file = join(root, relative);
   if (!file.startsWith(root + sep) || relative.includes("\0")) {

@@ -3,30 +3,14 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import type { Recording } from "../engine/record/recording.ts";
-import type { MachineEvent } from "../engine/events.ts";
 import type { CostReport, CostRow } from "./protocol.ts";
+import { numbered, pairCalls } from "../engine/debug/calls.ts";
 
 /** Samples kept per call kind for the distributions (enough for stable quartiles, bounded for the wire). */
 const MAX_SAMPLES = 2000;
 
-interface OpenCall {
-  call: MachineEvent;
-  syscall: string | null;
-  /** Modelled cycles of what happened inside the call, by part. */
-  parts: Record<string, number>;
-}
 
-const PART_ENTRY = "kernel entry + IPC call";
-const PART_REPLY = "IPC reply + kernel exit";
-const PART_OTHER = "other (instructions, service work)";
-/** Events inside a call and the part their cost belongs to. */
-const NESTED_PART: Partial<Record<MachineEvent["kind"], string>> = {
-  foreign_syscall: "Linux personality",
-  hypercall: "handler hypercalls",
-  exception: "exceptions",
-  schedule: "context switches",
-};
-const NESTED_CALLS = "nested portal calls";
+
 
 /** The part of `hedron-lab bench syscalls --json` (saved as bench-syscalls.json) the Costs view reads; other
  *  fields and rows without a syscall name are ignored. */
@@ -74,39 +58,13 @@ export function costReport(id: string, recording: Recording, nativeLinux?: Nativ
     return (seed >>> 0) / 2 ** 32;
   };
   const rows = new Map<string, CostRow & { seen: number; sums: Record<string, number> }>();
-  const open = new Map<number, OpenCall>();
-  const stack: OpenCall[] = [];
-  for (const event of recording.eachEvent()) {
-    if (event.kind === "portal_call" && event.callId !== undefined) {
-      const entry: OpenCall = { call: event, syscall: null, parts: {} };
-      open.set(event.callId, entry);
-      stack.push(entry);
-      continue;
-    }
-    const inner = stack.at(-1);
-    if (event.kind !== "portal_reply" || event.callId === undefined) {
-      if (!inner) continue;
-      if (event.kind === "foreign_syscall" && inner.syscall === null) inner.syscall = event.name;
-      const part = NESTED_PART[event.kind];
-      if (part) inner.parts[part] = (inner.parts[part] ?? 0) + event.cost;
-      continue;
-    }
-    const entry = open.get(event.callId);
-    if (!entry) continue;
-    open.delete(event.callId);
-    stack.splice(stack.lastIndexOf(entry), 1);
-    const path = entry.syscall !== null ? "foreign" : "native";
-    const kind = entry.syscall !== null ? `linux:${entry.syscall}` : `native:${entry.call.name}`;
+  for (const { call, reply, syscall, kind, total, parts } of pairCalls(numbered(recording.eachEvent()))) {
+    const path = syscall !== null ? "foreign" : "native";
     let row = rows.get(kind);
     if (!row) {
       row = { kind, path, count: 0, vcycles: [], hostNs: [], breakdown: {}, seen: 0, sums: {} };
       rows.set(kind, row);
     }
-    // From before the call's own charge to the end of the reply's.
-    const total = event.vcycles - (entry.call.vcycles - entry.call.cost);
-    const parts: Record<string, number> = { [PART_ENTRY]: entry.call.cost, ...entry.parts, [PART_REPLY]: event.cost };
-    const accounted = Object.values(parts).reduce((a, b) => a + b, 0);
-    parts[PART_OTHER] = Math.max(0, total - accounted);
     row.count++;
     for (const [part, value] of Object.entries(parts)) row.sums[part] = (row.sums[part] ?? 0) + value;
     // Reservoir sampling keeps the distributions unbiased when a kind has more calls than we ship; a fixed-seed
@@ -115,10 +73,8 @@ export function costReport(id: string, recording: Recording, nativeLinux?: Nativ
     const slot = row.vcycles.length < MAX_SAMPLES ? row.vcycles.length : Math.floor(random() * row.seen);
     if (slot < MAX_SAMPLES) {
       row.vcycles[slot] = total;
-      row.hostNs[slot] = event.hostNs - entry.call.hostNs;
+      row.hostNs[slot] = reply.hostNs - call.hostNs;
     }
-    const parent = stack.at(-1);
-    if (parent) parent.parts[NESTED_CALLS] = (parent.parts[NESTED_CALLS] ?? 0) + total;
   }
   return {
     recording: id,

@@ -3,7 +3,7 @@
 
 import { Worker } from "node:worker_threads";
 import type { Inspection, MemoryDump } from "./protocol.ts";
-import type { WorkerCommand, WorkerReport } from "./worker-protocol.ts";
+import type { FoundStop, WorkerCommand, WorkerReport } from "./worker-protocol.ts";
 
 /** Where the worker script is: TypeScript loaded through tsx (Node), or a bundled JavaScript file (Electron). */
 export interface WorkerSpec {
@@ -28,7 +28,7 @@ type RequestWithoutId = Request extends infer R ? (R extends Request ? Omit<R, "
 export class EngineSession {
   private readonly worker: Worker;
   private nextId = 1;
-  private readonly waiting = new Map<number, { resolve: (v: Inspection | MemoryDump | null) => void; reject: (e: Error) => void }>();
+  private readonly waiting = new Map<number, { resolve: (v: Inspection | MemoryDump | FoundStop | null) => void; reject: (e: Error) => void }>();
   private exited = false;
 
   constructor(spec: WorkerSpec, onReport: (report: WorkerReport) => void) {
@@ -56,7 +56,7 @@ export class EngineSession {
     this.worker.postMessage(command);
   }
 
-  request(command: RequestWithoutId): Promise<Inspection | MemoryDump | null> {
+  request(command: RequestWithoutId): Promise<Inspection | MemoryDump | FoundStop | null> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });

@@ -6,10 +6,13 @@ import type { ConsoleStream } from "../engine/events.ts";
 import { Machine, type MachineConfig } from "../engine/machine.ts";
 import { Recorder } from "../engine/record/recorder.ts";
 import { Recording } from "../engine/record/recording.ts";
-import { replay } from "../engine/record/replayer.ts";
+import { ExactControl, type Stop } from "../engine/debug/exact.ts";
+import { controlFor, nextStop, previousStop, seekExact, type StopSpec } from "../engine/debug/reverse.ts";
+import { disassemble } from "../engine/disasm.ts";
 import type { MachineStatus, PdKind } from "./protocol.ts";
-import { framebufferUsed, inspectMachine, pdsOf, readMemory, screenOf } from "./inspect.ts";
-import { StdinRing, type WorkerCommand, type WorkerReport } from "./worker-protocol.ts";
+import { focusEc, framebufferUsed, inspectMachine, pdsOf, readMemory, screenOf } from "./inspect.ts";
+import { fromBase64 } from "./protocol.ts";
+import { StdinRing, type FoundStop, type WorkerCommand, type WorkerReport } from "./worker-protocol.ts";
 
 const port = parentPort!;
 /** Instructions per slice of an unrecorded run: small enough that a pause lands within tens of milliseconds. */
@@ -20,6 +23,10 @@ const REPORT_MS = 33;
 let machine: Machine | null = null;
 /** Set when the live run is recorded: it then advances chunk by chunk, as replay will. */
 let recorder: Recorder | null = null;
+/** Exact control of the live machine (steps, run to address, breakpoints); through the recorder when recording. */
+let control: ExactControl | null = null;
+/** The live run's breakpoints, watchpoints and event stops. */
+let liveStops: StopSpec = { addresses: [], events: [], watch: [] };
 let guest = "";
 let state: MachineStatus["state"] = "off";
 let message: string | undefined;
@@ -112,9 +119,42 @@ function advance(budget: number): void {
   }
 }
 
+/** Runs the live machine exactly to `target` (stopping at the live stops when `stopping`), and reports why it stopped. */
+function exactRun(target: number, stopping: boolean): void {
+  if (!machine || !control) return;
+  let stop: Stop;
+  try {
+    stop = control.runTo(target, stopping);
+  } catch (error) {
+    end("failed", error instanceof Error ? error.message : String(error));
+    return;
+  }
+  if (stop.reason === "halted") {
+    end("exited", machine.stopReason ?? `the guest exited with status ${machine.exitStatus}`);
+    return;
+  }
+  if (stop.reason !== "target") {
+    state = "paused";
+    message = describeStop(stop);
+  }
+}
+
+function describeStop(stop: Stop): string {
+  const at = `at instruction ${stop.icount.toLocaleString("en")}`;
+  const rip = machine ? focusEc(machine.kernel)?.state.rip : undefined;
+  const where = rip !== undefined ? ` (rip 0x${rip.toString(16)})` : "";
+  if (stop.reason === "breakpoint") return `stopped at a breakpoint ${at}${where}`;
+  if (stop.reason === "watch") return `stopped after a write to watched memory ${at}${where}`;
+  if (stop.reason === "event" && stop.event) return `stopped at ${stop.event.kind} ${stop.event.name}(${stop.event.args}) ${at}`;
+  return `stopped ${at}`;
+}
+
+const armed = () => liveStops.addresses.length + liveStops.events.length + liveStops.watch.length > 0;
+
 function loop(): void {
   if (state !== "running") return;
-  advance(SLICE);
+  if (armed() && machine) exactRun(machine.icount + SLICE, true);
+  else advance(SLICE);
   if (performance.now() - lastReport >= REPORT_MS || state !== "running") publish();
   if (state === "running") setImmediate(loop);
 }
@@ -133,6 +173,9 @@ function boot(command: Extract<WorkerCommand, { op: "boot" }>): void {
   const config: MachineConfig = { modules: command.modules, env: command.env, cpus: 1, memoryMiB: 256, seed: command.seed, strict: false, mounts: [], readStdin };
   recorder = command.record ? new Recorder(command.record, config, { engineVersion: command.version }) : null;
   machine = recorder ? recorder.machine : new Machine(config);
+  liveStops = command.stops;
+  const rec = recorder;
+  control = rec ? controlFor(machine, liveStops, (target) => rec.advanceTo(target)) : controlFor(machine, liveStops);
   // The roottask logs while the machine is constructed, before a listener can attach; the serial line keeps
   // those lines, so they are taken from there.
   const early = machine.serial.buffer.lines;
@@ -151,13 +194,70 @@ function recordingAt(path: string): Recording {
   return rec;
 }
 
-/** Re-executes a recording to `icount` (without verification: the user is browsing, not auditing). */
+/** Re-executes a recording to exactly `icount` (without verification: the user is browsing, not auditing); a
+ *  point after the current one is reached by running on, an earlier one from the nearest snapshot. */
 function seek(path: string, icount: number): void {
   if (replayed && replayed.path === path && replayed.icount === icount) return;
+  if (replayed && replayed.path === path && replayed.icount < icount && icount - replayed.icount < 1 << 22) {
+    new ExactControl(replayed.machine).runTo(icount, false);
+    replayed.icount = icount;
+    return;
+  }
   const task = `re-executing to instruction ${icount.toLocaleString("en")}`;
-  const result = replay(recordingAt(path), { to: icount, verify: false, onChunk: (done) => post({ type: "progress", task, done, total: icount }) });
+  const machine = seekExact(recordingAt(path), icount, (done) => post({ type: "progress", task, done, total: icount }));
   post({ type: "progress", task, done: icount, total: icount });
-  replayed = { path, icount, machine: result.machine };
+  replayed = { path, icount, machine };
+}
+
+/** The next stop after `icount` or the last one before it, in a recording; the replay machine is left there. */
+function find(path: string, icount: number, direction: "forward" | "backward", stops: StopSpec): FoundStop | null {
+  const rec = recordingAt(path);
+  if (direction === "forward") {
+    seek(path, icount);
+    const stop = nextStop(replayed!.machine, stops);
+    replayed!.icount = replayed!.machine.icount;
+    return stop ? { icount: stop.icount, reason: describeFound(stop) } : null;
+  }
+  post({ type: "progress", task: "searching backwards (re-executing from the start)", done: 0, total: icount });
+  const stop = previousStop(rec, icount, stops);
+  post({ type: "progress", task: "searching backwards (re-executing from the start)", done: icount, total: icount });
+  if (!stop) return null;
+  seek(path, stop.icount);
+  return { icount: stop.icount, reason: describeFound(stop) };
+}
+
+function describeFound(stop: Stop): string {
+  if (stop.reason === "event" && stop.event) return `${stop.event.kind} ${stop.event.name}`;
+  return stop.reason === "watch" ? "write to watched memory" : stop.reason;
+}
+
+/** Step over: a call at RIP runs until it returns to the next instruction; anything else is one step. */
+function stepOver(): void {
+  if (!machine || !control) return;
+  const ec = focusEc(machine.kernel);
+  const pd = ec ? machine.kernel.pds.get(ec.pd) : undefined;
+  if (!ec || !pd) return exactRun(machine.icount + 1, false);
+  const bytes = fromBase64(readMemory(machine, pd.id, ec.state.rip, 16).bytes);
+  const [insn] = disassemble(bytes, ec.state.rip, 1);
+  if (!insn || !/^call\b/.test(insn.text)) return exactRun(machine.icount + 1, false);
+  const after = ec.state.rip + insn.length;
+  const once = controlFor(machine, { addresses: [after], events: [], watch: [] }, recorder ? (t) => recorder!.advanceTo(t) : undefined);
+  settle(once.continue());
+}
+
+/** Run to an address (a one-off breakpoint there, plus the armed stops). */
+function runTo(address: number): void {
+  if (!machine) return;
+  const rec = recorder;
+  const once = controlFor(machine, { ...liveStops, addresses: [...liveStops.addresses, address] }, rec ? (t) => rec.advanceTo(t) : undefined);
+  settle(once.continue());
+}
+
+function settle(stop: Stop): void {
+  if (!machine) return;
+  if (stop.reason === "halted") {
+    end("exited", machine.stopReason ?? `the guest exited with status ${machine.exitStatus}`);
+  } else message = describeStop(stop);
 }
 
 /** The machine requests refer to: the replayed one in a replay worker, else the live one. */
@@ -184,9 +284,28 @@ port.on("message", (command: WorkerCommand) => {
       publish();
       return;
     case "step":
-      if (state !== "paused") return;
-      advance(command.instructions);
+      if (state !== "paused" || !machine) return;
+      exactRun(machine.icount + command.instructions, false);
       publish();
+      return;
+    case "step-over":
+      if (state !== "paused") return;
+      stepOver();
+      publish();
+      return;
+    case "run-to":
+      if (state !== "paused") return;
+      runTo(command.address);
+      publish();
+      return;
+    case "stops":
+      reply(command.id, () => {
+        liveStops = command.stops;
+        if (machine) control = controlFor(machine, liveStops, recorder ? (t) => recorder!.advanceTo(t) : undefined);
+      });
+      return;
+    case "find":
+      reply(command.id, () => find(command.recording, command.icount, command.direction, command.stops));
       return;
     case "stop":
       if (state !== "running" && state !== "paused") return;

@@ -65,7 +65,7 @@ export function pdsOf(machine: Machine, seen: Map<number, PdKind>): PdInfo[] {
 }
 
 /** The guest EC the inspector shows: the one that ran last on CPU 0, else the first live guest EC. */
-function focusEc(kernel: Kernel): Ec | undefined {
+export function focusEc(kernel: Kernel): Ec | undefined {
   const last = kernel.ecs.get(kernel.cpus[0]?.lastEc ?? -1);
   if (last && !last.host) return last;
   return [...kernel.ecs.values()].find((ec) => !ec.host && ec.wait !== "dead") ?? [...kernel.ecs.values()].find((ec) => !ec.host);

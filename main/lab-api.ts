@@ -28,8 +28,13 @@ import {
   type Results,
   type Screen,
   type TimelineSlice,
+  type FoundStop,
+  type StopSpec,
+  type TableEvent,
 } from "./protocol.ts";
-import { StdinRing, type BootModule, type WorkerReport } from "./worker-protocol.ts";
+import { StdinRing, type BootModule, type WorkerCommand, type WorkerReport } from "./worker-protocol.ts";
+import { eventDetails, eventPage, tableEvents } from "./event-table.ts";
+import { RecordingQuery } from "../engine/debug/query.ts";
 
 export interface LabOptions {
   host: "electron" | "browser";
@@ -64,6 +69,10 @@ export class LabApi implements LabService {
   private consoleChars = 0;
   private readonly open = new Map<string, Recording>();
   private readonly indexes = new Map<string, Promise<TimelineIndex>>();
+  private readonly eventLists = new Map<string, TableEvent[]>();
+  private readonly queries = new Map<string, RecordingQuery>();
+  /** The live run's stops, armed again in every newly booted machine. */
+  private liveStops: StopSpec = { addresses: [], events: [], watch: [] };
 
   constructor(private readonly options: LabOptions) {
     mkdirSync(options.userRecordings, { recursive: true });
@@ -84,6 +93,8 @@ export class LabApi implements LabService {
     await Promise.all([this.live?.terminate(), this.replay?.terminate()]);
     for (const recording of this.open.values()) recording.close();
     this.open.clear();
+    for (const query of this.queries.values()) query.close();
+    this.queries.clear();
   }
 
   private emit(event: LabEvent): void {
@@ -151,8 +162,10 @@ export class LabApi implements LabService {
       try {
         Recording.open(temp).close();
       } catch (error) {
-        rmSync(temp, { force: true });
-        throw error;
+        for (const suffix of ["", "-wal", "-shm"]) rmSync(temp + suffix, { force: true });
+        // Said with the user's file name: the folder the lab keeps recordings in is its own business.
+        const message = error instanceof Error ? error.message : String(error);
+        throw new Error(`${basename(name)}: ${message.split(temp).join("").replace(/^:\s*/, "").split(dirname(temp)).join("…")}`);
       }
       renameSync(temp, target);
       return this.info(`user:${basename(target)}`);
@@ -163,6 +176,9 @@ export class LabApi implements LabService {
       this.open.get(recording)?.close();
       this.open.delete(recording);
       this.indexes.delete(recording);
+      this.eventLists.delete(recording);
+      this.queries.get(recording)?.close();
+      this.queries.delete(recording);
       for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
       return null;
     },
@@ -205,6 +221,27 @@ export class LabApi implements LabService {
       await session.request({ op: "seek", recording: this.recordingPath(recording), icount });
       return (await session.request({ op: "memory", pd, address, length })) as MemoryDump;
     },
+    "machine.stepOver": () => this.control({ op: "step-over" }),
+    "machine.runTo": ({ address }) => this.control({ op: "run-to", address }),
+    "machine.stops": async ({ stops }) => {
+      this.liveStops = stops;
+      if (this.live) await this.live.request({ op: "stops", stops });
+      return null;
+    },
+    "replay.find": async ({ recording, icount, direction, stops }) => {
+      const session = this.replaySession();
+      return (await session.request({ op: "find", recording: this.recordingPath(recording), icount, direction, stops })) as FoundStop | null;
+    },
+    "replay.events": ({ recording, filter, offset, limit }) => eventPage(this.events(recording), filter, offset, limit),
+    "replay.event": ({ recording, seq }) => eventDetails(this.events(recording), seq),
+    "replay.query": ({ recording, sql }) => {
+      let query = this.queries.get(recording);
+      if (!query) {
+        query = new RecordingQuery(this.recording(recording));
+        this.queries.set(recording, query);
+      }
+      return query.run(sql, 5000);
+    },
     "export.recording": ({ recording, format }) => {
       const rec = this.recording(recording);
       const parts: string[] = [];
@@ -235,11 +272,21 @@ export class LabApi implements LabService {
     this.status = { state: "running", guest, icount: 0, vcycles: 0, ...(recordPath ? { recording: `user:${basename(recordPath)}` } : {}) };
     this.emit({ kind: "boot", guest });
     this.emit({ kind: "status", status: this.status });
-    await session.request({ op: "boot", guest, modules, env: GUEST_ENV, seed: 1, version: this.options.version, record: recordPath, stdin: stdin.buffer });
+    await session.request({ op: "boot", guest, modules, env: GUEST_ENV, seed: 1, version: this.options.version, record: recordPath, stdin: stdin.buffer, stops: this.liveStops });
     return this.status;
   }
 
-  private control(command: { op: "run" } | { op: "pause" } | { op: "stop" } | { op: "step"; instructions: number }): MachineStatus {
+  /** The recording's events, read once (the table and the details pane page through them). */
+  private events(id: string): TableEvent[] {
+    let events = this.eventLists.get(id);
+    if (!events) {
+      events = tableEvents(this.recording(id));
+      this.eventLists.set(id, events);
+    }
+    return events;
+  }
+
+  private control(command: Extract<WorkerCommand, { op: "run" | "pause" | "stop" | "step" | "step-over" | "run-to" }>): MachineStatus {
     if (!this.live) throw new Error("no machine is running; boot one first");
     this.live.send(command);
     return this.status;

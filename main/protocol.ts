@@ -31,6 +31,8 @@ const base64 = (maxBytes: number): Check<string> => (v, p) =>
   typeof v === "string" && v.length <= Math.ceil(maxBytes / 3) * 4 && /^[A-Za-z0-9+/]*={0,2}$/.test(v)
     ? v
     : fail(p, `base64 data of at most ${maxBytes} bytes`);
+/** An optional field: absent stays absent. */
+const opt = <T>(check: Check<T>): Check<T | undefined> => (v, p) => (v === undefined ? undefined : check(v, p));
 type Shape = Record<string, Check<unknown>>;
 type Out<S extends Shape> = { [K in keyof S]: ReturnType<S[K]> };
 /** A plain object with exactly these keys (unknown keys are rejected, so typos fail loudly). */
@@ -214,7 +216,73 @@ export interface LabSnapshot {
   console: { stream: ConsoleStream; text: string }[];
 }
 
+/** Breakpoints (addresses), event stops and watchpoints, as the debugger arms them. */
+export interface StopSpec {
+  addresses: number[];
+  events: { kind?: EventKind; name?: string; args?: string; pd?: number }[];
+  watch: { pd: number; address: number; length: number }[];
+}
+
+export interface EventFilter {
+  kind?: EventKind;
+  pd?: number;
+  ec?: number;
+  /** Syscall, hypercall or portal name, exactly. */
+  name?: string;
+  /** An errno name in the result, e.g. "ENOENT". */
+  errno?: string;
+  /** Text anywhere in name, arguments or result. */
+  search?: string;
+}
+
+export type TableEvent = MachineEvent & { seq: number };
+
+export interface EventPage {
+  /** Events matching the filter, and the page of them asked for. */
+  total: number;
+  offset: number;
+  events: TableEvent[];
+}
+
+/** Everything about one event: its call and reply, what happened inside, and the modelled cost by part. */
+export interface EventDetails {
+  event: TableEvent;
+  /** The portal call this event belongs to (itself, its reply's call, or the call that delivered a syscall). */
+  call: TableEvent | null;
+  reply: TableEvent | null;
+  /** The forwarded syscall the call carried. */
+  syscall: TableEvent | null;
+  /** "linux:write", "native:stdout" … */
+  callKind: string | null;
+  /** Modelled virtual cycles of the whole call and its parts. */
+  cost: { total: number; parts: Record<string, number> } | null;
+  /** Events between call and reply (at most 50). */
+  inside: TableEvent[];
+}
+
+export interface FoundStop {
+  icount: number;
+  reason: string;
+}
+
+export interface QueryAnswer {
+  columns: string[];
+  rows: unknown[][];
+  truncated: boolean;
+}
+
 // ---- requests: method → params validator; results typed in Results ----
+
+const EVENT_KIND_NAMES: EventKind[] = ["portal_call", "portal_reply", "hypercall", "foreign_syscall", "exception", "schedule", "process_start", "process_exit"];
+const eventKind = oneOf(...EVENT_KIND_NAMES);
+const stopSpec = obj({
+  addresses: arr(int(), 64),
+  events: arr(obj({ kind: opt(eventKind), name: opt(str(128)), args: opt(str(256)), pd: opt(int(0, 1 << 26)) }), 16),
+  watch: arr(obj({ pd: int(0, 1 << 26), address: int(), length: int(1, 64) }), 8),
+});
+const eventFilter = obj({
+  kind: opt(eventKind), pd: opt(int(0, 1 << 26)), ec: opt(int(0, 1 << 26)), name: opt(str(128)), errno: opt(str(32)), search: opt(str(256)),
+});
 
 export const requests = {
   "lab.hello": obj({}),
@@ -239,6 +307,13 @@ export const requests = {
   "replay.inspect": obj({ recording: id, icount: int() }),
   "replay.memory": obj({ recording: id, icount: int(), pd: int(0, 1 << 26), address: int(), length: int(1, 65536) }),
   "export.recording": obj({ recording: id, format: oneOf("chrome-trace", "csv") }),
+  "machine.stepOver": obj({}),
+  "machine.runTo": obj({ address: int() }),
+  "machine.stops": obj({ stops: stopSpec }),
+  "replay.find": obj({ recording: id, icount: int(), direction: oneOf("forward", "backward"), stops: stopSpec }),
+  "replay.events": obj({ recording: id, filter: eventFilter, offset: int(), limit: int(1, 5000) }),
+  "replay.event": obj({ recording: id, seq: int(1) }),
+  "replay.query": obj({ recording: id, sql: str(20000) }),
 };
 
 export type Method = keyof typeof requests;
@@ -267,6 +342,13 @@ export interface Results {
   "replay.inspect": Inspection;
   "replay.memory": MemoryDump;
   "export.recording": { filename: string; mime: string; text: string };
+  "machine.stepOver": MachineStatus;
+  "machine.runTo": MachineStatus;
+  "machine.stops": null;
+  "replay.find": FoundStop | null;
+  "replay.events": EventPage;
+  "replay.event": EventDetails;
+  "replay.query": QueryAnswer;
 }
 
 /** Pushed from the main process to every connected renderer. */

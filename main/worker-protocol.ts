@@ -2,7 +2,8 @@
 // The worker owns the Machine; the main thread only sends commands and relays what the worker reports.
 
 import type { MachineConfig } from "../engine/machine.ts";
-import type { ConsoleStream, Inspection, MachineStatus, MemoryDump, PdInfo, Screen } from "./protocol.ts";
+import type { StopSpec } from "../engine/debug/reverse.ts";
+import type { ConsoleStream, FoundStop, Inspection, MachineStatus, MemoryDump, PdInfo, Screen } from "./protocol.ts";
 
 export type BootModule = MachineConfig["modules"][number];
 
@@ -20,6 +21,8 @@ export type WorkerCommand =
       record: string | null;
       /** Ring buffer for the guest's stdin (see StdinRing). */
       stdin: SharedArrayBuffer;
+      /** Breakpoints, watchpoints and event stops armed from the first instruction. */
+      stops: StopSpec;
     }
   | { op: "run" }
   | { op: "pause" }
@@ -28,7 +31,16 @@ export type WorkerCommand =
   | { op: "inspect"; id: number }
   | { op: "memory"; id: number; pd: number; address: number; length: number }
   /** Re-executes a recording to an instruction count and keeps that machine for inspection. */
-  | { op: "seek"; id: number; recording: string; icount: number };
+  | { op: "seek"; id: number; recording: string; icount: number }
+  /** Live machine: run over the call at RIP (or step one instruction), or run to an address. */
+  | { op: "step-over" }
+  | { op: "run-to"; address: number }
+  /** Breakpoints, watchpoints and event stops of the live run (Run stops at them). */
+  | { op: "stops"; id: number; stops: StopSpec }
+  /** Replay: the next stop after `icount` or the last one before it; the replay machine is left there. */
+  | { op: "find"; id: number; recording: string; icount: number; direction: "forward" | "backward"; stops: StopSpec };
+
+export type { StopSpec, FoundStop };
 
 export type WorkerReport =
   | { type: "status"; status: MachineStatus }
@@ -36,7 +48,7 @@ export type WorkerReport =
   | { type: "screen"; screen: Screen }
   | { type: "pds"; pds: PdInfo[] }
   | { type: "progress"; task: string; done: number; total: number }
-  | { type: "reply"; id: number; ok: true; result: Inspection | MemoryDump | null }
+  | { type: "reply"; id: number; ok: true; result: Inspection | MemoryDump | FoundStop | null }
   | { type: "reply"; id: number; ok: false; error: string };
 
 /**

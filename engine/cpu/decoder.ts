@@ -47,6 +47,26 @@ export class CodeBuffer {
     this.immh = new Int32Array(capacity);
     this.rip = new Float64Array(capacity);
   }
+
+  /** Copies one decoded instruction to another slot (the debugger executes single instructions from a copy). */
+  copySlot(from: number, to: number): void {
+    this.op[to] = this.op[from]!;
+    this.ext[to] = this.ext[from]!;
+    this.ext2[to] = this.ext2[from]!;
+    this.sz[to] = this.sz[from]!;
+    this.rg[to] = this.rg[from]!;
+    this.rm[to] = this.rm[from]!;
+    this.ix[to] = this.ix[from]!;
+    this.sc[to] = this.sc[from]!;
+    this.mem[to] = this.mem[from]!;
+    this.fl[to] = this.fl[from]!;
+    this.len[to] = this.len[from]!;
+    this.row[to] = this.row[from]!;
+    this.disp[to] = this.disp[from]!;
+    this.imm[to] = this.imm[from]!;
+    this.immh[to] = this.immh[from]!;
+    this.rip[to] = this.rip[from]!;
+  }
 }
 
 // Operand kinds of a compiled form.

@@ -14,6 +14,20 @@ import { x87Exec } from "./x87.ts";
 import { compileBlock, type BlockFn } from "./jit.ts";
 
 export const EXIT_BUDGET = 0, EXIT_SYSCALL = 1, EXIT_EXCEPTION = 2;
+
+/** What the debugger (engine/debug) asks of a CPU: exact stops. Only consulted while set, so full-speed runs pay nothing. */
+export interface ExactStops {
+  /** Instructions the machine may still retire before it stops (Infinity: none); read when a run starts. */
+  remaining(): number;
+  /** Stop before executing an instruction at one of these addresses. */
+  breakpoints: ReadonlySet<number>;
+  /** Called after every instruction while set; true stops right after it (watchpoints). */
+  watch: (() => boolean) | null;
+  /** Set by the CPU when a breakpoint or the watch stopped it (the kernel sees only a short budget). */
+  hit: "breakpoint" | "watch" | null;
+  /** Ignore breakpoints until one instruction has executed (resuming from a breakpoint). */
+  resume: boolean;
+}
 export const VEC_DE = 0, VEC_DB = 1, VEC_BP = 3, VEC_UD = 6, VEC_GP = 13, VEC_PF = 14, VEC_AC = 17, VEC_XM = 19;
 
 const TLB_BITS = 8;
@@ -1128,6 +1142,7 @@ export class Core implements FlagState {
 
   /** Executes until an exit; the budget (instructions) is checked at block ends. */
   run(budget: number): number {
+    if (this.stops !== null || this.stepSlot >= 0) return this.runExact(budget);
     this.syncMemory();
     const R = this.r;
     const jcRip = this.jcRip, jcSlot = this.jcSlot, jitFns = this.jitFns;
@@ -1165,6 +1180,95 @@ export class Core implements FlagState {
       this.rip = this.code.rip[i];
       this.exitInstrLength = this.code.len[i];
       return EXIT_EXCEPTION;
+    }
+  }
+
+  // ---------------------------------------------------------------- exact stops (the debugger's)
+
+  /** Set by the debugger; null runs at full speed. */
+  stops: ExactStops | null = null;
+  /** Next slot of the natural block an exact stop interrupted (-1: at a block start), and the rip it resumes at. */
+  private stepSlot = -1;
+  private stepRip = -1;
+
+  /** True while an exact stop has left this CPU inside a block (the next run finishes the block first). */
+  get midBlock(): boolean {
+    return this.stepSlot >= 0;
+  }
+
+  /**
+   * run() with exact stops: single instructions near a stop and wherever breakpoints or a watch need each one,
+   * whole blocks elsewhere. Blocks keep their natural boundaries — the trace entry and the budget check fall where
+   * run() puts them — so a run that was stopped and resumed is the same run as one never stopped.
+   */
+  private runExact(budget: number): number {
+    const stops = this.stops;
+    const c = this.code;
+    const limit = this.icount + budget;
+    const stopAt = stops !== null ? this.icount + stops.remaining() : Infinity;
+    const everyInstruction = stops !== null && (stops.breakpoints.size > 0 || stops.watch !== null);
+    if (this.stepSlot >= 0 && this.rip !== this.stepRip) this.stepSlot = -1; // another EC was loaded meanwhile
+    const t = CODE_SLOTS - SCRATCH_SLOTS;
+    for (;;) {
+      const atStart = this.stepSlot < 0;
+      if (atStart && this.icount >= limit) return EXIT_BUDGET;
+      if (this.icount >= stopAt || (stops !== null && !stops.resume && stops.breakpoints.has(this.rip))) {
+        if (stops !== null && this.icount < stopAt) stops.hit = "breakpoint";
+        this.stepRip = this.rip;
+        return EXIT_BUDGET;
+      }
+      if (atStart) {
+        if (!everyInstruction && stopAt - this.icount > 2 * MAX_BLOCK) {
+          // Far from the stop: whole blocks, ending (at a block end) at most one block before it.
+          const until = Math.min(limit, stopAt - MAX_BLOCK);
+          this.stops = null;
+          const x = this.run(until - this.icount);
+          this.stops = stops;
+          if (x !== EXIT_BUDGET || this.icount < until) return x;
+          continue;
+        }
+        let first: number;
+        try {
+          first = this.lookup(this.rip);
+        } catch (e) {
+          if (e !== FAULT) throw e;
+          this.exitInstrLength = 0;
+          return EXIT_EXCEPTION;
+        }
+        const trace = this.blockTrace;
+        if (trace !== null) {
+          if (this.blockTraceLength >= trace.length) return EXIT_BUDGET;
+          trace[this.blockTraceLength++] = this.rip;
+        }
+        this.stepSlot = first;
+      }
+      const i = this.stepSlot;
+      const op = c.op[i];
+      if (op === U.END || op === U.SMC_EXIT) {
+        this.rip = c.rip[i];
+        this.stepSlot = -1;
+        continue;
+      }
+      if (i !== t) c.copySlot(i, t);
+      this.endBlock(t + 1, c.rip[i] + c.len[i]);
+      let x: number;
+      try {
+        x = this.interpretBlock(t);
+      } catch (e) {
+        if (e !== FAULT) throw e;
+        this.stepSlot = -1;
+        this.rip = c.rip[t];
+        this.exitInstrLength = c.len[t];
+        return EXIT_EXCEPTION;
+      }
+      if (stops !== null) stops.resume = false;
+      this.stepSlot = x >= 0 || IS_TERMINATOR[op] ? -1 : i + 1;
+      if (x >= 0) return x;
+      if (stops !== null && stops.watch !== null && stops.watch()) {
+        stops.hit = "watch";
+        this.stepRip = this.rip;
+        return EXIT_BUDGET;
+      }
     }
   }
 

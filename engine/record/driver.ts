@@ -47,13 +47,22 @@ export class ChunkDriver {
     // instruction faults: twice the chunk is room for any plausible number of those.
     this.buffers = machine.cpus.map(() => new Float64Array(trace ? 2 * chunkInstructions + 65536 : 0));
     if (trace) machine.cpus.forEach((cpu, i) => (cpu.blockTrace = this.buffers[i]));
+    this.chunkStart = machine.icount;
+    this.chunkEnd = this.nextBoundary();
   }
 
-  /** Runs up to instruction `limit` (a chunk boundary, or an earlier stop point); true if the machine halted. */
-  runTo(limit: number): boolean {
+  /** Where the open chunk began and the boundary it ends at: a debugger may advance a chunk in parts (runTo). */
+  private chunkStart: number;
+  chunkEnd: number;
+
+  /**
+   * Runs up to instruction `limit` (a chunk boundary, or an earlier stop point); true if the machine halted.
+   * `finishBlock`: a CPU an exact stop left inside a block runs that block to its end, as an unstopped run would.
+   */
+  runTo(limit: number, finishBlock = false): boolean {
     const m = this.machine;
-    while (m.icount < limit) {
-      if (m.run(limit - m.icount) === "halted") return true;
+    while (m.icount < limit || (finishBlock && m.cpus.some((cpu) => cpu.midBlock))) {
+      if (m.run(Math.max(1, limit - m.icount)) === "halted") return true;
       if (this.trace) {
         for (const cpu of m.cpus) {
           if (cpu.blockTraceLength >= cpu.blockTrace!.length) throw new Error(`record: block trace overflow on CPU ${cpu.index}`);
@@ -74,8 +83,10 @@ export class ChunkDriver {
    */
   step(): ChunkEnd {
     const m = this.machine;
-    const firstIcount = m.icount;
-    const halted = this.runTo(this.nextBoundary());
+    const firstIcount = this.chunkStart;
+    const halted = this.runTo(this.chunkEnd, true);
+    this.chunkStart = m.icount;
+    this.chunkEnd = this.nextBoundary();
     const streams = m.cpus.map((cpu, i) => ({ addresses: this.buffers[i].slice(0, cpu.blockTraceLength), length: cpu.blockTraceLength }));
     for (const cpu of m.cpus) cpu.blockTraceLength = 0;
     const slice = halted ? -1 : Math.floor(firstIcount / this.chunkInstructions) % MEMORY_SLICES;

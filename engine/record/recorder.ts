@@ -122,6 +122,22 @@ export class Recorder {
     return chunk.halted;
   }
 
+  /** Runs to instruction `target` (exactly, when the debugger set exact stops), closing every chunk it completes;
+   *  true once the machine halted. A chunk advanced in parts is recorded as if run in one piece. */
+  advanceTo(target: number): boolean {
+    const m = this.machine;
+    while (m.icount < target) {
+      const end = this.driver.chunkEnd;
+      if (m.icount < end) {
+        if (this.driver.runTo(Math.min(target, end))) return this.step();
+      } else if (m.cpus.some((cpu) => cpu.midBlock)) {
+        // The chunk's last block, which an exact stop interrupted, runs on (and may stop again inside).
+        if (m.run(1) === "halted") return this.step();
+      } else if (this.step()) return true;
+    }
+    return false;
+  }
+
   /**
    * Marks the recording complete up to here and closes the file. After the machine halted this is the normal end;
    * called between steps of a run that has not ended (a stop, SIGINT, an instruction or time limit) it records a

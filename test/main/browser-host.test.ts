@@ -109,3 +109,19 @@ test("with the token the renderer reaches the real lab API; bad messages get err
     ws.close();
   }
 });
+
+test("a malformed %-escape in the address is a 400, not an internal error", async () => {
+  const res = await get("/%E0%A4%A");
+  assert.equal(res.status, 400);
+  assert.match(res.body, /malformed %-escape/);
+});
+
+test("a failed import names the user's file and never the lab's data folder", async () => {
+  const data = Buffer.from("SQLite format 3\0" + "x".repeat(200)).toString("base64");
+  await assert.rejects(api.handle("recordings.import", { name: "my-run.hlrec", data }), (error: Error) => {
+    assert.match(error.message, /^my-run\.hlrec: /);
+    assert.ok(!error.message.includes(dir), error.message);
+    assert.ok(!error.message.includes(".import"), error.message);
+    return true;
+  });
+});

@@ -1,0 +1,38 @@
+// `hedron-lab query`: read-only SQL over a recording's views; syscall counts equal `run --stats`, writes are refused.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { GUEST_BIN, ROOT } from "../helpers/run.ts";
+
+const CLI = join(ROOT, "bin/hedron-lab.js");
+const lab = (...args: string[]) => spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { PATH: process.env.PATH ?? "" } });
+
+test("a query counting syscalls by name equals the run's --stats foreignSyscalls", () => {
+  const dir = mkdtempSync(join(tmpdir(), "hedron-query-"));
+  try {
+    const file = join(dir, "fileio.hlrec");
+    assert.equal(lab("record", "-o", file, join(GUEST_BIN, "fileio")).status, 0);
+    const stats = JSON.parse(lab("run", "--stats", join(GUEST_BIN, "fileio")).stderr.trim().split("\n").at(-1)!);
+    const out = lab("query", "--json", file, "SELECT name, count(*) AS n FROM syscalls GROUP BY name");
+    assert.equal(out.status, 0, out.stderr);
+    const { columns, rows } = JSON.parse(out.stdout) as { columns: string[]; rows: [string, number][] };
+    assert.deepEqual(columns, ["name", "n"]);
+    assert.deepEqual(Object.fromEntries(rows), stats.foreignSyscalls);
+    const csv = lab("query", file, "SELECT pid, name, exit FROM processes");
+    assert.equal(csv.stdout, "pid,name,exit\n1,fileio,status 0\n");
+    const calls = lab("query", "--json", file, "SELECT count(*) FROM portal_calls WHERE reply_seq IS NULL");
+    assert.deepEqual(JSON.parse(calls.stdout).rows, [[0]]);
+    for (const sql of ["DELETE FROM events", `ATTACH '${join(dir, "x.db")}' AS x`, "SELECT * FROM session"]) {
+      const refused = lab("query", file, sql);
+      assert.equal(refused.status, 2, sql);
+      assert.match(refused.stderr, /^hedron-lab: (only read-only|the query does not compile)/);
+      assert.doesNotMatch(refused.stderr, /\n\s+at /);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
