@@ -10,6 +10,7 @@ import type { MachineEvent } from "../events.ts";
 import { appKind } from "../roottask/app-kind.ts";
 import type { AppKind } from "../roottask/process.ts";
 import { CliError, usageError } from "./errors.ts";
+import { FatError, parseBpb } from "../roottask/fat/layout.ts";
 
 export const RUN_USAGE = `usage: hedron-lab run [options] ELF [ARGS...]
        hedron-lab run [options] --boot FILE.json [ELF [ARGS...]]
@@ -21,6 +22,8 @@ options:
   --env K=V           add an environment variable (repeatable)
   --clear-env         start with an empty environment instead of the CLI's
   --mount HOST:GUEST  make a host folder visible read-only at GUEST (repeatable)
+  --disk IMAGE        attach a raw FAT12/16/32 image (mkfs.fat) at /disk, read-only: writes fail with EROFS
+  --disk-writable     let the guest change the --disk image (committed atomically on close, fsync and exit)
   --mediator          simulate the seed's mediator library: one extra IPC before every forwarded syscall
   --serial            copy the serial console (the roottask's log) to stderr
   --cpus N            virtual CPUs (default 1)
@@ -58,6 +61,8 @@ export interface RunOptions {
   mediator: boolean;
   env: string[];
   mounts: { host: string; guest: string }[];
+  /** --disk / --disk-writable. */
+  disk?: { path: string; writable: boolean };
   cpus: number;
   seed: number;
   memoryMiB: number;
@@ -111,6 +116,13 @@ export function parseRunOptions(args: string[], extra?: (flag: string, next: () 
         options.mounts.push({ host, guest });
         break;
       }
+      case "--disk": {
+        const image = next();
+        if (image === undefined) throw usageError("--disk needs an image file");
+        options.disk = { path: path.resolve(image), writable: options.disk?.writable ?? false };
+        break;
+      }
+      case "--disk-writable": options.disk = { path: options.disk?.path ?? "", writable: true }; break;
       case "--cpus": options.cpus = integerOption("--cpus", next(), 1, 64); break;
       case "--seed": options.seed = integerOption("--seed", next(), 0, 2 ** 32 - 1); break;
       case "--memory": options.memoryMiB = integerOption("--memory", next(), 16, 4096); break;
@@ -125,10 +137,34 @@ export function parseRunOptions(args: string[], extra?: (flag: string, next: () 
     options.elfPath = args[i++];
   }
   options.guestArgs = args.slice(i);
+  if (options.disk && !options.disk.path) throw usageError("--disk-writable needs --disk IMAGE");
+  if (options.disk) checkDiskImage(options.disk.path);
   if (!clearEnv) for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env.set(k, v);
   for (const [k, v] of added) env.set(k, v);
   options.env = [...env].map(([k, v]) => `${k}=${v}`);
   return options;
+}
+
+/** A bad --disk image is one clear line before anything boots. */
+function checkDiskImage(image: string): void {
+  let boot: Uint8Array;
+  try {
+    if (!fs.statSync(image).isFile()) throw new CliError(`--disk: ${image} is not a file`, 2);
+    const fd = fs.openSync(image, "r");
+    boot = new Uint8Array(512);
+    fs.readSync(fd, boot, 0, 512, 0);
+    fs.closeSync(fd);
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(`--disk: ${image}: ${code === "ENOENT" ? "no such file" : `cannot read (${code ?? String(error)})`}`, 2);
+  }
+  try {
+    parseBpb(boot);
+  } catch (error) {
+    if (error instanceof FatError) throw new CliError(`--disk: ${image} is not a FAT volume: ${error.message}`, 2);
+    throw error;
+  }
 }
 
 const KINDS: readonly AppKind[] = ["native", "foreign", "hybrid"];
@@ -197,6 +233,7 @@ export function machineConfig(options: RunOptions): MachineConfig {
     strict: options.strict,
     mediator: options.mediator,
     mounts: options.mounts,
+    disk: options.disk,
     readStdin: readHostStdin,
   };
 }
@@ -273,6 +310,8 @@ export function runToEnd(machine: Machine, options: RunOptions): number {
     // Keep going: the budget only bounds how long one call holds the thread.
   }
   if (machine.stopReason) writeAll(2, Buffer.from(`hedron-lab: ${machine.stopReason}\n`));
+  // A run stopped with processes alive still commits what the guest changed on a writable disk.
+  machine.roottask.fileServer.tree.sync();
   if (options.stats) writeAll(2, Buffer.from(JSON.stringify(machine.stats()) + "\n"));
   return machine.exitStatus;
 }

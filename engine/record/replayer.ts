@@ -7,6 +7,7 @@ import { Machine, type MachineConfig } from "../machine.ts";
 import { DecodeError } from "./codec.ts";
 import { ChunkDriver, type StoredConfig } from "./driver.ts";
 import { replayingHostIo } from "./host-io.ts";
+import { replayingDiskIo, type DiskIo } from "../roottask/fat/disk.ts";
 import type { ChunkRecord, InputRecord, Recording } from "./recording.ts";
 import type { HostIo } from "../roottask/fs/host.ts";
 import { RecordingError } from "./schema.ts";
@@ -50,7 +51,7 @@ export interface ReplayResult {
 const EVENT_PAGE = 4096;
 
 /** Rebuilds the MachineConfig of a recording; stdin and mounted host folders are read from the recorded input. */
-export function recordedConfig(rec: Recording, readStdin: (max: number) => Uint8Array, hostIo: HostIo): MachineConfig {
+export function recordedConfig(rec: Recording, readStdin: (max: number) => Uint8Array, hostIo: HostIo, diskIo?: DiskIo): MachineConfig {
   const stored = rec.session.config as unknown as StoredConfig;
   const bad = (what: string): never => {
     throw new RecordingError("corrupt", rec.path, `the recording's run configuration is damaged (${what})`);
@@ -78,6 +79,7 @@ export function recordedConfig(rec: Recording, readStdin: (max: number) => Uint8
     mounts: stored.mounts.map((m) => ({ host: String(m.host), guest: String(m.guest) })),
     readStdin,
     hostIo,
+    disk: stored.disk && diskIo ? { path: String(stored.disk.path), writable: stored.disk.writable === true, io: diskIo } : undefined,
   };
 }
 
@@ -127,7 +129,8 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
   };
   const hostIo = replayingHostIo((kind, asked) => take(kind, asked)?.data ?? null, (what) => diverge(now(), what));
 
-  const machine = new Machine(recordedConfig(rec, readStdin, hostIo));
+  const diskIo = replayingDiskIo((kind, asked) => take(kind, asked)?.data ?? null, (what) => diverge(now(), what));
+  const machine = new Machine(recordedConfig(rec, readStdin, hostIo, diskIo));
   built = machine;
   if (divergence) machine.kernel.stop(`replay diverged: ${(divergence as Divergence).what}`);
 

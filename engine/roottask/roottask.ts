@@ -25,6 +25,8 @@ import { AT_FDCWD, O_RDONLY } from "./fs/abi.ts";
 import { E } from "./fs/errno.ts";
 import { FileServer } from "./fs/file-server.ts";
 import type { HostIo } from "./fs/host.ts";
+import { imageDiskIo, type DiskConfig } from "./fat/disk.ts";
+import { FatVolume } from "./fat/volume.ts";
 import { Hypercalls, XFER_DELEGATE, XFER_FROM_KERNEL } from "./hypercalls.ts";
 import { newSyscallFrame, setSyscallArg, UnknownSyscallError, type SyscallFrame } from "./linux/context.ts";
 import { LinuxPersonality } from "./linux/personality.ts";
@@ -86,6 +88,8 @@ export interface RoottaskConfig {
   mediator: boolean;
   mounts: { host: string; guest: string }[];
   hostIo?: HostIo;
+  /** `--disk`: a FAT image the FAT service mounts at /disk. */
+  disk?: DiskConfig;
   /** The linear framebuffer the framebuffer service hands out (physical address, geometry). */
   framebuffer?: { phys: number; width: number; height: number; pitch: number };
   readStdin(max: number): Uint8Array;
@@ -105,6 +109,8 @@ function describeInstruction(bytes: number[], rip: number): string {
 export class Roottask implements HostRuntime {
   readonly processes = new ProcessTable();
   readonly fileServer: FileServer;
+  /** The FAT service of `--disk`, or null. */
+  readonly disk: FatVolume | null;
   readonly personality: LinuxPersonality;
   /** Forwarded syscalls by name (stats). */
   readonly syscallCounts = new Map<string, number>();
@@ -129,7 +135,9 @@ export class Roottask implements HostRuntime {
   ) {
     this.prng = config.seed >>> 0;
     this.hc = new Hypercalls(kernel, kernel.rootEc);
-    this.fileServer = new FileServer({ mounts: config.mounts, hostIo: config.hostIo });
+    const disk = config.disk;
+    this.disk = disk ? new FatVolume(disk.io ?? imageDiskIo(disk.path, disk.writable), disk.writable, config.nowNs) : null;
+    this.fileServer = new FileServer({ mounts: config.mounts, hostIo: config.hostIo, disk: this.disk ?? undefined });
     const host = {
       fileServer: this.fileServer,
       writeConsole: config.writeConsole,

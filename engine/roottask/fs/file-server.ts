@@ -8,7 +8,7 @@ import {
   SEEK_END, SEEK_HOLE, SEEK_SET, SETFL_MASK, W_OK, X_OK, R_OK,
 } from "./abi.ts";
 import { E } from "./errno.ts";
-import type { HostIo } from "./host.ts";
+import type { HostIo, MountIo } from "./host.ts";
 import { DirEntry, FsTree, StatData } from "./tree.ts";
 
 /** One open file description: shared by every fd dup'ed from it (offset and status flags included). */
@@ -52,8 +52,12 @@ export interface FileServerOptions {
   mounts?: { host: string; guest: string }[];
   /** How mounted folders are read (default: the host's file system; record/replay substitute their own). */
   hostIo?: HostIo;
+  /** A disk volume (the FAT service) mounted at /disk. */
+  disk?: MountIo;
 }
 
+/** Where `--disk` appears in the guest tree. */
+export const DISK_MOUNT = "/disk";
 /** RLIMIT_NOFILE the server enforces. */
 export const FD_LIMIT = 1024;
 /** Largest single transfer, as Linux caps read/write (MAX_RW_COUNT). */
@@ -86,6 +90,7 @@ export class FileServer {
     this.tree.addDevice("/dev/stderr", "stderr", makedev(5, 1));
     this.tree.node(this.tree.mkdirs("/tmp")).mode = S_IFDIR | 0o1777;
     for (const m of options.mounts ?? []) this.tree.mount(m.host, m.guest);
+    if (options.disk) this.tree.mount("", DISK_MOUNT, options.disk);
   }
 
   /** Connects the console, clock and PRNG (the roottask's host services). */
@@ -150,6 +155,8 @@ export class FileServer {
       if (slot) this.close(pid, fd);
     });
     this.processes.delete(pid);
+    // A process's exit is a commit point of a writable disk (its changes reach the image).
+    this.tree.sync();
   }
 
   process(pid: number): FsProcess {
@@ -212,7 +219,7 @@ export class FileServer {
       if (type !== S_IFDIR && (w.trailingSlash || flags & O_DIRECTORY)) return -E.ENOTDIR;
       if (!(flags & O_PATH)) {
         if (type === S_IFDIR && (acc !== O_RDONLY || flags & O_CREAT)) return -E.EISDIR;
-        if (node.mount >= 0 && (acc !== O_RDONLY || flags & O_TRUNC)) return -E.EROFS;
+        if (this.tree.readOnly(ino) && (acc !== O_RDONLY || flags & O_TRUNC)) return -E.EROFS;
         if (node.mount >= 0 && type !== S_IFREG && type !== S_IFDIR) return -E.EACCES;
         if (flags & O_TRUNC && acc !== O_RDONLY && type === S_IFREG) this.tree.truncate(ino, 0);
       }
@@ -545,7 +552,7 @@ export class FileServer {
     const ino = this.resolve(pid, dirfd, path, follow, flags);
     if (ino < 0) return ino;
     const node = this.tree.node(ino);
-    if (mode & W_OK && node.mount >= 0) return -E.EROFS;
+    if (mode & W_OK && this.tree.readOnly(ino)) return -E.EROFS;
     if (mode & X_OK && (node.mode & S_IFMT) !== S_IFDIR && (node.mode & 0o111) === 0) return -E.EACCES;
     return 0;
   }

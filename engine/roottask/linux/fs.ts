@@ -180,9 +180,11 @@ export function truncate(s: Sys): number {
   return s.fs.truncate(s.pid, s.path(0), s.s64(1));
 }
 
-/** fsync/fdatasync: memory is the storage, so a valid fd is already durable. */
+/** fsync/fdatasync: memory is the storage, except for a writable disk, which commits its changes. */
 export function fsync(s: Sys): number {
-  return s.fs.file(s.pid, s.int(0)) ? 0 : -E.EBADF;
+  if (!s.fs.file(s.pid, s.int(0))) return -E.EBADF;
+  s.fs.tree.sync();
+  return 0;
 }
 
 // ---- stat ----
