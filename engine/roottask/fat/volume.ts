@@ -4,7 +4,7 @@
 import { S_IFDIR, S_IFREG } from "../fs/abi.ts";
 import { E } from "../fs/errno.ts";
 import type { HostStat, MountIo, MountWriter } from "../fs/host.ts";
-import { SECTOR, type DiskIo } from "./disk.ts";
+import type { DiskIo } from "./disk.ts";
 import {
   ATTR_ARCHIVE, ATTR_DIRECTORY, ATTR_LFN, ATTR_READ_ONLY, ATTR_VOLUME_ID, chainEnd, DELETED, dosTime, ENTRY_SIZE, FatError,
   LFN_CHARS, lfnChecksum, lfnEntry, lfnUnits, packShort, parseBpb, shortNameFor, unixNs, unpackShort, utf16Units,
@@ -39,6 +39,12 @@ export class FatVolume implements MountIo, MountWriter {
   /** Every sector read or written so far; `dirty` are those not yet committed. */
   private readonly cache = new Map<number, Uint8Array>();
   private readonly dirty = new Set<number>();
+  /** Bytes per sector (always 512: parseBpb refuses others). */
+  private readonly bps: number;
+  /** Parsed directories and cluster chains, valid while no byte of the volume changes (`generation` counts changes). */
+  private generation = 0;
+  private readonly dirCache = new Map<number, { generation: number; entries: Entry[] }>();
+  private readonly chainCache = new Map<number, { generation: number; chain: number[] }>();
   private nextFree = 2;
   readonly writer: MountWriter | null;
   readonly stats: DiskStats = { sectorsRead: 0, sectorsWritten: 0, commits: 0 };
@@ -53,6 +59,7 @@ export class FatVolume implements MountIo, MountWriter {
     this.cache.set(0, boot);
     this.stats.sectorsRead++;
     this.bpb = parseBpb(boot);
+    this.bps = this.bpb.bytesPerSector;
     this.writer = writable ? this : null;
   }
 
@@ -67,7 +74,7 @@ export class FatVolume implements MountIo, MountWriter {
       while (j < count && !this.cache.has(lba + j)) j++;
       const bytes = this.disk.read(lba + i, j - i);
       if (typeof bytes === "number") throw new FatError(`disk read at sector ${lba + i} failed`);
-      for (let k = i; k < j; k++) this.cache.set(lba + k, bytes.slice((k - i) * SECTOR, (k - i + 1) * SECTOR));
+      for (let k = i; k < j; k++) this.cache.set(lba + k, bytes.slice((k - i) * this.bps, (k - i + 1) * this.bps));
       this.stats.sectorsRead += j - i;
       i = j;
     }
@@ -81,26 +88,27 @@ export class FatVolume implements MountIo, MountWriter {
 
   private readBytes(offset: number, length: number): Uint8Array {
     const out = new Uint8Array(length);
-    const first = Math.floor(offset / SECTOR);
-    this.load(first, Math.ceil((offset + length) / SECTOR) - first);
+    const first = Math.floor(offset / this.bps);
+    this.load(first, Math.ceil((offset + length) / this.bps) - first);
     for (let done = 0; done < length;) {
       const at = offset + done;
-      const s = this.sector(Math.floor(at / SECTOR));
-      const n = Math.min(SECTOR - (at % SECTOR), length - done);
-      out.set(s.subarray(at % SECTOR, at % SECTOR + n), done);
+      const s = this.sector(Math.floor(at / this.bps));
+      const n = Math.min(this.bps - (at % this.bps), length - done);
+      out.set(s.subarray(at % this.bps, at % this.bps + n), done);
       done += n;
     }
     return out;
   }
 
   private writeBytes(offset: number, bytes: Uint8Array): void {
+    this.generation++;
     for (let done = 0; done < bytes.length;) {
       const at = offset + done;
-      const lba = Math.floor(at / SECTOR);
-      const n = Math.min(SECTOR - (at % SECTOR), bytes.length - done);
+      const lba = Math.floor(at / this.bps);
+      const n = Math.min(this.bps - (at % this.bps), bytes.length - done);
       // A whole-sector write need not read the old contents first.
-      if (n === SECTOR && !this.cache.has(lba)) this.cache.set(lba, new Uint8Array(SECTOR));
-      this.sector(lba).set(bytes.subarray(done, done + n), at % SECTOR);
+      if (n === this.bps && !this.cache.has(lba)) this.cache.set(lba, new Uint8Array(this.bps));
+      this.sector(lba).set(bytes.subarray(done, done + n), at % this.bps);
       this.dirty.add(lba);
       done += n;
     }
@@ -127,7 +135,7 @@ export class FatVolume implements MountIo, MountWriter {
   // ---- the FAT ----
 
   private fatOffset(copy: number): number {
-    return (this.bpb.reservedSectors + copy * this.bpb.fatSectors) * SECTOR;
+    return (this.bpb.reservedSectors + copy * this.bpb.fatSectors) * this.bps;
   }
 
   /** The FAT entry of a cluster (the next cluster; 0 free; beyond the last cluster: bad or end of chain). */
@@ -170,22 +178,25 @@ export class FatVolume implements MountIo, MountWriter {
 
   /** The clusters of a chain in order; a loop or a pointer out of range is a damaged volume. */
   private chain(first: number): number[] {
+    const cached = this.chainCache.get(first);
+    if (cached && cached.generation === this.generation) return cached.chain;
     const out: number[] = [];
     for (let c = first; this.isData(c); c = this.fat(c)) {
       if (out.length > this.bpb.clusters) throw new FatError(`cluster chain from ${first} loops`);
       out.push(c);
     }
+    this.chainCache.set(first, { generation: this.generation, chain: out });
     return out;
   }
 
   private clusterOffset(cluster: number): number {
-    return (this.bpb.firstDataSector + (cluster - 2) * this.bpb.sectorsPerCluster) * SECTOR;
+    return (this.bpb.firstDataSector + (cluster - 2) * this.bpb.sectorsPerCluster) * this.bps;
   }
 
   /** FAT32's FSInfo free count moves with every allocation (fsck.fat checks it when it is set). */
   private adjustFree(delta: number, hint: number): void {
     if (this.bpb.type !== 32 || this.bpb.fsInfoSector === 0) return;
-    const base = this.bpb.fsInfoSector * SECTOR;
+    const base = this.bpb.fsInfoSector * this.bps;
     if (this.u32(base) !== 0x41615252) return;
     const free = this.u32(base + 488);
     if (free !== 0xffffffff) this.setU32(base + 488, free + delta);
@@ -248,7 +259,7 @@ export class FatVolume implements MountIo, MountWriter {
   /** Byte offsets of a directory's regions (fixed root: one region; else one per cluster) and the region size. */
   private regions(dir: number): { starts: number[]; bytes: number } {
     if (dir === ROOT && this.bpb.type !== 32) {
-      return { starts: [this.bpb.rootDirSector * SECTOR], bytes: this.bpb.rootDirSectors * SECTOR };
+      return { starts: [this.bpb.rootDirSector * this.bps], bytes: this.bpb.rootDirSectors * this.bps };
     }
     const first = dir === ROOT ? this.bpb.rootCluster : dir;
     return { starts: this.chain(first).map((c) => this.clusterOffset(c)), bytes: this.bpb.clusterBytes };
@@ -268,6 +279,8 @@ export class FatVolume implements MountIo, MountWriter {
 
   /** The live names of a directory (no ".", "..", volume label), long names where their checksum holds. */
   private entries(dir: number): Entry[] {
+    const cached = this.dirCache.get(dir);
+    if (cached && cached.generation === this.generation) return cached.entries;
     const { offsets, raw } = this.slots(dir);
     const out: Entry[] = [];
     let units: number[][] = [];
@@ -302,6 +315,7 @@ export class FatVolume implements MountIo, MountWriter {
       const cluster = this.bpb.type === 32 ? (v.getUint16(20, true) << 16) | v.getUint16(26, true) : v.getUint16(26, true);
       out.push({ name, short, attr: e[11], cluster, size: v.getUint32(28, true), dir, slot, first: start });
     }
+    this.dirCache.set(dir, { generation: this.generation, entries: out });
     return out;
   }
 
