@@ -33,7 +33,7 @@ options:
                       foreign without one)
   --boot FILE.json    boot several modules side by side: a JSON array of {"path", "name"?, "kind"?, "argv"?}
                       (paths relative to the file; kind auto-detected unless given); an ELF on the command line
-                      is added after them`;
+                      is added after them. One entry may be {"disk": IMAGE, "writable"?: true} instead (as --disk)`;
 
 export const GUEST_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../guests/bin");
 /** The built-in demo that `npm start` runs until the desktop lab opens instead. */
@@ -127,7 +127,12 @@ export function parseRunOptions(args: string[], extra?: (flag: string, next: () 
       case "--seed": options.seed = integerOption("--seed", next(), 0, 2 ** 32 - 1); break;
       case "--memory": options.memoryMiB = integerOption("--memory", next(), 16, 4096); break;
       case "--kind": options.kind = kindOption("--kind", next()); break;
-      case "--boot": options.boot.push(...readBootConfig(next())); break;
+      case "--boot": {
+        const config = readBootConfig(next());
+        options.boot.push(...config.modules);
+        if (config.disk) options.disk = config.disk;
+        break;
+      }
       case "--help": throw new CliError(RUN_USAGE, 0);
       default: throw usageError(`unknown option ${arg}\n${RUN_USAGE}`);
     }
@@ -174,8 +179,8 @@ function kindOption(name: string, value: string | undefined): AppKind {
   return value as AppKind;
 }
 
-/** A boot config: a JSON array of modules; paths are relative to the file's folder. */
-function readBootConfig(file: string | undefined): BootEntry[] {
+/** A boot config: a JSON array of modules and at most one disk; paths are relative to the file's folder. */
+function readBootConfig(file: string | undefined): { modules: BootEntry[]; disk?: { path: string; writable: boolean } } {
   if (file === undefined) throw usageError("--boot needs a JSON file");
   let data: unknown;
   try {
@@ -186,7 +191,13 @@ function readBootConfig(file: string | undefined): BootEntry[] {
   }
   const bad = (why: string) => new CliError(`--boot ${file}: ${why}`, 2);
   if (!Array.isArray(data) || data.length === 0) throw bad("expected a non-empty JSON array of modules");
-  return data.map((m: unknown, i) => {
+  const disks = data.filter((m) => typeof m === "object" && m !== null && "disk" in m) as Record<string, unknown>[];
+  if (disks.length > 1) throw bad("more than one disk entry");
+  const disk = disks[0];
+  if (disk && (typeof disk.disk !== "string" || (disk.writable !== undefined && typeof disk.writable !== "boolean"))) {
+    throw bad(`a disk entry needs a "disk" image path and an optional boolean "writable"`);
+  }
+  const modules = data.filter((m) => m !== disk).map((m: unknown, i) => {
     const e = m as Record<string, unknown>;
     if (typeof e !== "object" || e === null || typeof e.path !== "string") throw bad(`module ${i} needs a "path" string`);
     if (e.name !== undefined && typeof e.name !== "string") throw bad(`module ${i}: "name" must be a string`);
@@ -194,6 +205,8 @@ function readBootConfig(file: string | undefined): BootEntry[] {
     if (e.argv !== undefined && !(Array.isArray(e.argv) && e.argv.every((a) => typeof a === "string"))) throw bad(`module ${i}: "argv" must be an array of strings`);
     return { path: path.resolve(path.dirname(file), e.path), name: e.name as string | undefined, kind: e.kind as AppKind | undefined, argv: e.argv as string[] | undefined };
   });
+  if (modules.length === 0) throw bad("expected at least one module beside the disk");
+  return { modules, disk: disk && { path: path.resolve(path.dirname(file), disk.disk as string), writable: disk.writable === true } };
 }
 
 /** Reads and validates one module's ELF, so a bad file is one clear line; the kind defaults to the ELF's own. */

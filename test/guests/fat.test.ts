@@ -98,6 +98,20 @@ describe("busybox on a FAT disk", { skip }, () => {
     assert.deepEqual(mtoolsList(image, "/"), ["A Long File Name With Spaces.text", "big.bin", "empty", "made here", "sub"]);
   });
 
+  it("--disk errors are one clear line; a boot file may name the disk", () => {
+    const reject = (args: string[], message: RegExp) => assert.throws(() => parseRunOptions([...args, BUSYBOX]), (e: Error) => message.test(e.message));
+    reject(["--disk", path.join(dir, "missing.img")], /--disk: .*missing\.img: no such file$/);
+    reject(["--disk", path.join(tree, "readme.txt")], /is not a FAT volume: no FAT boot sector/);
+    reject(["--disk-writable"], /--disk-writable needs --disk IMAGE/);
+    const image = path.join(dir, "boot.img");
+    makeImage(image, 12, 1024);
+    const boot = path.join(dir, "boot.json");
+    fs.writeFileSync(boot, JSON.stringify([{ path: BUSYBOX }, { disk: "boot.img", writable: true }]));
+    assert.deepEqual(parseRunOptions(["--boot", boot]).disk, { path: image, writable: true });
+    fs.writeFileSync(boot, JSON.stringify([{ path: BUSYBOX }, { disk: "boot.img" }, { disk: "boot.img" }]));
+    reject(["--boot", boot], /more than one disk entry/);
+  });
+
   it("a recording of a run with a disk replays without the image (every sector read is recorded input)", () => {
     const image = path.join(dir, "recorded.img");
     makeImage(image, 16, 8 * 1024, tree);

@@ -475,9 +475,23 @@ export class FatVolume implements MountIo, MountWriter {
     entry.cluster = cluster;
   }
 
+  /** A damaged volume or a failing image reaches the guest as EIO, never as an engine error. */
+  private guarded<T>(op: () => T): T | number {
+    try {
+      return op();
+    } catch (error) {
+      if (error instanceof FatError) return -E.EIO;
+      throw error;
+    }
+  }
+
   // ---- HostIo: what the file server reads ----
 
   lstat(path: string): HostStat | number {
+    return this.guarded(() => this.lstatNow(path));
+  }
+
+  private lstatNow(path: string): HostStat | number {
     const entry = this.resolve(path);
     if (typeof entry === "number") return entry;
     if (entry === null) return { mode: S_IFDIR | 0o755, size: 0, atimeNs: 0, mtimeNs: 0, ctimeNs: 0 };
@@ -495,6 +509,10 @@ export class FatVolume implements MountIo, MountWriter {
   }
 
   readdir(path: string): string[] | number {
+    return this.guarded(() => this.readdirNow(path));
+  }
+
+  private readdirNow(path: string): string[] | number {
     const entry = this.resolve(path);
     if (typeof entry === "number") return entry;
     if (entry && !(entry.attr & ATTR_DIRECTORY)) return -E.ENOTDIR;
@@ -502,11 +520,19 @@ export class FatVolume implements MountIo, MountWriter {
   }
 
   readlink(path: string): string | number {
+    return this.guarded(() => this.readlinkNow(path));
+  }
+
+  private readlinkNow(path: string): string | number {
     const entry = this.resolve(path);
     return typeof entry === "number" ? entry : -E.EINVAL;
   }
 
   read(path: string, offset: number, max: number): Uint8Array | number {
+    return this.guarded(() => this.readNow(path, offset, max));
+  }
+
+  private readNow(path: string, offset: number, max: number): Uint8Array | number {
     const entry = this.resolve(path);
     if (typeof entry === "number") return entry;
     if (!entry || entry.attr & ATTR_DIRECTORY) return -E.EISDIR;
@@ -529,6 +555,10 @@ export class FatVolume implements MountIo, MountWriter {
   // ---- MountWriter: what the file server changes (only with --disk-writable) ----
 
   create(path: string): number {
+    return this.guarded(() => this.createNow(path));
+  }
+
+  private createNow(path: string): number {
     const where = this.parentOf(path);
     if (typeof where === "number") return where;
     if (this.find(where.dir, where.name)) return -E.EEXIST;
@@ -537,6 +567,10 @@ export class FatVolume implements MountIo, MountWriter {
   }
 
   mkdir(path: string): number {
+    return this.guarded(() => this.mkdirNow(path));
+  }
+
+  private mkdirNow(path: string): number {
     const where = this.parentOf(path);
     if (typeof where === "number") return where;
     if (this.find(where.dir, where.name)) return -E.EEXIST;
@@ -562,6 +596,10 @@ export class FatVolume implements MountIo, MountWriter {
   }
 
   write(path: string, offset: number, bytes: Uint8Array): number {
+    return this.guarded(() => this.writeNow(path, offset, bytes));
+  }
+
+  private writeNow(path: string, offset: number, bytes: Uint8Array): number {
     const entry = this.regularFile(path);
     if (typeof entry === "number") return entry;
     const end = offset + bytes.length;
@@ -598,6 +636,10 @@ export class FatVolume implements MountIo, MountWriter {
   }
 
   truncate(path: string, length: number): number {
+    return this.guarded(() => this.truncateNow(path, length));
+  }
+
+  private truncateNow(path: string, length: number): number {
     const entry = this.regularFile(path);
     if (typeof entry === "number") return entry;
     if (length > 0xffffffff) return -E.EFBIG;
@@ -612,6 +654,10 @@ export class FatVolume implements MountIo, MountWriter {
   }
 
   unlink(path: string): number {
+    return this.guarded(() => this.unlinkNow(path));
+  }
+
+  private unlinkNow(path: string): number {
     const entry = this.regularFile(path);
     if (typeof entry === "number") return entry;
     this.unlinkEntries(entry);
@@ -620,6 +666,10 @@ export class FatVolume implements MountIo, MountWriter {
   }
 
   rmdir(path: string): number {
+    return this.guarded(() => this.rmdirNow(path));
+  }
+
+  private rmdirNow(path: string): number {
     const entry = this.resolve(path);
     if (typeof entry === "number") return entry;
     if (!entry) return -E.EBUSY;
@@ -632,6 +682,10 @@ export class FatVolume implements MountIo, MountWriter {
 
   /** rename(2) within the volume: a file replaces a file, a directory an empty directory. */
   rename(from: string, to: string): number {
+    return this.guarded(() => this.renameNow(from, to));
+  }
+
+  private renameNow(from: string, to: string): number {
     const entry = this.resolve(from);
     if (typeof entry === "number") return entry;
     if (!entry) return -E.EBUSY;
@@ -676,6 +730,10 @@ export class FatVolume implements MountIo, MountWriter {
   }
 
   setTimes(path: string, atimeNs: number, mtimeNs: number): number {
+    return this.guarded(() => this.setTimesNow(path, atimeNs, mtimeNs));
+  }
+
+  private setTimesNow(path: string, atimeNs: number, mtimeNs: number): number {
     const entry = this.resolve(path);
     if (typeof entry === "number") return entry;
     if (!entry) return 0;
@@ -693,6 +751,10 @@ export class FatVolume implements MountIo, MountWriter {
 
   /** chmod: FAT keeps only "read-only" (no write bit for anyone), as Linux vfat maps it. */
   chmod(path: string, mode: number): number {
+    return this.guarded(() => this.chmodNow(path, mode));
+  }
+
+  private chmodNow(path: string, mode: number): number {
     const entry = this.resolve(path);
     if (typeof entry === "number") return entry;
     if (!entry) return -E.EPERM;

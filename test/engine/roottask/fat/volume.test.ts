@@ -98,6 +98,14 @@ describe("FAT volume", { skip: dosToolsMissing }, () => {
     });
   }
 
+  it("an image cut short under the running lab answers EIO, not an engine error", () => {
+    const image = path.join(dir, "cut.img");
+    makeImage(image, 16, 8 * 1024, tree);
+    const v = volume(image, false);
+    fs.truncateSync(image, 64 * 1024);
+    assert.equal(v.read("/big.bin", 0, 300 * 1024), -E.EIO);
+  });
+
   it("a full volume answers ENOSPC and stays consistent", () => {
     const image = path.join(dir, "full.img");
     makeImage(image, 12, 200);
