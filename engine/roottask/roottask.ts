@@ -27,6 +27,7 @@ import { FileServer } from "./fs/file-server.ts";
 import type { HostIo } from "./fs/host.ts";
 import { imageDiskIo, type DiskConfig } from "./fat/disk.ts";
 import { FatVolume } from "./fat/volume.ts";
+import { NetStack, WouldBlockForever } from "./net/stack.ts";
 import { Hypercalls, XFER_DELEGATE, XFER_FROM_KERNEL } from "./hypercalls.ts";
 import { newSyscallFrame, setSyscallArg, UnknownSyscallError, type SyscallFrame } from "./linux/context.ts";
 import { LinuxPersonality } from "./linux/personality.ts";
@@ -111,6 +112,8 @@ export class Roottask implements HostRuntime {
   readonly fileServer: FileServer;
   /** The FAT service of `--disk`, or null. */
   readonly disk: FatVolume | null;
+  /** The network service: sockets on the lab's loopback and UNIX sockets. */
+  readonly net = new NetStack();
   readonly personality: LinuxPersonality;
   /** Forwarded syscalls by name (stats). */
   readonly syscallCounts = new Map<string, number>();
@@ -145,6 +148,7 @@ export class Roottask implements HostRuntime {
       nowNs: config.nowNs,
       random: (bytes: Uint8Array) => this.random(bytes),
       strict: config.strict,
+      net: this.net,
     };
     this.personality = new LinuxPersonality(host);
     this.services = {
@@ -458,9 +462,15 @@ export class Roottask implements HostRuntime {
     try {
       this.personality.syscall(linux, f);
     } catch (error) {
-      if (!(error instanceof UnknownSyscallError)) throw error;
-      this.kernel.stop(error.message);
-      f.result = -38;
+      if (error instanceof WouldBlockForever) {
+        // Nothing else in the lab can run to wake it (see stack.ts): end the run instead of hanging.
+        this.kernel.stop(`process ${proc.pid} '${proc.name}': ${name}: ${error.message} (no other thread or process could wake it)`);
+        f.result = -11;
+      } else {
+        if (!(error instanceof UnknownSyscallError)) throw error;
+        this.kernel.stop(error.message);
+        f.result = -38;
+      }
     }
     // Formatted after the call, so out-buffers and out-structs show what the syscall wrote.
     const callText = this.kernel.tracing ? this.personality.formatArgs(linux, f) : "";

@@ -4,12 +4,25 @@
 import {
   AT_EMPTY_PATH, AT_FDCWD, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_LARGEFILE, O_NOCTTY, O_NOFOLLOW,
   O_DIRECT, O_NONBLOCK, O_PATH, O_RDONLY, O_TMPFILE, O_TRUNC, O_APPEND, O_WRONLY, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT,
-  S_IFREG, SEEK_CUR, SEEK_DATA,
+  S_IFREG, S_IFSOCK, SEEK_CUR, SEEK_DATA,
   SEEK_END, SEEK_HOLE, SEEK_SET, SETFL_MASK, W_OK, X_OK, R_OK,
 } from "./abi.ts";
 import { E } from "./errno.ts";
 import type { HostIo, MountIo } from "./host.ts";
 import { DirEntry, FsTree, StatData } from "./tree.ts";
+
+/**
+ * An open file description served by another roottask service (a socket of the network service): the file server
+ * keeps its fd, flags and inode (S_IFSOCK, for fstat) and hands it reads, writes, poll and the last close.
+ * `nonblock` is the description's O_NONBLOCK.
+ */
+export interface ServiceFile {
+  read(max: number, nonblock: boolean, deliver: (bytes: Uint8Array) => void): number;
+  write(bytes: Uint8Array, nonblock: boolean): number;
+  /** Linux POLLIN/POLLOUT/POLLHUP/POLLERR… bits of what a poll would see now. */
+  pollMask(): number;
+  release(): void;
+}
 
 /** One open file description: shared by every fd dup'ed from it (offset and status flags included). */
 export interface OpenFile {
@@ -21,6 +34,8 @@ export interface OpenFile {
   refs: number;
   /** Directories: the listing taken when reading started at position 0; `offset` indexes into it. */
   dir: DirEntry[] | null;
+  /** Set for descriptions another service answers (sockets). */
+  service?: ServiceFile;
 }
 
 export interface FdSlot {
@@ -238,6 +253,19 @@ export class FileServer {
     return fd;
   }
 
+  /** A description another service answers (socket(), accept()), on an anonymous inode of `mode`'s type. */
+  openService(pid: number, service: ServiceFile, mode: number, flags: number): number {
+    const ino = this.tree.createPipe();
+    this.tree.node(ino).mode = mode;
+    const fd = this.openInode(this.process(pid), ino, flags);
+    if (fd < 0) {
+      service.release();
+      return fd;
+    }
+    this.files.get(this.process(pid).fds[fd]!.file)!.service = service;
+    return fd;
+  }
+
   /** pipe2(): a read end and a write end; O_CLOEXEC and O_NONBLOCK apply to both. */
   pipe(pid: number, flags: number): [number, number] | number {
     if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT)) return -E.EINVAL;
@@ -300,6 +328,7 @@ export class FileServer {
     const file = this.files.get(id)!;
     if (--file.refs > 0) return;
     this.files.delete(id);
+    file.service?.release();
     this.tree.node(file.ino).opens--;
     this.tree.release(file.ino);
   }
@@ -387,7 +416,7 @@ export class FileServer {
   /** Pipes and the console streams have no file position. */
   private unseekable(ino: number): boolean {
     const device = this.tree.node(ino).device;
-    return this.isPipe(ino) || device === "stdin" || device === "stdout" || device === "stderr";
+    return this.isPipe(ino) || (this.tree.node(ino).mode & S_IFMT) === S_IFSOCK || device === "stdin" || device === "stdout" || device === "stderr";
   }
 
   /** Bytes a device produces on read; null for a regular file. */
@@ -414,6 +443,7 @@ export class FileServer {
     const file = this.readable(pid, fd);
     if (typeof file === "number") return file;
     const n = Math.min(max, MAX_RW);
+    if (file.service) return file.service.read(n, (file.flags & O_NONBLOCK) !== 0, deliver);
     if (this.isPipe(file.ino)) return this.pipeRead(file, n, deliver);
     const bytes = this.deviceRead(this.tree.node(file.ino).device, n) ?? this.tree.read(file.ino, file.offset, n);
     if (typeof bytes === "number") return bytes;
@@ -451,6 +481,7 @@ export class FileServer {
     const file = this.writable(pid, fd);
     if (typeof file === "number") return file;
     const data = bytes.length > MAX_RW ? bytes.subarray(0, MAX_RW) : bytes;
+    if (file.service) return file.service.write(data, (file.flags & O_NONBLOCK) !== 0);
     if (this.isPipe(file.ino)) return this.pipeWrite(file, data);
     const done = this.deviceWrite(this.tree.node(file.ino).device, data);
     if (done !== null) return done;

@@ -552,7 +552,9 @@ function pollCommon(s: Sys, fds: number, nfds: number): number {
     const events = b.u16(off + POLLFD.events);
     let revents = 0;
     if (fd >= 0) {
-      revents = s.fs.file(s.pid, fd) ? events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM) : POLLNVAL;
+      const file = s.fs.file(s.pid, fd);
+      // A socket answers for itself; POLLERR and POLLHUP are reported whether asked for or not.
+      revents = !file ? POLLNVAL : file.service ? file.service.pollMask() & (events | 0x18) : events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
     }
     b.setU16(off + POLLFD.revents, revents);
     if (revents) ready++;
