@@ -28,6 +28,7 @@ import type { HostIo } from "./fs/host.ts";
 import { imageDiskIo, type DiskConfig } from "./fat/disk.ts";
 import { FatVolume } from "./fat/volume.ts";
 import { NetStack, WouldBlockForever } from "./net/stack.ts";
+import { SERVICE_NET } from "./net/service.ts";
 import { Hypercalls, XFER_DELEGATE, XFER_FROM_KERNEL } from "./hypercalls.ts";
 import { newSyscallFrame, setSyscallArg, UnknownSyscallError, type SyscallFrame } from "./linux/context.ts";
 import { LinuxPersonality } from "./linux/personality.ts";
@@ -153,6 +154,7 @@ export class Roottask implements HostRuntime {
     this.personality = new LinuxPersonality(host);
     this.services = {
       fileServer: this.fileServer,
+      net: this.net,
       writeConsole: config.writeConsole,
       space: (p) => this.kernel.hostSpace(this.hc.ec, p.selBase + SEL_PD),
       log: (text) => this.log(text),
@@ -289,6 +291,8 @@ export class Roottask implements HostRuntime {
     };
     for (let v = 0; v < SEL_EXC; v++) portal(v, v === VEC_STARTUP ? MTD_RIP_LEN | MTD_RSP : MTD_EXCEPTION, v === VEC_STARTUP ? IP_STARTUP : IP_EXCEPTION);
     for (let s = FIRST_SERVICE; s <= LAST_SERVICE; s++) portal(s, 0, IP_SERVICE);
+    // Linux apps reach the network service through their syscalls; native and hybrid apps call its portal.
+    if (app.kind !== "foreign") portal(SERVICE_NET, 0, IP_SERVICE);
     this.hc.createSm(base + SEL_EXIT_SM, ROOT_PD_SEL, 0);
     // Foreign-syscall portal of the app's CPU only: its EC never runs elsewhere.
     portal(SEL_FOREIGN + cpu, MTD_FOREIGN, IP_FOREIGN);
@@ -389,7 +393,14 @@ export class Roottask implements HostRuntime {
     if (slot === SERVICE_EXIT) return this.terminate(proc, utcb.word(0) & 0xff, 0, null);
     // The echo portals exist to measure bare IPC (§9's round-trip rows): they do no modelled work.
     if (slot !== SERVICE_ECHO && slot !== SERVICE_RAW_ECHO) this.kernel.charge(this.kernel.nowCpu, LINUX_WORK_DEFAULT, "service");
-    serve(slot, proc, utcb, this.services);
+    try {
+      serve(slot, proc, utcb, this.services);
+    } catch (error) {
+      if (!(error instanceof WouldBlockForever)) throw error;
+      this.kernel.stop(`process ${proc.pid} '${proc.name}': the network service: ${error.message} (no other thread or process could wake it)`);
+      utcb.setWord(0, -E.EAGAIN);
+      utcb.setItems(1, 0);
+    }
   }
 
   /** Replies with the whole user state in `regs` (all GPRs, RIP, RFLAGS, fs/gs base, FPU). */

@@ -3,7 +3,8 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { describe, it } from "node:test";
-import { canRunNatively, GUEST_BIN, runGuestInLab, runNative } from "../helpers/run.ts";
+import { canRunNatively, GUEST_BIN, runGuestInLab, runLab, runNative } from "../helpers/run.ts";
+import { dosToolsMissing, makeImage, tempDir, writeTree } from "../engine/roottask/fat/images.ts";
 
 const ENV = { PATH: "/bin" };
 
@@ -37,4 +38,19 @@ describe("sockets: the lab's own rules", () => {
       assert.notEqual(lab.status, 0);
     });
   }
+});
+
+describe("the native SDK path: hrstd's network client and the file service on the FAT disk", { skip: dosToolsMissing }, () => {
+  it("a native app listens, connects, accepts, echoes 8 KiB and reads /disk through the same services", () => {
+    const dir = tempDir("net-native");
+    writeTree(`${dir}/tree`);
+    makeImage(`${dir}/disk.img`, 16, 8 * 1024, `${dir}/tree`);
+    const lab = runLab(["run", "--disk", `${dir}/disk.img`, path.join(GUEST_BIN, "native-net-echo")]);
+    assert.equal(lab.status, 0, lab.stderr.toString());
+    assert.equal(lab.stdout.toString(), [
+      "listen: 0 (ephemeral port: yes)", "connect: 0", "accept: a new fd", "send 8192 bytes: 8192", "server echoed 8192 bytes",
+      "client received 8192 bytes: identical", "after the client closed, the server receives 0",
+      "connect to an unreachable address: -101", "read from the FAT disk: hello from a FAT volume",
+    ].map((line) => `[STDOUT PID=1] ${line}\n`).join(""));
+  });
 });
