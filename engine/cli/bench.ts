@@ -7,15 +7,18 @@ import { Machine } from "../machine.ts";
 import { CliError, usageError } from "./errors.ts";
 import { benchRecordCommand } from "./record.ts";
 import { benchFilesCommand, benchSyscallsCommand } from "./bench-syscalls.ts";
+import { benchDiskCommand, benchNetCommand } from "./bench-net.ts";
 import { GUEST_DIR, machineConfig, parseRunOptions } from "./run.ts";
 
-export const BENCH_USAGE = `usage: hedron-lab bench cpu|record|syscalls|files [options] [--json]
+export const BENCH_USAGE = `usage: hedron-lab bench cpu|record|syscalls|files|net|disk [options] [--json]
 
   cpu   runs the CPU-bound guest (hashing, sorting, integer and floating-point arithmetic)
         natively, under qemu-x86_64 (when installed) and in the lab, and prints guest MIPS and ratios
   record  prints the record/replay targets: recording overhead, trace size, replay speed, seek time
   syscalls  times Linux syscalls natively and in the lab (foreign, + mediator) and native Hedron calls, beside HEDRON.md §9
-  files   file throughput: Linux syscalls via the personality vs native portal calls, identical work (--mib N)`;
+  files   file throughput: Linux syscalls via the personality vs native portal calls, identical work (--mib N)
+  net     TCP throughput and round-trip latency over the lab's loopback, beside native and qemu-x86_64 (--mib N, --rounds N)
+  disk    FAT sequential write/read MB/s on a FAT32 image at /disk, beside native and qemu-x86_64 in a host folder (--mib N)`;
 
 interface Row {
   runner: string;
@@ -103,5 +106,7 @@ export async function benchCommand(args: string[]): Promise<number> {
   if (what === "record") return benchRecordCommand(rest);
   if (what === "syscalls") return benchSyscallsCommand(rest);
   if (what === "files") return benchFilesCommand(rest);
+  if (what === "net") return benchNetCommand(rest);
+  if (what === "disk") return benchDiskCommand(rest);
   throw usageError(BENCH_USAGE);
 }
