@@ -16,6 +16,7 @@ commands:
   query FILE 'SQL'                   read-only SQL over a recording's views ('hedron-lab query --help')
   bench cpu|record                   measure the lab against native and qemu-x86_64 / recording overhead
   bench syscalls|files               syscall costs beside HEDRON.md §9 / Linux vs native file throughput
+  bench net|disk                     TCP over the lab loopback / FAT disk throughput, beside native and qemu
   serve [--port N] [--no-open]       serve the lab in a browser on 127.0.0.1
   start                              open the lab (Electron when installed, else the browser host)
   help                               show this text`;

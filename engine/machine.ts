@@ -13,6 +13,7 @@ import { COST_TABLE, costsByKind, type CallKindCost } from "./hedron/costs.ts";
 import { Kernel } from "./hedron/kernel.ts";
 import { FramePool } from "./memory/frames.ts";
 import type { HostIo } from "./roottask/fs/host.ts";
+import type { DiskConfig } from "./roottask/fat/disk.ts";
 import type { FaultReport } from "./roottask/process.ts";
 import { ENVIRONMENT, MANIFEST, Roottask, type ManifestApp } from "./roottask/roottask.ts";
 import { writeTar, type TarEntry } from "./roottask/tar.ts";
@@ -29,6 +30,8 @@ export interface MachineConfig {
   mounts: { host: string; guest: string }[];
   /** How mounted host folders are read (default: the host's file system); the recorder and replayer substitute their own. */
   hostIo?: HostIo;
+  /** `--disk`: a FAT image mounted at /disk (read-only unless writable). */
+  disk?: DiskConfig;
   /** Blocking read of the host's stdin; an empty array is end of file. */
   readStdin(max: number): Uint8Array;
   /** Simulate the seed's mediator library: one extra IPC per forwarded syscall (default off). */
@@ -126,7 +129,7 @@ export class Machine {
     this.cpus = Array.from({ length: config.cpus }, (_, i) => new Cpu(this.frames, i));
     this.kernel.attach(this.cpus);
     this.roottask = new Roottask(this.kernel, {
-      env: config.env, strict: config.strict, seed: config.seed, mediator: config.mediator ?? false, mounts: config.mounts, hostIo: config.hostIo, readStdin: config.readStdin,
+      env: config.env, strict: config.strict, seed: config.seed, mediator: config.mediator ?? false, mounts: config.mounts, hostIo: config.hostIo, disk: config.disk, readStdin: config.readStdin,
       serial: this.serial, debugcon: this.debugcon, writeConsole: sink, nowNs: () => this.timer.nowNs(),
       framebuffer: { phys: this.framebuffer.physAddr, width: this.framebuffer.width, height: this.framebuffer.height, pitch: this.framebuffer.pitch },
     });

@@ -9,9 +9,10 @@ import { Machine } from "../machine.ts";
 import { CliError, usageError } from "./errors.ts";
 import { benchRecordCommand } from "./record.ts";
 import { benchFilesCommand, benchSyscallsCommand } from "./bench-syscalls.ts";
+import { benchDiskCommand, benchNetCommand } from "./bench-net.ts";
 import { GUEST_DIR, machineConfig, parseRunOptions } from "./run.ts";
 
-export const BENCH_USAGE = `usage: hedron-lab bench cpu|record|syscalls|files|startup [options] [--json]
+export const BENCH_USAGE = `usage: hedron-lab bench cpu|record|syscalls|files|startup|net|disk [options] [--json]
 
   cpu   runs the CPU-bound guest (hashing, sorting, integer and floating-point arithmetic)
         natively, under qemu-x86_64 (when installed) and in the lab, and prints guest MIPS and ratios
@@ -19,7 +20,9 @@ export const BENCH_USAGE = `usage: hedron-lab bench cpu|record|syscalls|files|st
   syscalls  times Linux syscalls natively and in the lab (foreign, + mediator) and native Hedron calls, beside HEDRON.md §9
   files   file throughput: Linux syscalls via the personality vs native portal calls, identical work (--mib N)
   startup   whole-process CPU and wall time of \`hedron-lab run\` of the hello guest beside \`node -e 0\`, native and
-            qemu-x86_64 running the same guest (--rounds N, interleaved)`;
+            qemu-x86_64 running the same guest (--rounds N, interleaved)
+  net     TCP throughput and round-trip latency over the lab's loopback, beside native and qemu-x86_64 (--mib N, --rounds N)
+  disk    FAT sequential write/read MB/s on a FAT32 image at /disk, beside native and qemu-x86_64 in a host folder (--mib N)`;
 
 interface Row {
   runner: string;
@@ -189,5 +192,7 @@ export async function benchCommand(args: string[]): Promise<number> {
   if (what === "record") return benchRecordCommand(rest);
   if (what === "syscalls") return benchSyscallsCommand(rest);
   if (what === "files") return benchFilesCommand(rest);
+  if (what === "net") return benchNetCommand(rest);
+  if (what === "disk") return benchDiskCommand(rest);
   throw usageError(BENCH_USAGE);
 }

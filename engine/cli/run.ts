@@ -10,6 +10,7 @@ import type { MachineEvent } from "../events.ts";
 import { appKind } from "../roottask/app-kind.ts";
 import type { AppKind } from "../roottask/process.ts";
 import { CliError, usageError } from "./errors.ts";
+import { FatError, parseBpb } from "../roottask/fat/layout.ts";
 
 /** The environment a guest starts with unless --inherit-env or --clear-env: fixed, so runs do not depend on the host. */
 export const DEFAULT_ENV: readonly string[] = ["PATH=/bin:/usr/bin", "HOME=/", "LANG=C"];
@@ -30,6 +31,8 @@ options:
   --inherit-env       start with the host's environment instead of the default one
                       (default: ${DEFAULT_ENV.join(" ")}, the same on every machine, so recordings replay anywhere)
   --mount HOST:GUEST  make a host folder visible read-only at GUEST (repeatable)
+  --disk IMAGE        attach a raw FAT12/16/32 image (mkfs.fat) at /disk, read-only: writes fail with EROFS
+  --disk-writable     let the guest change the --disk image (committed atomically on close, fsync and exit)
   --mediator          simulate the seed's mediator library: one extra IPC before every forwarded syscall
   --serial            copy the serial console (the roottask's log) to stderr
   --cpus N            virtual CPUs (default 1)
@@ -43,7 +46,7 @@ options:
                       foreign without one)
   --boot FILE.json    boot several modules side by side: a JSON array of {"path", "name"?, "kind"?, "argv"?}
                       (paths relative to the file; kind auto-detected unless given); an ELF on the command line
-                      is added after them`;
+                      is added after them. One entry may be {"disk": IMAGE, "writable"?: true} instead (as --disk)`;
 
 /** Root-relative, so the path holds from engine/cli/ (TypeScript) and from dist/cli/ (the bundle) alike. */
 export const GUEST_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../engine/guests/bin");
@@ -72,6 +75,8 @@ export interface RunOptions {
   mediator: boolean;
   env: string[];
   mounts: { host: string; guest: string }[];
+  /** --disk / --disk-writable. */
+  disk?: { path: string; writable: boolean };
   cpus: number;
   seed: number;
   memoryMiB: number;
@@ -134,6 +139,13 @@ export function parseRunOptions(args: string[], extra?: (flag: string, next: () 
         options.mounts.push({ host, guest });
         break;
       }
+      case "--disk": {
+        const image = next();
+        if (image === undefined) throw usageError("--disk needs an image file");
+        options.disk = { path: path.resolve(image), writable: options.disk?.writable ?? false };
+        break;
+      }
+      case "--disk-writable": options.disk = { path: options.disk?.path ?? "", writable: true }; break;
       case "--cpus": options.cpus = integerOption("--cpus", next(), 1, 64); break;
       case "--seed": options.seed = integerOption("--seed", next(), 0, 2 ** 32 - 1); break;
       case "--memory": options.memoryMiB = integerOption("--memory", next(), MEMORY_MIB.min, MEMORY_MIB.max); break;
@@ -141,7 +153,12 @@ export function parseRunOptions(args: string[], extra?: (flag: string, next: () 
       case "--max-instructions": options.maxInstructions = integerOption("--max-instructions", next(), 1, Number.MAX_SAFE_INTEGER); break;
       case "--timeout": options.timeoutSeconds = secondsOption("--timeout", next()); break;
       case "--kind": options.kind = kindOption("--kind", next()); break;
-      case "--boot": options.boot.push(...readBootConfig(next())); break;
+      case "--boot": {
+        const config = readBootConfig(next());
+        options.boot.push(...config.modules);
+        if (config.disk) options.disk = config.disk;
+        break;
+      }
       case "--help": throw new CliError(RUN_USAGE, 0);
       default: throw usageError(`unknown option ${arg}\n${RUN_USAGE}`);
     }
@@ -151,6 +168,8 @@ export function parseRunOptions(args: string[], extra?: (flag: string, next: () 
     options.elfPath = args[i++];
   }
   options.guestArgs = args.slice(i);
+  if (options.disk && !options.disk.path) throw usageError("--disk-writable needs --disk IMAGE");
+  if (options.disk) checkDiskImage(options.disk.path);
   if (baseEnv === "inherit") for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env.set(k, v);
   if (baseEnv === "default") for (const kv of DEFAULT_ENV) env.set(kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1));
   for (const [k, v] of added) env.set(k, v);
@@ -166,6 +185,28 @@ function secondsOption(name: string, value: string | undefined): number {
   return n;
 }
 
+/** A bad --disk image is one clear line before anything boots. */
+function checkDiskImage(image: string): void {
+  let boot: Uint8Array;
+  try {
+    if (!fs.statSync(image).isFile()) throw new CliError(`--disk: ${image} is not a file`, 2);
+    const fd = fs.openSync(image, "r");
+    boot = new Uint8Array(512);
+    fs.readSync(fd, boot, 0, 512, 0);
+    fs.closeSync(fd);
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(`--disk: ${image}: ${code === "ENOENT" ? "no such file" : `cannot read (${code ?? String(error)})`}`, 2);
+  }
+  try {
+    parseBpb(boot);
+  } catch (error) {
+    if (error instanceof FatError) throw new CliError(`--disk: ${image} is not a FAT volume: ${error.message}`, 2);
+    throw error;
+  }
+}
+
 const KINDS: readonly AppKind[] = ["native", "foreign", "hybrid"];
 
 function kindOption(name: string, value: string | undefined): AppKind {
@@ -173,8 +214,8 @@ function kindOption(name: string, value: string | undefined): AppKind {
   return value as AppKind;
 }
 
-/** A boot config: a JSON array of modules; paths are relative to the file's folder. */
-function readBootConfig(file: string | undefined): BootEntry[] {
+/** A boot config: a JSON array of modules and at most one disk; paths are relative to the file's folder. */
+function readBootConfig(file: string | undefined): { modules: BootEntry[]; disk?: { path: string; writable: boolean } } {
   if (file === undefined) throw usageError("--boot needs a JSON file");
   let data: unknown;
   try {
@@ -185,7 +226,13 @@ function readBootConfig(file: string | undefined): BootEntry[] {
   }
   const bad = (why: string) => new CliError(`--boot ${file}: ${why}`, 2);
   if (!Array.isArray(data) || data.length === 0) throw bad("expected a non-empty JSON array of modules");
-  return data.map((m: unknown, i) => {
+  const disks = data.filter((m) => typeof m === "object" && m !== null && "disk" in m) as Record<string, unknown>[];
+  if (disks.length > 1) throw bad("more than one disk entry");
+  const disk = disks[0];
+  if (disk && (typeof disk.disk !== "string" || (disk.writable !== undefined && typeof disk.writable !== "boolean"))) {
+    throw bad(`a disk entry needs a "disk" image path and an optional boolean "writable"`);
+  }
+  const modules = data.filter((m) => m !== disk).map((m: unknown, i) => {
     const e = m as Record<string, unknown>;
     if (typeof e !== "object" || e === null || typeof e.path !== "string") throw bad(`module ${i} needs a "path" string`);
     if (e.name !== undefined && typeof e.name !== "string") throw bad(`module ${i}: "name" must be a string`);
@@ -193,6 +240,8 @@ function readBootConfig(file: string | undefined): BootEntry[] {
     if (e.argv !== undefined && !(Array.isArray(e.argv) && e.argv.every((a) => typeof a === "string"))) throw bad(`module ${i}: "argv" must be an array of strings`);
     return { path: path.resolve(path.dirname(file), e.path), name: e.name as string | undefined, kind: e.kind as AppKind | undefined, argv: e.argv as string[] | undefined };
   });
+  if (modules.length === 0) throw bad("expected at least one module beside the disk");
+  return { modules, disk: disk && { path: path.resolve(path.dirname(file), disk.disk as string), writable: disk.writable === true } };
 }
 
 /** Reads and validates one module's ELF, so a bad file is one clear line; the kind defaults to the ELF's own. */
@@ -233,6 +282,7 @@ export function machineConfig(options: RunOptions): MachineConfig {
     strict: options.strict,
     mediator: options.mediator,
     mounts: options.mounts,
+    disk: options.disk,
     readStdin: readHostStdinInterruptibly,
   };
 }
@@ -380,6 +430,8 @@ export async function runToEnd(machine: Machine, options: RunOptions): Promise<n
   if (reason) writeAll(2, Buffer.from(`hedron-lab: ${reason}\n`));
   const quota = machine.fsQuotaReport();
   if (quota) writeAll(2, Buffer.from(`hedron-lab: ${quota}\n`));
+  // A run stopped with processes alive still commits what the guest changed on a writable disk.
+  machine.roottask.fileServer.tree.sync();
   if (options.stats) writeAll(2, Buffer.from(JSON.stringify(machine.stats()) + "\n"));
   return hostStop?.exitStatus ?? machine.exitStatus;
 }

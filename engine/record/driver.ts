@@ -19,7 +19,8 @@ export type StoredConfig = Omit<MachineConfig, "modules" | "readStdin" | "hostIo
 
 export function storedConfig(config: MachineConfig): StoredConfig {
   const { modules, readStdin: _stdin, hostIo: _hostIo, ...rest } = config;
-  return { ...rest, mediator: config.mediator === true, modules: modules.map((m) => ({ name: m.name, kind: m.kind, argv: m.argv })) };
+  const disk = config.disk ? { disk: { path: config.disk.path, writable: config.disk.writable } } : {};
+  return { ...rest, ...disk, mediator: config.mediator === true, modules: modules.map((m) => ({ name: m.name, kind: m.kind, argv: m.argv })) };
 }
 
 export interface ChunkEnd {

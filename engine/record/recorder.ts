@@ -5,6 +5,7 @@ import { Machine, type MachineConfig } from "../machine.ts";
 import { NODE_HOST_IO } from "../roottask/fs/host.ts";
 import { diffFrame } from "./framebuffer.ts";
 import { recordingHostIo } from "./host-io.ts";
+import { imageDiskIo, recordingDiskIo } from "../roottask/fat/disk.ts";
 import { ChunkDriver, DEFAULT_CHUNK_INSTRUCTIONS, DEFAULT_SNAPSHOT_INSTRUCTIONS, storedConfig } from "./driver.ts";
 import { captureSnapshot, MemoryShadow, worldHash } from "./snapshot.ts";
 import { RecordingWriter } from "./writer.ts";
@@ -70,6 +71,10 @@ export class Recorder {
         return bytes;
       },
       hostIo: recordingHostIo(config.hostIo ?? NODE_HOST_IO, (kind, data) => this.writer.input(this.machine ? this.machine.icount : 0, kind, data)),
+      disk: config.disk && {
+        ...config.disk,
+        io: recordingDiskIo(config.disk.io ?? imageDiskIo(config.disk.path, config.disk.writable), (kind, data) => this.writer.input(this.machine ? this.machine.icount : 0, kind, data)),
+      },
     };
     const main = config.modules[0];
     this.writer = new RecordingWriter(

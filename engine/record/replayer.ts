@@ -8,6 +8,7 @@ import { DecodeError } from "./codec.ts";
 import { ChunkDriver, type ChunkEnd, type StoredConfig } from "./driver.ts";
 import type { EventBatch } from "./event-chunk.ts";
 import { replayingHostIo } from "./host-io.ts";
+import { replayingDiskIo, type DiskIo } from "../roottask/fat/disk.ts";
 import type { ChunkRecord, ConsoleRecord, InputRecord, Recording } from "./recording.ts";
 import type { HostIo } from "../roottask/fs/host.ts";
 import { RecordingError } from "./schema.ts";
@@ -53,7 +54,7 @@ export interface ReplayResult {
 
 
 /** Rebuilds the MachineConfig of a recording; stdin and mounted host folders are read from the recorded input. */
-export function recordedConfig(rec: Recording, readStdin: (max: number) => Uint8Array, hostIo: HostIo): MachineConfig {
+export function recordedConfig(rec: Recording, readStdin: (max: number) => Uint8Array, hostIo: HostIo, diskIo?: DiskIo): MachineConfig {
   const stored = rec.session.config as unknown as StoredConfig;
   const bad = (what: string): never => {
     throw new RecordingError("corrupt", rec.path, `the recording's run configuration is damaged (${what})`);
@@ -81,6 +82,7 @@ export function recordedConfig(rec: Recording, readStdin: (max: number) => Uint8
     mounts: stored.mounts.map((m) => ({ host: String(m.host), guest: String(m.guest) })),
     readStdin,
     hostIo,
+    disk: stored.disk && diskIo ? { path: String(stored.disk.path), writable: stored.disk.writable === true, io: diskIo } : undefined,
   };
 }
 
@@ -165,9 +167,10 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
   };
   const hostIo = replayingHostIo((kind, asked) => take(kind, asked)?.data ?? null, (what) => diverge(now(), what));
 
+  const diskIo = replayingDiskIo((kind, asked) => take(kind, asked)?.data ?? null, (what) => diverge(now(), what));
   let machine: Machine;
   try {
-    machine = new Machine(recordedConfig(rec, readStdin, hostIo));
+    machine = new Machine(recordedConfig(rec, readStdin, hostIo, diskIo));
   } catch (err) {
     // Building reads the mounted folders from the recorded input; a recording without it cannot boot.
     if (divergence) throw new RecordingError("corrupt", rec.path, `the recording cannot boot its machine: ${(divergence as Divergence).what}`);

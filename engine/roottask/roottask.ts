@@ -25,6 +25,10 @@ import { AT_FDCWD, O_RDONLY } from "./fs/abi.ts";
 import { E } from "./fs/errno.ts";
 import { FileServer } from "./fs/file-server.ts";
 import type { HostIo } from "./fs/host.ts";
+import { imageDiskIo, type DiskConfig } from "./fat/disk.ts";
+import { FatVolume } from "./fat/volume.ts";
+import { NetStack, WouldBlockForever } from "./net/stack.ts";
+import { SERVICE_NET } from "./net/service.ts";
 import { Hypercalls, XFER_DELEGATE, XFER_FROM_KERNEL } from "./hypercalls.ts";
 import { newSyscallFrame, setSyscallArg, UnknownSyscallError, type SyscallFrame } from "./linux/context.ts";
 import { LinuxPersonality } from "./linux/personality.ts";
@@ -86,6 +90,8 @@ export interface RoottaskConfig {
   mediator: boolean;
   mounts: { host: string; guest: string }[];
   hostIo?: HostIo;
+  /** `--disk`: a FAT image the FAT service mounts at /disk. */
+  disk?: DiskConfig;
   /** The linear framebuffer the framebuffer service hands out (physical address, geometry). */
   framebuffer?: { phys: number; width: number; height: number; pitch: number };
   readStdin(max: number): Uint8Array;
@@ -105,6 +111,10 @@ function describeInstruction(bytes: number[], rip: number): string {
 export class Roottask implements HostRuntime {
   readonly processes = new ProcessTable();
   readonly fileServer: FileServer;
+  /** The FAT service of `--disk`, or null. */
+  readonly disk: FatVolume | null;
+  /** The network service: sockets on the lab's loopback and UNIX sockets. */
+  readonly net = new NetStack();
   readonly personality: LinuxPersonality;
   /** Forwarded syscalls by name (stats). */
   readonly syscallCounts = new Map<string, number>();
@@ -129,7 +139,9 @@ export class Roottask implements HostRuntime {
   ) {
     this.prng = config.seed >>> 0;
     this.hc = new Hypercalls(kernel, kernel.rootEc);
-    this.fileServer = new FileServer({ mounts: config.mounts, hostIo: config.hostIo });
+    const disk = config.disk;
+    this.disk = disk ? new FatVolume(disk.io ?? imageDiskIo(disk.path, disk.writable), disk.writable, config.nowNs) : null;
+    this.fileServer = new FileServer({ mounts: config.mounts, hostIo: config.hostIo, disk: this.disk ?? undefined });
     const host = {
       fileServer: this.fileServer,
       writeConsole: config.writeConsole,
@@ -137,10 +149,12 @@ export class Roottask implements HostRuntime {
       nowNs: config.nowNs,
       random: (bytes: Uint8Array) => this.random(bytes),
       strict: config.strict,
+      net: this.net,
     };
     this.personality = new LinuxPersonality(host);
     this.services = {
       fileServer: this.fileServer,
+      net: this.net,
       writeConsole: config.writeConsole,
       space: (p) => this.kernel.hostSpace(this.hc.ec, p.selBase + SEL_PD),
       log: (text) => this.log(text),
@@ -277,6 +291,8 @@ export class Roottask implements HostRuntime {
     };
     for (let v = 0; v < SEL_EXC; v++) portal(v, v === VEC_STARTUP ? MTD_RIP_LEN | MTD_RSP : MTD_EXCEPTION, v === VEC_STARTUP ? IP_STARTUP : IP_EXCEPTION);
     for (let s = FIRST_SERVICE; s <= LAST_SERVICE; s++) portal(s, 0, IP_SERVICE);
+    // Linux apps reach the network service through their syscalls; native and hybrid apps call its portal.
+    if (app.kind !== "foreign") portal(SERVICE_NET, 0, IP_SERVICE);
     this.hc.createSm(base + SEL_EXIT_SM, ROOT_PD_SEL, 0);
     // Foreign-syscall portal of the app's CPU only: its EC never runs elsewhere.
     portal(SEL_FOREIGN + cpu, MTD_FOREIGN, IP_FOREIGN);
@@ -379,7 +395,14 @@ export class Roottask implements HostRuntime {
     if (slot === SERVICE_EXIT) return this.terminate(proc, utcb.word(0) & 0xff, 0, null);
     // The echo portals exist to measure bare IPC (§9's round-trip rows): they do no modelled work.
     if (slot !== SERVICE_ECHO && slot !== SERVICE_RAW_ECHO) this.kernel.charge(this.kernel.nowCpu, LINUX_WORK_DEFAULT, "service");
-    serve(slot, proc, utcb, this.services);
+    try {
+      serve(slot, proc, utcb, this.services);
+    } catch (error) {
+      if (!(error instanceof WouldBlockForever)) throw error;
+      this.kernel.stop(`process ${proc.pid} '${proc.name}': the network service: ${error.message} (no other thread or process could wake it)`);
+      utcb.setWord(0, -E.EAGAIN);
+      utcb.setItems(1, 0);
+    }
   }
 
   /** Replies with the whole user state in `regs` (all GPRs, RIP, RFLAGS, fs/gs base, FPU). */
@@ -452,9 +475,15 @@ export class Roottask implements HostRuntime {
     try {
       this.personality.syscall(linux, f);
     } catch (error) {
-      if (!(error instanceof UnknownSyscallError)) throw error;
-      this.kernel.stop(error.message);
-      f.result = -38;
+      if (error instanceof WouldBlockForever) {
+        // Nothing else in the lab can run to wake it (see stack.ts): end the run instead of hanging.
+        this.kernel.stop(`process ${proc.pid} '${proc.name}': ${name}: ${error.message} (no other thread or process could wake it)`);
+        f.result = -11;
+      } else {
+        if (!(error instanceof UnknownSyscallError)) throw error;
+        this.kernel.stop(error.message);
+        f.result = -38;
+      }
     }
     // Formatted after the call, so out-buffers and out-structs show what the syscall wrote.
     const callText = this.kernel.tracing ? this.personality.formatArgs(linux, f) : "";

@@ -1,5 +1,5 @@
 // The roottask's native service portals (HEDRON.md §10): allocation 35, stdout 36, stderr 37, file system 38, echo 39,
-// raw echo 40, and the lab's exit 41, log 42, process 43, framebuffer 44. Fixed UTCB word layouts stand in for the seed's Rust serialisation.
+// raw echo 40, and the lab's exit 41, log 42, process 43, framebuffer 44, network 46 (net/service.ts). Fixed UTCB word layouts stand in for the seed's Rust serialisation.
 //
 // Word layouts (w0 = untyped word 0 at UTCB+0x20; "bytes" start at the next word and fill the following words):
 //   allocation  request w0 = 0 alloc: w1 = size, w2 = align | w0 = 1 release: w1 = address, w2 = size   reply w0 = address (0 = failure) / 0
@@ -31,6 +31,8 @@ import { E } from "./fs/errno.ts";
 import type { FileServer } from "./fs/file-server.ts";
 import { XFER_DELEGATE } from "./hypercalls.ts";
 import type { Process } from "./process.ts";
+import { SERVICE_NET, serveNet } from "./net/service.ts";
+import type { NetStack } from "./net/stack.ts";
 
 export const SERVICE_ALLOC = 35;
 export const SERVICE_STDOUT = 36;
@@ -44,6 +46,7 @@ export const SERVICE_PROCESS = 43;
 export const SERVICE_FB = 44;
 export const SERVICE_NAMES: Record<number, string> = {
   35: "alloc", 36: "stdout", 37: "stderr", 38: "fs", 39: "echo", 40: "raw echo", 41: "exit", 42: "log", 43: "process", 44: "framebuffer",
+  46: "net",
 };
 /** The first and last service portal of every app. */
 export const FIRST_SERVICE = SERVICE_ALLOC;
@@ -56,6 +59,7 @@ export const ALLOC_BASE = 0x100000000;
 
 export interface ServiceHost {
   fileServer: FileServer;
+  net: NetStack;
   writeConsole(stream: "stdout" | "stderr", bytes: Uint8Array): void;
   space(proc: Process): AddressSpace;
   log(text: string): void;
@@ -87,6 +91,7 @@ export function serve(service: number, proc: Process, utcb: Utcb, host: ServiceH
     }
     case SERVICE_PROCESS: return processService(proc, utcb, host);
     case SERVICE_FB: return replyWords(utcb, ...(host.framebuffer(proc) ?? [0, 0, 0, 0]));
+    case SERVICE_NET: return serveNet(host.net, host.fileServer, proc.pid, utcb);
     default: throw new Error(`roottask: no service ${service}`);
   }
 }

@@ -165,6 +165,7 @@ static inline volatile uint64_t *hedron_exc_gpr(volatile struct hedron_utcb *u, 
 #define SEL_SRV_LOG    42
 #define SEL_SRV_PROCESS 43
 #define SEL_SRV_FB     44
+#define SEL_SRV_NET    46   /* network service (native and hybrid apps) */
 #define SEL_FOREIGN_BASE 50 /* foreign-syscall portal of CPU n at 50 + n (foreign and hybrid apps) */
 #define SEL_APP_FIRST  128  /* selectors from here on are the app's own */
 #define HEDRON_APP_UTCB 0x7fffffffd000ull /* the main EC's UTCB in every app */

@@ -235,6 +235,56 @@ long hrt_write_fd(int fd, const void *buf, size_t len) {
   return (long)done;
 }
 
+static long net_words(uint64_t op, uint64_t a, uint64_t b, uint64_t c) {
+  volatile struct hedron_utcb *u = my_utcb();
+  u->words[0] = op;
+  u->words[1] = a;
+  u->words[2] = b;
+  u->words[3] = c;
+  hedron_utcb_set_items(u, 4, 0);
+  return word_reply(u, hrt_call(SEL_SRV_NET));
+}
+
+long hrt_net_socket(int type) { return net_words(0, (uint64_t)type, 0, 0); }
+long hrt_net_listen(int fd, int backlog) { return net_words(2, (uint64_t)fd, (uint64_t)backlog, 0); }
+long hrt_net_connect(int fd, uint32_t ip, unsigned port) { return net_words(3, (uint64_t)fd, ip, port); }
+long hrt_net_accept(int fd) { return net_words(4, (uint64_t)fd, 0, 0); }
+long hrt_net_close(int fd) { return net_words(7, (uint64_t)fd, 0, 0); }
+
+long hrt_net_bind(int fd, uint32_t ip, unsigned port) {
+  long r = net_words(1, (uint64_t)fd, ip, port);
+  return r < 0 ? r : (long)my_utcb()->words[1];
+}
+
+long hrt_net_send(int fd, const void *buf, size_t len) {
+  volatile struct hedron_utcb *u = my_utcb();
+  size_t done = 0;
+  do {
+    size_t n = len - done > MAX_CHUNK ? MAX_CHUNK : len - done;
+    u->words[0] = 5;
+    u->words[1] = (uint64_t)fd;
+    u->words[2] = n;
+    put_bytes(u, 3, (const uint8_t *)buf + done, n);
+    hedron_utcb_set_items(u, 3 + (unsigned)((n + 7) / 8), 0);
+    long r = word_reply(u, hrt_call(SEL_SRV_NET));
+    if (r < 0) return done ? (long)done : r;
+    done += (size_t)r;
+    if ((size_t)r < n) break;
+  } while (done < len);
+  return (long)done;
+}
+
+long hrt_net_receive(int fd, void *buf, size_t len) {
+  volatile struct hedron_utcb *u = my_utcb();
+  u->words[0] = 6;
+  u->words[1] = (uint64_t)fd;
+  u->words[2] = len > MAX_CHUNK ? MAX_CHUNK : len;
+  hedron_utcb_set_items(u, 3, 0);
+  long r = word_reply(u, hrt_call(SEL_SRV_NET));
+  if (r > 0) copy_bytes(buf, (const void *)&u->words[1], (size_t)r);
+  return r;
+}
+
 static long fs_words(uint64_t op, uint64_t a, uint64_t b, uint64_t c) {
   volatile struct hedron_utcb *u = my_utcb();
   u->words[0] = op;

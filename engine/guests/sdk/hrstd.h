@@ -55,6 +55,19 @@ long hrt_lseek(int fd, long offset, int whence);
 long hrt_close(int fd);
 long hrt_fstat(int fd, struct hrt_stat *st);
 
+/* ---- network (the roottask's network service on the lab's loopback; results ≥ 0 or -errno) ---- */
+#define HRT_SOCK_STREAM 1
+#define HRT_SOCK_DGRAM 2
+#define HRT_IPV4(a, b, c, d) (((uint32_t)(a) << 24) | ((uint32_t)(b) << 16) | ((uint32_t)(c) << 8) | (uint32_t)(d))
+long hrt_net_socket(int type);
+long hrt_net_bind(int fd, uint32_t ip, unsigned port);    /* the port bound (port 0 picks a free one) */
+long hrt_net_listen(int fd, int backlog);
+long hrt_net_connect(int fd, uint32_t ip, unsigned port);
+long hrt_net_accept(int fd);                              /* the connection's fd */
+long hrt_net_send(int fd, const void *buf, size_t len);   /* loops over ≤ 4000-byte messages */
+long hrt_net_receive(int fd, void *buf, size_t len);      /* one message: what is queued, up to len; 0 = end of stream */
+long hrt_net_close(int fd);
+
 /* ---- processes ---- */
 long hrt_spawn(const char *path, const char *const argv[]); /* a file of the boot archive (e.g. "/bin/hello"), argv NULL-ended
                                                             (NULL: just the path); its kind from its ELF; pid or -errno */

@@ -4,12 +4,25 @@
 import {
   AT_EMPTY_PATH, AT_FDCWD, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_LARGEFILE, O_NOCTTY, O_NOFOLLOW,
   O_DIRECT, O_NONBLOCK, O_PATH, O_RDONLY, O_TMPFILE, O_TRUNC, O_APPEND, O_WRONLY, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT,
-  S_IFREG, SEEK_CUR, SEEK_DATA,
+  S_IFREG, S_IFSOCK, SEEK_CUR, SEEK_DATA,
   SEEK_END, SEEK_HOLE, SEEK_SET, SETFL_MASK, W_OK, X_OK, R_OK,
 } from "./abi.ts";
 import { E } from "./errno.ts";
-import type { HostIo } from "./host.ts";
+import type { HostIo, MountIo } from "./host.ts";
 import { DirEntry, FsTree, StatData } from "./tree.ts";
+
+/**
+ * An open file description served by another roottask service (a socket of the network service): the file server
+ * keeps its fd, flags and inode (S_IFSOCK, for fstat) and hands it reads, writes, poll and the last close.
+ * `nonblock` is the description's O_NONBLOCK.
+ */
+export interface ServiceFile {
+  read(max: number, nonblock: boolean, deliver: (bytes: Uint8Array) => void): number;
+  write(bytes: Uint8Array, nonblock: boolean): number;
+  /** Linux POLLIN/POLLOUT/POLLHUP/POLLERR… bits of what a poll would see now. */
+  pollMask(): number;
+  release(): void;
+}
 
 /** One open file description: shared by every fd dup'ed from it (offset and status flags included). */
 export interface OpenFile {
@@ -21,6 +34,8 @@ export interface OpenFile {
   refs: number;
   /** Directories: the listing taken when reading started at position 0; `offset` indexes into it. */
   dir: DirEntry[] | null;
+  /** Set for descriptions another service answers (sockets). */
+  service?: ServiceFile;
 }
 
 export interface FdSlot {
@@ -52,8 +67,12 @@ export interface FileServerOptions {
   mounts?: { host: string; guest: string }[];
   /** How mounted folders are read (default: the host's file system; record/replay substitute their own). */
   hostIo?: HostIo;
+  /** A disk volume (the FAT service) mounted at /disk. */
+  disk?: MountIo;
 }
 
+/** Where `--disk` appears in the guest tree. */
+export const DISK_MOUNT = "/disk";
 /** RLIMIT_NOFILE the server enforces. */
 export const FD_LIMIT = 1024;
 /** Largest single transfer, as Linux caps read/write (MAX_RW_COUNT). */
@@ -86,6 +105,7 @@ export class FileServer {
     this.tree.addDevice("/dev/stderr", "stderr", makedev(5, 1));
     this.tree.node(this.tree.mkdirs("/tmp")).mode = S_IFDIR | 0o1777;
     for (const m of options.mounts ?? []) this.tree.mount(m.host, m.guest);
+    if (options.disk) this.tree.mount("", DISK_MOUNT, options.disk);
   }
 
   /** Connects the console, clock and PRNG (the roottask's host services). */
@@ -150,6 +170,8 @@ export class FileServer {
       if (slot) this.close(pid, fd);
     });
     this.processes.delete(pid);
+    // A process's exit is a commit point of a writable disk (its changes reach the image).
+    this.tree.sync();
   }
 
   process(pid: number): FsProcess {
@@ -212,7 +234,7 @@ export class FileServer {
       if (type !== S_IFDIR && (w.trailingSlash || flags & O_DIRECTORY)) return -E.ENOTDIR;
       if (!(flags & O_PATH)) {
         if (type === S_IFDIR && (acc !== O_RDONLY || flags & O_CREAT)) return -E.EISDIR;
-        if (node.mount >= 0 && (acc !== O_RDONLY || flags & O_TRUNC)) return -E.EROFS;
+        if (this.tree.readOnly(ino) && (acc !== O_RDONLY || flags & O_TRUNC)) return -E.EROFS;
         if (node.mount >= 0 && type !== S_IFREG && type !== S_IFDIR) return -E.EACCES;
         if (flags & O_TRUNC && acc !== O_RDONLY && type === S_IFREG) this.tree.truncate(ino, 0);
       }
@@ -228,6 +250,19 @@ export class FileServer {
     this.tree.node(ino).opens++;
     const fd = this.install(proc, id, (flags & O_CLOEXEC) !== 0);
     if (fd < 0) this.drop(id);
+    return fd;
+  }
+
+  /** A description another service answers (socket(), accept()), on an anonymous inode of `mode`'s type. */
+  openService(pid: number, service: ServiceFile, mode: number, flags: number): number {
+    const ino = this.tree.createPipe();
+    this.tree.node(ino).mode = mode;
+    const fd = this.openInode(this.process(pid), ino, flags);
+    if (fd < 0) {
+      service.release();
+      return fd;
+    }
+    this.files.get(this.process(pid).fds[fd]!.file)!.service = service;
     return fd;
   }
 
@@ -293,6 +328,7 @@ export class FileServer {
     const file = this.files.get(id)!;
     if (--file.refs > 0) return;
     this.files.delete(id);
+    file.service?.release();
     this.tree.node(file.ino).opens--;
     this.tree.release(file.ino);
   }
@@ -380,7 +416,7 @@ export class FileServer {
   /** Pipes and the console streams have no file position. */
   private unseekable(ino: number): boolean {
     const device = this.tree.node(ino).device;
-    return this.isPipe(ino) || device === "stdin" || device === "stdout" || device === "stderr";
+    return this.isPipe(ino) || (this.tree.node(ino).mode & S_IFMT) === S_IFSOCK || device === "stdin" || device === "stdout" || device === "stderr";
   }
 
   /** Bytes a device produces on read; null for a regular file. */
@@ -407,6 +443,7 @@ export class FileServer {
     const file = this.readable(pid, fd);
     if (typeof file === "number") return file;
     const n = Math.min(max, MAX_RW);
+    if (file.service) return file.service.read(n, (file.flags & O_NONBLOCK) !== 0, deliver);
     if (this.isPipe(file.ino)) return this.pipeRead(file, n, deliver);
     const bytes = this.deviceRead(this.tree.node(file.ino).device, n) ?? this.tree.read(file.ino, file.offset, n);
     if (typeof bytes === "number") return bytes;
@@ -444,6 +481,7 @@ export class FileServer {
     const file = this.writable(pid, fd);
     if (typeof file === "number") return file;
     const data = bytes.length > MAX_RW ? bytes.subarray(0, MAX_RW) : bytes;
+    if (file.service) return file.service.write(data, (file.flags & O_NONBLOCK) !== 0);
     if (this.isPipe(file.ino)) return this.pipeWrite(file, data);
     const done = this.deviceWrite(this.tree.node(file.ino).device, data);
     if (done !== null) return done;
@@ -545,7 +583,7 @@ export class FileServer {
     const ino = this.resolve(pid, dirfd, path, follow, flags);
     if (ino < 0) return ino;
     const node = this.tree.node(ino);
-    if (mode & W_OK && node.mount >= 0) return -E.EROFS;
+    if (mode & W_OK && this.tree.readOnly(ino)) return -E.EROFS;
     if (mode & X_OK && (node.mode & S_IFMT) !== S_IFDIR && (node.mode & 0o111) === 0) return -E.EACCES;
     return 0;
   }

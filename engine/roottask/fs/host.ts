@@ -91,3 +91,24 @@ export interface HostIo {
 
 /** The host's own file system. */
 export const NODE_HOST_IO: HostIo = { lstat: hostLstat, readdir: hostReaddir, readlink: hostReadlink, read: hostRead };
+
+/** The changes a writable mount accepts (the FAT disk with --disk-writable); paths and results as HostIo's. */
+export interface MountWriter {
+  create(path: string): number;
+  mkdir(path: string): number;
+  write(path: string, offset: number, bytes: Uint8Array): number;
+  truncate(path: string, length: number): number;
+  unlink(path: string): number;
+  rmdir(path: string): number;
+  /** Replaces a file by a file or an empty directory by a directory, as rename(2). */
+  rename(from: string, to: string): number;
+  setTimes(path: string, atimeNs: number, mtimeNs: number): number;
+  chmod(path: string, mode: number): number;
+  /** Makes every change so far durable (last close of a file on it, fsync, exit). */
+  sync(): void;
+}
+
+/** A mount's own backend (the FAT disk): read like a host folder, changed through `writer` unless read-only. */
+export interface MountIo extends HostIo {
+  readonly writer: MountWriter | null;
+}

@@ -6,7 +6,7 @@ import {
   SYMLOOP_MAX,
 } from "./abi.ts";
 import { E } from "./errno.ts";
-import { NODE_HOST_IO, type HostIo } from "./host.ts";
+import { NODE_HOST_IO, type HostIo, type MountIo, type MountWriter } from "./host.ts";
 
 export interface Inode {
   ino: number;
@@ -42,6 +42,8 @@ export interface MountRecord {
   /** The in-memory directory the mount covers, and the host-node inode that replaces it during lookup. */
   point: number;
   root: number;
+  /** The mount's own backend (the FAT disk), or null for a host folder read through the tree's HostIo. */
+  io: MountIo | null;
 }
 
 export interface StatData {
@@ -126,19 +128,27 @@ export class FsTree {
     return ino;
   }
 
-  /** Mounts a host folder read-only at a guest directory (created if missing). Throws on bad configuration. */
-  mount(host: string, guest: string): void {
-    const st = this.hostIo.lstat(host);
+  /**
+   * Mounts a host folder read-only at a guest directory (created if missing), or with `io` a backend of its own
+   * (paths reach it as `host` + "/" + path inside the mount). Throws on bad configuration.
+   */
+  mount(host: string, guest: string, io: MountIo | null = null): void {
+    const st = (io ?? this.hostIo).lstat(host);
     if (typeof st === "number" || (st.mode & S_IFMT) !== S_IFDIR) {
       throw new Error(`mount: host folder ${host} is not a directory`);
     }
     const point = this.mkdirs(guest);
     if (this.mounts.some((m) => m.point === point)) throw new Error(`mount: ${guest} is already a mount point`);
     const index = this.mounts.length;
-    this.mounts.push({ host, guest: this.pathOf(point) as string, point, root: 0 });
+    this.mounts.push({ host, guest: this.pathOf(point) as string, point, root: 0, io });
     const root = this.hostNode(index, "");
     if (root < 0) throw new Error(`mount: host folder ${host} is unreadable`);
     this.mounts[index].root = root;
+  }
+
+  /** Commits every writable mount (fsync, sync). */
+  sync(): void {
+    for (const m of this.mounts) m.io?.writer?.sync();
   }
 
   /** Creates every missing directory of an absolute path (boot-time setup); returns the last one. */
@@ -157,10 +167,25 @@ export class FsTree {
     return dir;
   }
 
+  private ioOf(index: number): HostIo {
+    return this.mounts[index].io ?? this.hostIo;
+  }
+
+  /** Whether a node may not be changed: on a host folder or a read-only disk. */
+  readOnly(ino: number): boolean {
+    const node = this.node(ino);
+    return node.mount >= 0 && !this.mounts[node.mount].io?.writer;
+  }
+
+  /** The writer of the mount a node lives on; null for in-memory nodes and read-only mounts. */
+  private writerOf(node: Inode): MountWriter | null {
+    return node.mount >= 0 ? this.mounts[node.mount].io?.writer ?? null : null;
+  }
+
   /** The inode for a host path inside mount `index`, refreshed from the host, or -errno. */
   private hostNode(index: number, rel: string): number {
     const mount = this.mounts[index];
-    const st = this.hostIo.lstat(rel === "" ? mount.host : `${mount.host}/${rel}`);
+    const st = this.ioOf(index).lstat(rel === "" ? mount.host : `${mount.host}/${rel}`);
     if (typeof st === "number") return st;
     const key = `${index}:${rel}`;
     let ino = this.hostInodes.get(key);
@@ -270,10 +295,10 @@ export class FsTree {
     return "/" + names.reverse().join("/");
   }
 
-  /** Creates a node in an in-memory directory; -EEXIST, -EROFS on a mount, -ENOENT in a removed dir. */
+  /** Creates a node in an in-memory directory; -EEXIST, -EROFS on a read-only mount, -ENOENT in a removed dir. */
   createNode(dir: number, name: string, mode: number): number {
     const parent = this.node(dir);
-    if (parent.mount >= 0) return -E.EROFS;
+    if (parent.mount >= 0) return this.mountCreate(parent, name, mode);
     if (!parent.entries || parent.nlink === 0) return -E.ENOENT;
     if (name === "." || name === ".." || parent.entries.has(name)) return -E.EEXIST;
     if (name.length > NAME_MAX) return -E.ENAMETOOLONG;
@@ -289,6 +314,22 @@ export class FsTree {
     parent.entries.set(name, ino);
     parent.mtimeNs = parent.ctimeNs = node.ctimeNs;
     return ino;
+  }
+
+  /** A file or directory on a writable mount (it keeps no other kinds, as Linux vfat refuses them with EPERM). */
+  private mountCreate(parent: Inode, name: string, mode: number): number {
+    const writer = this.writerOf(parent);
+    if (!writer) return -E.EROFS;
+    if (name === "." || name === "..") return -E.EEXIST;
+    if (name.length > NAME_MAX) return -E.ENAMETOOLONG;
+    const type = mode & S_IFMT;
+    if (type !== S_IFREG && type !== S_IFDIR) return -E.EPERM;
+    const rel = parent.rel === "" ? name : `${parent.rel}/${name}`;
+    const path = this.hostPath(parent) + "/" + name;
+    const made = type === S_IFDIR ? writer.mkdir(path) : writer.create(path);
+    if (made < 0) return made;
+    if ((mode & 0o222) === 0) writer.chmod(path, mode);
+    return this.hostNode(parent.mount, rel);
   }
 
   /** An anonymous pipe: a FIFO in no directory, alive while open file descriptions refer to it. */
@@ -343,7 +384,7 @@ export class FsTree {
   readlink(ino: number): string | number {
     const node = this.node(ino);
     if ((node.mode & S_IFMT) !== S_IFLNK) return -E.EINVAL;
-    return node.mount >= 0 ? this.hostIo.readlink(this.hostPath(node)) : node.target;
+    return node.mount >= 0 ? this.ioOf(node.mount).readlink(this.hostPath(node)) : node.target;
   }
 
   /** Drops a name from its directory and frees the inode when nothing refers to it any more. */
@@ -361,13 +402,60 @@ export class FsTree {
     this.release(ino);
   }
 
-  /** Frees an inode with no names and no open descriptions. */
+  /** Frees an inode with no names and no open descriptions; the last close of a file on a writable disk commits it. */
   release(ino: number): void {
     const node = this.node(ino);
+    this.writerOf(node)?.sync();
     if (node.nlink === 0 && node.opens === 0 && node.mount < 0) {
       this.dataBytes -= node.data.length;
       this.inodes.delete(ino);
     }
+  }
+
+  /**
+   * unlink/rmdir on a writable mount. A file still open becomes an anonymous in-memory copy first, so its open
+   * descriptions keep reading and writing it after its clusters are freed, as they would on Linux.
+   */
+  private mountRemove(ino: number, dir: boolean): number {
+    const node = this.node(ino);
+    const writer = this.writerOf(node);
+    if (!writer) return -E.EROFS;
+    const path = this.hostPath(node);
+    const content = !dir && node.opens > 0 ? this.read(ino, 0, node.size) : null;
+    if (typeof content === "number") return content;
+    const done = dir ? writer.rmdir(path) : writer.unlink(path);
+    if (done < 0) return done;
+    this.hostInodes.delete(`${node.mount}:${node.rel}`);
+    node.mount = -1;
+    node.nlink = 0;
+    if (content) {
+      node.data = content;
+      node.size = content.length;
+    }
+    this.release(ino);
+    return 0;
+  }
+
+  /** rename on a writable mount; inodes below a renamed directory follow it, so open descriptions stay valid. */
+  private mountRename(from: Walk, to: Walk): number {
+    const node = this.node(from.ino);
+    const writer = this.writerOf(node);
+    if (!writer) return -E.EROFS;
+    const parent = this.node(to.parent);
+    const rel = parent.rel === "" ? to.name : `${parent.rel}/${to.name}`;
+    const done = writer.rename(this.hostPath(node), this.hostPath(parent) + "/" + to.name);
+    if (done < 0) return done;
+    const index = node.mount, old = node.rel;
+    if (to.ino >= 0 && to.ino !== from.ino) this.hostInodes.delete(`${index}:${rel}`);
+    for (const [key, ino] of [...this.hostInodes]) {
+      const moved = this.node(ino);
+      if (moved.mount !== index || (moved.rel !== old && !moved.rel.startsWith(old + "/"))) continue;
+      this.hostInodes.delete(key);
+      moved.rel = rel + moved.rel.slice(old.length);
+      this.hostInodes.set(`${index}:${moved.rel}`, ino);
+    }
+    this.hostNode(index, rel);
+    return 0;
   }
 
   private isMountPoint(ino: number): boolean {
@@ -380,7 +468,7 @@ export class FsTree {
     if (w.ino < 0) return w.ino;
     if (this.isDir(w.ino)) return -E.EISDIR;
     if (w.trailingSlash) return -E.ENOTDIR;
-    if (this.node(w.parent).mount >= 0) return -E.EROFS;
+    if (this.node(w.parent).mount >= 0) return this.mountRemove(w.ino, false);
     this.detach(w.parent, w.name, w.ino);
     return 0;
   }
@@ -393,7 +481,7 @@ export class FsTree {
     if (w.name === ".") return -E.EINVAL;
     if (w.name === "..") return -E.ENOTEMPTY;
     if (w.ino === this.root || this.isMountPoint(w.ino)) return -E.EBUSY;
-    if (this.node(w.parent).mount >= 0) return -E.EROFS;
+    if (this.node(w.parent).mount >= 0) return this.mountRemove(w.ino, true);
     if (this.node(w.ino).entries!.size > 0) return -E.ENOTEMPTY;
     this.detach(w.parent, w.name, w.ino);
     return 0;
@@ -420,17 +508,18 @@ export class FsTree {
     const fromDir = this.node(from.parent);
     const toDir = this.node(to.parent);
     if (fromDir.mount !== toDir.mount) return -E.EXDEV;
-    if (fromDir.mount >= 0) return -E.EROFS;
+    if (fromDir.mount >= 0 && this.readOnly(from.parent)) return -E.EROFS;
     if (this.isMountPoint(from.ino) || (to.ino >= 0 && this.isMountPoint(to.ino))) return -E.EBUSY;
     const fromIsDir = this.isDir(from.ino);
     if (!fromIsDir && (from.trailingSlash || to.trailingSlash)) return -E.ENOTDIR;
     if (flags & RENAME_EXCHANGE) {
       if (to.ino < 0) return to.ino;
-      return this.exchange(from, to);
+      return fromDir.mount >= 0 ? -E.EINVAL : this.exchange(from, to);
     }
     if (to.ino >= 0 && flags & RENAME_NOREPLACE) return -E.EEXIST;
     if (to.ino === from.ino) return 0;
     if (fromIsDir && this.isAncestor(from.ino, to.parent)) return -E.EINVAL;
+    if (fromDir.mount >= 0) return this.mountRename(from, to);
     if (to.ino >= 0) {
       const toIsDir = this.isDir(to.ino);
       if (fromIsDir && !toIsDir) return -E.ENOTDIR;
@@ -512,7 +601,7 @@ export class FsTree {
     const entry = (name: string, ino: number): DirEntry => ({ name, ino, type: dirType(this.node(ino).mode) });
     const out = [entry(".", dir), entry("..", this.parentOf(dir))];
     if (node.mount >= 0) {
-      const names = this.hostIo.readdir(this.hostPath(node));
+      const names = this.ioOf(node.mount).readdir(this.hostPath(node));
       if (typeof names === "number") return names;
       for (const name of names) {
         const ino = this.lookup(dir, name);
@@ -527,7 +616,7 @@ export class FsTree {
   /** Up to `max` bytes of a regular file at `offset`. */
   read(ino: number, offset: number, max: number): Uint8Array | number {
     const node = this.node(ino);
-    if (node.mount >= 0) return this.hostIo.read(this.hostPath(node), offset, max);
+    if (node.mount >= 0) return this.ioOf(node.mount).read(this.hostPath(node), offset, max);
     if (offset >= node.size) return EMPTY;
     return node.data.slice(offset, Math.min(node.size, offset + max));
   }
@@ -535,7 +624,7 @@ export class FsTree {
   /** Writes into an in-memory regular file, growing it (a gap reads as zeros). */
   write(ino: number, offset: number, bytes: Uint8Array): number {
     const node = this.node(ino);
-    if (node.mount >= 0) return -E.EROFS;
+    if (node.mount >= 0) return this.writerOf(node)?.write(this.hostPath(node), offset, bytes) ?? -E.EROFS;
     const end = offset + bytes.length;
     if (end > MAX_FILE) return -E.EFBIG;
     if (!this.reserve(node, end)) return -E.ENOSPC;
@@ -547,7 +636,7 @@ export class FsTree {
 
   truncate(ino: number, length: number): number {
     const node = this.node(ino);
-    if (node.mount >= 0) return -E.EROFS;
+    if (node.mount >= 0) return this.writerOf(node)?.truncate(this.hostPath(node), length) ?? -E.EROFS;
     if ((node.mode & S_IFMT) === S_IFDIR) return -E.EISDIR;
     if ((node.mode & S_IFMT) !== S_IFREG) return -E.EINVAL;
     if (length > MAX_FILE) return -E.EFBIG;
@@ -575,7 +664,7 @@ export class FsTree {
 
   chmod(ino: number, mode: number): number {
     const node = this.node(ino);
-    if (node.mount >= 0) return -E.EROFS;
+    if (node.mount >= 0) return this.writerOf(node)?.chmod(this.hostPath(node), mode) ?? -E.EROFS;
     node.mode = (node.mode & S_IFMT) | (mode & 0o7777);
     node.ctimeNs = this.nowNs();
     return 0;
@@ -584,7 +673,7 @@ export class FsTree {
   /** Sets access and modification times (utimensat); a negative value leaves that time unchanged. */
   setTimes(ino: number, atimeNs: number, mtimeNs: number): number {
     const node = this.node(ino);
-    if (node.mount >= 0) return -E.EROFS;
+    if (node.mount >= 0) return this.writerOf(node)?.setTimes(this.hostPath(node), atimeNs, mtimeNs) ?? -E.EROFS;
     if (atimeNs >= 0) node.atimeNs = atimeNs;
     if (mtimeNs >= 0) node.mtimeNs = mtimeNs;
     node.ctimeNs = this.nowNs();

@@ -5,6 +5,7 @@ import { AddressSpace, PAGE_SIZE } from "../../memory/address-space.ts";
 import { PATH_MAX } from "../fs/abi.ts";
 import { E } from "../fs/errno.ts";
 import type { FileServer } from "../fs/file-server.ts";
+import type { NetStack } from "../net/stack.ts";
 
 /** Whether the CLI's streams are terminals, and the terminal size (absent: none of them is a terminal). */
 export interface TerminalInfo {
@@ -30,6 +31,8 @@ export interface PersonalityHost {
   /** Optional extensions: terminal streams (default: none) and virtual CPU count (default 1). */
   terminal?: TerminalInfo;
   cpus?: number;
+  /** The network service the socket calls use (absent: they fail as an engine error). */
+  net?: NetStack;
 }
 
 export interface SyscallFrame {

@@ -180,9 +180,11 @@ export function truncate(s: Sys): number {
   return s.fs.truncate(s.pid, s.path(0), s.s64(1));
 }
 
-/** fsync/fdatasync: memory is the storage, so a valid fd is already durable. */
+/** fsync/fdatasync: memory is the storage, except for a writable disk, which commits its changes. */
 export function fsync(s: Sys): number {
-  return s.fs.file(s.pid, s.int(0)) ? 0 : -E.EBADF;
+  if (!s.fs.file(s.pid, s.int(0))) return -E.EBADF;
+  s.fs.tree.sync();
+  return 0;
 }
 
 // ---- stat ----
@@ -550,7 +552,9 @@ function pollCommon(s: Sys, fds: number, nfds: number): number {
     const events = b.u16(off + POLLFD.events);
     let revents = 0;
     if (fd >= 0) {
-      revents = s.fs.file(s.pid, fd) ? events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM) : POLLNVAL;
+      const file = s.fs.file(s.pid, fd);
+      // A socket answers for itself; POLLERR and POLLHUP are reported whether asked for or not.
+      revents = !file ? POLLNVAL : file.service ? file.service.pollMask() & (events | 0x18) : events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
     }
     b.setU16(off + POLLFD.revents, revents);
     if (revents) ready++;

@@ -11,6 +11,7 @@ import type { Sys } from "./context.ts";
 import * as fs from "./fs.ts";
 import * as info from "./info.ts";
 import * as memory from "./memory.ts";
+import * as net from "./net.ts";
 import * as proc from "./process.ts";
 import * as signal from "./signal.ts";
 import * as time from "./time.ts";
@@ -55,7 +56,7 @@ export interface ArgSpec {
 /** How the return value reads: a number, an fd, an address, hex, octal, or nothing (exit). */
 export type ReturnKind = "int" | "fd" | "ptr" | "hex" | "oct" | "none";
 
-export type Family = "fs" | "memory" | "process" | "time" | "signal" | "info";
+export type Family = "fs" | "memory" | "process" | "time" | "signal" | "info" | "net";
 
 export interface SyscallRow {
   nr: number;
@@ -214,6 +215,24 @@ export const ROWS: readonly SyscallRow[] = [
     [131, "sigaltstack", [inStruct("ss", "stack_t"), outStruct("old_ss", "stack_t")], signal.sigaltstack],
     [200, "tkill", [a("tid", "int"), a("sig", "signal")], signal.tkill],
     [234, "tgkill", [a("tgid", "int"), a("tid", "int"), a("sig", "signal")], signal.tgkill],
+  ]),
+  ...family("net", [
+    [41, "socket", [a("domain", "int"), a("type", "hex"), a("protocol", "int")], net.socket, "fd"],
+    [42, "connect", [FD, a("addr", "ptr"), a("addrlen", "uint")], net.connect],
+    [43, "accept", [FD, a("addr", "ptr"), a("addrlen", "ptr")], net.accept, "fd"],
+    [44, "sendto", [FD, inbuf("buf", 2), a("len", "size"), a("flags", "hex"), a("dest_addr", "ptr"), a("addrlen", "uint")], net.sendto],
+    [45, "recvfrom", [FD, outbuf("buf", 2), a("len", "size"), a("flags", "hex"), a("src_addr", "ptr"), a("addrlen", "ptr")], net.recvfrom],
+    [46, "sendmsg", [FD, a("msg", "ptr"), a("flags", "hex")], net.sendmsg],
+    [47, "recvmsg", [FD, a("msg", "ptr"), a("flags", "hex")], net.recvmsg],
+    [48, "shutdown", [FD, a("how", "int")], net.shutdown],
+    [49, "bind", [FD, a("addr", "ptr"), a("addrlen", "uint")], net.bind],
+    [50, "listen", [FD, a("backlog", "int")], net.listen],
+    [51, "getsockname", [FD, a("addr", "ptr"), a("addrlen", "ptr")], net.getsockname],
+    [52, "getpeername", [FD, a("addr", "ptr"), a("addrlen", "ptr")], net.getpeername],
+    [53, "socketpair", [a("domain", "int"), a("type", "hex"), a("protocol", "int"), a("sv", "ptr")], net.socketpair],
+    [54, "setsockopt", [FD, a("level", "int"), a("optname", "int"), a("optval", "ptr"), a("optlen", "uint")], net.setsockopt],
+    [55, "getsockopt", [FD, a("level", "int"), a("optname", "int"), a("optval", "ptr"), a("optlen", "ptr")], net.getsockopt],
+    [288, "accept4", [FD, a("addr", "ptr"), a("addrlen", "ptr"), a("flags", "hex")], net.accept4, "fd"],
   ]),
   ...family("info", [
     [63, "uname", [outStruct("buf", "utsname")], info.uname],

@@ -9,6 +9,7 @@ import { AddressSpace } from "../../../engine/memory/address-space.ts";
 import { FramePool } from "../../../engine/memory/frames.ts";
 import { O_CREAT, O_RDWR } from "../../../engine/roottask/fs/abi.ts";
 import { FileServer } from "../../../engine/roottask/fs/file-server.ts";
+import { NetStack } from "../../../engine/roottask/net/stack.ts";
 import type { Process } from "../../../engine/roottask/process.ts";
 import {
   ALLOC_BASE, serve, SERVICE_ALLOC, SERVICE_ECHO, SERVICE_FS, SERVICE_LOG, SERVICE_PROCESS, SERVICE_RAW_ECHO, SERVICE_STDERR, type ServiceHost,
@@ -27,7 +28,7 @@ function setup() {
     throw new Error("not reached by these requests");
   };
   const host: ServiceHost = {
-    fileServer, space: () => space, writeConsole: (s: string, b: Uint8Array) => console.push(`${s}:${new TextDecoder().decode(b)}`),
+    fileServer, net: new NetStack(), space: () => space, writeConsole: (s: string, b: Uint8Array) => console.push(`${s}:${new TextDecoder().decode(b)}`),
     log: (text) => console.push(`log:${text}`), spawn: unused, wait: unused, cpus: () => [1, 2], framebuffer: unused,
   };
   const request = (service: number, words: number[], bytes?: Uint8Array) => {

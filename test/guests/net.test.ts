@@ -1,0 +1,56 @@
+// Sockets in the lab against Linux itself: the net-loopback guest prints the same facts natively and in the lab
+// (TCP, UDP, IPv6, UNIX, options, non-blocking, FIN/RST); what only the lab does (no way out, no waiting) is pinned too.
+import assert from "node:assert/strict";
+import path from "node:path";
+import { describe, it } from "node:test";
+import { canRunNatively, GUEST_BIN, runGuestInLab, runLab, runNative } from "../helpers/run.ts";
+import { dosToolsMissing, makeImage, tempDir, writeTree } from "../engine/roottask/fat/images.ts";
+
+const ENV = { PATH: "/bin" };
+
+describe("sockets: lab output equals native output", { skip: canRunNatively ? false : "needs an x86-64 Linux host for the native reference" }, () => {
+  for (const variant of ["", "-O0", "-glibc"]) {
+    it(`net-loopback${variant}`, () => {
+      const elf = path.join(GUEST_BIN, `net-loopback${variant}`);
+      const native = runNative(elf, [], ENV);
+      const lab = runGuestInLab(elf, [], ENV);
+      assert.equal(lab.stdout.toString("latin1"), native.stdout.toString("latin1"), "stdout differs");
+      assert.equal(lab.stderr.toString("latin1"), native.stderr.toString("latin1"), "stderr differs");
+      assert.equal(lab.status, native.status, "exit status differs");
+    });
+  }
+});
+
+describe("sockets: the lab's own rules", () => {
+  it("no traffic leaves the lab: every address off the loopback is unreachable", () => {
+    const lab = runGuestInLab(path.join(GUEST_BIN, "net-blocking"), ["unreachable"], ENV);
+    assert.equal(lab.status, 0);
+    const lines = lab.stdout.toString().trim().split("\n");
+    assert.equal(lines.length, 9);
+    for (const line of lines) assert.match(line, /^(connect|sendto) .*: Network unreachable$|^bind .*: Address not available$/);
+  });
+
+  for (const call of ["accept", "recv"]) {
+    it(`a blocking ${call} nothing could ever satisfy ends the run with one clear line`, () => {
+      const lab = runGuestInLab(path.join(GUEST_BIN, "net-blocking"), [call], ENV);
+      assert.equal(lab.stdout.toString(), `waiting in ${call}\n`);
+      assert.match(lab.stderr.toString(), new RegExp(`^hedron-lab: process 1 'net-blocking': ${call === "recv" ? "recvfrom" : call}: .* on 127\\.0\\.0\\.1:\\d+, so it would block forever \\(no other thread or process could wake it\\)\\n$`));
+      assert.notEqual(lab.status, 0);
+    });
+  }
+});
+
+describe("the native SDK path: hrstd's network client and the file service on the FAT disk", { skip: dosToolsMissing }, () => {
+  it("a native app listens, connects, accepts, echoes 8 KiB and reads /disk through the same services", () => {
+    const dir = tempDir("net-native");
+    writeTree(`${dir}/tree`);
+    makeImage(`${dir}/disk.img`, 16, 8 * 1024, `${dir}/tree`);
+    const lab = runLab(["run", "--disk", `${dir}/disk.img`, path.join(GUEST_BIN, "native-net-echo")]);
+    assert.equal(lab.status, 0, lab.stderr.toString());
+    assert.equal(lab.stdout.toString(), [
+      "listen: 0 (ephemeral port: yes)", "connect: 0", "accept: a new fd", "send 8192 bytes: 8192", "server echoed 8192 bytes",
+      "client received 8192 bytes: identical", "after the client closed, the server receives 0",
+      "connect to an unreachable address: -101", "read from the FAT disk: hello from a FAT volume",
+    ].map((line) => `[STDOUT PID=1] ${line}\n`).join(""));
+  });
+});
