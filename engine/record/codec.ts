@@ -138,6 +138,7 @@ export function packBlob(raw: Uint8Array, fast = false): PackedBlob {
 
 /** Inverse of packBlob; `maxBytes` stops a damaged or hostile blob from inflating without bound. */
 export function unpackBlob(data: Uint8Array, crc: number, maxBytes: number): Uint8Array {
+  if (!(data instanceof Uint8Array)) throw new DecodeError(`a ${data === null ? "null" : typeof data} where compressed data belongs`);
   if (crc32(data) >>> 0 !== crc >>> 0) throw new DecodeError("checksum mismatch");
   try {
     return inflateRawSync(data, { maxOutputLength: maxBytes });

@@ -359,6 +359,7 @@ export class Recording {
       const wanted = new Set(streams.filter((s) => CONSOLE_STREAMS.has(s)));
       const parts: Buffer[] = [];
       for (const row of this.db.prepare("SELECT stream, data FROM console WHERE icount <= ? ORDER BY seq").iterate(icount) as IterableIterator<{ stream: string; data: Buffer }>) {
+        if (!(row.data instanceof Uint8Array)) throw new DecodeError(`console output stored as a ${typeof row.data}, not bytes`);
         if (wanted.has(row.stream as ConsoleStream)) parts.push(row.data);
       }
       return Buffer.concat(parts);
@@ -479,7 +480,8 @@ export class Recording {
     return this.read("modules", () => {
       const out = new Map<string, Uint8Array>();
       for (const row of this.db.prepare("SELECT name, data FROM module").all() as { name: string; data: Buffer }[]) {
-        out.set(row.name, new Uint8Array(row.data));
+        if (!(row.data instanceof Uint8Array)) throw new DecodeError(`module ${String(row.name).slice(0, 40)} holds a ${typeof row.data}, not file bytes`);
+        out.set(String(row.name), new Uint8Array(row.data));
       }
       return out;
     });

@@ -133,7 +133,7 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
     const problem = rec.checkIntegrity() ?? sessionProblem(rec);
     if (problem) {
       // Built without mounts: their recorded input is among what can no longer be trusted.
-      const machine = new Machine({ ...recordedConfig(rec, () => new Uint8Array(0), replayingHostIo(() => null, () => {})), mounts: [] });
+      const machine = bootRecorded(rec, () => ({ ...recordedConfig(rec, () => new Uint8Array(0), replayingHostIo(() => null, () => {})), mounts: [] }), problem);
       return {
         machine, startIcount: 0, icount: 0, chunksVerified: 0, complete: false,
         divergence: { chunk: 0, firstIcount: 0, lastIcount: 0, icount: 0, what: clip(problem, 400), kind: "integrity" },
@@ -165,14 +165,8 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
   };
   const hostIo = replayingHostIo((kind, asked) => take(kind, asked)?.data ?? null, (what) => diverge(now(), what));
 
-  let machine: Machine;
-  try {
-    machine = new Machine(recordedConfig(rec, readStdin, hostIo));
-  } catch (err) {
-    // Building reads the mounted folders from the recorded input; a recording without it cannot boot.
-    if (divergence) throw new RecordingError("corrupt", rec.path, `the recording cannot boot its machine: ${(divergence as Divergence).what}`);
-    throw err;
-  }
+  // Building reads the mounted folders from the recorded input; a recording without it cannot boot.
+  const machine = bootRecorded(rec, () => recordedConfig(rec, readStdin, hostIo), () => (divergence as Divergence | null)?.what ?? null);
   built = machine;
   if (divergence) machine.kernel.stop(`replay diverged: ${(divergence as Divergence).what}`);
 
@@ -271,6 +265,20 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
     }
   }
   return { machine, startIcount, icount: machine.icount, chunksVerified: verified, divergence, complete: divergence === null && toEnd };
+}
+
+/**
+ * Builds the recorded machine. Its configuration and modules come from the file, so a failure to boot (a damaged
+ * ELF, a mount without its recorded input) is a property of the recording, reported as a RecordingError.
+ */
+function bootRecorded(rec: Recording, config: () => MachineConfig, why: string | (() => string | null)): Machine {
+  try {
+    return new Machine(config());
+  } catch (err) {
+    if (err instanceof RecordingError) throw err;
+    const reason = (typeof why === "string" ? why : why()) ?? (err as Error).message;
+    throw new RecordingError("corrupt", rec.path, `the recorded machine does not boot: ${clip(String(reason), 200)}`);
+  }
 }
 
 /** Session fields that must agree with the stored configuration the machine is built from. */

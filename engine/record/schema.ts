@@ -112,7 +112,9 @@ export class RecordingError extends Error {
     readonly path: string,
     detail: string,
   ) {
-    super(`${path}: ${detail}`);
+    // One line, whatever a damaged file put into the detail (SQLite quotes schema text, newlines and all).
+    const line = detail.replace(/\s*\n\s*/g, " ");
+    super(`${path}: ${line.length > 300 ? `${line.slice(0, 300)}…` : line}`);
     this.name = "RecordingError";
   }
 }
