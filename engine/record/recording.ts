@@ -457,6 +457,11 @@ export class Recording {
     });
   }
 
+  /** The instruction count of the latest snapshot at or before `icount`, or 0 (an indexed lookup, nothing decoded). */
+  snapshotIcountAtOrBefore(icount: number): number {
+    return this.read("snapshot", () => (this.db.prepare("SELECT max(icount) FROM snapshot WHERE icount <= ?").pluck().get(icount) as number | null) ?? 0);
+  }
+
   /** The snapshot taken at the end of chunk `seq` (its row and the hashes inside its blob), or null. */
   snapshotAtChunk(seq: number): SnapshotCheck | null {
     return this.read("snapshot", () => {

@@ -49,6 +49,11 @@ export interface ReplayResult {
   divergence: Divergence | null;
   /** True when replay ran to the recording's end (not stopped by --to or a divergence). */
   complete: boolean;
+  /**
+   * Runs the same machine on to a later instruction count, without verification (budgets split at the recorded
+   * chunk boundaries, as recording did); returns where it stopped. What the Seeker uses to seek forward cheaply.
+   */
+  continueTo(to: number): number;
 }
 
 
@@ -135,7 +140,7 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
       // Built without mounts: their recorded input is among what can no longer be trusted.
       const machine = bootRecorded(rec, () => ({ ...recordedConfig(rec, () => new Uint8Array(0), replayingHostIo(() => null, () => {})), mounts: [] }), problem);
       return {
-        machine, startIcount: 0, icount: 0, chunksVerified: 0, complete: false,
+        machine, startIcount: 0, icount: 0, chunksVerified: 0, complete: false, continueTo: () => machine.icount,
         divergence: { chunk: 0, firstIcount: 0, lastIcount: 0, icount: 0, what: clip(problem, 400), kind: "integrity" },
       };
     }
@@ -216,17 +221,23 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
   options.onStart?.(machine);
   const blocks = verify && session.instructionStream;
   const driver = new ChunkDriver(machine, session.chunkInstructions, blocks);
+  let ended = false;
+  const continueTo = (target: number): number => {
+    while (machine.icount < target && !ended) ended = driver.runTo(Math.min(target, driver.nextBoundary()));
+    return machine.icount;
+  };
   let verified = 0;
   let inputsBefore = 0;
   for (const chunk of chunks) {
     if (chunk.lastIcount <= startIcount) continue;
     current = chunk;
     if (to < chunk.lastIcount) {
-      driver.runTo(to);
-      return { machine, startIcount, icount: machine.icount, chunksVerified: verified, divergence, complete: false };
+      continueTo(to);
+      return { machine, startIcount, icount: machine.icount, chunksVerified: verified, divergence, complete: false, continueTo };
     }
     consoleWrites.length = 0;
     const got = driver.step();
+    ended = got.halted;
     if (divergence) break;
     if (!verify) {
       options.onChunk?.(machine.icount);
@@ -264,7 +275,30 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
       }
     }
   }
-  return { machine, startIcount, icount: machine.icount, chunksVerified: verified, divergence, complete: divergence === null && toEnd };
+  return { machine, startIcount, icount: machine.icount, chunksVerified: verified, divergence, complete: divergence === null && toEnd, continueTo };
+}
+
+/**
+ * Seeks in a recording with the engine kept open (the UI's scrubbing, the debugger's stepping): a seek forward
+ * within reach continues the machine it has; any other restores the nearest snapshot (chain) and re-executes from it.
+ */
+export class Seeker {
+  private current: ReplayResult | null = null;
+
+  constructor(readonly rec: Recording) {}
+
+  /** The machine as it was at instruction `icount` (the first block end at or after it). */
+  seek(icount: number): Machine {
+    const snapshot = this.rec.snapshotIcountAtOrBefore(icount);
+    const now = this.current;
+    if (now && now.machine.icount <= icount && now.machine.icount >= snapshot) {
+      now.continueTo(icount);
+      return now.machine;
+    }
+    if (now && now.machine.icount === icount) return now.machine;
+    this.current = replay(this.rec, { to: icount, verify: false });
+    return this.current.machine;
+  }
 }
 
 /**
