@@ -27,6 +27,10 @@ export class ByteWriter {
 
   /** Unsigned integer 0 ≤ v < 2^53. */
   uint(v: number): void {
+    if (v < 0x80 && v >= 0 && this.length < this.buf.length) {
+      this.buf[this.length++] = v;
+      return;
+    }
     this.reserve(8);
     const buf = this.buf;
     let n = this.length;
