@@ -208,7 +208,7 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
     const snap = rec.snapshotAtOrBefore(to, machine.frames.bytes.length + (64 << 20));
     if (snap) {
       try {
-        restoreSnapshot(machine, snap.chain);
+        restoreSnapshot(machine, snap.head, snap.memory);
       } catch (err) {
         if (err instanceof DecodeError) throw new RecordingError("corrupt", rec.path, `the snapshot at instruction ${snap.icount} does not restore (${err.message})`);
         throw err;

@@ -71,8 +71,10 @@ CREATE TABLE snapshot (
   events INTEGER NOT NULL,        -- events recorded before it (replay resumes comparing at the next)
   inputs INTEGER NOT NULL,        -- inputs consumed before it
   keyframe INTEGER NOT NULL,      -- 1: all of memory; 0: frames changed since the previous snapshot (snapshot.ts)
-  data BLOB NOT NULL,             -- serialised machine state, deflateRaw
+  data BLOB NOT NULL,             -- header and object graph (snapshot.ts), deflateRaw
   crc INTEGER NOT NULL,
+  memory BLOB NOT NULL,           -- memory runs: all non-zero frames on a keyframe, else the frames changed; deflateRaw
+  memory_crc INTEGER NOT NULL,
   state_hash TEXT NOT NULL,
   world_hash TEXT NOT NULL
 );
