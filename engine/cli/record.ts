@@ -4,7 +4,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { benchRecording, formatRecordBench } from "../record/bench.ts";
+import { benchRecording, CPU_TARGETS, formatRecordBench, SYSCALL_TARGETS } from "../record/bench.ts";
 import { DEFAULT_CHUNK_INSTRUCTIONS, DEFAULT_SNAPSHOT_INSTRUCTIONS } from "../record/driver.ts";
 import { exportChromeTrace, exportCsv } from "../record/export.ts";
 import { Recorder } from "../record/recorder.ts";
@@ -348,22 +348,35 @@ export async function replayCommand(args: string[]): Promise<number> {
   }
 }
 
-export const BENCH_RECORD_USAGE = `usage: hedron-lab bench record [--scale N] [--json]
+export const BENCH_RECORD_USAGE = `usage: hedron-lab bench record [--scale N] [--rounds N] [--repeat N] [--json]
 
-  record  runs the CPU-bound guest unrecorded, recorded (events only; with the instruction stream), re-executes
-          the recording with verification and seeks in it; prints the issue's record/replay targets as ratios`;
+  record  for the CPU-bound guest ('bench N', default 3) and the syscall-heavy guest ('syscall-bench N', default 10000
+          rounds): runs unrecorded, recorded (events only; with the instruction stream), re-executes the recording with
+          verification and seeks in it; prints the issue's record/replay targets as ratios (CPU time, best of --repeat)`;
 
 export async function benchRecordCommand(args: string[]): Promise<number> {
   let scale = 3;
+  let rounds = 10_000;
+  let repeat = 3;
   let json = false;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--scale") scale = positiveInteger("--scale", args[++i]);
+    else if (args[i] === "--rounds") rounds = positiveInteger("--rounds", args[++i]);
+    else if (args[i] === "--repeat") repeat = positiveInteger("--repeat", args[++i]);
     else if (args[i] === "--json") json = true;
     else if (args[i] === "--help") throw new CliError(BENCH_RECORD_USAGE, 0);
     else throw usageError(`unknown option ${args[i]}\n${BENCH_RECORD_USAGE}`);
   }
-  const guest = path.join(GUEST_DIR, "bench");
-  const result = benchRecording(`bench ${scale}`, () => machineConfig(parseRunOptions(["--clear-env", guest, String(scale)])), DEFAULT_SNAPSHOT_INSTRUCTIONS);
-  writeAll(1, Buffer.from(json ? JSON.stringify(result) + "\n" : formatRecordBench(result) + "\n"));
+  const bench = (guest: string, guestArgs: string[]) =>
+    benchRecording(`${guest} ${guestArgs.join(" ")}`, () => machineConfig(parseRunOptions(["--clear-env", path.join(GUEST_DIR, guest), ...guestArgs])), DEFAULT_SNAPSHOT_INSTRUCTIONS, repeat);
+  const cpu = bench("bench", [String(scale)]);
+  const syscalls = bench("syscall-bench", [String(rounds)]);
+  writeAll(1, Buffer.from(json
+    ? JSON.stringify({ cpu, syscalls }) + "\n"
+    : [
+      formatRecordBench(cpu, CPU_TARGETS), "", formatRecordBench(syscalls, SYSCALL_TARGETS), "",
+      "Seek cost does not grow with the recording's length: a seek restores the nearest snapshot chain (an indexed lookup)",
+      "and re-executes at most one snapshot interval, so the worst seek here bounds a seek in a 10^9-instruction recording.",
+    ].join("\n") + "\n"));
   return 0;
 }

@@ -22,6 +22,10 @@ export interface RecordBench {
   snapshotInstructions: number;
   traceBytesPerMillion: number;
   fileBytes: number;
+  /** The events-only recording: its event count, compressed event bytes and file size. */
+  events: number;
+  eventBytes: number;
+  eventsOnlyFileBytes: number;
 }
 
 /** CPU milliseconds (user + system) `fn` took: other processes' load, which wall time would include, is left out. */
@@ -49,8 +53,10 @@ export function benchRecording(guest: string, config: () => MachineConfig, snaps
       while (m.run(50_000_000) === "budget");
       instructions = m.icount;
     };
+    let eventsOnly = { events: 0, eventBytes: 0, fileBytes: 0 };
     const record = (instructionStream: boolean) => () => {
-      new Recorder(file, config(), { instructionStream, snapshotInstructions, engineVersion: "bench" }).run();
+      const r = new Recorder(file, config(), { instructionStream, snapshotInstructions, engineVersion: "bench" }).run();
+      if (!instructionStream) eventsOnly = { events: r.events, eventBytes: r.eventBytes, fileBytes: statSync(file).size };
     };
     // The first run in a process also pays for V8 compiling the engine: it is not counted. The three kinds of run then
     // alternate, so a change in the machine's load hits all of them alike instead of one.
@@ -78,6 +84,7 @@ export function benchRecording(guest: string, config: () => MachineConfig, snaps
       return {
         guest, instructions, unrecordedMs, eventsOnlyMs, fullMs, replayVerifyMs, worstSeekMs, snapshotInstructions,
         traceBytesPerMillion: summary.traceBytesPerMillion, fileBytes: statSync(file).size,
+        events: eventsOnly.events, eventBytes: eventsOnly.eventBytes, eventsOnlyFileBytes: eventsOnly.fileBytes,
       };
     } finally {
       rec.close();
@@ -87,26 +94,36 @@ export function benchRecording(guest: string, config: () => MachineConfig, snaps
   }
 }
 
-/** The issue's targets, each as measured / target and pass or fail. */
-export function formatRecordBench(b: RecordBench): string {
+/** The issue's targets per guest: the CPU-bound one and the syscall-heavy one have their own overhead bounds. */
+export interface RecordTargets {
+  eventsOnly: number;
+  full: number;
+}
+
+export const CPU_TARGETS: RecordTargets = { eventsOnly: 1.1, full: 1.3 };
+export const SYSCALL_TARGETS: RecordTargets = { eventsOnly: 1.3, full: 1.5 };
+
+/** The targets for one guest, each as measured / target and met or not. */
+export function formatRecordBench(b: RecordBench, targets: RecordTargets = CPU_TARGETS): string {
   const ratio = (x: number) => `${x.toFixed(2)}×`;
-  const rows: [string, string, string, boolean][] = [
-    ["recording overhead, event stream only", ratio(b.eventsOnlyMs / b.unrecordedMs), "≤ 1.10×", b.eventsOnlyMs / b.unrecordedMs <= 1.1],
-    ["recording overhead, with instruction stream", ratio(b.fullMs / b.unrecordedMs), "≤ 1.50×", b.fullMs / b.unrecordedMs <= 1.5],
+  const perEvent = b.events > 0 ? b.eventsOnlyFileBytes / b.events : 0;
+  const rows: [string, string, string, boolean | null][] = [
+    ["recording overhead, events only", ratio(b.eventsOnlyMs / b.unrecordedMs), `≤ ${targets.eventsOnly.toFixed(2)}×`, b.eventsOnlyMs / b.unrecordedMs <= targets.eventsOnly],
+    ["recording overhead, with instruction stream", ratio(b.fullMs / b.unrecordedMs), `≤ ${targets.full.toFixed(2)}×`, b.fullMs / b.unrecordedMs <= targets.full],
     ["instruction stream per 10^6 instructions", `${(b.traceBytesPerMillion / 1024).toFixed(1)} KiB`, "≤ 64 KiB", b.traceBytesPerMillion <= 65536],
+    ["whole file per 10^6 instructions (with instruction stream)", `${((b.fileBytes * 1e6) / b.instructions / 1024).toFixed(1)} KiB`, "", null],
+    [`events-only file per event (${b.events.toLocaleString("en-US")} events)`, `${perEvent.toFixed(1)} B`, b.events > 10_000 ? "≤ 8 B" : "", b.events > 10_000 ? perEvent <= 8 : null],
+    ["compressed event columns per event", `${(b.events > 0 ? b.eventBytes / b.events : 0).toFixed(2)} B`, "", null],
     ["verified re-execution time / recording time", ratio(b.replayVerifyMs / b.fullMs), "≤ 1.00×", b.replayVerifyMs <= b.fullMs],
     [`worst seek (≤ ${(b.snapshotInstructions / 1e6).toFixed(1)} M instructions from a snapshot)`, `${b.worstSeekMs.toFixed(0)} ms CPU`, "≤ 1000 ms", b.worstSeekMs <= 1000],
   ];
   return [
     `record/replay on '${b.guest}': ${(b.instructions / 1e6).toFixed(1)} M instructions; CPU time unrecorded ${b.unrecordedMs.toFixed(0)} ms, ` +
-      `events only ${b.eventsOnlyMs.toFixed(0)} ms, full ${b.fullMs.toFixed(0)} ms, verified replay ${b.replayVerifyMs.toFixed(0)} ms, ` +
-      `file ${(b.fileBytes / 1024).toFixed(0)} KiB`,
+      `events only ${b.eventsOnlyMs.toFixed(0)} ms, full ${b.fullMs.toFixed(0)} ms, verified replay ${b.replayVerifyMs.toFixed(0)} ms ` +
+      `(${((b.instructions / b.replayVerifyMs) / 1000).toFixed(1)} M instructions/s), file ${(b.fileBytes / 1024).toFixed(0)} KiB`,
     "",
     "| target | measured | target | |",
     "|---|---:|---:|---|",
-    ...rows.map(([what, got, want, ok]) => `| ${what} | ${got} | ${want} | ${ok ? "met" : "NOT met"} |`),
-    "",
-    "Seek cost does not grow with the recording's length: a seek restores the nearest snapshot (an indexed lookup)",
-    "and re-executes at most one snapshot interval, so the worst seek here bounds a seek in a 10^9-instruction recording.",
+    ...rows.map(([what, got, want, ok]) => `| ${what} | ${got} | ${want} | ${ok === null ? "" : ok ? "met" : "NOT met"} |`),
   ].join("\n");
 }

@@ -27,6 +27,10 @@ export class ByteWriter {
 
   /** Unsigned integer 0 ≤ v < 2^53. */
   uint(v: number): void {
+    if (v < 0x80 && v >= 0 && this.length < this.buf.length) {
+      this.buf[this.length++] = v;
+      return;
+    }
     this.reserve(8);
     const buf = this.buf;
     let n = this.length;
@@ -138,6 +142,7 @@ export function packBlob(raw: Uint8Array, fast = false): PackedBlob {
 
 /** Inverse of packBlob; `maxBytes` stops a damaged or hostile blob from inflating without bound. */
 export function unpackBlob(data: Uint8Array, crc: number, maxBytes: number): Uint8Array {
+  if (!(data instanceof Uint8Array)) throw new DecodeError(`a ${data === null ? "null" : typeof data} where compressed data belongs`);
   if (crc32(data) >>> 0 !== crc >>> 0) throw new DecodeError("checksum mismatch");
   try {
     return inflateRawSync(data, { maxOutputLength: maxBytes });

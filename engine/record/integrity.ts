@@ -12,7 +12,7 @@ const ROW_TABLES: readonly { table: string; part: DigestPart; columns: string }[
   { table: "input", part: "input", columns: "chunk, icount, kind, data" },
   { table: "console", part: "console", columns: "chunk, icount, stream, data" },
   { table: "frame", part: "frames", columns: "chunk, icount, width, height, bytes_per_pixel, keyframe, data, crc" },
-  { table: "snapshot", part: "snapshot", columns: "icount, chunk, vcycles, events, inputs, keyframe, data, crc, state_hash, world_hash" },
+  { table: "snapshot", part: "snapshot", columns: "icount, chunk, vcycles, events, inputs, keyframe, data, crc, memory, memory_crc, state_hash, world_hash" },
 ];
 
 const equal = (a: Uint8Array | null, b: Uint8Array) => a !== null && a instanceof Uint8Array && Buffer.compare(a, b) === 0;

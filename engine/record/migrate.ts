@@ -76,7 +76,7 @@ export function migrateLegacy(source: string, db: Database.Database): string {
         const streams = decodeTraceChunk(unpackBlob(c.data, c.crc, MAX_BLOB), MAX_BLOB).map((a) => ({ addresses: a, length: a.length }));
         const snap = snapshots.get(c.last_icount);
         writer.chunk(c.first_icount, c.last_icount, c.vcycles, streams, String(c.state_hash), null, snap && {
-          icount: snap.icount, vcycles: snap.vcycles, keyframe: true, state: unpackBlob(snap.data, snap.crc, 1 << 30), stateHash: String(snap.state_hash), worldHash: "",
+          icount: snap.icount, vcycles: snap.vcycles, keyframe: true, head: unpackBlob(snap.data, snap.crc, 1 << 30), memory: new Uint8Array(0), stateHash: String(snap.state_hash), worldHash: "",
         });
       });
       if (s.status === "complete") {

@@ -116,7 +116,7 @@ export class Recorder {
     let snapshot;
     if (!chunk.halted && m.icount >= this.nextSnapshot) {
       const s = captureSnapshot(m, this.shadow);
-      snapshot = { icount: m.icount, vcycles: m.vcycles, keyframe: s.keyframe, state: s.data, stateHash: s.stateHash, worldHash: s.worldHash };
+      snapshot = { icount: m.icount, vcycles: m.vcycles, keyframe: s.keyframe, head: s.head, memory: s.memory, stateHash: s.stateHash, worldHash: s.worldHash };
       this.nextSnapshot = (Math.floor(m.icount / this.snapshotInstructions) + 1) * this.snapshotInstructions;
     }
     const world = snapshot ? snapshot.worldHash : chunk.halted ? worldHash(m) : null;

@@ -68,8 +68,9 @@ export interface SnapshotRecord {
   /** Events and inputs recorded before the snapshot. */
   events: number;
   inputs: number;
-  /** The keyframe and the deltas up to this snapshot, oldest first: what restoreSnapshot takes. */
-  chain: Uint8Array[];
+  /** This snapshot's head, and the memory runs of its keyframe and the deltas up to it, oldest first: what restoreSnapshot takes. */
+  head: Uint8Array;
+  memory: Uint8Array[];
   stateHash: string;
   worldHash: string;
 }
@@ -359,6 +360,7 @@ export class Recording {
       const wanted = new Set(streams.filter((s) => CONSOLE_STREAMS.has(s)));
       const parts: Buffer[] = [];
       for (const row of this.db.prepare("SELECT stream, data FROM console WHERE icount <= ? ORDER BY seq").iterate(icount) as IterableIterator<{ stream: string; data: Buffer }>) {
+        if (!(row.data instanceof Uint8Array)) throw new DecodeError(`console output stored as a ${typeof row.data}, not bytes`);
         if (wanted.has(row.stream as ConsoleStream)) parts.push(row.data);
       }
       return Buffer.concat(parts);
@@ -442,18 +444,26 @@ export class Recording {
   /** The latest snapshot taken at or before `icount`, with the chain of snapshots a restore needs; null if none. */
   snapshotAtOrBefore(icount: number, maxBytes: number): SnapshotRecord | null {
     return this.read("snapshot", () => {
-      type Row = { icount: number; vcycles: number; events: number; inputs: number; keyframe: number; data: Buffer; crc: number; state_hash: string; world_hash: string };
-      const rows = this.db.prepare("SELECT * FROM snapshot WHERE icount <= ? ORDER BY icount DESC LIMIT ?").all(icount, MAX_CHAIN) as Row[];
+      type Row = { icount: number; vcycles: number; events: number; inputs: number; keyframe: number; memory: Buffer; memory_crc: number; state_hash: string; world_hash: string };
+      const rows = this.db
+        .prepare("SELECT icount, vcycles, events, inputs, keyframe, memory, memory_crc, state_hash, world_hash FROM snapshot WHERE icount <= ? ORDER BY icount DESC LIMIT ?")
+        .all(icount, MAX_CHAIN) as Row[];
       if (rows.length === 0) return null;
       const key = rows.findIndex((r) => r.keyframe === 1);
       if (key < 0) throw new DecodeError(`no keyframe within ${MAX_CHAIN} snapshots before instruction ${rows[0].icount}`);
-      const chain = rows.slice(0, key + 1).reverse().map((r) => unpackBlob(r.data, r.crc, maxBytes));
       const top = rows[0];
+      const head = this.db.prepare("SELECT data, crc FROM snapshot WHERE icount = ?").get(top.icount) as { data: Buffer; crc: number };
+      const memory = rows.slice(0, key + 1).reverse().map((r) => unpackBlob(r.memory, r.memory_crc, maxBytes)).filter((m) => m.length > 0);
       return {
-        icount: top.icount, vcycles: top.vcycles, events: top.events, inputs: top.inputs, chain,
+        icount: top.icount, vcycles: top.vcycles, events: top.events, inputs: top.inputs, head: unpackBlob(head.data, head.crc, maxBytes), memory,
         stateHash: String(top.state_hash), worldHash: String(top.world_hash),
       };
     });
+  }
+
+  /** The instruction count of the latest snapshot at or before `icount`, or 0 (an indexed lookup, nothing decoded). */
+  snapshotIcountAtOrBefore(icount: number): number {
+    return this.read("snapshot", () => (this.db.prepare("SELECT max(icount) FROM snapshot WHERE icount <= ?").pluck().get(icount) as number | null) ?? 0);
   }
 
   /** The snapshot taken at the end of chunk `seq` (its row and the hashes inside its blob), or null. */
@@ -479,7 +489,8 @@ export class Recording {
     return this.read("modules", () => {
       const out = new Map<string, Uint8Array>();
       for (const row of this.db.prepare("SELECT name, data FROM module").all() as { name: string; data: Buffer }[]) {
-        out.set(row.name, new Uint8Array(row.data));
+        if (!(row.data instanceof Uint8Array)) throw new DecodeError(`module ${String(row.name).slice(0, 40)} holds a ${typeof row.data}, not file bytes`);
+        out.set(String(row.name), new Uint8Array(row.data));
       }
       return out;
     });

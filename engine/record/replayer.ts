@@ -50,6 +50,11 @@ export interface ReplayResult {
   divergence: Divergence | null;
   /** True when replay ran to the recording's end (not stopped by --to or a divergence). */
   complete: boolean;
+  /**
+   * Runs the same machine on to a later instruction count, without verification (budgets split at the recorded
+   * chunk boundaries, as recording did); returns where it stopped. What the Seeker uses to seek forward cheaply.
+   */
+  continueTo(to: number): number;
 }
 
 
@@ -135,9 +140,9 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
     const problem = rec.checkIntegrity() ?? sessionProblem(rec);
     if (problem) {
       // Built without mounts: their recorded input is among what can no longer be trusted.
-      const machine = new Machine({ ...recordedConfig(rec, () => new Uint8Array(0), replayingHostIo(() => null, () => {})), mounts: [] });
+      const machine = bootRecorded(rec, () => ({ ...recordedConfig(rec, () => new Uint8Array(0), replayingHostIo(() => null, () => {})), mounts: [] }), problem);
       return {
-        machine, startIcount: 0, icount: 0, chunksVerified: 0, complete: false,
+        machine, startIcount: 0, icount: 0, chunksVerified: 0, complete: false, continueTo: () => machine.icount,
         divergence: { chunk: 0, firstIcount: 0, lastIcount: 0, icount: 0, what: clip(problem, 400), kind: "integrity" },
       };
     }
@@ -168,14 +173,8 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
   const hostIo = replayingHostIo((kind, asked) => take(kind, asked)?.data ?? null, (what) => diverge(now(), what));
 
   const diskIo = replayingDiskIo((kind, asked) => take(kind, asked)?.data ?? null, (what) => diverge(now(), what));
-  let machine: Machine;
-  try {
-    machine = new Machine(recordedConfig(rec, readStdin, hostIo, diskIo));
-  } catch (err) {
-    // Building reads the mounted folders from the recorded input; a recording without it cannot boot.
-    if (divergence) throw new RecordingError("corrupt", rec.path, `the recording cannot boot its machine: ${(divergence as Divergence).what}`);
-    throw err;
-  }
+  // Building reads the mounted folders from the recorded input; a recording without it cannot boot.
+  const machine = bootRecorded(rec, () => recordedConfig(rec, readStdin, hostIo, diskIo), () => (divergence as Divergence | null)?.what ?? null);
   built = machine;
   if (divergence) machine.kernel.stop(`replay diverged: ${(divergence as Divergence).what}`);
 
@@ -212,7 +211,7 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
     const snap = rec.snapshotAtOrBefore(to, machine.frames.bytes.length + (64 << 20));
     if (snap) {
       try {
-        restoreSnapshot(machine, snap.chain);
+        restoreSnapshot(machine, snap.head, snap.memory);
       } catch (err) {
         if (err instanceof DecodeError) throw new RecordingError("corrupt", rec.path, `the snapshot at instruction ${snap.icount} does not restore (${err.message})`);
         throw err;
@@ -225,17 +224,23 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
   options.onStart?.(machine);
   const blocks = verify && session.instructionStream;
   const driver = new ChunkDriver(machine, session.chunkInstructions, blocks);
+  let ended = false;
+  const continueTo = (target: number): number => {
+    while (machine.icount < target && !ended) ended = driver.runTo(Math.min(target, driver.nextBoundary()));
+    return machine.icount;
+  };
   let verified = 0;
   let inputsBefore = 0;
   for (const chunk of chunks) {
     if (chunk.lastIcount <= startIcount) continue;
     current = chunk;
     if (to < chunk.lastIcount) {
-      driver.runTo(to);
-      return { machine, startIcount, icount: machine.icount, chunksVerified: verified, divergence, complete: false };
+      continueTo(to);
+      return { machine, startIcount, icount: machine.icount, chunksVerified: verified, divergence, complete: false, continueTo };
     }
     consoleWrites.length = 0;
     const got = driver.step();
+    ended = got.halted;
     if (divergence) break;
     if (!verify) {
       options.onChunk?.(machine.icount);
@@ -273,7 +278,44 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
       }
     }
   }
-  return { machine, startIcount, icount: machine.icount, chunksVerified: verified, divergence, complete: divergence === null && toEnd };
+  return { machine, startIcount, icount: machine.icount, chunksVerified: verified, divergence, complete: divergence === null && toEnd, continueTo };
+}
+
+/**
+ * Seeks in a recording with the engine kept open (the UI's scrubbing, the debugger's stepping): a seek forward
+ * within reach continues the machine it has; any other restores the nearest snapshot (chain) and re-executes from it.
+ */
+export class Seeker {
+  private current: ReplayResult | null = null;
+
+  constructor(readonly rec: Recording) {}
+
+  /** The machine as it was at instruction `icount` (the first block end at or after it). */
+  seek(icount: number): Machine {
+    const snapshot = this.rec.snapshotIcountAtOrBefore(icount);
+    const now = this.current;
+    if (now && now.machine.icount <= icount && now.machine.icount >= snapshot) {
+      now.continueTo(icount);
+      return now.machine;
+    }
+    if (now && now.machine.icount === icount) return now.machine;
+    this.current = replay(this.rec, { to: icount, verify: false });
+    return this.current.machine;
+  }
+}
+
+/**
+ * Builds the recorded machine. Its configuration and modules come from the file, so a failure to boot (a damaged
+ * ELF, a mount without its recorded input) is a property of the recording, reported as a RecordingError.
+ */
+function bootRecorded(rec: Recording, config: () => MachineConfig, why: string | (() => string | null)): Machine {
+  try {
+    return new Machine(config());
+  } catch (err) {
+    if (err instanceof RecordingError) throw err;
+    const reason = (typeof why === "string" ? why : why()) ?? (err as Error).message;
+    throw new RecordingError("corrupt", rec.path, `the recorded machine does not boot: ${clip(String(reason), 200)}`);
+  }
 }
 
 /** Session fields that must agree with the stored configuration the machine is built from. */

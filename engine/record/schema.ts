@@ -71,8 +71,10 @@ CREATE TABLE snapshot (
   events INTEGER NOT NULL,        -- events recorded before it (replay resumes comparing at the next)
   inputs INTEGER NOT NULL,        -- inputs consumed before it
   keyframe INTEGER NOT NULL,      -- 1: all of memory; 0: frames changed since the previous snapshot (snapshot.ts)
-  data BLOB NOT NULL,             -- serialised machine state, deflateRaw
+  data BLOB NOT NULL,             -- header and object graph (snapshot.ts), deflateRaw
   crc INTEGER NOT NULL,
+  memory BLOB NOT NULL,           -- memory runs: all non-zero frames on a keyframe, else the frames changed; deflateRaw
+  memory_crc INTEGER NOT NULL,
   state_hash TEXT NOT NULL,
   world_hash TEXT NOT NULL
 );
@@ -112,7 +114,9 @@ export class RecordingError extends Error {
     readonly path: string,
     detail: string,
   ) {
-    super(`${path}: ${detail}`);
+    // One line, whatever a damaged file put into the detail (SQLite quotes schema text, newlines and all).
+    const line = detail.replace(/\s*\n\s*/g, " ");
+    super(`${path}: ${line.length > 300 ? `${line.slice(0, 300)}…` : line}`);
     this.name = "RecordingError";
   }
 }

@@ -393,16 +393,19 @@ export class MemoryShadow {
 }
 
 export interface CapturedSnapshot {
-  data: Uint8Array;
+  /** Header and object graph: restored from the wanted snapshot only. */
+  head: Uint8Array;
+  /** Memory runs: applied from the keyframe through every delta up to the wanted snapshot. */
+  memory: Uint8Array;
   stateHash: string;
   worldHash: string;
   keyframe: boolean;
 }
 
 /**
- * Serialises the machine: header, its object graph (length-prefixed, so a restore can skip it in the snapshots it
- * only takes memory from), then memory runs — every non-zero frame, or with a shadow the frames changed since the
- * previous snapshot (zeros included where a frame was cleared).
+ * Serialises the machine as two parts: the head (header and object graph) and the memory runs — every non-zero
+ * frame, or with a shadow the frames changed since the previous snapshot (zeros included where a frame was cleared).
+ * Stored apart, so a restore inflates one graph and the chain's memory, not every graph of the chain.
  */
 export function captureSnapshot(machine: Machine, shadow: MemoryShadow = new MemoryShadow()): CapturedSnapshot {
   const hash = stateHash(machine);
@@ -413,13 +416,11 @@ export function captureSnapshot(machine: Machine, shadow: MemoryShadow = new Mem
   w.uint(SNAPSHOT_VERSION);
   w.string(hash);
   w.string(world);
-  const keyAt = w.length;
-  w.uint(0);
-  w.bytes(graph);
-  const keyframe = shadow.runs(machine, w);
-  const data = w.finish();
-  data[keyAt] = keyframe ? 1 : 0;
-  return { data, stateHash: hash, worldHash: world, keyframe };
+  const runs = new ByteWriter();
+  const keyframe = shadow.runs(machine, runs);
+  w.uint(keyframe ? 1 : 0);
+  w.raw(graph);
+  return { head: w.finish(), memory: runs.finish(), stateHash: hash, worldHash: world, keyframe };
 }
 
 interface ParsedSnapshot {
@@ -427,23 +428,21 @@ interface ParsedSnapshot {
   hash: string;
   world: string | null;
   keyframe: boolean;
-  /** Reader positioned at the graph (version 1 has no length prefix: the graph must be read to reach memory). */
+  /** Reader positioned at the graph (in version 1 the memory runs follow it in the same blob). */
   reader: ByteReader;
-  graph: Uint8Array | null;
 }
 
 function parse(data: Uint8Array): ParsedSnapshot {
   const r = new ByteReader(data);
   if (r.string() !== MAGIC) throw new DecodeError("not a machine snapshot");
   const version = r.uint();
-  if (version === 1) return { version, hash: r.string(), world: null, keyframe: true, reader: r, graph: null };
+  if (version === 1) return { version, hash: r.string(), world: null, keyframe: true, reader: r };
   if (version !== SNAPSHOT_VERSION) throw new DecodeError(`snapshot format ${version}, this build reads 1 and ${SNAPSHOT_VERSION}`);
   const hash = r.string();
   const world = r.string();
   const key = r.uint();
   if (key > 1) throw new DecodeError("malformed keyframe flag");
-  const graph = r.bytes();
-  return { version, hash, world, keyframe: key === 1, reader: r, graph };
+  return { version, hash, world, keyframe: key === 1, reader: r };
 }
 
 /** The state and world hashes a snapshot blob carries in its header (the world hash is null in version 1). */
@@ -466,37 +465,26 @@ function applyRuns(r: ByteReader, memory: Uint8Array): void {
 }
 
 /**
- * Restores a snapshot over a machine built from the same configuration and not yet run. `chain` is a keyframe and
- * the deltas after it up to the wanted snapshot, oldest first. Checks the state (and world) hash afterwards, so a
- * restore that missed anything fails here rather than replaying wrongly.
+ * Restores a snapshot over a machine built from the same configuration and not yet run: `head` is the wanted
+ * snapshot's head, `memory` the memory runs of its keyframe and every delta after it up to it, oldest first (a
+ * version 1 snapshot carries its memory in its head: pass none). Checks the state (and world) hash afterwards, so
+ * a restore that missed anything fails here rather than replaying wrongly.
  */
-export function restoreSnapshot(machine: Machine, chain: Uint8Array | readonly Uint8Array[]): void {
+export function restoreSnapshot(machine: Machine, head: Uint8Array, memory: readonly Uint8Array[] = []): void {
   if (machine.icount !== 0) throw new Error("snapshot: restore needs a machine that has not run yet");
-  const blobs = chain instanceof Uint8Array ? [chain] : chain;
-  if (blobs.length === 0) throw new DecodeError("no snapshot to restore");
-  const parsed = blobs.map(parse);
-  if (!parsed[0].keyframe) throw new DecodeError("a snapshot chain must start at a keyframe");
-  const { bytes: memory, refs } = machine.frames;
+  const top = parse(head);
+  if (top.version === 1 ? memory.length !== 0 : memory.length === 0) throw new DecodeError("snapshot memory does not match its format");
+  const { bytes, refs } = machine.frames;
   // Clear what the fresh machine's boot wrote; the rest of the pool is untouched zeros (and stays unallocated on the host).
-  for (let f = 0; f < refs.length; f++) if (refs[f] !== 0) memory.fill(0, f * PAGE_SIZE, (f + 1) * PAGE_SIZE);
-  const last = parsed[parsed.length - 1];
-  const classes = classesOf(machine);
-  for (const p of parsed) {
-    if (p.version === 1) {
-      if (parsed.length !== 1) throw new DecodeError("a version 1 snapshot cannot be part of a chain");
-      new GraphReader(p.reader, machine, classes).value(machine, 0);
-    }
-    applyRuns(p.reader, memory);
-  }
-  if (last.graph) {
-    const r = new ByteReader(last.graph);
-    new GraphReader(r, machine, classes).value(machine, 0);
-    if (!r.done) throw new DecodeError("snapshot graph has trailing bytes");
-  }
+  for (let f = 0; f < refs.length; f++) if (refs[f] !== 0) bytes.fill(0, f * PAGE_SIZE, (f + 1) * PAGE_SIZE);
+  new GraphReader(top.reader, machine, classesOf(machine)).value(machine, 0);
+  if (top.version === 1) applyRuns(top.reader, bytes);
+  else if (!top.reader.done) throw new DecodeError("snapshot graph has trailing bytes");
+  for (const runs of memory) applyRuns(new ByteReader(runs), bytes);
   const got = stateHash(machine);
-  if (got !== last.hash) throw new DecodeError(`restored state hash ${got.slice(0, 16)}… differs from the snapshot's ${last.hash.slice(0, 16)}…`);
-  if (last.world !== null) {
+  if (got !== top.hash) throw new DecodeError(`restored state hash ${got.slice(0, 16)}… differs from the snapshot's ${top.hash.slice(0, 16)}…`);
+  if (top.world !== null) {
     const world = worldHash(machine);
-    if (world !== last.world) throw new DecodeError(`restored world hash ${world.slice(0, 16)}… differs from the snapshot's ${last.world.slice(0, 16)}…`);
+    if (world !== top.world) throw new DecodeError(`restored world hash ${world.slice(0, 16)}… differs from the snapshot's ${top.world.slice(0, 16)}…`);
   }
 }

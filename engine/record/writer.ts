@@ -36,7 +36,9 @@ export interface SnapshotInfo {
   icount: number;
   vcycles: number;
   keyframe: boolean;
-  state: Uint8Array;
+  /** Header and object graph, and the memory runs (snapshot.ts); a version 1 snapshot has all in `head`. */
+  head: Uint8Array;
+  memory: Uint8Array;
   stateHash: string;
   worldHash: string;
 }
@@ -82,7 +84,7 @@ export class RecordingWriter {
          event_data, event_crc, event_min_vcycles, event_max_vcycles, digests, link) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
     );
     this.insSnapshot = db.prepare(
-      "INSERT INTO snapshot (icount, chunk, vcycles, events, inputs, keyframe, data, crc, state_hash, world_hash) VALUES (?,?,?,?,?,?,?,?,?,?)",
+      "INSERT INTO snapshot (icount, chunk, vcycles, events, inputs, keyframe, data, crc, memory, memory_crc, state_hash, world_hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
     );
     this.insFrame = db.prepare(
       "INSERT INTO frame (chunk, icount, width, height, bytes_per_pixel, keyframe, data, crc) VALUES (?,?,?,?,?,?,?,?)",
@@ -160,11 +162,12 @@ export class RecordingWriter {
     this.digest.add("trace chunk", chunkRow);
     this.digest.add("events", eventRow);
     if (snapshot) {
-      const { data, crc } = packBlob(snapshot.state, true);
-      this.snapshotBytes += data.length;
+      const head = packBlob(snapshot.head, true);
+      const memory = packBlob(snapshot.memory, true);
+      this.snapshotBytes += head.data.length + memory.data.length;
       const row: RowValue[] = [
-        snapshot.icount, seq, snapshot.vcycles, this.eventCount, this.inputCount, snapshot.keyframe ? 1 : 0, data, crc,
-        snapshot.stateHash, snapshot.worldHash,
+        snapshot.icount, seq, snapshot.vcycles, this.eventCount, this.inputCount, snapshot.keyframe ? 1 : 0, head.data, head.crc,
+        memory.data, memory.crc, snapshot.stateHash, snapshot.worldHash,
       ];
       this.insSnapshot.run(row);
       this.digest.add("snapshot", row);

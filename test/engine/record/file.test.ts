@@ -42,7 +42,7 @@ test("a finished recording reads back: session, summary, events, console, inputs
     assert.equal(blocks.length, 100);
     assert.equal(blocks[1], 0x401000 + ((7 + 399) % 13) * 16);
     assert.equal(rec.snapshotAtOrBefore(249_999, 1 << 20), null);
-    assert.equal(rec.snapshotAtOrBefore(400_000, 1 << 20)?.chain[0].length, 50_000);
+    assert.equal(rec.snapshotAtOrBefore(400_000, 1 << 20)?.head.length, 50_000);
     assert.deepEqual(rec.modules().get("hello"), Uint8Array.of(0x7f, 0x45, 0x4c, 0x46));
   } finally {
     rec.close();

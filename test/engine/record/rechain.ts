@@ -19,7 +19,7 @@ export function rechain(path: string): void {
       for (const r of rows("SELECT chunk, icount, kind, data FROM input WHERE chunk = ? ORDER BY seq", seq)) d.add("input", r);
       for (const r of rows("SELECT chunk, icount, stream, data FROM console WHERE chunk = ? ORDER BY seq", seq)) d.add("console", r);
       for (const r of rows("SELECT chunk, icount, width, height, bytes_per_pixel, keyframe, data, crc FROM frame WHERE chunk = ? ORDER BY seq", seq)) d.add("frames", r);
-      for (const r of rows("SELECT icount, chunk, vcycles, events, inputs, keyframe, data, crc, state_hash, world_hash FROM snapshot WHERE chunk = ? ORDER BY icount", seq)) d.add("snapshot", r);
+      for (const r of rows("SELECT icount, chunk, vcycles, events, inputs, keyframe, data, crc, memory, memory_crc, state_hash, world_hash FROM snapshot WHERE chunk = ? ORDER BY icount", seq)) d.add("snapshot", r);
       d.add("trace chunk", c.slice(0, 9));
       d.add("events", c.slice(9, 15));
       const { parts, link: next } = d.finish(link);

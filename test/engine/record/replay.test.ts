@@ -12,7 +12,8 @@ import type { MachineConfig } from "../../../engine/machine.ts";
 import { encodeTraceChunk, packBlob } from "../../../engine/record/codec.ts";
 import { Recorder, type RecordOptions } from "../../../engine/record/recorder.ts";
 import { Recording } from "../../../engine/record/recording.ts";
-import { replay } from "../../../engine/record/replayer.ts";
+import { replay, Seeker } from "../../../engine/record/replayer.ts";
+import { stateHash } from "../../../engine/record/state-hash.ts";
 import { rechain } from "./rechain.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "hedron-replay-"));
@@ -235,6 +236,24 @@ test("a recorded host read that differs from the call replay makes is a divergen
     assert.ok(d, "the altered host read must be noticed");
     assert.equal(d.icount, row.icount);
     assert.match(d.what, /read \/.*a\.txt .* differs from the recorded one \(read \/.*b\.txt\)/);
+  } finally {
+    rec.close();
+  }
+});
+
+test("the Seeker's forward seek on the open engine reaches the same state as a fresh seek, and seeks back", () => {
+  const { path } = record("sort-seeker", config("sort", ["300"]), { chunkInstructions: 4096, snapshotInstructions: 1 << 15 });
+  const rec = Recording.open(path);
+  try {
+    const final = rec.session.finalIcount!;
+    const seeker = new Seeker(rec);
+    const points = [Math.floor(final * 0.3), Math.floor(final * 0.3) + 5000, Math.floor(final * 0.7), Math.floor(final * 0.1)];
+    for (const at of points) {
+      const m = seeker.seek(at);
+      const fresh = replay(rec, { to: at, verify: false }).machine;
+      assert.equal(m.icount, fresh.icount);
+      assert.equal(stateHash(m), stateHash(fresh), `state at ${at}`);
+    }
   } finally {
     rec.close();
   }

@@ -34,7 +34,7 @@ export function writeSample(path: string, finish: boolean): void {
     if (i % 100 === 99) {
       for (let b = 0; b < blocks.length; b++) blocks[b] = 0x401000 + ((b * 7 + i) % 13) * 16;
       w.chunk((i - 99) * 100, (i + 1) * 100, (i + 1) * 130, [{ addresses: blocks, length: blocks.length }], `hash${i}`, null,
-        i === 2499 ? { icount: 250_000, vcycles: 325_000, keyframe: true, state: new Uint8Array(50_000).fill(3), stateHash: "snaphash", worldHash: "world" } : undefined);
+        i === 2499 ? { icount: 250_000, vcycles: 325_000, keyframe: true, head: new Uint8Array(50_000).fill(3), memory: new Uint8Array(10), stateHash: "snaphash", worldHash: "world" } : undefined);
     }
   }
   if (finish) w.finish({ icount: 500_000, vcycles: 650_000, exitStatus: 2, stopReason: "exit" });

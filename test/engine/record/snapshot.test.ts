@@ -33,10 +33,10 @@ test("a machine restored from a snapshot mid-run continues exactly as the origin
   const outA = console(original);
   const a = new ChunkDriver(original, 8192, true);
   for (let i = 0; i < 12; i++) a.step();
-  const { data: snapshot } = captureSnapshot(original);
+  const snapshot = captureSnapshot(original);
   const copy = new Machine(config(["300"]));
   const outB = console(copy);
-  restoreSnapshot(copy, snapshot);
+  restoreSnapshot(copy, snapshot.head, [snapshot.memory]);
   assert.equal(copy.icount, original.icount);
   assert.equal(copy.vcycles, original.vcycles);
   const b = new ChunkDriver(copy, 8192, true);
@@ -62,13 +62,14 @@ test("a machine restored from a snapshot mid-run continues exactly as the origin
 test("restoring checks the state hash, the format and the machine, and refuses damaged data with a DecodeError", () => {
   const m = new Machine(config(["50"]));
   new ChunkDriver(m, 4096, false).step();
-  const { data: snapshot } = captureSnapshot(m);
-  assert.throws(() => restoreSnapshot(m, snapshot), /has not run yet/);
-  const damaged = snapshot.slice();
+  const { head, memory } = captureSnapshot(m);
+  assert.throws(() => restoreSnapshot(m, head, [memory]), /has not run yet/);
+  const damaged = memory.slice();
   // Flip a byte deep inside the memory section: the restore completes, but its hash cannot match.
   damaged[damaged.length - 5000] ^= 0x10;
-  assert.throws(() => restoreSnapshot(new Machine(config(["50"])), damaged), (err: unknown) => err instanceof DecodeError && /state hash/.test(err.message));
-  assert.throws(() => restoreSnapshot(new Machine(config(["50"])), snapshot.subarray(0, snapshot.length >> 1)), DecodeError);
+  assert.throws(() => restoreSnapshot(new Machine(config(["50"])), head, [damaged]), (err: unknown) => err instanceof DecodeError && /state hash/.test(err.message));
+  assert.throws(() => restoreSnapshot(new Machine(config(["50"])), head.subarray(0, head.length >> 1), [memory]), DecodeError);
+  assert.throws(() => restoreSnapshot(new Machine(config(["50"])), head), /memory does not match its format/);
   assert.throws(() => restoreSnapshot(new Machine(config(["50"])), Uint8Array.of(1, 2, 3)), DecodeError);
   const hostile = new ByteWriter();
   hostile.string("HLSNAP");
