@@ -10,6 +10,7 @@ import type { MachineEvent } from "../events.ts";
 import { appKind } from "../roottask/app-kind.ts";
 import type { AppKind } from "../roottask/process.ts";
 import { CliError, usageError } from "./errors.ts";
+import { DEFAULT_JIT_MODE, JIT_MODES, type JitMode } from "../cpu/cpu.ts";
 
 export const RUN_USAGE = `usage: hedron-lab run [options] ELF [ARGS...]
        hedron-lab run [options] --boot FILE.json [ELF [ARGS...]]
@@ -26,6 +27,8 @@ options:
   --cpus N            virtual CPUs (default 1)
   --seed N            seed of the guest-visible PRNG (getrandom, AT_RANDOM; default 1)
   --memory MIB        guest physical memory in MiB (default 512)
+  --jit MODE          off (interpreter only), blocks (hot blocks compiled; the default) or regions (hot blocks
+                      later recompiled with the blocks they branch to); every mode retires the same instructions
   --kind KIND         run ELF as native, foreign (Linux) or hybrid (default: what its .hedron.kind section says,
                       foreign without one)
   --boot FILE.json    boot several modules side by side: a JSON array of {"path", "name"?, "kind"?, "argv"?}
@@ -61,6 +64,13 @@ export interface RunOptions {
   cpus: number;
   seed: number;
   memoryMiB: number;
+  jit: JitMode;
+}
+
+function jitOption(value: string | undefined): JitMode {
+  const mode = JIT_MODES.find((m) => m === value);
+  if (mode === undefined) throw usageError(`--jit takes ${JIT_MODES.join(", ")}, not '${value ?? ""}'`);
+  return mode;
 }
 
 function integerOption(name: string, value: string | undefined, min: number, max: number): number {
@@ -77,7 +87,7 @@ export function parseRunOptions(args: string[], extra?: (flag: string, next: () 
   const added: [string, string][] = [];
   const options: RunOptions = {
     elfPath: "", boot: [], guestArgs: [], stats: false, trace: false, serial: false, strict: false, mediator: false,
-    env: [], mounts: [], cpus: 1, seed: 1, memoryMiB: 512,
+    env: [], mounts: [], cpus: 1, seed: 1, memoryMiB: 512, jit: DEFAULT_JIT_MODE,
   };
   let i = 0;
   const next = () => args[++i];
@@ -86,6 +96,7 @@ export function parseRunOptions(args: string[], extra?: (flag: string, next: () 
     if (arg === "--") { i++; break; }
     if (!arg.startsWith("--")) break;
     if (extra?.(arg, next)) continue;
+    if (arg.startsWith("--jit=")) { options.jit = jitOption(arg.slice(6)); continue; }
     switch (arg) {
       case "--stats": options.stats = true; break;
       case "--trace": options.trace = true; break;
@@ -115,6 +126,7 @@ export function parseRunOptions(args: string[], extra?: (flag: string, next: () 
       case "--seed": options.seed = integerOption("--seed", next(), 0, 2 ** 32 - 1); break;
       case "--memory": options.memoryMiB = integerOption("--memory", next(), 16, 4096); break;
       case "--kind": options.kind = kindOption("--kind", next()); break;
+      case "--jit": options.jit = jitOption(next()); break;
       case "--boot": options.boot.push(...readBootConfig(next())); break;
       case "--help": throw new CliError(RUN_USAGE, 0);
       default: throw usageError(`unknown option ${arg}\n${RUN_USAGE}`);
@@ -197,6 +209,7 @@ export function machineConfig(options: RunOptions): MachineConfig {
     strict: options.strict,
     mediator: options.mediator,
     mounts: options.mounts,
+    jit: options.jit,
     readStdin: readHostStdin,
   };
 }
