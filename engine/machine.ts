@@ -1,7 +1,7 @@
 // The machine: frame pool, virtual CPUs, the Hedron kernel model, devices and the roottask (with the Linux personality), wired.
 // Deterministic: guest-visible time is virtual, the PRNG is seeded; host time appears only in events and stats.
 
-import { Cpu } from "./cpu/cpu.ts";
+import { Cpu, DEFAULT_JIT_MODE, type JitMode } from "./cpu/cpu.ts";
 import { DebugCon } from "./devices/debugcon.ts";
 import { Framebuffer } from "./devices/framebuffer.ts";
 import { SerialPort } from "./devices/serial.ts";
@@ -36,6 +36,8 @@ export interface MachineConfig {
   readStdin(max: number): Uint8Array;
   /** Simulate the seed's mediator library: one extra IPC per forwarded syscall (default off). */
   mediator?: boolean;
+  /** How the CPUs run hot code (default DEFAULT_JIT_MODE). */
+  jit?: JitMode;
 }
 
 /** Guest memory the machine accepts: boot needs 16 MiB (each process's 8 MiB stack is mapped up front). */
@@ -72,6 +74,11 @@ export interface MachineStats {
   costTable: Record<string, number>;
   /** Modelled cycles per call kind (linux:NAME, native:portal call, native:HYPERCALL), split by part. */
   costsByKind: Record<string, CallKindCost>;
+  /**
+   * The JIT over all CPUs: mode, functions compiled (a block or a region each), host ms compiling, entries into
+   * compiled code, and the generated code's size (JavaScript source bytes).
+   */
+  jit: { mode: JitMode; compiledRegions: number; compileMs: number; exits: number; codeBytes: number };
 }
 
 /** The boot module the roottask unpacks: every app under bin/, a manifest, and the environment. */
@@ -127,6 +134,7 @@ export class Machine {
     this.kernel.boot([{ name: "userland", bytes: userland, cmdline: "userland" }]);
     this.framebuffer = new Framebuffer(this.frames);
     this.cpus = Array.from({ length: config.cpus }, (_, i) => new Cpu(this.frames, i));
+    for (const cpu of this.cpus) cpu.jitMode = config.jit ?? DEFAULT_JIT_MODE;
     this.kernel.attach(this.cpus);
     this.roottask = new Roottask(this.kernel, {
       env: config.env, strict: config.strict, seed: config.seed, mediator: config.mediator ?? false, mounts: config.mounts, hostIo: config.hostIo, disk: config.disk, readStdin: config.readStdin,
@@ -230,6 +238,13 @@ export class Machine {
       costs: { ...k.costs },
       costTable: { ...COST_TABLE },
       costsByKind: costsByKind({ foreign: Object.fromEntries(this.roottask.syscallCounts), hypercalls, exceptions, mediator: this.mediator }),
+      jit: {
+        mode: this.cpus[0].jitMode,
+        compiledRegions: this.cpus.reduce((n, c) => n + c.jitCompiled, 0),
+        compileMs: +this.cpus.reduce((n, c) => n + c.jitCompileMs, 0).toFixed(1),
+        exits: this.cpus.reduce((n, c) => n + c.jitExits, 0),
+        codeBytes: this.cpus.reduce((n, c) => n + c.jitCodeBytes, 0),
+      },
     };
   }
 

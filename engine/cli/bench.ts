@@ -5,7 +5,8 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { Machine } from "../machine.ts";
+import { JIT_MODES, type JitMode } from "../cpu/cpu.ts";
+import { Machine, type MachineStats } from "../machine.ts";
 import { CliError, usageError } from "./errors.ts";
 import { benchRecordCommand } from "./record.ts";
 import { benchFilesCommand, benchSyscallsCommand } from "./bench-syscalls.ts";
@@ -14,8 +15,10 @@ import { GUEST_DIR, machineConfig, parseRunOptions } from "./run.ts";
 
 export const BENCH_USAGE = `usage: hedron-lab bench cpu|record|syscalls|files|startup|net|disk [options] [--json]
 
-  cpu   runs the CPU-bound guest (hashing, sorting, integer and floating-point arithmetic)
-        natively, under qemu-x86_64 (when installed) and in the lab, and prints guest MIPS and ratios
+  cpu   runs the CPU-bound guest (hashing, sorting, integer and floating-point arithmetic), the float guest
+        and a syscall-heavy guest natively, under qemu-x86_64 (when installed) and in the lab in every JIT
+        mode (whole processes), and prints guest MIPS, ratios and the JIT's compile time and code size
+        (--scale N: bench size, default 3; --repeat N: lab runs per mode, best kept, default 2)
   record  prints the record/replay targets: recording overhead, trace size, replay speed, seek time
   syscalls  times Linux syscalls natively and in the lab (foreign, + mediator) and native Hedron calls, beside HEDRON.md §9
   files   file throughput: Linux syscalls via the personality vs native portal calls, identical work (--mib N)
@@ -32,74 +35,122 @@ interface Row {
 
 function timeHost(runner: string, command: string, args: string[]): Row | null {
   const start = process.hrtime.bigint();
-  const r = spawnSync(command, args, { encoding: "latin1" });
+  const r = spawnSync(command, args, { encoding: "latin1", maxBuffer: 1 << 26 });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (r.error || r.status !== 0) return null;
   return { runner, ms, output: r.stdout };
 }
 
 /** Best of `repeat` runs: the least-disturbed measurement of a noisy shared machine. */
-function best(rows: (Row | null)[]): Row | null {
-  return rows.reduce<Row | null>((a, b) => (b && (!a || b.ms < a.ms) ? b : a), null);
+function best<T extends { ms: number }>(rows: (T | null)[]): T | null {
+  return rows.reduce<T | null>((a, b) => (b && (!a || b.ms < a.ms) ? b : a), null);
+}
+
+const CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../bin/hedron-lab.js");
+
+interface LabRow extends Row {
+  stats: MachineStats;
+}
+
+/** One whole `hedron-lab run --jit=MODE --stats` process, timed as a user times it (start-up included). */
+function timeLab(mode: JitMode, guest: string, args: string[]): LabRow {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [CLI, "run", "--clear-env", `--jit=${mode}`, "--stats", guest, ...args], { encoding: "latin1", maxBuffer: 1 << 26 });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const last = r.stderr.trimEnd().split("\n").pop() ?? "";
+  if (r.error || r.status !== 0 || !last.startsWith("{")) {
+    throw new CliError(`${path.basename(guest)} failed in the lab (--jit=${mode}): ${r.error?.message ?? (last || `exit status ${r.status}`)}`, 1);
+  }
+  return { runner: `hedron-lab --jit=${mode}`, ms, output: r.stdout, stats: JSON.parse(last) as MachineStats };
+}
+
+interface BenchGuest {
+  label: string;
+  file: string;
+  args: string[];
+  /** Whether every runner must print the same (false for guests that print host timings). */
+  sameOutput: boolean;
+}
+
+interface GuestResult {
+  guest: string;
+  instructions: number;
+  runners: { runner: string; ms: number; mips: number; slowdownVsNative: number | null; engineMs?: number; compiled?: number; compileMs?: number; codeBytes?: number }[];
+}
+
+function benchGuest(g: BenchGuest, repeat: number): GuestResult {
+  const file = path.join(GUEST_DIR, g.file);
+  const labs = JIT_MODES.map((mode) => best(Array.from({ length: repeat }, () => timeLab(mode, file, g.args)))!);
+  const instructions = labs[0].stats.instructions;
+  for (const lab of labs) {
+    if (lab.stats.instructions !== instructions) throw new CliError(`${g.file}: ${lab.runner} retired ${lab.stats.instructions} instructions, not ${instructions}`, 1);
+  }
+  const native = process.platform === "linux" && process.arch === "x64"
+    ? best(Array.from({ length: 5 }, () => timeHost("native", file, g.args)))
+    : null;
+  const qemuPath = spawnSync("sh", ["-c", "command -v qemu-x86_64"], { encoding: "utf8" }).stdout.trim();
+  const qemu = qemuPath ? best(Array.from({ length: 3 }, () => timeHost("qemu-x86_64", qemuPath, [file, ...g.args]))) : null;
+  const rows: Row[] = [native, qemu, ...labs].filter((r): r is Row => r !== null);
+  if (g.sameOutput) {
+    for (const row of rows) {
+      if (row.output !== labs[0].output) throw new CliError(`${row.runner} printed different output than the lab for ${g.file}: the benchmark is invalid`, 1);
+    }
+  }
+  const mips = (ms: number) => +(instructions / ms / 1000).toFixed(1);
+  return {
+    guest: [g.file, ...g.args].join(" "),
+    instructions,
+    runners: rows.map((r) => {
+      const row: GuestResult["runners"][number] = { runner: r.runner, ms: +r.ms.toFixed(1), mips: mips(r.ms), slowdownVsNative: native ? +(r.ms / native.ms).toFixed(2) : null };
+      if ("stats" in r) {
+        const stats = (r as LabRow).stats;
+        Object.assign(row, { engineMs: stats.hostMs, compiled: stats.jit.compiledRegions, compileMs: stats.jit.compileMs, codeBytes: stats.jit.codeBytes });
+      }
+      return row;
+    }),
+  };
 }
 
 async function benchCpu(args: string[]): Promise<number> {
   let scale = 3;
+  let repeat = 2;
   let json = false;
   for (let i = 0; i < args.length; i++) {
     if (args[i] === "--scale") scale = Number(args[++i]);
+    else if (args[i] === "--repeat") repeat = Number(args[++i]);
     else if (args[i] === "--json") json = true;
     else throw usageError(`unknown option ${args[i]}\n${BENCH_USAGE}`);
   }
   if (!Number.isInteger(scale) || scale < 1) throw usageError("--scale takes a positive whole number");
-  const guest = path.join(GUEST_DIR, "bench");
-  const guestArgs = [String(scale)];
-
-  const output: string[] = [];
-  const options = parseRunOptions(["--clear-env", guest, ...guestArgs]);
-  const machine = new Machine(machineConfig(options));
-  machine.onConsole((stream, bytes) => {
-    if (stream === "stdout") output.push(Buffer.from(bytes).toString("latin1"));
-  });
-  const start = process.hrtime.bigint();
-  while (machine.run(50_000_000) === "budget");
-  const labMs = Number(process.hrtime.bigint() - start) / 1e6;
-  if (machine.stopReason || machine.exitStatus !== 0) {
-    throw new CliError(`the bench guest failed in the lab: ${machine.stopReason ?? `exit status ${machine.exitStatus}`}`, 1);
-  }
-  const instructions = machine.icount;
-  const lab: Row = { runner: "hedron-lab", ms: labMs, output: output.join("") };
-
-  const repeat = 5;
-  const native = process.platform === "linux" && process.arch === "x64"
-    ? best(Array.from({ length: repeat }, () => timeHost("native", guest, guestArgs)))
-    : null;
-  const qemuPath = spawnSync("sh", ["-c", "command -v qemu-x86_64"], { encoding: "utf8" }).stdout.trim();
-  const qemu = qemuPath ? best(Array.from({ length: 3 }, () => timeHost("qemu-x86_64", qemuPath, [guest, ...guestArgs]))) : null;
-
-  const rows = [native, qemu, lab].filter((r): r is Row => r !== null);
-  for (const row of rows) {
-    if (row.output !== lab.output) throw new CliError(`${row.runner} printed different output than the lab: the benchmark is invalid`, 1);
-  }
-  const mips = (ms: number) => instructions / ms / 1000;
-  const result = {
-    guest: `bench ${scale}`,
-    instructions,
-    runners: rows.map((r) => ({ runner: r.runner, ms: +r.ms.toFixed(1), mips: +mips(r.ms).toFixed(1), slowdownVsNative: native ? +(r.ms / native.ms).toFixed(2) : null })),
-  };
+  if (!Number.isInteger(repeat) || repeat < 1) throw usageError("--repeat takes a positive whole number");
+  const guests: BenchGuest[] = [
+    { label: "CPU-bound", file: "bench", args: [String(scale)], sameOutput: true },
+    { label: "float (x87 long double, SSE)", file: "longdouble", args: [], sameOutput: true },
+    { label: "syscall-heavy", file: "syscall-bench", args: [String(2000 * scale)], sameOutput: false },
+  ];
+  const results = guests.map((g) => benchGuest(g, repeat));
   if (json) {
-    process.stdout.write(JSON.stringify(result) + "\n");
+    // The CPU-bound guest's result stays at the top level (the original shape); every guest is under `guests`.
+    process.stdout.write(JSON.stringify({ ...results[0], guests: results }) + "\n");
     return 0;
   }
   const lines = [
-    `CPU-bound guest 'bench ${scale}': ${(instructions / 1e6).toFixed(1)} M guest instructions, output identical in every runner`,
+    "Whole processes (start-up included), best of several runs each; MIPS = the guest's instructions / wall time.",
     "",
-    "| runner | time (ms) | guest MIPS | time vs native |",
-    "|---|---:|---:|---:|",
-    ...result.runners.map((r) => `| ${r.runner} | ${r.ms} | ${r.mips} | ${r.slowdownVsNative === null ? "n/a" : `${r.slowdownVsNative}×`} |`),
+    "| guest | runner | time (ms) | guest MIPS | time vs native | engine ms | compiled (ms) | code |",
+    "|---|---|---:|---:|---:|---:|---:|---:|",
   ];
-  if (!native) lines.push("", "(no native run: the host is not x86-64 Linux)");
-  if (!qemu) lines.push("", "(no qemu-x86_64 run: install Debian's qemu-user to compare)");
+  results.forEach((r, k) => {
+    r.runners.forEach((row, n) => {
+      const first = n === 0 ? `${guests[k].label}: \`${r.guest}\` (${(r.instructions / 1e6).toFixed(1)} M instructions)` : "";
+      const lab = row.engineMs !== undefined ? `| ${row.engineMs} | ${row.compiled} (${row.compileMs}) | ${(row.codeBytes! / 1024).toFixed(0)} KiB |` : "| | | |";
+      lines.push(`| ${first} | ${row.runner} | ${row.ms} | ${row.mips} | ${row.slowdownVsNative === null ? "n/a" : `${row.slowdownVsNative}×`} ${lab}`);
+    });
+  });
+  lines.push("", "engine ms: time inside the engine (--stats hostMs); compiled: functions the JIT built, and its compile time; code: their size.");
+  if (!guests.every((g) => g.sameOutput)) lines.push("The syscall-heavy guest prints its own timings, so its output differs between runners by design.");
+  if (!results[0].runners.some((r) => r.runner === "native")) lines.push("", "(no native run: the host is not x86-64 Linux)");
+  if (!results[0].runners.some((r) => r.runner === "qemu-x86_64")) lines.push("", "(no qemu-x86_64 run: install Debian's qemu-user to compare)");
   process.stdout.write(lines.join("\n") + "\n");
   return 0;
 }

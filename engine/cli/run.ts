@@ -18,6 +18,7 @@ export const DEFAULT_ENV: readonly string[] = ["PATH=/bin:/usr/bin", "HOME=/", "
 export const EXIT_LIMIT = 124;
 /** Exit status of a run stopped by SIGINT (128 + 2, as a shell reports it). */
 export const EXIT_INTERRUPTED = 130;
+import { DEFAULT_JIT_MODE, JIT_MODES, type JitMode } from "../cpu/cpu.ts";
 
 export const RUN_USAGE = `usage: hedron-lab run [options] ELF [ARGS...]
        hedron-lab run [options] --boot FILE.json [ELF [ARGS...]]
@@ -42,6 +43,8 @@ options:
                       (default: half of --memory)
   --max-instructions N  stop the run after N guest instructions (exit status ${EXIT_LIMIT})
   --timeout SECONDS   stop the run after SECONDS of host time (exit status ${EXIT_LIMIT}); SIGINT stops it too (${EXIT_INTERRUPTED})
+  --jit MODE          off (interpreter only), blocks (hot blocks compiled; the default) or regions (hot blocks
+                      later recompiled with the blocks they branch to); every mode retires the same instructions
   --kind KIND         run ELF as native, foreign (Linux) or hybrid (default: what its .hedron.kind section says,
                       foreign without one)
   --boot FILE.json    boot several modules side by side: a JSON array of {"path", "name"?, "kind"?, "argv"?}
@@ -84,6 +87,13 @@ export interface RunOptions {
   fsQuotaMiB?: number;
   maxInstructions?: number;
   timeoutSeconds?: number;
+  jit: JitMode;
+}
+
+function jitOption(value: string | undefined): JitMode {
+  const mode = JIT_MODES.find((m) => m === value);
+  if (mode === undefined) throw usageError(`--jit takes ${JIT_MODES.join(", ")}, not '${value ?? ""}'`);
+  return mode;
 }
 
 function integerOption(name: string, value: string | undefined, min: number, max: number): number {
@@ -104,7 +114,7 @@ export function parseRunOptions(args: string[], extra?: (flag: string, next: () 
   const added: [string, string][] = [];
   const options: RunOptions = {
     elfPath: "", boot: [], guestArgs: [], stats: false, trace: false, serial: false, strict: false, mediator: false,
-    env: [], mounts: [], cpus: 1, seed: 1, memoryMiB: 512,
+    env: [], mounts: [], cpus: 1, seed: 1, memoryMiB: 512, jit: DEFAULT_JIT_MODE,
   };
   let i = 0;
   const next = () => args[++i];
@@ -113,6 +123,7 @@ export function parseRunOptions(args: string[], extra?: (flag: string, next: () 
     if (arg === "--") { i++; break; }
     if (!arg.startsWith("--")) break;
     if (extra?.(arg, next)) continue;
+    if (arg.startsWith("--jit=")) { options.jit = jitOption(arg.slice(6)); continue; }
     switch (arg) {
       case "--stats": options.stats = true; break;
       case "--trace": options.trace = true; break;
@@ -153,6 +164,7 @@ export function parseRunOptions(args: string[], extra?: (flag: string, next: () 
       case "--max-instructions": options.maxInstructions = integerOption("--max-instructions", next(), 1, Number.MAX_SAFE_INTEGER); break;
       case "--timeout": options.timeoutSeconds = secondsOption("--timeout", next()); break;
       case "--kind": options.kind = kindOption("--kind", next()); break;
+      case "--jit": options.jit = jitOption(next()); break;
       case "--boot": {
         const config = readBootConfig(next());
         options.boot.push(...config.modules);
@@ -282,6 +294,7 @@ export function machineConfig(options: RunOptions): MachineConfig {
     strict: options.strict,
     mediator: options.mediator,
     mounts: options.mounts,
+    jit: options.jit,
     disk: options.disk,
     readStdin: readHostStdinInterruptibly,
   };

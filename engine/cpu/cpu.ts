@@ -8,6 +8,14 @@ import type { CpuState } from "./state.ts";
 import { statusWord } from "./x87.ts";
 
 export { EXIT_BUDGET, EXIT_EXCEPTION, EXIT_SYSCALL } from "./interp.ts";
+
+/** How hot code runs: interpreted only, compiled block by block, or blocks later recompiled as multi-block regions. */
+export const JIT_MODES = ["off", "blocks", "regions"] as const;
+export type JitMode = (typeof JIT_MODES)[number];
+/** The default: the fastest exact mode measured on this machine (README, CPU). */
+export const DEFAULT_JIT_MODE: JitMode = "blocks";
+const BLOCK_THRESHOLD = 1000;
+const REGION_THRESHOLD = 20000;
 export { VEC_AC, VEC_BP, VEC_DB, VEC_DE, VEC_GP, VEC_PF, VEC_UD, VEC_XM } from "./interp.ts";
 
 export class Cpu extends Core {
@@ -16,6 +24,15 @@ export class Cpu extends Core {
     readonly index: number,
   ) {
     super(frames);
+  }
+
+  get jitMode(): JitMode {
+    return this.jitThreshold === Infinity ? "off" : this.regionThreshold === Infinity ? "blocks" : "regions";
+  }
+
+  set jitMode(mode: JitMode) {
+    this.jitThreshold = mode === "off" ? Infinity : BLOCK_THRESHOLD;
+    this.regionThreshold = mode === "regions" ? REGION_THRESHOLD : Infinity;
   }
 
   /** Makes this EC current: registers in, TLB flushed when the space differs. */

@@ -131,15 +131,21 @@ export const TRUNCATED = -1;
 
 /**
  * Decodes one instruction from buf[pos .. pos+avail) at guest address rip into slot `s`.
- * Returns its length, or TRUNCATED. Unknown encodings become a U.UD slot (length = bytes seen).
+ * Returns its length, or TRUNCATED. Unknown encodings become a U.UD slot (length = bytes seen); an instruction longer
+ * than 15 bytes becomes a #GP slot, as the hardware raises #GP for it (Linux: SIGSEGV).
  */
 export function decode(buf: Uint8Array, pos: number, avail: number, rip: number, out: CodeBuffer, s: number): number {
+  const n = decodeUpTo15(buf, pos, avail, rip, out, s);
+  return n === TRUNCATED && avail >= 15 ? tooLong(out, s, rip) : n;
+}
+
+function decodeUpTo15(buf: Uint8Array, pos: number, avail: number, rip: number, out: CodeBuffer, s: number): number {
   let p = pos;
   const end = pos + Math.min(avail, 15);
   let has66 = false, fl = 0, rex = 0, mandatory = 0;
   let b = 0;
   for (;;) {
-    if (p >= end) return avail < 15 ? TRUNCATED : invalid(out, s, rip, 15);
+    if (p >= end) return TRUNCATED;
     b = buf[p++];
     if (b === 0x66) { has66 = true; if (mandatory === 0) mandatory = 0x66; }
     else if (b === 0xf3) { fl = (fl & ~FL_REPNE) | FL_REP; mandatory = 0xf3; }
@@ -151,7 +157,7 @@ export function decode(buf: Uint8Array, pos: number, avail: number, rip: number,
     else if (b === 0x2e || b === 0x36 || b === 0x3e || b === 0x26) { /* null segments in long mode */ }
     else if ((b & 0xf0) === 0x40) {
       rex = b;
-      if (p >= end) return avail < 15 ? TRUNCATED : invalid(out, s, rip, 15);
+      if (p >= end) return TRUNCATED;
       b = buf[p];
       if (b === 0x66 || b === 0x67 || b === 0xf2 || b === 0xf3 || b === 0xf0 || b === 0x64 || b === 0x65 ||
           b === 0x2e || b === 0x36 || b === 0x3e || b === 0x26 || (b & 0xf0) === 0x40) {
@@ -397,6 +403,13 @@ function lockable(row: Row): boolean {
     case U.INC: case U.DEC: case U.NEG: case U.NOT: case U.XCHG: case U.CMPXCHG: case U.XADD: case U.CMPXCHGB: return true;
   }
   return false;
+}
+
+function tooLong(out: CodeBuffer, s: number, rip: number): number {
+  invalid(out, s, rip, 15);
+  out.op[s] = U.PRIV;
+  out.ext[s] = 13;
+  return 15;
 }
 
 function invalid(out: CodeBuffer, s: number, rip: number, length: number): number {

@@ -11,7 +11,7 @@ import { cpuid } from "./cpuid.ts";
 import { sseExec } from "./sse.ts";
 import { sseExtExec } from "./sse4.ts";
 import { x87Exec } from "./x87.ts";
-import { compileBlock, type BlockFn } from "./jit.ts";
+import { compileRegion, regionBlocks, type BlockFn } from "./jit.ts";
 
 export const EXIT_BUDGET = 0, EXIT_SYSCALL = 1, EXIT_EXCEPTION = 2;
 
@@ -123,11 +123,25 @@ export class Core implements FlagState {
   /** Block entries counted per first slot; a block is compiled when it reaches jitThreshold (at most 65535; Infinity: never). */
   jitThreshold = 1000;
   private readonly hits = new Uint16Array(CODE_SLOTS);
+  /** Entries of compiled blocks per first slot; at regionThreshold the block is recompiled as a region. */
+  private readonly warm = new Uint32Array(CODE_SLOTS);
   private readonly jitFns: (BlockFn | null)[] = new Array<BlockFn | null>(CODE_SLOTS).fill(null);
   /** Set when a store dropped decoded code, so a compiled block stops after the storing instruction. */
   smc = false;
-  /** Slot of the instruction that faulted inside a compiled block. */
+  /**
+   * Entries of a compiled block after which it is recompiled as a region with the executed blocks it reaches on its
+   * page (Infinity: one function per block). Off by default: on this machine's V8 a region's first seconds run in
+   * Ignition while TurboFan compiles it, so short runs measure slower (README, CPU).
+   */
+  regionThreshold = Infinity;
+  /** JIT statistics: functions compiled, their generated source bytes, ms spent compiling, entries into compiled code. */
+  jitCompiled = 0;
+  jitCodeBytes = 0;
+  jitCompileMs = 0;
+  jitExits = 0;
+  /** Slot of the instruction that faulted inside a compiled block, and the first slot of its block. */
   faultSlot = 0;
+  faultFirst = 0;
   /** icount at which the current run() stops (compiled loops check it). */
   runLimit = 0;
 
@@ -832,7 +846,7 @@ export class Core implements FlagState {
     const p00h = umulhi(a0, b0), p01h = umulhi(a0, b1), p10h = umulhi(a1, b0), p11h = umulhi(a1, b1);
     const mid = p00h + (Math.imul(a0, b1) >>> 0) + (Math.imul(a1, b0) >>> 0);
     const high = p01h + p10h + (Math.imul(a1, b1) >>> 0) + Math.floor(mid / TWO32);
-    let w2 = high % TWO32, w3 = p11h + Math.floor(high / TWO32);
+    let w2 = high >>> 0, w3 = p11h + Math.floor(high / TWO32);
     if (signed) {
       if (ah < 0) {
         const s = w2 - b0;
@@ -1032,6 +1046,7 @@ export class Core implements FlagState {
   /** Drops every decoded and compiled block (e.g. after guest memory was restored from a snapshot). */
   flushCode(): void {
     this.hits.fill(0);
+    this.warm.fill(0);
     this.jitFns.fill(null);
     this.pageBlocks.clear();
     this.pageEpoch.clear();
@@ -1081,6 +1096,30 @@ export class Core implements FlagState {
     this.jcRip[h] = rip;
     this.jcSlot[h] = s;
     return s;
+  }
+
+  /** Slot of the block already decoded at rip, or -1; never decodes or translates (the region compiler asks). */
+  decodedBlock(rip: number): number {
+    const off = rip & 0xfff;
+    const t = (rip >>> PAGE_SHIFT) & TLB_MASK;
+    if (this.xtag[t] !== rip - off) return -1;
+    const map = this.pageBlocks.get(this.xbase[t] >>> PAGE_SHIFT);
+    if (map === undefined) return -1;
+    const s = map[off] - 1;
+    return s >= 0 && this.code.rip[s] === rip ? s : -1;
+  }
+
+  /** Whether the block at slot s has run (or been compiled) since it was decoded. */
+  executed(s: number): boolean {
+    return this.hits[s] !== 0 || this.jitFns[s] !== null;
+  }
+
+  private compile(first: number, region: boolean): BlockFn {
+    const t0 = performance.now();
+    const fn = compileRegion(this, region ? regionBlocks(this, first) : [first]);
+    this.jitCompileMs += performance.now() - t0;
+    this.jitCompiled++;
+    return fn;
   }
 
   private decodeBlock(rip: number, phys: number): number {
@@ -1145,7 +1184,7 @@ export class Core implements FlagState {
     if (this.stops !== null || this.stepSlot >= 0) return this.runExact(budget);
     this.syncMemory();
     const R = this.r;
-    const jcRip = this.jcRip, jcSlot = this.jcSlot, jitFns = this.jitFns;
+    const jcRip = this.jcRip, jcSlot = this.jcSlot, jitFns = this.jitFns, warm = this.warm;
     const limit = this.icount + budget;
     this.runLimit = limit;
     let i = -1, first = 0;
@@ -1162,16 +1201,24 @@ export class Core implements FlagState {
         }
         let fn = jitFns[first];
         if (fn === null && ++this.hits[first] >= this.jitThreshold && first < CODE_SLOTS - SCRATCH_SLOTS) {
-          fn = jitFns[first] = compileBlock(this, first);
+          fn = jitFns[first] = this.compile(first, false);
         }
-        i = -3; // a fault inside reports its slot in faultSlot
-        const x = fn !== null ? fn(this, R, this.dv) : this.interpretBlock(first);
+        i = -3; // a fault inside reports its slot in faultSlot and its block in faultFirst
+        let x: number;
+        if (fn !== null) {
+          this.jitExits++;
+          if (++warm[first] === this.regionThreshold) fn = jitFns[first] = this.compile(first, true);
+          x = fn(this, R, this.dv);
+        } else x = this.interpretBlock(first);
         if (x >= 0) return x;
       }
       return EXIT_BUDGET;
     } catch (e) {
       if (e !== FAULT) throw e;
-      if (i === -3) i = this.faultSlot;
+      if (i === -3) {
+        i = this.faultSlot;
+        first = this.faultFirst;
+      }
       else if (i < 0) {
         this.exitInstrLength = 0; // instruction fetch fault: rip stays at the unfetchable instruction
         return EXIT_EXCEPTION;
@@ -1458,7 +1505,7 @@ export class Core implements FlagState {
           }
           case 35: { // CALL
             const next = rips[i] + lens[i];
-            this.push64(next % TWO32, Math.floor(next / TWO32));
+            this.push64(next | 0, Math.floor(next / TWO32));
             this.rip = disps[i];
             break block;
           }
@@ -1466,7 +1513,7 @@ export class Core implements FlagState {
             const v = mems[i] ? this.rd64(this.ea(i)) : this.getR(rms[i], 8);
             const target = (this.hi >>> 0) * TWO32 + (v >>> 0);
             const next = rips[i] + lens[i];
-            this.push64(next % TWO32, Math.floor(next / TWO32));
+            this.push64(next | 0, Math.floor(next / TWO32));
             this.rip = target;
             break block;
           }
@@ -1567,6 +1614,7 @@ export class Core implements FlagState {
       return exit;
     } catch (e) {
       this.faultSlot = i;
+      this.faultFirst = first;
       throw e;
     }
   }
@@ -2165,7 +2213,7 @@ export class Core implements FlagState {
 /** High 32 bits of the product of two uint32 values. */
 export function umulhi(a: number, b: number): number {
   const a0 = a & 0xffff, a1 = a >>> 16, b0 = b & 0xffff, b1 = b >>> 16;
-  const mid = a1 * b0 + a0 * b1 + Math.floor((a0 * b0) / 65536);
+  const mid = a1 * b0 + a0 * b1 + ((a0 * b0) >>> 16);
   return a1 * b1 + Math.floor(mid / 65536);
 }
 

@@ -1,13 +1,17 @@
-// Block compiler: turns a hot decoded block into one JavaScript function (new Function), with operands, sizes
-// and addresses folded in, cmp+jcc fused, and dead lazy-flag stores dropped. Rare uops call Core.execSlow.
+// Region compiler: turns a hot decoded block and the executed blocks it reaches by direct branches on its page into one
+// JavaScript function (new Function) with a dispatcher for internal jumps; operands, sizes and addresses folded in,
+// cmp+jcc fused, dead lazy-flag stores dropped. Rare uops call Core.execSlow.
 
 import type { Core } from "./interp.ts";
 import { ALU_TEST, HIGH_BYTE, NO_REG, FL_A32, FL_FS, FL_GS, FL_REP, FL_REPNE } from "./decoder.ts";
 import { condition, F_ADD, F_LOGIC, F_RES, F_SUB } from "./flags.ts";
 import { TERMINATORS, U } from "./table.ts";
 
-/** A compiled block: returns -1 to keep dispatching, or an EXIT_* code. Updates rip and icount itself. */
+/** A compiled region: returns -1 to keep dispatching, or an EXIT_* code. Updates rip and icount itself. */
 export type BlockFn = (c: Core, R: Int32Array, dv: DataView) => number;
+
+/** Most blocks in one region (bounds compile time and code size). */
+const MAX_REGION_BLOCKS = 16;
 
 const HELPERS = { condition };
 
@@ -72,7 +76,11 @@ function load(sz: number): string {
     return "o = a & 4095; t = (a >>> 12) & 255; " +
       "v = rtag[t] === a - o && o <= 4092 ? dv.getInt32(rbase[t] + o, true) : c.rd32(a); vh = 0;";
   }
-  return `v = ${sz === 2 ? "c.rd16(a)" : "c.rd8(a)"}; vh = 0;`;
+  if (sz === 2) {
+    return "o = a & 4095; t = (a >>> 12) & 255; " +
+      "v = rtag[t] === a - o && o <= 4094 ? dv.getUint16(rbase[t] + o, true) : c.rd16(a); vh = 0;";
+  }
+  return "o = a & 4095; t = (a >>> 12) & 255; v = rtag[t] === a - o ? mem[rbase[t] + o] : c.rd8(a); vh = 0;";
 }
 
 /** Stores lo/hi expressions at local `a`; the slow path may hit code, so it checks for self-modification. */
@@ -86,7 +94,22 @@ function store(sz: number, lo: string, hi: string, smc: string): string {
     return "o = a & 4095; t = (a >>> 12) & 255; " +
       `if (wtag[t] === a - o && o <= 4092) dv.setInt32(wbase[t] + o, ${lo}, true); else { c.wr32(a, ${lo}); ${smc} }`;
   }
-  return `${sz === 2 ? "c.wr16" : "c.wr8"}(a, ${lo}); ${smc}`;
+  if (sz === 2) {
+    return "o = a & 4095; t = (a >>> 12) & 255; " +
+      `if (wtag[t] === a - o && o <= 4094) dv.setUint16(wbase[t] + o, ${lo}, true); else { c.wr16(a, ${lo}); ${smc} }`;
+  }
+  return `o = a & 4095; t = (a >>> 12) & 255; if (wtag[t] === a - o) mem[wbase[t] + o] = ${lo}; else { c.wr8(a, ${lo}); ${smc} }`;
+}
+
+/** push of a 64-bit value (expressions evaluated before RSP moves); RSP changes only once the store succeeded. */
+function push(lo: string, hi: string, smc: string): string {
+  return `v = ${lo}; vh = ${hi}; x = (R[8] >>> 0) - 8; r = x < 0 ? (R[9] - 1) | 0 : R[9]; a = r * 4294967296 + (x >>> 0); ` +
+    `${store(8, "v", "vh", "")} R[8] = x | 0; R[9] = r; ${smc}`;
+}
+
+/** pop of a 64-bit value into v/vh; RSP moves after the load succeeded. */
+function pop(): string {
+  return `a = R[9] * 4294967296 + (R[8] >>> 0); ${load(8)} x = (R[8] >>> 0) + 8; R[8] = x | 0; if (x >= 4294967296) R[9] = (R[9] + 1) | 0;`;
 }
 
 /** What the fused condition of a following jcc/setcc/cmovcc may use (set by inline ALU templates). */
@@ -197,7 +220,77 @@ export function blockLength(c: Core, first: number): number {
   return s - first + 1;
 }
 
-export function compileBlock(c: Core, first: number): BlockFn {
+/**
+ * The blocks of the region entered at slot first: first itself, then (breadth first) the already executed blocks on
+ * the same page reached by direct jumps, fall-through and call return sites. Blocks on one page are invalidated
+ * together, so a write to the page drops the whole region with its entry.
+ */
+export function regionBlocks(c: Core, first: number): number[] {
+  const code = c.code;
+  const page = code.rip[first] - (code.rip[first] & 0xfff);
+  const blocks = [first];
+  const seen = new Set<number>(blocks);
+  for (let q = 0; q < blocks.length && blocks.length < MAX_REGION_BLOCKS; q++) {
+    const last = blocks[q] + blockLength(c, blocks[q]) - 1;
+    const op = code.op[last], next = code.rip[last] + code.len[last];
+    const targets = op === U.JCC || op === U.CALL ? [code.disp[last], next] : op === U.JMP ? [code.disp[last]] :
+      op === U.END ? [code.rip[last]] : op === U.CALL_E ? [next] : [];
+    for (const rip of targets) {
+      if (rip - (rip & 0xfff) !== page || blocks.length >= MAX_REGION_BLOCKS) continue;
+      const s = c.decodedBlock(rip);
+      if (s >= 0 && !seen.has(s) && c.executed(s)) { seen.add(s); blocks.push(s); }
+    }
+  }
+  return blocks;
+}
+
+const SCRATCH = "let a = 0, o = 0, t = 0, p = 0, v = 0, vh = 0, x = 0, r = 0, lo = 0, hi = 0, fa = 0, fb = 0, fah = 0, fbh = 0, fr = 0, frh = 0;";
+
+/** Compiles the region whose blocks (entry first) regionBlocks chose. */
+export function compileRegion(c: Core, blocks: number[]): BlockFn {
+  const code = c.code;
+  const index = new Map<number, number>(blocks.map((s, k) => [code.rip[s], k]));
+  const within = "c.icount < c.runLimit && c.blockTrace === null";
+  // Leaving a block for a known address: stay in the function while budget remains and no block trace is being
+  // recorded (each block entry is then recorded by the dispatch loop).
+  // A block jumping to itself loops in its own labelled loop (a natural loop V8 optimises as such); other jumps go
+  // through the dispatcher.
+  const goFrom = (self: number) => (rip: number): string => {
+    const k = index.get(rip);
+    if (k === undefined) return `c.rip = ${rip}; return -1;`;
+    return `if (${within}) { ${k === self ? `continue b${k};` : `b = ${k}; continue dispatch;`} } c.rip = ${rip}; return -1;`;
+  };
+  const jump = (target: string): string => blocks.length === 1 ? `c.rip = ${target}; return -1;` :
+    `c.rip = ${target}; if (${within}) { b = enter(c.rip); if (b >= 0) continue dispatch; } return -1;`;
+  // Scratch locals are declared per block, so none lives across the dispatcher's back edge (a loop phi mixing
+  // int32, double and tagged values would make V8 box every double).
+  const cases = blocks.map((s, k) => `case ${k}: b${k}: for (;;) {
+    kf = ${s};
+    ${SCRATCH}
+    ${blockCode(c, s, goFrom(k), jump).join("\n    ")}
+    }`);
+  const entries = blocks.map((s, k) => `case ${code.rip[s]}: return ${k};`).join(" ");
+  const body = `"use strict";
+function enter(rip) { switch (rip) { ${entries} } return -1; }
+return function region_${code.rip[blocks[0]].toString(16)}(c, R, dv) {
+  const rtag = c.rtag, rbase = c.rbase, wtag = c.wtag, wbase = c.wbase, mem = c.mem;
+  let k = 0, kf = 0, b = 0;
+  try {
+    dispatch: for (;;) switch (b) {
+    ${cases.join("\n    ")}
+    }
+  } catch (e) {
+    c.faultSlot = k;
+    c.faultFirst = kf;
+    throw e;
+  }
+};`;
+  c.jitCodeBytes += body.length;
+  return new Function("H", body)(HELPERS) as BlockFn;
+}
+
+/** Statements of one block; go(rip) leaves it for a known address, jump(expression) for a computed one. */
+function blockCode(c: Core, first: number, go: (rip: number) => string, jump: (target: string) => string): string[] {
   const code = c.code;
   const n = blockLength(c, first);
   // Backward pass: are the flags produced by slot k observable (read, visible at a fault, or live out)?
@@ -212,10 +305,6 @@ export function compileBlock(c: Core, first: number): BlockFn {
   }
   const out: string[] = [];
   let fuse: Fuse | null = null;
-  // A block that branches back to its own start loops inside the function while budget remains and no block
-  // trace is being recorded (each iteration would be a block entry to record).
-  const start = code.rip[first];
-  const again = `if (c.icount < c.runLimit && c.blockTrace === null) continue; c.rip = ${start}; return -1;`;
   let retired = 0;
   for (let k = 0; k < n; k++) {
     const i = first + k;
@@ -226,7 +315,7 @@ export function compileBlock(c: Core, first: number): BlockFn {
     if (!isEnd) retired++;
     const done = `c.icount += ${retired};`;
     const smc = `if (c.smc) { c.smc = false; c.rip = ${next}; c.icount += ${retired}; return -1; }`;
-    out.push(`k = ${k};`);
+    out.push(`k = ${i};`);
     const flags = (kind: number, size: number, withInputs: boolean, cin: boolean): string =>
       !needFlags[k] ? "" :
       `c.fop = ${kind}; c.fsz = ${size}; c.fr = fr; c.frh = ${size === 8 ? "frh" : "0"};` +
@@ -371,28 +460,28 @@ export function compileBlock(c: Core, first: number): BlockFn {
         if (mem) out.push(`a = ${addr(c, i)}; c.wr8(a, ${cond(ext)} ? 1 : 0); ${smc}`);
         else out.push(regSet(rm, 1, `(${cond(ext)} ? 1 : 0)`, "0"));
         break;
-      case U.PUSH_R64: out.push(`c.push64(R[${2 * rm}], R[${2 * rm + 1}]); ${smc}`); break;
-      case U.POP_R64: out.push(`v = c.pop64(); R[${2 * rm}] = v; R[${2 * rm + 1}] = c.hi;`); break;
+      case U.PUSH_R64: out.push(push(`R[${2 * rm}]`, `R[${2 * rm + 1}]`, smc)); break;
+      case U.POP_R64: out.push(`${pop()} R[${2 * rm}] = v; R[${2 * rm + 1}] = vh;`); break;
       case U.JCC:
-        if (code.disp[i] === code.rip[first]) out.push(`${done} if (${cond(ext)}) { ${again} } c.rip = ${next}; return -1;`);
-        else out.push(`${done} c.rip = (${cond(ext)}) ? ${code.disp[i]} : ${next}; return -1;`);
+        out.push(`${done} if (${cond(ext)}) { ${go(code.disp[i])} } ${go(next)}`);
         break;
       case U.JMP:
-        if (code.disp[i] === code.rip[first]) out.push(`${done} ${again}`);
-        else out.push(`${done} c.rip = ${code.disp[i]}; return -1;`);
+        out.push(`${done} ${go(code.disp[i])}`);
         break;
       case U.CALL:
-        out.push(`c.push64(${next % 4294967296 | 0}, ${Math.floor(next / 4294967296)}); ${done} c.rip = ${code.disp[i]}; return -1;`);
+        // A push that hit code on this page leaves the region: the target block may be stale.
+        out.push(`${push(String(next % 4294967296 | 0), String(Math.floor(next / 4294967296)), "")} ${done} ` +
+          `if (c.smc) { c.smc = false; c.rip = ${code.disp[i]}; return -1; } ${go(code.disp[i])}`);
         break;
       case U.JMP_E: case U.CALL_E:
         out.push(mem ? `a = ${addr(c, i)}; v = c.rd64(a); vh = c.hi;` : `v = R[${2 * rm}]; vh = R[${2 * rm + 1}];`);
-        if (op === U.CALL_E) out.push(`c.push64(${next % 4294967296 | 0}, ${Math.floor(next / 4294967296)});`);
-        out.push(`${done} c.rip = (vh >>> 0) * 4294967296 + (v >>> 0); return -1;`);
+        if (op === U.CALL_E) out.push(`lo = v; hi = vh; ${push(String(next % 4294967296 | 0), String(Math.floor(next / 4294967296)), "")} v = lo; vh = hi;`);
+        out.push(`${done} ${op === U.CALL_E ? "if (c.smc) { c.smc = false; c.rip = (vh >>> 0) * 4294967296 + (v >>> 0); return -1; }" : ""} ${jump("(vh >>> 0) * 4294967296 + (v >>> 0)")}`);
         break;
       case U.RET:
-        out.push("v = c.pop64(); vh = c.hi;");
+        out.push(pop());
         if (code.imm[i] !== 0) out.push(`c.setReg64(4, c.reg64(4) + ${code.imm[i]});`);
-        out.push(`${done} c.rip = (vh >>> 0) * 4294967296 + (v >>> 0); return -1;`);
+        out.push(`${done} ${jump("(vh >>> 0) * 4294967296 + (v >>> 0)")}`);
         break;
       case U.MOVS: case U.STOS:
         if ((code.fl[i] & (FL_REP | FL_REPNE | FL_A32 | FL_FS | FL_GS)) !== 0) {
@@ -404,7 +493,10 @@ export function compileBlock(c: Core, first: number): BlockFn {
         out.push(`a = R[15] * 4294967296 + (R[14] >>> 0); ${store(sz, "v", "vh", "")}`);
         out.push(`x = c.rfOther & 1024 ? ${-sz} : ${sz}; ${op === U.MOVS ? advance(6) : ""} ${advance(7)} ${smc}`);
         break;
-      case U.END: case U.SMC_EXIT:
+      case U.END:
+        out.push(`${done} ${go(code.rip[i])}`);
+        break;
+      case U.SMC_EXIT:
         out.push(`${done} c.rip = ${code.rip[i]}; return -1;`);
         break;
       default:
@@ -412,19 +504,5 @@ export function compileBlock(c: Core, first: number): BlockFn {
         else out.push(`c.execSlow(${i}); ${smc}`);
     }
   }
-  const body = `"use strict";
-return function block_${code.rip[first].toString(16)}(c, R, dv) {
-  const rtag = c.rtag, rbase = c.rbase, wtag = c.wtag, wbase = c.wbase;
-  let k = 0, a = 0, o = 0, t = 0, p = 0, v = 0, vh = 0, x = 0, r = 0, rh = 0, lo = 0, hi = 0;
-  let fa = 0, fb = 0, fah = 0, fbh = 0, fr = 0, frh = 0;
-  try {
-    for (;;) {
-    ${out.join("\n    ")}
-    }
-  } catch (e) {
-    c.faultSlot = ${first} + k;
-    throw e;
-  }
-};`;
-  return new Function("H", body)(HELPERS) as BlockFn;
+  return out;
 }

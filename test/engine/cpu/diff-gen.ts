@@ -525,8 +525,11 @@ export interface EngineResult {
   fx: Uint8Array;
 }
 
-/** Runs a case in the engine (interpreted, or compiled when jitThreshold is 0). */
-export function runEngine(c: Case, jitThreshold: number): EngineResult {
+/**
+ * Runs a case in the engine: interpreted (jitThreshold Infinity), compiled as a block on first entry (0), and
+ * recompiled as a region on its first compiled entry too (regionThreshold 1).
+ */
+export function runEngine(c: Case, jitThreshold: number, regionThreshold = Infinity): EngineResult {
   const frames = new FramePool(8);
   const space = new AddressSpace(frames);
   space.mapAnonymous(CODE, 4096, PERM_RWX);
@@ -555,6 +558,7 @@ export function runEngine(c: Case, jitThreshold: number): EngineResult {
   state.rflags = c.flags;
   const cpu = new Cpu(frames, 0);
   cpu.jitThreshold = jitThreshold;
+  cpu.regionThreshold = regionThreshold;
   cpu.load(state, space);
   const why = cpu.run(100);
   const vector = why === EXIT_EXCEPTION ? cpu.exitVector : -1;
@@ -698,7 +702,10 @@ export interface DiffReport {
   rowsCovered: number;
 }
 
-/** Generates, runs natively and in the engine (alternating interpreter and JIT), and compares. */
+/** The engine's modes each case runs in: name, jitThreshold, regionThreshold. */
+const ENGINE_MODES: [string, number, number][] = [["interpreter", Infinity, Infinity], ["blocks", 0, Infinity], ["regions", 0, 1]];
+
+/** Generates, runs natively and in the engine (the JIT modes in turn, case by case), and compares. */
 export function runDifferential(harness: string, count: number, seed: number, only?: RegExp, batch = 4000): DiffReport {
   const cases = generateCases(count, seed, only);
   const failures: string[] = [];
@@ -709,11 +716,12 @@ export function runDifferential(harness: string, count: number, seed: number, on
     const host = runNative(harness, chunk);
     chunk.forEach((c, k) => {
       covered.add(c.row);
-      const d = differences(c, host[k], runEngine(c, (b + k) % 2 ? Infinity : 0));
+      const [mode, jitThreshold, regionThreshold] = ENGINE_MODES[(b + k) % ENGINE_MODES.length];
+      const d = differences(c, host[k], runEngine(c, jitThreshold, regionThreshold));
       if (d.length) {
-        const key = `${c.row.mn} ${c.row.form}`;
+        const key = `${c.row.mn} ${c.row.form} (${mode})`;
         byMnemonic.set(key, (byMnemonic.get(key) ?? 0) + 1);
-        if (failures.length < 200) failures.push(`${describe(c)}: ${d.join("; ")}`);
+        if (failures.length < 200) failures.push(`${describe(c)} (${mode}): ${d.join("; ")}`);
       }
     });
   }

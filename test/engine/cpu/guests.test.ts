@@ -1,5 +1,5 @@
-// Real musl guests (engine/guests/bin, -O0 and -O2) run on the whole machine with the interpreter, the default JIT
-// and the JIT compiling everything, and must print exactly what the same binary prints on the host CPU.
+// Real musl guests (engine/guests/bin, -O0 and -O2) run on the whole machine in every JIT mode (interpreter, blocks,
+// regions) and must print exactly what the same binary prints on the host CPU, retiring the same instructions.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -23,15 +23,20 @@ const CASES: [string, string[], string][] = [
   ["bench", ["1"], ""], ["bench-O0", ["1"], ""],
 ];
 
-/** Interpreter only, the default (hot blocks compiled), and every block compiled on first entry. */
-const MODES: [string, number][] = [["interpreted", Infinity], ["default", 1000], ["all compiled", 0]];
+/**
+ * Interpreter only, the default (hot blocks compiled), every block compiled on first entry, and regions: every block
+ * recompiled with the executed blocks it reaches after a few compiled entries.
+ */
+const MODES: [string, number, number][] = [
+  ["interpreted", Infinity, Infinity], ["default", 1000, Infinity], ["all compiled", 0, Infinity], ["regions", 0, 3],
+];
 
 for (const [name, args, stdin] of CASES) {
   test(`${name} ${args.join(" ")} prints the same as on the host CPU`, { skip: (!native || !existsSync(new URL(name, BIN))) && "needs x86-64 Linux host and the prebuilt guest" }, () => {
     const expected = hostRun(name, args, stdin);
     const counts = new Set<number>();
-    for (const [mode, jitThreshold] of MODES) {
-      const r = runOnMachine(readFileSync(new URL(name, BIN)), [name, ...args], { stdin, jitThreshold });
+    for (const [mode, jitThreshold, regionThreshold] of MODES) {
+      const r = runOnMachine(readFileSync(new URL(name, BIN)), [name, ...args], { stdin, jitThreshold, regionThreshold });
       assert.equal(r.fault, undefined, mode);
       assert.equal(r.stdout, expected, mode);
       counts.add(r.instructions);
