@@ -11,6 +11,7 @@ commands:
                                      as a foreign protection domain ('hedron-lab run --help')
   record -o FILE [options] ELF ...   run and record the whole session into one SQLite file
   replay FILE [--verify] [--to N]    re-execute a recording, checking every chunk hash
+  replay FILE --gdb PORT             debug a recording from gdb (target remote :PORT; reverse-stepi works)
   info FILE                          summarise a recording without executing anything
   export FILE --format csv|chrome-trace   export a recording's events
   query FILE 'SQL'                   read-only SQL over a recording's views ('hedron-lab query --help')
@@ -41,7 +42,7 @@ export async function main(argv: string[]): Promise<number> {
     (name === undefined ? process.stderr : process.stdout).write(USAGE + "\n");
     return name === undefined ? 2 : 0;
   }
-  const command = commands[name];
+  const command = name === "replay" && rest.includes("--gdb") ? async (args: string[]) => (await import("./debug/gdb-cli.ts")).replayGdbCommand(args) : commands[name];
   if (!command) {
     process.stderr.write(`hedron-lab: unknown command '${name}'\n${USAGE}\n`);
     return 2;

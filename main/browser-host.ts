@@ -88,6 +88,8 @@ export async function startBrowserHost(service: LabService, rendererDir: string,
       unsubscribe();
       for (const client of clients) client.terminate();
       sockets.close();
+      // A browser keeps idle HTTP connections open; without this a connected page would hold the shutdown.
+      server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

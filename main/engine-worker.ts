@@ -174,6 +174,7 @@ function boot(command: Extract<WorkerCommand, { op: "boot" }>): void {
   recorder = command.record ? new Recorder(command.record, config, { engineVersion: command.version }) : null;
   machine = recorder ? recorder.machine : new Machine(config);
   liveStops = command.stops;
+  if (!command.jit) for (const cpu of machine.cpus) cpu.jitThreshold = Infinity;
   const rec = recorder;
   control = rec ? controlFor(machine, liveStops, (target) => rec.advanceTo(target)) : controlFor(machine, liveStops);
   // The roottask logs while the machine is constructed, before a listener can attach; the serial line keeps

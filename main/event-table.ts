@@ -3,22 +3,10 @@
 
 import { numbered, pairCalls } from "../engine/debug/calls.ts";
 import type { Recording } from "../engine/record/recording.ts";
+import { matches } from "./event-filter.ts";
 import type { EventDetails, EventFilter, EventPage, TableEvent } from "./protocol.ts";
 
 const MAX_INSIDE = 50;
-
-export function matches(filter: EventFilter, e: TableEvent): boolean {
-  if (filter.kind !== undefined && e.kind !== filter.kind) return false;
-  if (filter.pd !== undefined && e.pd !== filter.pd) return false;
-  if (filter.ec !== undefined && e.ec !== filter.ec) return false;
-  if (filter.name !== undefined && e.name !== filter.name) return false;
-  if (filter.errno !== undefined && !new RegExp(`\\b${filter.errno.replace(/\W/g, "")}\\b`).test(e.result)) return false;
-  if (filter.search !== undefined) {
-    const needle = filter.search.toLowerCase();
-    if (![e.name, e.args, e.result].some((text) => text.toLowerCase().includes(needle))) return false;
-  }
-  return true;
-}
 
 export function eventPage(events: readonly TableEvent[], filter: EventFilter, offset: number, limit: number): EventPage {
   const hits = events.filter((e) => matches(filter, e));

@@ -111,11 +111,11 @@ export class LabApi implements LabService {
       console: this.console,
     }),
     "guests.list": () => this.guests(),
-    "machine.boot": ({ guest, args, record }) => {
+    "machine.boot": ({ guest, args, record, jit }) => {
       const info = this.guests().find((g) => g.id === guest);
       if (!info) throw new Error(`no guest named '${guest}'`);
       const bytes = new Uint8Array(readFileSync(join(this.options.guestsDir, info.id)));
-      return this.boot(info.name, [{ name: info.id, bytes, kind: appKind(bytes), argv: [info.id, ...args] }], record);
+      return this.boot(info.name, [{ name: info.id, bytes, kind: appKind(bytes), argv: [info.id, ...args] }], record, jit ?? true);
     },
     "machine.upload": ({ name, elf, args, record }) => {
       const bytes = fromBase64(elf);
@@ -256,7 +256,7 @@ export class LabApi implements LabService {
 
   // ---- the live machine ----
 
-  private async boot(guest: string, modules: BootModule[], record: boolean): Promise<MachineStatus> {
+  private async boot(guest: string, modules: BootModule[], record: boolean, jit = true): Promise<MachineStatus> {
     this.stdin?.close();
     await this.live?.terminate();
     this.live = null;
@@ -272,7 +272,7 @@ export class LabApi implements LabService {
     this.status = { state: "running", guest, icount: 0, vcycles: 0, ...(recordPath ? { recording: `user:${basename(recordPath)}` } : {}) };
     this.emit({ kind: "boot", guest });
     this.emit({ kind: "status", status: this.status });
-    await session.request({ op: "boot", guest, modules, env: GUEST_ENV, seed: 1, version: this.options.version, record: recordPath, stdin: stdin.buffer, stops: this.liveStops });
+    await session.request({ op: "boot", guest, modules, env: GUEST_ENV, seed: 1, version: this.options.version, record: recordPath, stdin: stdin.buffer, stops: this.liveStops, jit });
     return this.status;
   }
 

@@ -34,7 +34,9 @@ const base64 = (maxBytes: number): Check<string> => (v, p) =>
 /** An optional field: absent stays absent. */
 const opt = <T>(check: Check<T>): Check<T | undefined> => (v, p) => (v === undefined ? undefined : check(v, p));
 type Shape = Record<string, Check<unknown>>;
-type Out<S extends Shape> = { [K in keyof S]: ReturnType<S[K]> };
+type Out<S extends Shape> = { [K in keyof S as undefined extends ReturnType<S[K]> ? never : K]: ReturnType<S[K]> } & {
+  [K in keyof S as undefined extends ReturnType<S[K]> ? K : never]?: Exclude<ReturnType<S[K]>, undefined>;
+};
 /** A plain object with exactly these keys (unknown keys are rejected, so typos fail loudly). */
 const obj = <S extends Shape>(shape: S): Check<Out<S>> => (v, p) => {
   if (typeof v !== "object" || v === null || Array.isArray(v)) return fail(p, "an object");
@@ -287,7 +289,7 @@ const eventFilter = obj({
 export const requests = {
   "lab.hello": obj({}),
   "guests.list": obj({}),
-  "machine.boot": obj({ guest: id, args: arr(str(4096), 256), record: bool }),
+  "machine.boot": obj({ guest: id, args: arr(str(4096), 256), record: bool, jit: opt(bool) }),
   "machine.upload": obj({ name: str(256), elf: base64(MAX_ELF_BYTES), args: arr(str(4096), 256), record: bool }),
   "machine.run": obj({}),
   "machine.pause": obj({}),

@@ -17,7 +17,9 @@ export async function ensureRendererBuilt(root: string, log: (line: string) => v
   const rendererDir = join(root, "renderer");
   const dist = join(rendererDir, "dist");
   const index = join(dist, "index.html");
-  const sources = Math.max(newestMtime(rendererDir), newestMtime(join(root, "main", "protocol.ts")));
+  // The renderer's sources, and the shared modules outside renderer/ that it imports.
+  const shared = ["main/protocol.ts", "main/event-filter.ts", "engine/debug/cost-parts.ts", "engine/record/export.ts"];
+  const sources = Math.max(newestMtime(rendererDir), ...shared.map((file) => newestMtime(join(root, file))));
   if (existsSync(index) && statSync(index).mtimeMs >= sources) return dist;
   log("building the renderer (vite)…");
   const { build } = await import("vite");

@@ -23,6 +23,8 @@ export type WorkerCommand =
       stdin: SharedArrayBuffer;
       /** Breakpoints, watchpoints and event stops armed from the first instruction. */
       stops: StopSpec;
+      /** Compile hot blocks (off: interpret everything); runs are exact either way. */
+      jit: boolean;
     }
   | { op: "run" }
   | { op: "pause" }

@@ -1258,6 +1258,8 @@ export class Core implements FlagState {
     const t = CODE_SLOTS - SCRATCH_SLOTS;
     for (;;) {
       const atStart = this.stepSlot < 0;
+      // A stop holds until the debugger takes it: the kernel may call again within its budget.
+      if (stops !== null && stops.hit !== null) return EXIT_BUDGET;
       if (atStart && this.icount >= limit) return EXIT_BUDGET;
       if (this.icount >= stopAt || (stops !== null && !stops.resume && stops.breakpoints.has(this.rip))) {
         if (stops !== null && this.icount < stopAt) stops.hit = "breakpoint";

@@ -3,20 +3,7 @@
 
 import type { MachineEvent } from "../events.ts";
 import { SERVICE_NAMES } from "../roottask/services.ts";
-
-export const PART_ENTRY = "kernel entry + IPC call";
-export const PART_REPLY = "IPC reply + kernel exit";
-export const PART_OTHER = "other (instructions, service work)";
-export const NESTED_CALLS = "nested portal calls";
-/** Events inside a call and the part their cost belongs to. */
-export const NESTED_PART: Partial<Record<MachineEvent["kind"], string>> = {
-  foreign_syscall: "Linux personality",
-  hypercall: "handler hypercalls",
-  exception: "exceptions",
-  schedule: "context switches",
-};
-/** Every part in a fixed order, so charts give each part one colour in every recording. */
-export const COST_PARTS = [PART_ENTRY, NESTED_PART.foreign_syscall!, NESTED_PART.hypercall!, NESTED_PART.exception!, NESTED_PART.schedule!, NESTED_CALLS, PART_REPLY, PART_OTHER];
+import { NESTED_CALLS, NESTED_PART, PART_ENTRY, PART_OTHER, PART_REPLY } from "./cost-parts.ts";
 
 export type NumberedEvent = MachineEvent & { seq: number };
 

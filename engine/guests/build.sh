@@ -44,3 +44,5 @@ for src in hybrid/*.c; do
 done
 
 ls -l bin
+# The gdb test guest, with symbols (engine/guests/debug/).
+musl-gcc -static -g -O0 -fno-pie -no-pie -o debug/gdb-target debug/gdb-target.c

@@ -26,7 +26,7 @@ window.addEventListener("error", (e) => (lab ? lab.error(e.error ?? e.message) :
 window.addEventListener("unhandledrejection", (e) => (lab ? lab.error(e.reason) : showFatal(String(e.reason))));
 
 try {
-  const client = await LabClient.connect((reason) => lab?.error(reason));
+  const client = await LabClient.connect((reason) => lab?.disconnect(reason));
   lab = new Lab(client);
   await lab.connect();
   root.replaceChildren();

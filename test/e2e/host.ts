@@ -15,6 +15,8 @@ export interface Host {
   data: string;
   log: () => string;
   stop: () => Promise<void>;
+  /** Ends the host abruptly (SIGKILL), as a crash or a closed terminal would. */
+  kill: () => Promise<void>;
 }
 
 /** Starts the host; `prepare` may put files into its data folder (e.g. recordings/) before it starts. */
@@ -45,8 +47,14 @@ export async function startHost(prepare?: (data: string) => void): Promise<Host>
     url,
     data,
     log: () => stderr,
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((done) => child.once("exit", done));
+      child.kill("SIGKILL");
+      await exited;
+    },
     stop: async () => {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((done) => child.once("exit", done));
         child.kill("SIGTERM");
         await exited;

@@ -29,6 +29,8 @@ export class LabClient {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private readonly listeners = new Set<Listener>();
+  /** Set once the transport is gone: later calls fail at once instead of waiting forever. */
+  private closed: string | null = null;
 
   private constructor(
     private readonly send: (message: RequestMessage) => void,
@@ -54,14 +56,16 @@ export class LabClient {
       socket.addEventListener("error", () => reject(new Error("cannot connect to the lab (is the host still running, and is the token in the address right?)")), { once: true });
     });
     socket.addEventListener("close", () => {
-      for (const id of [...client.pending.keys()]) client.fail(id, "connection to the lab closed");
-      onClose("The connection to the lab host closed. Restart it with `npm start` and reload this page.");
+      client.closed = "the connection to the lab host is closed";
+      for (const id of [...client.pending.keys()]) client.fail(id, client.closed);
+      onClose("The connection to the lab host closed. Restart it with `npm start`, then reconnect.");
     });
     return client;
   }
 
   call<M extends Method>(method: M, params: Params<M>): Promise<Results[M]> {
     const id = this.nextId++;
+    if (this.closed !== null) return Promise.reject(new Error(`${method}: ${this.closed}`));
     return new Promise<Results[M]>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       this.send({ type: "request", id, method, params } as RequestMessage);

@@ -3,6 +3,7 @@
 
 import * as d3 from "d3";
 import type { CostReport } from "../../../main/protocol.ts";
+import { COST_PARTS } from "../../../engine/debug/cost-parts.ts";
 
 export type Metric = "vcycles" | "hostNs";
 export interface ChartTable {
@@ -11,8 +12,12 @@ export interface ChartTable {
 }
 
 const PATH_COLORS: Record<string, string> = { foreign: "#ffb454", native: "#7bd88f", hybrid: "#c792ea", "native Linux (host)": "#8391a3" };
-const PART_COLORS = d3.schemeTableau10;
+/** One colour per cost part, the same in every chart and recording (compare mode lines them up). */
+const PART_COLOR = new Map(COST_PARTS.map((part, i) => [part, d3.schemeTableau10[i % 10]!]));
+const partColor = (part: string) => PART_COLOR.get(part) ?? "#8391a3";
 const MARGIN = { top: 24, right: 12, bottom: 70, left: 64 };
+/** Room right of the plot for the legend, so it never covers a bar. */
+const LEGEND_WIDTH = 210;
 
 export const METRIC_LABEL: Record<Metric, string> = {
   vcycles: "virtual cycles (modelled)",
@@ -49,7 +54,7 @@ const mean = (values: number[]) => (values.length ? d3.mean(values)! : 0);
 export function drawMeans(svg: SVGSVGElement, report: CostReport, metric: Metric, width: number): ChartTable {
   const height = 300;
   const g = frame(svg, width, height);
-  const innerWidth = width - MARGIN.left - MARGIN.right;
+  const innerWidth = width - MARGIN.left - MARGIN.right - LEGEND_WIDTH;
   const innerHeight = height - MARGIN.top - MARGIN.bottom;
   const bars = report.rows.map((r) => ({ kind: r.kind, series: r.path as string, value: mean(r[metric]) }));
   if (metric === "vcycles") {
@@ -121,20 +126,22 @@ export function drawDistributions(svg: SVGSVGElement, report: CostReport, metric
 export function drawBreakdown(svg: SVGSVGElement, report: CostReport, width: number): ChartTable {
   const height = 300;
   const g = frame(svg, width, height);
-  const innerWidth = width - MARGIN.left - MARGIN.right;
+  const innerWidth = width - MARGIN.left - MARGIN.right - LEGEND_WIDTH;
   const innerHeight = height - MARGIN.top - MARGIN.bottom;
-  const parts = [...new Set(report.rows.flatMap((r) => Object.keys(r.breakdown)))];
+  const present = new Set(report.rows.flatMap((r) => Object.keys(r.breakdown)));
+  // Stacked in the fixed part order, so a part sits at the same height in every recording's chart.
+  const parts = [...COST_PARTS.filter((p) => present.has(p)), ...[...present].filter((p) => !PART_COLOR.has(p))];
   const data = report.rows.map((r) => ({ kind: r.kind, ...Object.fromEntries(parts.map((p) => [p, r.breakdown[p] ?? 0])) })) as ({ kind: string } & Record<string, number>)[];
   const stacked = d3.stack<{ kind: string } & Record<string, number>>().keys(parts)(data);
   const x = d3.scaleBand().domain(data.map((d) => d.kind)).range([0, innerWidth]).padding(0.3);
   const y = d3.scaleLinear().domain([0, d3.max(stacked.at(-1) ?? [], (d) => d[1]) || 1]).nice().range([innerHeight, 0]);
-  const color = d3.scaleOrdinal<string, string>().domain(parts).range(PART_COLORS);
   axes(g, x, y, innerHeight, "mean virtual cycles per call, by part (modelled)");
   g.append("g")
     .selectAll("g")
     .data(stacked)
     .join("g")
-    .attr("fill", (s) => color(s.key))
+    .attr("fill", (s) => partColor(s.key))
+    .attr("data-part", (s) => s.key)
     .selectAll("rect")
     .data((s) => s.map((d) => ({ d, key: s.key })))
     .join("rect")
@@ -144,24 +151,18 @@ export function drawBreakdown(svg: SVGSVGElement, report: CostReport, width: num
     .attr("width", x.bandwidth())
     .append("title")
     .text(({ d, key }) => `${d.data.kind} · ${key}: ${Math.round(d[1] - d[0]).toLocaleString("en")} cycles`);
-  legend(g, parts, color, innerWidth);
+  legend(g, parts, partColor, innerWidth);
   return { header: ["kind", ...parts], rows: data.map((d) => [d.kind, ...parts.map((p) => Math.round(d[p] ?? 0))]) };
 }
 
-/** Legend in the plot's top right corner, sized to its longest label, on a backdrop so bars under it stay apart. */
+/** Legend to the right of the plot area (charts reserve LEGEND_WIDTH for it), so it never covers a bar. */
 function legend(g: d3.Selection<SVGGElement, unknown, null, undefined>, keys: string[], color: (k: string) => string, innerWidth: number): void {
-  const box = g.append("g");
-  const backdrop = box.append("rect").attr("fill", "#171e27").attr("fill-opacity", 0.85).attr("rx", 3);
+  const box = g.append("g").attr("class", "legend").attr("transform", `translate(${innerWidth + 16},0)`);
   const item = box
     .selectAll("g")
     .data(keys)
     .join("g")
     .attr("transform", (_k, i) => `translate(0,${i * 14})`);
   item.append("rect").attr("width", 10).attr("height", 10).attr("fill", (k) => color(k));
-  const labels = item.append("text").attr("x", 14).attr("y", 9).text((k) => k);
-  // Text has a width only once laid out; a detached chart (never the case in the view) falls back to 6 px a character.
-  const textWidth = d3.max(labels.nodes(), (node, i) => node.getComputedTextLength() || keys[i]!.length * 6) ?? 0;
-  const width = 14 + textWidth;
-  box.attr("transform", `translate(${Math.max(0, innerWidth - width)},0)`);
-  backdrop.attr("x", -4).attr("y", -3).attr("width", width + 8).attr("height", keys.length * 14 + 4);
+  item.append("text").attr("x", 14).attr("y", 9).text((k) => k);
 }

@@ -1,10 +1,10 @@
 // The renderer's shared state: machine status, screen, PDs, errors and the replay point, fed by lab events.
 // One instance per window; views read its runes and call the lab through `client`.
 
-import type { ConsoleStream, LabEvent, MachineStatus, PdInfo, RecordingInfo, Screen } from "../../../main/protocol.ts";
+import type { ConsoleStream, EventFilter, LabEvent, MachineStatus, PdInfo, RecordingInfo, Screen, StopSpec, TableEvent } from "../../../main/protocol.ts";
 import type { LabClient } from "./client.ts";
 
-export type View = "machine" | "timeline" | "costs" | "recordings" | "inspector";
+export type View = "machine" | "timeline" | "events" | "costs" | "recordings" | "inspector";
 
 /** Receives console text; a null stream means the console was reset (a new machine booted). */
 type ConsoleListener = (stream: ConsoleStream | null, text: string) => void;
@@ -19,6 +19,13 @@ export class Lab {
   /** The recording the analysis views show, and the instruction count the replay stands at. */
   recording = $state.raw<RecordingInfo | null>(null);
   icount = $state(0);
+  /** False once the host is gone: every control is disabled and the window offers to reconnect. */
+  connected = $state(true);
+  /** The event selected in the timeline or the event table, and the table's filter (the timeline highlights it). */
+  selected = $state.raw<TableEvent | null>(null);
+  filter = $state<EventFilter>({});
+  /** Breakpoints, event stops and watchpoints: armed in the live run and used by replay's continue / reverse. */
+  stops = $state<StopSpec>({ addresses: [], events: [], watch: [] });
   private nextError = 1;
   private readonly consoleListeners = new Set<ConsoleListener>();
   /** Console output that arrived before the terminal was ready; replayed to the first listener. */
@@ -46,6 +53,7 @@ export class Lab {
         for (const listener of this.consoleListeners) listener(null, "");
         break;
       case "status":
+        this.openFinishedRecording(this.status, event.status);
         this.status = event.status;
         if (event.status.state === "failed" && event.status.message) this.error(event.status.message);
         break;
@@ -63,6 +71,32 @@ export class Lab {
         this.progress = event.done >= event.total ? null : { task: event.task, done: event.done, total: event.total };
         break;
     }
+  }
+
+  /** A recorded run that just ended is opened in Timeline, Costs and Inspector at once (the empty states say so). */
+  private openFinishedRecording(before: MachineStatus, after: MachineStatus): void {
+    const wasLive = before.state === "running" || before.state === "paused";
+    const ended = after.state === "exited" || after.state === "failed";
+    const id = after.recording;
+    if (!id || !ended || (!wasLive && before.recording === id)) return;
+    void this.attempt(() => this.client.call("replay.open", { recording: id })).then((info) => {
+      if (!info) return;
+      this.recording = info;
+      this.icount = 0;
+      this.selected = null;
+    });
+  }
+
+  /** The host went away: say so once, and let the window offer a reconnect. */
+  disconnect(reason: string): void {
+    if (!this.connected) return;
+    this.connected = false;
+    this.error(reason);
+  }
+
+  /** Reconnecting is loading the page again: the address carries the token, the host the state. */
+  reconnect(): void {
+    location.reload();
   }
 
   onConsole(listener: ConsoleListener): () => void {

@@ -39,6 +39,8 @@ export interface Shape {
   y1: number;
   color: string;
   hit: Hit;
+  /** The event drawn (individual events only), for selection and highlighting. */
+  event?: SliceEvent;
 }
 
 function describe(e: MachineEvent): string {
@@ -46,7 +48,8 @@ function describe(e: MachineEvent): string {
     `${e.kind} ${e.name}${e.args ? `(${e.args})` : ""}${e.result ? ` = ${e.result}` : ""}`,
     `PD ${e.pd} · EC ${e.ec} · CPU ${e.cpu}`,
     `icount ${e.icount.toLocaleString("en")} · vcycles ${e.vcycles.toLocaleString("en")}`,
-    `modelled cost ${e.cost} cycles · host ${(e.hostNs / 1000).toFixed(1)} µs (measured)`,
+    `modelled cost ${e.cost} cycles`,
+    `host clock at the event: ${(e.hostNs / 1e6).toFixed(3)} ms after boot (measured, not a cost)`,
   ].join("\n");
 }
 
@@ -91,7 +94,7 @@ export function layout(slice: TimelineSlice, axis: Axis, x: (value: number) => n
       const x1 = Math.min(Math.max(end, px + 2), width + 1);
       if (x1 < 0 || x0 > width) continue;
       const text = () => describe(e) + (reply ? `\nreply: ${reply.result} after ${(reply.vcycles - e.vcycles).toLocaleString("en")} vcycles` : "\n(no reply in view)");
-      shapes.push({ kind: "span", x0, x1, y0: top + 4, y1: top + 13, color: KIND_COLORS.portal_call!, hit: { x0, x1, y0: top, y1: top + 14, icount: e.icount, text } });
+      shapes.push({ kind: "span", x0, x1, y0: top + 4, y1: top + 13, color: KIND_COLORS.portal_call!, hit: { x0, x1, y0: top, y1: top + 14, icount: e.icount, text }, event: e });
     } else if (e.kind !== "portal_reply") {
       if (px < -2 || px > width + 2) continue;
       const flag = e.kind === "exception";
@@ -103,6 +106,7 @@ export function layout(slice: TimelineSlice, axis: Axis, x: (value: number) => n
         y1: top + TRACK_HEIGHT - 3,
         color: KIND_COLORS[e.kind] ?? "#888",
         hit: { x0: px - 3, x1: px + 3, y0: top, y1: top + TRACK_HEIGHT, icount: e.icount, text: () => describe(e) },
+        event: e,
       });
     }
   }
@@ -139,6 +143,22 @@ export function drawCanvas(ctx: CanvasRenderingContext2D, shapes: Shape[]): void
     ctx.fill(path);
   }
   ctx.globalAlpha = 1;
+}
+
+/** Rings around the highlighted shapes (events the table's filter matches) and a bolder one around the selection. */
+export function drawHighlights(ctx: CanvasRenderingContext2D, shapes: Shape[], highlighted: (e: SliceEvent) => boolean, selected: number): number {
+  let count = 0;
+  ctx.lineWidth = 1;
+  for (const s of shapes) {
+    if (!s.event) continue;
+    const isSelected = s.event.seq === selected;
+    if (!isSelected && !highlighted(s.event)) continue;
+    count++;
+    ctx.strokeStyle = isSelected ? "#ffffff" : "#ffe066";
+    ctx.lineWidth = isSelected ? 2 : 1;
+    ctx.strokeRect(Math.round(s.x0) - 2.5, Math.round(s.y0) - 2.5, Math.max(1, Math.round(s.x1 - s.x0)) + 5, Math.round(s.y1 - s.y0) + 5);
+  }
+  return count;
 }
 
 /** The same shapes as SVG elements, for export. */
