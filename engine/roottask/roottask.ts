@@ -399,10 +399,17 @@ export class Roottask implements HostRuntime {
       serve(slot, proc, utcb, this.services);
     } catch (error) {
       if (!(error instanceof WouldBlockForever)) throw error;
-      this.kernel.stop(`process ${proc.pid} '${proc.name}': the network service: ${error.message} (no other thread or process could wake it)`);
+      this.kernel.stop(`process ${proc.pid} '${proc.name}': the network service: ${error.message} (${this.nobodyToWake()})`);
       utcb.setWord(0, -E.EAGAIN);
       utcb.setItems(1, 0);
     }
+  }
+
+  /** Why a socket wait ends the run: alone, nothing could wake it; beside other processes, waiting is not modelled yet. */
+  private nobodyToWake(): string {
+    return this.processes.running > 1
+      ? "blocking socket waits between processes are not modelled yet: use non-blocking sockets"
+      : "no other thread or process could wake it";
   }
 
   /** Replies with the whole user state in `regs` (all GPRs, RIP, RFLAGS, fs/gs base, FPU). */
@@ -477,7 +484,7 @@ export class Roottask implements HostRuntime {
     } catch (error) {
       if (error instanceof WouldBlockForever) {
         // Nothing else in the lab can run to wake it (see stack.ts): end the run instead of hanging.
-        this.kernel.stop(`process ${proc.pid} '${proc.name}': ${name}: ${error.message} (no other thread or process could wake it)`);
+        this.kernel.stop(`process ${proc.pid} '${proc.name}': ${name}: ${error.message} (${this.nobodyToWake()})`);
         f.result = -11;
       } else {
         if (!(error instanceof UnknownSyscallError)) throw error;

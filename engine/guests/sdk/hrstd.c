@@ -235,15 +235,18 @@ long hrt_write_fd(int fd, const void *buf, size_t len) {
   return (long)done;
 }
 
-static long net_words(uint64_t op, uint64_t a, uint64_t b, uint64_t c) {
+/* A four-word request to a service portal (op and three arguments), its w0 the result. */
+static long service_words(uint64_t portal, uint64_t op, uint64_t a, uint64_t b, uint64_t c) {
   volatile struct hedron_utcb *u = my_utcb();
   u->words[0] = op;
   u->words[1] = a;
   u->words[2] = b;
   u->words[3] = c;
   hedron_utcb_set_items(u, 4, 0);
-  return word_reply(u, hrt_call(SEL_SRV_NET));
+  return word_reply(u, hrt_call(portal));
 }
+
+static long net_words(uint64_t op, uint64_t a, uint64_t b, uint64_t c) { return service_words(SEL_SRV_NET, op, a, b, c); }
 
 long hrt_net_socket(int type) { return net_words(0, (uint64_t)type, 0, 0); }
 long hrt_net_listen(int fd, int backlog) { return net_words(2, (uint64_t)fd, (uint64_t)backlog, 0); }
@@ -285,15 +288,7 @@ long hrt_net_receive(int fd, void *buf, size_t len) {
   return r;
 }
 
-static long fs_words(uint64_t op, uint64_t a, uint64_t b, uint64_t c) {
-  volatile struct hedron_utcb *u = my_utcb();
-  u->words[0] = op;
-  u->words[1] = a;
-  u->words[2] = b;
-  u->words[3] = c;
-  hedron_utcb_set_items(u, 4, 0);
-  return word_reply(u, hrt_call(SEL_SRV_FS));
-}
+static long fs_words(uint64_t op, uint64_t a, uint64_t b, uint64_t c) { return service_words(SEL_SRV_FS, op, a, b, c); }
 
 long hrt_lseek(int fd, long offset, int whence) { return fs_words(3, (uint64_t)fd, (uint64_t)offset, (uint64_t)whence); }
 long hrt_close(int fd) { return fs_words(4, (uint64_t)fd, 0, 0); }
