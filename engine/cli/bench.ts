@@ -6,12 +6,12 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { JIT_MODES, type JitMode } from "../cpu/cpu.ts";
-import { Machine, type MachineStats } from "../machine.ts";
+import type { MachineStats } from "../machine.ts";
 import { CliError, usageError } from "./errors.ts";
 import { benchRecordCommand } from "./record.ts";
 import { benchFilesCommand, benchSyscallsCommand } from "./bench-syscalls.ts";
 import { benchDiskCommand, benchNetCommand } from "./bench-net.ts";
-import { GUEST_DIR, machineConfig, parseRunOptions } from "./run.ts";
+import { GUEST_DIR } from "./run.ts";
 
 export const BENCH_USAGE = `usage: hedron-lab bench cpu|record|syscalls|files|startup|net|disk [options] [--json]
 
