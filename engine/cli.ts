@@ -18,6 +18,7 @@ commands:
   bench cpu|record                   measure the lab against native and qemu-x86_64 / recording overhead
   bench syscalls|files               syscall costs beside HEDRON.md §9 / Linux vs native file throughput
   bench net|disk                     TCP over the lab loopback / FAT disk throughput, beside native and qemu
+  bench startup                      start-up of \`run\` beside node -e 0, native and qemu-x86_64
   serve [--port N] [--no-open]       serve the lab in a browser on 127.0.0.1
   start                              open the lab (Electron when installed, else the browser host)
   help                               show this text`;

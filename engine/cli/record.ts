@@ -263,6 +263,8 @@ export async function recordCommand(args: string[]): Promise<number> {
   // Chunk by chunk, so --max-instructions, --timeout and SIGINT end the recording at a chunk end, complete up to there.
   const hostStop = await driveRun(() => recorder.step(), () => recorder.machine.icount, options);
   if (hostStop) recorder.machine.kernel.stop(hostStop.reason);
+  // A host stop passes its reason to finish(), which records it where the recorder takes one (the recording helper's
+  // finish(reason), issue 12); the stop reason set on the kernel above says the same to a finish() without it.
   const finish: (reason: string) => ReturnType<Recorder["finish"]> = recorder.finish.bind(recorder);
   const result = hostStop ? finish(hostStop.reason) : recorder.finish();
   progress.end();

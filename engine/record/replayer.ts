@@ -81,6 +81,8 @@ export function recordedConfig(rec: Recording, readStdin: (max: number) => Uint8
     env: stored.env.map(String),
     cpus: stored.cpus,
     memoryMiB: stored.memoryMiB,
+    // The quota decides where a guest's writes fail with ENOSPC, so a replay must use the recorded one.
+    fsQuotaMiB: stored.fsQuotaMiB === undefined ? undefined : Number(stored.fsQuotaMiB),
     seed: stored.seed,
     strict: stored.strict === true,
     mediator: stored.mediator === true,
