@@ -352,13 +352,13 @@ export async function replayCommand(args: string[]): Promise<number> {
 
 export const BENCH_RECORD_USAGE = `usage: hedron-lab bench record [--scale N] [--rounds N] [--repeat N] [--json]
 
-  record  for the CPU-bound guest ('bench N', default 3) and the syscall-heavy guest ('syscall-bench N', default 10000
-          rounds): runs unrecorded, recorded (events only; with the instruction stream), re-executes the recording with
+  record  for the CPU-bound guest ('bench N', default 3) and the syscall-heavy guest ('syscall-bench N', default 45000
+          rounds: ~800 k events, the issue's size): runs unrecorded, recorded (events only; with the instruction stream), re-executes the recording with
           verification and seeks in it; prints the issue's record/replay targets as ratios (CPU time, best of --repeat)`;
 
 export async function benchRecordCommand(args: string[]): Promise<number> {
   let scale = 3;
-  let rounds = 10_000;
+  let rounds = 45_000;
   let repeat = 3;
   let json = false;
   for (let i = 0; i < args.length; i++) {

@@ -6,6 +6,15 @@ import { createHash } from "node:crypto";
 import type { Machine } from "../machine.ts";
 import { PAGE_SIZE } from "../memory/frames.ts";
 
+/*
+ * What replay compares of the machine, in one place:
+ *   - stateHash (here, every chunk end): instruction count, CPU clocks, every EC's registers and wait state, frame
+ *     reference counts, the contents of every non-zero frame in use (one slice per chunk, all at the run's end);
+ *   - worldHash (snapshot.ts, at snapshots and the run's end): the whole Machine object graph — anything a component
+ *     adds to the Machine (processes, threads, sockets) is covered with no list to update — and freed frames' contents.
+ * Snapshots save the same graph plus memory, so state a component adds is saved and hashed alike.
+ */
+
 /** Memory is hashed in this many interleaved slices, one per chunk: hashing all of it every chunk cost ~45% of run time. */
 export const MEMORY_SLICES = 8;
 

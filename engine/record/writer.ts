@@ -150,7 +150,8 @@ export class RecordingWriter {
     worldHash: string | null, snapshot?: SnapshotInfo,
   ): void {
     const seq = this.chunkSeq;
-    const trace = packBlob(encodeTraceChunk(streams));
+    // Level-1 deflate: the zigzag deltas of a loop's block addresses repeat, so the fast level loses little.
+    const trace = packBlob(encodeTraceChunk(streams), true);
     const blocks = streams.reduce((n, s) => n + s.length, 0);
     const events = this.columns.count;
     const eventBlob = packBlob(this.columns.finish(), true);
