@@ -12,6 +12,7 @@ commands:
   record -o FILE [options] ELF ...   run and record the whole session into one SQLite file
   replay FILE [--verify] [--to N]    re-execute a recording, checking every chunk hash
   replay FILE --gdb PORT             debug a recording from gdb (target remote :PORT; reverse-stepi works)
+  run --gdb PORT [options] ELF ...   debug a fresh run from gdb (no reverse execution)
   info FILE                          summarise a recording without executing anything
   export FILE --format csv|chrome-trace   export a recording's events
   query FILE 'SQL'                   read-only SQL over a recording's views ('hedron-lab query --help')
@@ -37,13 +38,21 @@ const commands: Record<string, Command> = {
   query: async (args) => (await import("./cli/query.ts")).queryCommand(args),
 };
 
+/** `replay FILE --gdb PORT` and `run --gdb PORT ELF …`, loaded only when asked for. */
+const gdbCommand = (name: "replay" | "run"): Command => async (args) => {
+  const gdb = await import("./debug/gdb-cli.ts");
+  return name === "replay" ? gdb.replayGdbCommand(args) : gdb.runGdbCommand(args);
+};
+
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
     (name === undefined ? process.stderr : process.stdout).write(USAGE + "\n");
     return name === undefined ? 2 : 0;
   }
-  const command = name === "replay" && rest.includes("--gdb") ? async (args: string[]) => (await import("./debug/gdb-cli.ts")).replayGdbCommand(args) : commands[name];
+  // `run` takes --gdb only first (later arguments may be the guest's own).
+  const gdb = (name === "replay" && rest.includes("--gdb")) || (name === "run" && rest[0] === "--gdb");
+  const command = gdb ? gdbCommand(name as "replay" | "run") : commands[name];
   if (!command) {
     process.stderr.write(`hedron-lab: unknown command '${name}'\n${USAGE}\n`);
     return 2;

@@ -42,8 +42,13 @@ export class GdbSession {
   private readonly pd: number;
   exited = false;
 
-  constructor(private readonly rec: Recording) {
-    this.machine = seekExact(rec, 0);
+  /** On a recording (`rec`: reverse execution works) or on a live machine that has not run yet (`rec` null). */
+  constructor(
+    private readonly rec: Recording | null,
+    machine?: Machine,
+  ) {
+    if (!rec && !machine) throw new Error("a gdb session needs a recording or a machine");
+    this.machine = rec ? seekExact(rec, 0) : machine!;
     const control = new ExactControl(this.machine);
     control.eventFilters.push({ kind: "process_start" });
     const stop = control.runTo(Number.MAX_SAFE_INTEGER);
@@ -113,16 +118,23 @@ export class GdbSession {
     return this.stopReply(this.control().continue());
   }
 
+  /** Reverse execution re-executes the recording; a live run has none to go back through. */
+  private recording(): Recording {
+    if (!this.rec) throw new Error("reverse execution needs a recording: record the run, then debug it with replay --gdb");
+    return this.rec;
+  }
+
   reverseStep(): string {
     if (this.machine.icount <= this.start) return this.stopReply(null);
-    this.machine = seekExact(this.rec, this.machine.icount - 1);
+    this.machine = seekExact(this.recording(), this.machine.icount - 1);
     return "S05";
   }
 
   reverseContinue(): string {
-    const stop = previousStop(this.rec, this.machine.icount, this.spec);
+    const rec = this.recording();
+    const stop = previousStop(rec, this.machine.icount, this.spec);
     const to = stop && stop.icount >= this.start ? stop.icount : this.start;
-    this.machine = seekExact(this.rec, to);
+    this.machine = seekExact(rec, to);
     return stop && stop.icount >= this.start ? this.stopReply(stop) : this.stopReply(null);
   }
 
@@ -162,7 +174,7 @@ export class GdbSession {
         if (packet === "bc") return this.reverseContinue();
         return "";
     }
-    if (head === "qSupported") return "PacketSize=4000;qXfer:features:read+;swbreak+;ReverseStep+;ReverseContinue+";
+    if (head === "qSupported") return `PacketSize=4000;qXfer:features:read+;swbreak+${this.rec ? ";ReverseStep+;ReverseContinue+" : ""}`;
     if (packet.startsWith("qXfer:features:read:target.xml:")) {
       const [off, len] = packet.slice("qXfer:features:read:target.xml:".length).split(",").map((x) => parseInt(x, 16));
       const part = TARGET_XML.slice(off!, off! + len!);
