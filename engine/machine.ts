@@ -31,6 +31,9 @@ export interface MachineConfig {
   readStdin(max: number): Uint8Array;
   /** Simulate the seed's mediator library: one extra IPC per forwarded syscall (default off). */
   mediator?: boolean;
+  /** The first process's pid (default: 1000 for a Linux program, 1 for a native app) and the process limit (256). */
+  firstPid?: number;
+  maxProcs?: number;
 }
 
 export interface MachineStats {
@@ -99,7 +102,8 @@ export class Machine {
     this.cpus = Array.from({ length: config.cpus }, (_, i) => new Cpu(this.frames, i));
     this.kernel.attach(this.cpus);
     this.roottask = new Roottask(this.kernel, {
-      env: config.env, strict: config.strict, seed: config.seed, mediator: config.mediator ?? false, mounts: config.mounts, hostIo: config.hostIo, readStdin: config.readStdin,
+      env: config.env, strict: config.strict, seed: config.seed, mediator: config.mediator ?? false, mounts: config.mounts,
+      firstPid: config.firstPid, maxProcs: config.maxProcs, hostIo: config.hostIo, readStdin: config.readStdin,
       serial: this.serial, debugcon: this.debugcon, writeConsole: sink, nowNs: () => this.timer.nowNs(),
       framebuffer: { phys: this.framebuffer.physAddr, width: this.framebuffer.width, height: this.framebuffer.height, pitch: this.framebuffer.pitch },
     });
@@ -146,7 +150,7 @@ export class Machine {
       const stuck = [...procs.procs.values()].filter((p) => p.state === "running").map((p) => `${p.pid} '${p.name}'`);
       this.kernel.stop(`deadlock: process(es) ${stuck.join(", ")} blocked with nothing left to run`);
     }
-    const first = procs.procs.get(1);
+    const first = procs.procs.get(procs.firstPid);
     this.exitStatus = first && first.state === "exited" ? first.exitStatus : this.kernel.stopReason !== null ? 1 : 0;
   }
 
@@ -219,8 +223,14 @@ export class Machine {
       pts: [...k.pts.values()].map((pt) => ({ id: pt.id, ec: pt.ec, mtd: pt.mtd, ip: pt.ip, portalId: pt.portalId })),
       sms: [...k.sms.values()].map((sm) => ({ id: sm.id, counter: sm.counter, waiters: sm.waiters.map((w) => w.ec) })),
       processes: [...this.roottask.processes.procs.values()].map((p) => ({
-        pid: p.pid, ppid: p.ppid, name: p.name, kind: p.kind, cpu: p.cpu, state: p.state, exitStatus: p.exitStatus, signal: p.signal, pd: p.pdId, ec: p.ecId,
+        pid: p.pid, ppid: p.linux?.ppid ?? p.ppid, pgid: p.linux?.pgid ?? p.pid, name: p.name, kind: p.kind, cpu: p.cpu, state: p.state,
+        exitStatus: p.exitStatus, signal: p.signal, pd: p.pdId, ec: p.ecId,
+        // One row per Linux thread: its EC, CPU, and the syscall it is blocked in (its reply withheld), if any.
+        threads: (p.linux?.threads ?? []).map((t) => ({
+          tid: t.tid, ec: t.ec, cpu: t.cpu, blockedIn: t.blocked ? this.roottask.personality.nameOf(t.blocked.nr) : null,
+        })),
       })),
+      withheldReplies: [...k.withheld.values()].map((w) => ({ ec: w.caller, call: w.callName, deadline: w.deadline })),
     };
   }
 }

@@ -24,6 +24,8 @@ options:
   --mediator          simulate the seed's mediator library: one extra IPC before every forwarded syscall
   --serial            copy the serial console (the roottask's log) to stderr
   --cpus N            virtual CPUs (default 1)
+  --pid N             pid of the first process (default 1000 for a Linux program, 1 for a native app)
+  --max-procs N       live processes at most; fork beyond it fails with EAGAIN (default 256)
   --seed N            seed of the guest-visible PRNG (getrandom, AT_RANDOM; default 1)
   --memory MIB        guest physical memory in MiB (default 512)
   --kind KIND         run ELF as native, foreign (Linux) or hybrid (default: what its .hedron.kind section says,
@@ -61,6 +63,8 @@ export interface RunOptions {
   cpus: number;
   seed: number;
   memoryMiB: number;
+  firstPid?: number;
+  maxProcs?: number;
 }
 
 function integerOption(name: string, value: string | undefined, min: number, max: number): number {
@@ -112,6 +116,8 @@ export function parseRunOptions(args: string[], extra?: (flag: string, next: () 
         break;
       }
       case "--cpus": options.cpus = integerOption("--cpus", next(), 1, 64); break;
+      case "--pid": options.firstPid = integerOption("--pid", next(), 1, 4_000_000); break;
+      case "--max-procs": options.maxProcs = integerOption("--max-procs", next(), 1, 100_000); break;
       case "--seed": options.seed = integerOption("--seed", next(), 0, 2 ** 32 - 1); break;
       case "--memory": options.memoryMiB = integerOption("--memory", next(), 16, 4096); break;
       case "--kind": options.kind = kindOption("--kind", next()); break;
@@ -197,6 +203,8 @@ export function machineConfig(options: RunOptions): MachineConfig {
     strict: options.strict,
     mediator: options.mediator,
     mounts: options.mounts,
+    firstPid: options.firstPid,
+    maxProcs: options.maxProcs,
     readStdin: readHostStdin,
   };
 }
