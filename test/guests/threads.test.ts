@@ -1,5 +1,6 @@
-// Threads: musl and glibc pthreads guests (a pool of 8 on 2 virtual CPUs, condition variables, a timed wait) match
-// native output; the multi-threaded run is deterministic (identical event streams) and its recording replays verified.
+// Threads: musl and glibc pthreads guests (a pool of 8 on 2 virtual CPUs, condition variables, a timed wait) and a
+// g++ std::thread guest that throws and catches match native output; the multi-threaded run is deterministic
+// (identical event streams) and its recording replays verified.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import fs from "node:fs";
@@ -12,7 +13,7 @@ import { canRunNatively, GUEST_BIN, runGuestInLab, runLab, runNative } from "../
 const ENV = { PATH: "/bin" };
 
 describe("pthreads guests on 2 virtual CPUs: lab equals native", { skip: canRunNatively ? false : "needs an x86-64 Linux host" }, () => {
-  for (const guest of ["threads", "threads-glibc"]) {
+  for (const guest of ["threads", "threads-glibc", "cxx-threads"]) {
     it(guest, () => {
       const elf = path.join(GUEST_BIN, guest);
       const native = runNative(elf, [], ENV);
