@@ -3,7 +3,7 @@
 
 import {
   AT_EMPTY_PATH, AT_FDCWD, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_LARGEFILE, O_NOCTTY, O_NOFOLLOW,
-  O_DIRECT, O_NONBLOCK, O_PATH, O_RDONLY, O_TMPFILE, O_TRUNC, O_APPEND, O_WRONLY, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT,
+  O_DIRECT, O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, O_TMPFILE, O_TRUNC, O_APPEND, O_WRONLY, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT,
   S_IFREG, SEEK_CUR, SEEK_DATA,
   SEEK_END, SEEK_HOLE, SEEK_SET, SETFL_MASK, W_OK, X_OK, R_OK,
 } from "./abi.ts";
@@ -249,6 +249,14 @@ export class FileServer {
       return write;
     }
     return [read, write];
+  }
+
+  /** An fd on a fresh nameless inode of kind `device` (epoll, eventfd), read-write; O_CLOEXEC and O_NONBLOCK apply. */
+  openAnonymous(pid: number, device: string, flags: number): number {
+    const ino = this.tree.createAnonymous(device);
+    const fd = this.openInode(this.process(pid), ino, O_RDWR | (flags & (O_CLOEXEC | O_NONBLOCK)));
+    if (fd < 0) this.tree.release(ino);
+    return fd;
   }
 
   private isPipe(ino: number): boolean {

@@ -5,6 +5,7 @@ import { AddressSpace, PAGE_SIZE } from "../../memory/address-space.ts";
 import { PATH_MAX } from "../fs/abi.ts";
 import { E } from "../fs/errno.ts";
 import type { FileServer } from "../fs/file-server.ts";
+import type { AnonFiles } from "./epoll.ts";
 import type { Waits } from "./wait.ts";
 
 /** Whether the CLI's streams are terminals, and the terminal size (absent: none of them is a terminal). */
@@ -209,6 +210,8 @@ export class Sys {
     readonly waits: Waits,
     /** Every Linux process by pid, zombies included until reaped. */
     readonly procs: Map<number, LinuxProcess>,
+    /** State of the epoll and eventfd descriptions. */
+    readonly anon: AnonFiles,
   ) {}
 
   /** While a blocked call runs again: the deadline it set the first time (a timeout counts from the first call). */

@@ -13,6 +13,7 @@ import {
   TCSETS, TCSETSF, TCSETSW, TIOCGPGRP, TIOCGWINSZ, TIOCSPGRP, TIOCSWINSZ,
 } from "./abi.ts";
 import { GuestErrno, readCString, Sys } from "./context.ts";
+import { eventfdIo, pollMask, waitKey } from "./epoll.ts";
 import { raise } from "./signal.ts";
 import { SI_USER } from "./sigframe.ts";
 import {
@@ -42,10 +43,14 @@ function orBlock(s: Sys, fd: number, result: number): number {
 
 export function read(s: Sys): number {
   const buf = s.u64(1);
+  const special = eventfdIo(s, s.int(0), buf, s.u64(2), false);
+  if (special !== null) return special;
   return orBlock(s, s.int(0), s.fs.read(s.pid, s.int(0), s.u64(2), (bytes) => s.write(buf, bytes)));
 }
 
 export function write(s: Sys): number {
+  const special = eventfdIo(s, s.int(0), s.u64(1), s.u64(2), true);
+  if (special !== null) return special;
   return written(s, orBlock(s, s.int(0), s.fs.write(s.pid, s.int(0), s.read(s.u64(1), Math.min(s.u64(2), MAX_RW)))));
 }
 
@@ -552,7 +557,7 @@ export function utimensat(s: Sys): number {
 function pipeKeys(s: Sys, fds: number[]): string[] {
   const keys: string[] = [];
   for (const fd of fds) {
-    const key = s.fs.pipeKey(s.pid, fd);
+    const key = waitKey(s, fd);
     if (key && !keys.includes(key)) keys.push(key);
   }
   return keys;
@@ -580,7 +585,7 @@ function pollCommon(s: Sys, fds: number, nfds: number, timeoutNs: number): numbe
     const events = b.u16(off + POLLFD.events);
     let revents = 0;
     if (fd >= 0) {
-      const mask = s.fs.pollMask(s.pid, fd);
+      const mask = pollMask(s, fd);
       if (mask & POLLNVAL) revents = POLLNVAL;
       else {
         const wanted = (events & (POLLIN | POLLRDNORM) ? POLLIN : 0) | (events & (POLLOUT | POLLWRNORM) ? POLLOUT : 0);
@@ -616,7 +621,7 @@ function selectCommon(s: Sys, nfds: number, readfds: number, writefds: number, e
     const out = new Uint8Array(bytes);
     for (let fd = 0; fd < nfds; fd++) {
       if (!(set[fd >> 3] & (1 << (fd & 7)))) continue;
-      const mask = s.fs.pollMask(s.pid, fd);
+      const mask = pollMask(s, fd);
       if (mask & POLLNVAL) return -E.EBADF;
       watched.push(fd);
       if (mask & bits) {

@@ -13,6 +13,7 @@ import { formatArgs, formatResult as formatResultText, Phase } from "./format.ts
 import { syscallName } from "./names.ts";
 import { defaultRlimits, terminate } from "./process.ts";
 import { deliverDue, deliverFault, emptySigactions, nextRestarts, resetHandlers, signalFrom, signalsDue, sigreturnState } from "./signal.ts";
+import { AnonFiles } from "./epoll.ts";
 import { Waits } from "./wait.ts";
 
 const SIGCHLD = 17, CLD_EXITED = 1, CLD_KILLED = 2;
@@ -56,10 +57,11 @@ export class LinuxPersonality {
   /** Every Linux process by pid (zombies until reaped). */
   readonly procs = new Map<number, LinuxProcess>();
   readonly waits = new Waits();
+  readonly anon = new AnonFiles();
   private readonly sys: Sys;
 
   constructor(readonly host: PersonalityHost) {
-    this.sys = new Sys(host, this.waits, this.procs);
+    this.sys = new Sys(host, this.waits, this.procs, this.anon);
     host.fileServer.attach({
       nowNs: () => host.nowNs(),
       writeConsole: (stream, bytes) => host.writeConsole(stream, bytes),

@@ -8,6 +8,7 @@ import {
   SIGPROCMASK_HOW, TIMER_FLAGS, WHENCE,
 } from "./abi.ts";
 import type { Sys } from "./context.ts";
+import * as epoll from "./epoll.ts";
 import * as fs from "./fs.ts";
 import * as futex from "./futex.ts";
 import * as info from "./info.ts";
@@ -153,6 +154,13 @@ export const ROWS: readonly SyscallRow[] = [
     [295, "preadv", [FD, a("iov", "iovec", { len: 2, out: true }), a("iovcnt", "int"), a("offset", "long")], fs.preadv],
     [296, "pwritev", [FD, a("iov", "iovec", { len: 2 }), a("iovcnt", "int"), a("offset", "long")], fs.pwritev],
     [316, "renameat2", [a("olddirfd", "dirfd"), a("oldpath", "path"), a("newdirfd", "dirfd"), a("newpath", "path"), flags("flags", RENAME_FLAGS)], fs.renameat2],
+    [213, "epoll_create", [a("size", "int")], epoll.epollCreate, "fd"],
+    [232, "epoll_wait", [a("epfd", "fd"), a("events", "ptr"), a("maxevents", "int"), a("timeout", "int")], epoll.epollWait],
+    [233, "epoll_ctl", [a("epfd", "fd"), a("op", "int"), FD, a("event", "ptr")], epoll.epollCtl],
+    [281, "epoll_pwait", [a("epfd", "fd"), a("events", "ptr"), a("maxevents", "int"), a("timeout", "int"), a("sigmask", "ptr"), a("sigsetsize", "size")], epoll.epollPwait],
+    [284, "eventfd", [a("initval", "uint")], epoll.eventfd, "fd"],
+    [290, "eventfd2", [a("initval", "uint"), a("flags", "hex")], epoll.eventfd2, "fd"],
+    [291, "epoll_create1", [a("flags", "hex")], epoll.epollCreate1, "fd"],
     [332, "statx", [DIRFD, PATH, flags("flags", AT_FLAGS), a("mask", "hex"), outStruct("statxbuf", "statx")], fs.statx],
     [439, "faccessat2", [DIRFD, PATH, flags("mode", ACCESS_MODE), flags("flags", AT_FLAGS)], fs.faccessat2],
   ]),
