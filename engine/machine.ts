@@ -200,6 +200,12 @@ export class Machine {
     };
   }
 
+  /** The Linux process and thread an EC runs (for --trace and the UI), or null. */
+  taskOfEc(ec: number): { pid: number; tid: number } | null {
+    const found = ec >= 0 ? this.roottask.personality.threadOfEc(ec) : null;
+    return found ? { pid: found.proc.pid, tid: found.thread.tid } : null;
+  }
+
   /** All kernel objects and processes as plain data (the UI inspector). */
   inspect() {
     const k = this.kernel;

@@ -239,8 +239,9 @@ export function writeAll(fd: number, bytes: Uint8Array): void {
   }
 }
 
-export function formatTraceEvent(event: MachineEvent): string | null {
-  const who = `[pd ${event.pd} ec ${event.ec}]`;
+/** One --trace line; `task` names the Linux process and thread the event's EC runs, when it runs one. */
+export function formatTraceEvent(event: MachineEvent, task: { pid: number; tid: number } | null = null): string | null {
+  const who = task ? `[pid ${task.pid} tid ${task.tid} pd ${event.pd} ec ${event.ec}]` : `[pd ${event.pd} ec ${event.ec}]`;
   switch (event.kind) {
     case "foreign_syscall":
       return `${who} ${event.name}(${event.args}) = ${event.result}`;
@@ -269,7 +270,7 @@ export function attachConsole(machine: Machine, options: RunOptions): void {
   });
   if (options.trace) {
     machine.onEvent((event) => {
-      const line = formatTraceEvent(event);
+      const line = formatTraceEvent(event, machine.taskOfEc(event.ec));
       if (line) writeAll(2, Buffer.from(line + "\n"));
     });
   }

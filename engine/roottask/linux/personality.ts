@@ -249,7 +249,6 @@ export class LinuxPersonality {
   /** The Linux thread an EC runs, with its process. */
   threadOfEc(ec: number): { proc: LinuxProcess; thread: LinuxThread } | null {
     for (const proc of this.procs.values()) {
-      if (proc.exited) continue;
       const thread = proc.threads.find((t) => t.ec === ec);
       if (thread) return { proc, thread };
     }
