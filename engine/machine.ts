@@ -38,6 +38,9 @@ export interface MachineConfig {
   mediator?: boolean;
   /** How the CPUs run hot code (default DEFAULT_JIT_MODE). */
   jit?: JitMode;
+  /** The first process's pid (default: 1000 for a Linux program, 1 for a native app) and the process limit (256). */
+  firstPid?: number;
+  maxProcs?: number;
 }
 
 /** Guest memory the machine accepts: boot needs 16 MiB (each process's 8 MiB stack is mapped up front). */
@@ -137,7 +140,7 @@ export class Machine {
     for (const cpu of this.cpus) cpu.jitMode = config.jit ?? DEFAULT_JIT_MODE;
     this.kernel.attach(this.cpus);
     this.roottask = new Roottask(this.kernel, {
-      env: config.env, strict: config.strict, seed: config.seed, mediator: config.mediator ?? false, mounts: config.mounts, hostIo: config.hostIo, disk: config.disk, readStdin: config.readStdin,
+      env: config.env, strict: config.strict, seed: config.seed, mediator: config.mediator ?? false, mounts: config.mounts, firstPid: config.firstPid, maxProcs: config.maxProcs, hostIo: config.hostIo, disk: config.disk, readStdin: config.readStdin,
       serial: this.serial, debugcon: this.debugcon, writeConsole: sink, nowNs: () => this.timer.nowNs(),
       framebuffer: { phys: this.framebuffer.physAddr, width: this.framebuffer.width, height: this.framebuffer.height, pitch: this.framebuffer.pitch },
     });
@@ -191,7 +194,7 @@ export class Machine {
       const stuck = [...procs.procs.values()].filter((p) => p.state === "running").map((p) => `${p.pid} '${p.name}'`);
       this.kernel.stop(`deadlock: process(es) ${stuck.join(", ")} blocked with nothing left to run`);
     }
-    const first = procs.procs.get(1);
+    const first = procs.procs.get(procs.firstPid);
     this.exitStatus = first && first.state === "exited" ? first.exitStatus : this.kernel.stopReason !== null ? 1 : 0;
   }
 
@@ -248,6 +251,12 @@ export class Machine {
     };
   }
 
+  /** The Linux process and thread an EC runs (for --trace and the UI), or null. */
+  taskOfEc(ec: number): { pid: number; tid: number } | null {
+    const found = ec >= 0 ? this.roottask.personality.threadOfEc(ec) : null;
+    return found ? { pid: found.proc.pid, tid: found.thread.tid } : null;
+  }
+
   /** All kernel objects and processes as plain data (the UI inspector). */
   inspect() {
     const k = this.kernel;
@@ -271,8 +280,14 @@ export class Machine {
       pts: [...k.pts.values()].map((pt) => ({ id: pt.id, ec: pt.ec, mtd: pt.mtd, ip: pt.ip, portalId: pt.portalId })),
       sms: [...k.sms.values()].map((sm) => ({ id: sm.id, counter: sm.counter, waiters: sm.waiters.map((w) => w.ec) })),
       processes: [...this.roottask.processes.procs.values()].map((p) => ({
-        pid: p.pid, ppid: p.ppid, name: p.name, kind: p.kind, cpu: p.cpu, state: p.state, exitStatus: p.exitStatus, signal: p.signal, pd: p.pdId, ec: p.ecId,
+        pid: p.pid, ppid: p.linux?.ppid ?? p.ppid, pgid: p.linux?.pgid ?? p.pid, name: p.name, kind: p.kind, cpu: p.cpu, state: p.state,
+        exitStatus: p.exitStatus, signal: p.signal, pd: p.pdId, ec: p.ecId,
+        // One row per Linux thread: its EC, CPU, and the syscall it is blocked in (its reply withheld), if any.
+        threads: (p.linux?.threads ?? []).map((t) => ({
+          tid: t.tid, ec: t.ec, cpu: t.cpu, blockedIn: t.blocked ? this.roottask.personality.nameOf(t.blocked.nr) : null,
+        })),
       })),
+      withheldReplies: [...k.withheld.values()].map((w) => ({ ec: w.caller, call: w.callName, deadline: w.deadline })),
     };
   }
 }

@@ -37,6 +37,8 @@ options:
   --mediator          simulate the seed's mediator library: one extra IPC before every forwarded syscall
   --serial            copy the serial console (the roottask's log) to stderr
   --cpus N            virtual CPUs (default 1)
+  --pid N             pid of the first process (default 1000 for a Linux program, 1 for a native app)
+  --max-procs N       live processes at most; fork beyond it fails with EAGAIN (default 256)
   --seed N            seed of the guest-visible PRNG (getrandom, AT_RANDOM; default 1)
   --memory MIB        guest physical memory in MiB, 16 to 4096 (default 512)
   --fs-quota MIB      most file data the in-memory file system holds; writes beyond it fail with ENOSPC
@@ -88,6 +90,8 @@ export interface RunOptions {
   maxInstructions?: number;
   timeoutSeconds?: number;
   jit: JitMode;
+  firstPid?: number;
+  maxProcs?: number;
 }
 
 function jitOption(value: string | undefined): JitMode {
@@ -158,6 +162,8 @@ export function parseRunOptions(args: string[], extra?: (flag: string, next: () 
       }
       case "--disk-writable": options.disk = { path: options.disk?.path ?? "", writable: true }; break;
       case "--cpus": options.cpus = integerOption("--cpus", next(), 1, 64); break;
+      case "--pid": options.firstPid = integerOption("--pid", next(), 1, 4_000_000); break;
+      case "--max-procs": options.maxProcs = integerOption("--max-procs", next(), 1, 100_000); break;
       case "--seed": options.seed = integerOption("--seed", next(), 0, 2 ** 32 - 1); break;
       case "--memory": options.memoryMiB = integerOption("--memory", next(), MEMORY_MIB.min, MEMORY_MIB.max); break;
       case "--fs-quota": options.fsQuotaMiB = integerOption("--fs-quota", next(), 1, 1 << 20); break;
@@ -296,6 +302,8 @@ export function machineConfig(options: RunOptions): MachineConfig {
     mounts: options.mounts,
     jit: options.jit,
     disk: options.disk,
+    firstPid: options.firstPid,
+    maxProcs: options.maxProcs,
     readStdin: readHostStdinInterruptibly,
   };
 }
@@ -400,8 +408,9 @@ export function writeAll(fd: number, bytes: Uint8Array): void {
   }
 }
 
-export function formatTraceEvent(event: MachineEvent): string | null {
-  const who = `[pd ${event.pd} ec ${event.ec}]`;
+/** One --trace line; `task` names the Linux process and thread the event's EC runs, when it runs one. */
+export function formatTraceEvent(event: MachineEvent, task: { pid: number; tid: number } | null = null): string | null {
+  const who = task ? `[pid ${task.pid} tid ${task.tid} pd ${event.pd} ec ${event.ec}]` : `[pd ${event.pd} ec ${event.ec}]`;
   switch (event.kind) {
     case "foreign_syscall":
       return `${who} ${event.name}(${event.args}) = ${event.result}`;
@@ -430,7 +439,7 @@ export function attachConsole(machine: Machine, options: RunOptions): void {
   });
   if (options.trace) {
     machine.onEvent((event) => {
-      const line = formatTraceEvent(event);
+      const line = formatTraceEvent(event, machine.taskOfEc(event.ec));
       if (line) writeAll(2, Buffer.from(line + "\n"));
     });
   }

@@ -26,6 +26,12 @@ gcc -nostdlib -static-pie -o bin/hello-pie "$musl_lib/rcrt1.o" "$musl_lib/crti.o
   /tmp/hello-pie.$$.o "$musl_lib/libc.a" "$(gcc -print-libgcc-file-name)" "$(gcc -print-file-name=crtendS.o)" "$musl_lib/crtn.o"
 rm -f /tmp/hello-pie.$$.o
 strip bin/hello-pie
+# C++ guests (bin/cxx-NAME): g++ -static with libstdc++ and libgcc's unwinder (exceptions, std::thread).
+for src in cxx/*.cpp; do
+  name=cxx-$(basename "$src" .cpp)
+  g++ -static -O2 -pthread -o "bin/$name" "$src"
+  strip "bin/$name"
+done
 # Native Hedron apps (bin/native-NAME, among them the native halves of the §9 benchmark pairs): the host gcc, no libc,
 # the SDK's crt0 and hrstd (libgcc for the odd helper). No stack protector (it reads
 # %fs:0x28, and a native EC starts with fs.base 0), no libc calls gcc would make of plain loops.

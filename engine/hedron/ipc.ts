@@ -12,6 +12,7 @@ import type { Ec } from "./ec.ts";
 import type { Kernel } from "./kernel.ts";
 import type { Pd } from "./pd.ts";
 import type { Pt } from "./pt.ts";
+import type { Sc } from "./sc.ts";
 import { MAX_WORDS, UTCB_DEL_WINDOW, type Qualification, type Utcb } from "./utcb.ts";
 
 /** Returned by hypercall paths that must not write a status (a successful call, or an EC that blocked). */
@@ -136,6 +137,8 @@ export function call(
     callee.wait = "running";
     k.charge(callee.cpu, SYSCALL_EXIT, "syscall");
     k.host!.portal(callee.id, pt.ip, pt.portalId);
+    // A handler that withheld its reply (withholdReply) leaves the caller blocked in its call.
+    if (callee.caller !== caller.id) return NO_STATUS;
     // The handler's return is its `reply` hypercall.
     k.charge(callee.cpu, SYSCALL_ENTRY, "syscall");
     k.stats.hypercalls[HC_REPLY]++;
@@ -154,11 +157,8 @@ export function call(
   return NO_STATUS;
 }
 
-/** The callee's reply: message or registers back to its caller, which resumes; the callee waits for the next call. */
-export function reply(k: Kernel, callee: Ec): void {
-  const caller = callee.caller >= 0 ? k.ecs.get(callee.caller) : undefined;
-  const donor = callee.donor >= 0 ? k.scs.get(callee.donor) : undefined;
-  const kind = callee.callKind;
+/** Frees a callee for its next call, letting ECs that found it busy retry. */
+function release(k: Kernel, callee: Ec): void {
   callee.caller = -1;
   callee.donor = -1;
   callee.wait = "idle";
@@ -166,18 +166,32 @@ export function reply(k: Kernel, callee: Ec): void {
     const waiter = k.ecs.get(w);
     if (waiter && waiter.wait === "busy") k.makeRunnable(waiter);
   }
+}
+
+/** The callee's reply: message or registers back to its caller, which resumes; the callee waits for the next call. */
+export function reply(k: Kernel, callee: Ec): void {
+  const caller = callee.caller >= 0 ? k.ecs.get(callee.caller) : undefined;
+  const donor = callee.donor >= 0 ? k.scs.get(callee.donor) : undefined;
+  const { callKind: kind, callName: name, callId } = callee;
+  release(k, callee);
   if (!caller || caller.wait === "dead") {
-    if (k.tracing) k.emit("portal_reply", callee, callee.callName, "", "caller gone", 0, callee.callId);
+    if (k.tracing) k.emit("portal_reply", callee, name, "", "caller gone", 0, callId);
     return;
   }
+  const cost = replyFrom(k, callee, caller, kind, donor);
+  if (k.tracing) k.emit("portal_reply", caller, name, "", "", cost, callId);
+}
+
+/** Moves the reply in `from`'s UTCB to `caller` and resumes it on the donated SC; returns the modelled cost. */
+function replyFrom(k: Kernel, from: Ec, caller: Ec, kind: "ipc" | "event", donor: Sc | undefined): number {
   const callerPd = k.pdOf(caller);
-  let cost = IPC_REPLY + (callerPd !== k.pdOf(callee) ? PD_SWITCH : 0) + SYSCALL_EXIT;
-  if (kind === "ipc") cost += transferMessage(k, callee, caller);
+  let cost = IPC_REPLY + (callerPd !== k.pdOf(from) ? PD_SWITCH : 0) + SYSCALL_EXIT;
+  if (kind === "ipc") cost += transferMessage(k, from, caller);
   else {
-    const utcb = k.utcb(callee);
+    const utcb = k.utcb(from);
     utcb.loadState(caller.state);
-    const items = transferItems(k, k.pdOf(callee), utcb, callerPd, k.utcb(caller));
-    if (items > 0) k.charge(callee.cpu, items * DELEGATE_ITEM, "delegation");
+    const items = transferItems(k, k.pdOf(from), utcb, callerPd, k.utcb(caller));
+    if (items > 0) k.charge(from.cpu, items * DELEGATE_ITEM, "delegation");
     cost += EXC_STATE_LOAD;
   }
   k.charge(caller.cpu, cost, "ipc");
@@ -186,7 +200,49 @@ export function reply(k: Kernel, callee: Ec): void {
   caller.wait = "running";
   if (!caller.host) k.cpus[caller.cpu].lastEc = caller.id;
   if (donor && !donor.dead) donor.current = caller.id;
-  if (k.tracing) k.emit("portal_reply", caller, callee.callName, "", "", cost, callee.callId);
+  return cost;
+}
+
+/**
+ * A host handler keeps the reply capability of the call it serves instead of replying (a blocking service call):
+ * the caller stays blocked in its call, visibly, and the handler EC is free for the next call. `deadline` (virtual
+ * cycles on the caller's CPU, 0 = none) makes the kernel tell the host when it passes (HostRuntime.replyDue).
+ */
+export function withholdReply(k: Kernel, callee: Ec, deadline: number): void {
+  const caller = k.ecs.get(callee.caller);
+  if (!callee.host || !caller) throw new Error(`kernel: EC ${callee.id} withholds a reply it does not owe`);
+  k.withheld.set(caller.id, {
+    caller: caller.id, server: callee.pd, donor: callee.donor, kind: callee.callKind, callId: callee.callId, callName: callee.callName, deadline,
+  });
+  if (k.tracing) k.emit("portal_reply", caller, callee.callName, "", "withheld", 0, callee.callId);
+  release(k, callee);
+}
+
+/** Sets or clears (0) the deadline of a withheld reply. */
+export function setWithheldDeadline(k: Kernel, callerId: number, deadline: number): void {
+  const w = k.withheld.get(callerId);
+  if (w) w.deadline = deadline;
+}
+
+/** Re-reads a withheld call's message (the caller's state in the exception layout) into `into`. */
+export function withheldMessage(k: Kernel, callerId: number, into: Utcb, mtd: number, instLength: number): void {
+  const caller = k.ecs.get(callerId);
+  if (!caller || !k.withheld.has(callerId)) throw new Error(`kernel: EC ${callerId} has no withheld call`);
+  into.saveState(caller.state, mtd, { errorCode: 0, address: 0, instLength });
+}
+
+/** Sends a withheld reply from the UTCB of `via`, a host EC of the PD that withheld it; the caller runs again. */
+export function replyWithheld(k: Kernel, callerId: number, via: Ec): void {
+  const w = k.withheld.get(callerId);
+  const caller = k.ecs.get(callerId);
+  if (!w || !caller || caller.wait === "dead") throw new Error(`kernel: EC ${callerId} has no withheld call to reply to`);
+  if (via.pd !== w.server || !via.host) throw new Error(`kernel: EC ${via.id} replies for a call PD ${w.server} withheld`);
+  k.withheld.delete(callerId);
+  const donor = w.donor >= 0 ? k.scs.get(w.donor) : undefined;
+  k.stats.hypercalls[HC_REPLY]++;
+  const cost = replyFrom(k, via, caller, w.kind, donor);
+  if (k.tracing) k.emit("portal_reply", caller, w.callName, "", "", cost, w.callId);
+  k.makeRunnable(caller);
 }
 
 /** Delivers an event to portal EVT + offset of the EC's PD; no portal there kills the EC (HEDRON.md §6). */

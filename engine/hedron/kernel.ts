@@ -39,6 +39,21 @@ export interface ExecUnit {
 /** The host PD's code: a portal bound to a host EC runs `portal` synchronously; its return is the reply. */
 export interface HostRuntime {
   portal(ec: number, ip: number, portalId: number): void;
+  /** The deadline of a reply the host withheld for `callerEc` passed (it is cleared; the host decides what to reply). */
+  replyDue?(callerEc: number): void;
+}
+
+/** A reply a host handler withheld (ipc.ts withholdReply): who waits, on which donated SC, and until when. */
+export interface WithheldReply {
+  caller: number;
+  /** The host PD whose EC withheld it; only its ECs may reply. */
+  server: number;
+  donor: number;
+  kind: "ipc" | "event";
+  callId: number;
+  callName: string;
+  /** Virtual cycles on the caller's CPU; 0 = none. */
+  deadline: number;
 }
 
 export interface BootModule {
@@ -70,6 +85,8 @@ export class Kernel {
   readonly scs = new Map<number, Sc>();
   readonly pts = new Map<number, Pt>();
   readonly sms = new Map<number, Sm>();
+  /** Replies withheld by host handlers, by the blocked caller's EC id. */
+  readonly withheld = new Map<number, WithheldReply>();
   readonly caps: CapTable;
   readonly cpus: CpuSched[];
   nextObject = 1;
@@ -269,6 +286,7 @@ export class Kernel {
     if (ec.wait === "dead") return;
     const wasBlockedOn = ec.wait;
     ec.wait = "dead";
+    this.withheld.delete(ec.id);
     if (wasBlockedOn === "sm") for (const sm of this.sms.values()) sm.waiters = sm.waiters.filter((w) => w.ec !== ec.id);
     for (const other of this.ecs.values()) other.waiters = other.waiters.filter((w) => w !== ec.id);
     if (ec.sc >= 0) {
@@ -367,8 +385,15 @@ export class Kernel {
     return best;
   }
 
-  /** Semaphore deadlines that passed on the clock `now` time out. */
+  /** Semaphore deadlines that passed on the clock `now` time out; so do withheld replies (the host is told). */
   private expireTimeouts(now: number): void {
+    for (const w of [...this.withheld.values()]) {
+      if (w.deadline === 0 || w.deadline > now) continue;
+      const ec = this.ecs.get(w.caller);
+      if (ec) this.cpus[ec.cpu].clock = Math.max(this.cpus[ec.cpu].clock, w.deadline);
+      w.deadline = 0;
+      this.host?.replyDue?.(w.caller);
+    }
     for (const sm of this.sms.values()) {
       for (const w of [...sm.waiters]) {
         if (w.deadline === 0 || w.deadline > now) continue;
@@ -385,6 +410,7 @@ export class Kernel {
   private jumpToDeadline(): boolean {
     let earliest = Infinity;
     for (const sm of this.sms.values()) for (const w of sm.waiters) if (w.deadline > 0) earliest = Math.min(earliest, w.deadline);
+    for (const w of this.withheld.values()) if (w.deadline > 0) earliest = Math.min(earliest, w.deadline);
     if (earliest === Infinity) return false;
     this.expireTimeouts(earliest);
     return true;

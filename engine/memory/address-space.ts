@@ -167,6 +167,23 @@ export class AddressSpace {
     return Math.floor(pte / 8) * PAGE_SIZE + (addr & PAGE_MASK);
   }
 
+  /** fork: every page of `src` (but those in `skip`) copied into fresh frames here, with the same rights. */
+  copyFrom(src: AddressSpace, skip: Set<number>): void {
+    const bytes = this.frames.bytes;
+    for (const [vpn, pte] of src.pages) {
+      if (skip.has(vpn)) continue;
+      const frame = this.frames.alloc();
+      const from = Math.floor(pte / 8) * PAGE_SIZE;
+      bytes.copyWithin(frame * PAGE_SIZE, from, from + PAGE_SIZE);
+      this.map(vpn, frame, pte & 7);
+    }
+  }
+
+  /** execve: unmaps every page but those in `keep` (UTCBs). */
+  clear(keep: Set<number>): void {
+    for (const vpn of [...this.pages.keys()]) if (!keep.has(vpn)) this.unmap(vpn);
+  }
+
   /** Releases every frame (the PD is destroyed). */
   destroy(): void {
     for (const pte of this.pages.values()) this.frames.release(Math.floor(pte / 8));

@@ -87,6 +87,8 @@ export function recordedConfig(rec: Recording, readStdin: (max: number) => Uint8
     strict: stored.strict === true,
     mediator: stored.mediator === true,
     mounts: stored.mounts.map((m) => ({ host: String(m.host), guest: String(m.guest) })),
+    firstPid: typeof stored.firstPid === "number" ? stored.firstPid : undefined,
+    maxProcs: typeof stored.maxProcs === "number" ? stored.maxProcs : undefined,
     readStdin,
     hostIo,
     disk: stored.disk && diskIo ? { path: String(stored.disk.path), writable: stored.disk.writable === true, io: diskIo } : undefined,

@@ -48,6 +48,8 @@ export interface Process {
 export class ProcessTable {
   readonly procs = new Map<number, Process>();
   nextPid = 1;
+  /** The pid of the first process started (the run's exit status is its status). */
+  firstPid = 1;
 
   add(p: Omit<Process, "pid" | "state" | "exitStatus" | "signal" | "fault" | "linux">): Process {
     const proc: Process = { ...p, pid: this.nextPid++, state: "running", exitStatus: -1, signal: 0, fault: null, linux: null };

@@ -9,7 +9,9 @@ import {
   HIP_ADDR, RIGHTS_ALL, ROOT_PD_SEL, SEL_EXC, VEC_STARTUP, vectorName,
 } from "../hedron/abi.ts";
 import { memCrd, objCrd } from "../hedron/capspace.ts";
-import { LINUX_WORK_DEFAULT, linuxWork } from "../hedron/costs.ts";
+import { LINUX_WORK_DEFAULT, linuxWork, TSC_KHZ } from "../hedron/costs.ts";
+import type { Ec } from "../hedron/ec.ts";
+import { replyWithheld, setWithheldDeadline, withheldMessage, withholdReply } from "../hedron/ipc.ts";
 import { MEM_MODULE, parseHip, type Hip } from "../hedron/hip.ts";
 import type { HostRuntime, Kernel } from "../hedron/kernel.ts";
 import {
@@ -30,7 +32,7 @@ import { FatVolume } from "./fat/volume.ts";
 import { NetStack, WouldBlockForever } from "./net/stack.ts";
 import { SERVICE_NET } from "./net/service.ts";
 import { Hypercalls, XFER_DELEGATE, XFER_FROM_KERNEL } from "./hypercalls.ts";
-import { newSyscallFrame, setSyscallArg, UnknownSyscallError, type SyscallFrame } from "./linux/context.ts";
+import { BLOCKED, newSyscallFrame, setSyscallArg, UnknownSyscallError, type LinuxProcess, type LinuxThread, type SyscallFrame } from "./linux/context.ts";
 import { LinuxPersonality } from "./linux/personality.ts";
 import { ProcessTable, SIGNAL_NAMES, SIGNAL_OF_VECTOR, type AppKind, type FaultReport, type Process } from "./process.ts";
 import { appKind } from "./app-kind.ts";
@@ -53,10 +55,21 @@ const SEL_PD = 32, SEL_EC = 33, SEL_SC = 34, SEL_FOREIGN = 50;
 const SEL_EXIT_SM = 45;
 /** Where the framebuffer service maps the framebuffer in an app: at FB_WINDOW + its physical address (same alignment). */
 const FB_WINDOW = 0x10000000000;
-/** Each app's objects live in an aligned block of root selectors, delegated into the app with one CRD. */
-const BLOCK_ORDER = 7;
-const BLOCK = 1 << BLOCK_ORDER;
+/**
+ * Each app's objects live in an aligned block of root selectors, delegated into the app with one CRD: 128 selectors
+ * per CPU, because a thread on CPU c has event base 127·c (its exception portals at 127·c + vector, its
+ * foreign-syscall portal at EVT + 50 + c = 128·c + 50), so threads of one process can run on every CPU.
+ */
+const MIN_BLOCK_ORDER = 7;
 const FIRST_BLOCK = 0x1000;
+const evtOf = (cpu: number) => 127 * cpu;
+/** Root selectors of threads beyond each process's first: an EC and an SC each, never reused. */
+const FIRST_THREAD_SEL = 0x2000000;
+/** Per-CPU roottask ECs whose UTCBs carry withheld replies when a blocked syscall finishes later. */
+const WAKER_SEL = 0x140;
+const WAKER_UTCB = 0x7fff00200000;
+/** Length of `syscall`: the instruction length a foreign-syscall message carries. */
+const SYSCALL_LENGTH = 2;
 /** Per-CPU handler ECs of the roottask. */
 const HANDLER_SEL = 0x100;
 const HANDLER_UTCB = 0x7fff00000000;
@@ -92,6 +105,13 @@ export interface RoottaskConfig {
   hostIo?: HostIo;
   /** `--disk`: a FAT image the FAT service mounts at /disk. */
   disk?: DiskConfig;
+  /**
+   * The pid of the first process. Default: 1000 when it is a Linux program (not 1, which Linux programs take for
+   * init), 1 when it is a native app (the seed's numbering).
+   */
+  firstPid?: number;
+  /** Live processes at most; fork beyond it fails with EAGAIN (default 256). */
+  maxProcs?: number;
   /** The linear framebuffer the framebuffer service hands out (physical address, geometry). */
   framebuffer?: { phys: number; width: number; height: number; pitch: number };
   readStdin(max: number): Uint8Array;
@@ -129,6 +149,15 @@ export class Roottask implements HostRuntime {
   private readonly services: ServiceHost;
   private prng: number;
   private readonly frame: SyscallFrame = newSyscallFrame();
+  private blockOrder = MIN_BLOCK_ORDER;
+  private nextThreadSel = FIRST_THREAD_SEL;
+  /** Root selector of the EC (and + 1 its SC) of every thread not created with its process, by tid. */
+  private readonly threadSels = new Map<number, number>();
+  /** The full user state an EC starts with (fork children, new threads), by EC id; taken at its STARTUP. */
+  private readonly starts = new Map<number, CpuState>();
+  /** The foreign-syscall message being served (fork and clone copy the caller's state from it). */
+  private current: { utcb: Utcb; frame: SyscallFrame } | null = null;
+  private readonly maxProcs: number;
   /** Scratch for a full user state read from and written back to a UTCB (signal delivery). */
   private readonly regs = new CpuState();
   private readonly encoder = new TextEncoder();
@@ -138,6 +167,7 @@ export class Roottask implements HostRuntime {
     private readonly config: RoottaskConfig,
   ) {
     this.prng = config.seed >>> 0;
+    this.maxProcs = config.maxProcs ?? 256;
     this.hc = new Hypercalls(kernel, kernel.rootEc);
     const disk = config.disk;
     this.disk = disk ? new FatVolume(disk.io ?? imageDiskIo(disk.path, disk.writable), disk.writable, config.nowNs) : null;
@@ -150,6 +180,12 @@ export class Roottask implements HostRuntime {
       random: (bytes: Uint8Array) => this.random(bytes),
       strict: config.strict,
       net: this.net,
+      tasks: {
+        fork: (parent: LinuxProcess, thread: LinuxThread, stack: number, tls: number | null) => this.fork(parent, thread, stack, tls),
+        spawnThread: (proc: LinuxProcess, thread: LinuxThread, stack: number, tls: number | null) => this.spawnThread(proc, thread, stack, tls),
+        exec: (proc: LinuxProcess, thread: LinuxThread, path: string, argv: string[], envp: string[]) => this.exec(proc, thread, path, argv, envp, 0),
+        terminate: (proc: LinuxProcess, status: number, signal: number) => this.terminate(this.processes.get(proc.pid), status, signal, null),
+      },
     };
     this.personality = new LinuxPersonality(host);
     this.services = {
@@ -245,8 +281,11 @@ export class Roottask implements HostRuntime {
     this.log(`Hedron roottask (lab model), HIP API ${hip.apiVersion}, ${hip.cpus.length} CPU(s), TSC ${hip.tscKHz} kHz`);
     const cpus = hip.cpus.filter((c) => c.enabled).length;
     this.cpuCount = cpus;
+    this.personality.host.cpus = cpus;
+    this.blockOrder = MIN_BLOCK_ORDER + Math.ceil(Math.log2(cpus));
     for (let cpu = 0; cpu < cpus; cpu++) {
       this.hc.createEc(HANDLER_SEL + cpu, ROOT_PD_SEL, { cpu, utcb: HANDLER_UTCB + cpu * PAGE_SIZE });
+      this.hc.createEc(WAKER_SEL + cpu, ROOT_PD_SEL, { cpu, utcb: WAKER_UTCB + cpu * PAGE_SIZE });
       if (this.config.mediator) {
         this.hc.createEc(MEDIATOR_EC_SEL + cpu, ROOT_PD_SEL, { cpu, utcb: MEDIATOR_UTCB + cpu * PAGE_SIZE });
         this.hc.createPt(MEDIATOR_PT_SEL + cpu, ROOT_PD_SEL, MEDIATOR_EC_SEL + cpu, 0, IP_MEDIATOR);
@@ -271,48 +310,74 @@ export class Roottask implements HostRuntime {
     const apps = JSON.parse(new TextDecoder().decode(manifest)) as ManifestApp[];
     this.log(`userland: ${entries.size} file(s), ${apps.length} app(s)`);
     this.env = env;
+    this.processes.nextPid = this.config.firstPid ?? (apps[0]?.kind === "native" ? 1 : 1000);
+    this.processes.firstPid = this.processes.nextPid;
     for (const app of apps) this.spawn(app, entries.get(app.path), env, this.spawned++ % cpus);
+  }
+
+  /**
+   * A process's kernel objects in a fresh selector block: PD (foreign for Linux and hybrid apps), its exit
+   * semaphore, service portals, and exception, startup and foreign-syscall portals for every CPU its threads may
+   * use (a native app: its own CPU), then its first EC (not yet runnable: no SC).
+   */
+  private createProcessObjects(name: string, kind: AppKind, cpu: number, ppid: number): Process {
+    const base = this.nextBlock;
+    this.nextBlock += 1 << this.blockOrder;
+    const proc = this.processes.add({
+      ppid, name, kind, cpu, selBase: base, pdId: -1, ecId: -1, entry: 0, rsp: 0, allocNext: ALLOC_BASE,
+    });
+    const foreign = kind !== "native";
+    this.hc.createPd(base + SEL_PD, ROOT_PD_SEL, null, foreign, SEL_FOREIGN);
+    // The portal id names the process and what the portal is for (vector, service slot, SEL_FOREIGN).
+    const portal = (slot: number, mtd: number, ip: number, onCpu: number, code = slot) => {
+      this.hc.createPt(base + slot, ROOT_PD_SEL, HANDLER_SEL + onCpu, mtd, ip);
+      this.hc.ptCtrl(base + slot, proc.pid * 256 + code);
+    };
+    for (let s = FIRST_SERVICE; s <= LAST_SERVICE; s++) portal(s, 0, IP_SERVICE, cpu);
+    // Linux apps reach the network service through their syscalls; native and hybrid apps call its portal.
+    if (kind !== "foreign") portal(SERVICE_NET, 0, IP_SERVICE, cpu);
+    this.hc.createSm(base + SEL_EXIT_SM, ROOT_PD_SEL, 0);
+    for (let c = 0; c < this.cpuCount; c++) {
+      if (kind === "native" && c !== cpu) continue;
+      const evt = kind === "native" ? 0 : evtOf(c);
+      for (let v = 0; v < SEL_EXC; v++) portal(evt + v, v === VEC_STARTUP ? MTD_RIP_LEN | MTD_RSP : MTD_EXCEPTION, v === VEC_STARTUP ? IP_STARTUP : IP_EXCEPTION, c, v);
+      portal(evt + SEL_FOREIGN + c, MTD_FOREIGN, IP_FOREIGN, c, SEL_FOREIGN);
+    }
+    // Every first EC has its UTCB mapped: a program booted as foreign may still turn out hybrid (HEDRON.md §8).
+    this.hc.createEc(base + SEL_EC, base + SEL_PD, { cpu, utcb: APP_UTCB, global: true, evt: kind === "native" ? 0 : evtOf(cpu) });
+    proc.pdId = this.kernel.objectAt(this.kernel.rootPd, base + SEL_PD);
+    proc.ecId = this.kernel.objectAt(this.kernel.rootPd, base + SEL_EC);
+    this.kernel.ecs.get(proc.ecId)!.name = name;
+    this.kernel.pds.get(proc.pdId)!.name = name;
+    return proc;
+  }
+
+  /** Makes the first EC runnable and hands the block's capabilities to the app at the same selectors. */
+  private startProcess(proc: Process, argv: string[]): void {
+    const base = proc.selBase;
+    // The SC makes the EC runnable; it first runs (STARTUP) once the machine runs, after the delegation below
+    // has put everything in the block (portals, PD, EC, SC) at the same selectors in the app's own space.
+    this.hc.createSc(base + SEL_SC, ROOT_PD_SEL, base + SEL_EC, APP_PRIO, APP_QUANTUM_US);
+    this.hc.delegate(ROOT_PD_SEL, base + SEL_PD, objCrd(base, this.blockOrder, RIGHTS_ALL), objCrd(0, this.blockOrder, RIGHTS_ALL));
+    this.log(`process ${proc.pid} '${proc.name}' (${proc.kind}) on CPU ${proc.cpu}: entry 0x${proc.entry.toString(16)}, pd ${proc.pdId}, ec ${proc.ecId}`);
+    const ec = this.kernel.ecs.get(proc.ecId)!;
+    if (this.kernel.tracing) this.kernel.emit("process_start", ec, proc.name, argv.join(" "), `pid ${proc.pid}`, 0);
   }
 
   /** Creates a process: PD (foreign for Linux and hybrid apps), portals, EC, SC; loads its ELF. */
   spawn(app: ManifestApp, elf: Uint8Array | undefined, env: string[], cpu: number, ppid = 0): Process | null {
     if (!elf) throw new TarError(`roottask: app '${app.name}' has no file ${app.path} in the archive`);
-    const base = this.nextBlock;
-    this.nextBlock += BLOCK;
-    const proc = this.processes.add({
-      ppid, name: app.name, kind: app.kind, cpu, selBase: base, pdId: -1, ecId: -1, entry: 0, rsp: 0, allocNext: ALLOC_BASE,
-    });
-    const foreign = app.kind !== "native";
-    const handler = HANDLER_SEL + cpu;
-    this.hc.createPd(base + SEL_PD, ROOT_PD_SEL, null, foreign, SEL_FOREIGN);
-    const portal = (slot: number, mtd: number, ip: number) => {
-      this.hc.createPt(base + slot, ROOT_PD_SEL, handler, mtd, ip);
-      this.hc.ptCtrl(base + slot, proc.pid * 256 + slot);
-    };
-    for (let v = 0; v < SEL_EXC; v++) portal(v, v === VEC_STARTUP ? MTD_RIP_LEN | MTD_RSP : MTD_EXCEPTION, v === VEC_STARTUP ? IP_STARTUP : IP_EXCEPTION);
-    for (let s = FIRST_SERVICE; s <= LAST_SERVICE; s++) portal(s, 0, IP_SERVICE);
-    // Linux apps reach the network service through their syscalls; native and hybrid apps call its portal.
-    if (app.kind !== "foreign") portal(SERVICE_NET, 0, IP_SERVICE);
-    this.hc.createSm(base + SEL_EXIT_SM, ROOT_PD_SEL, 0);
-    // Foreign-syscall portal of the app's CPU only: its EC never runs elsewhere.
-    portal(SEL_FOREIGN + cpu, MTD_FOREIGN, IP_FOREIGN);
-    this.hc.createEc(base + SEL_EC, base + SEL_PD, { cpu, utcb: APP_UTCB, global: true, evt: 0 });
-    proc.pdId = this.kernel.objectAt(this.kernel.rootPd, base + SEL_PD);
-    proc.ecId = this.kernel.objectAt(this.kernel.rootPd, base + SEL_EC);
-    const ec = this.kernel.ecs.get(proc.ecId)!;
-    ec.name = app.name;
-    this.kernel.pds.get(proc.pdId)!.name = app.name;
-
-    const space = this.kernel.hostSpace(this.hc.ec, base + SEL_PD);
+    const proc = this.createProcessObjects(app.name, app.kind, cpu, ppid);
+    const space = this.kernel.hostSpace(this.hc.ec, proc.selBase + SEL_PD);
     try {
       const random16 = new Uint8Array(16);
       this.random(random16);
       const image = loadElf(parseElf(elf), space, { argv: app.argv, envp: env, execfn: "/" + app.path, random16 });
       proc.entry = image.entry;
       proc.rsp = image.rsp;
-      if (foreign) {
+      if (app.kind !== "native") {
         proc.linux = this.personality.createProcess({
-          pid: proc.pid, ppid: 0, space, brkStart: image.brkStart, mmapBase: MMAP_BASE, cwd: "/", execfn: "/" + app.path,
+          pid: proc.pid, ppid: 0, space, brkStart: image.brkStart, mmapBase: MMAP_BASE, cwd: "/", execfn: "/" + app.path, ec: proc.ecId, cpu,
         });
       } else {
         this.fileServer.createProcess(proc.pid, "/");
@@ -325,18 +390,149 @@ export class Roottask implements HostRuntime {
       this.terminate(proc, 126, 0, null);
       return null;
     }
-    // The SC makes the EC runnable; it first runs (STARTUP) once the machine runs, after the delegation below
-    // has put everything in the block (portals, PD, EC, SC) at the same selectors in the app's own space.
-    this.hc.createSc(base + SEL_SC, ROOT_PD_SEL, base + SEL_EC, APP_PRIO, APP_QUANTUM_US);
-    this.hc.delegate(ROOT_PD_SEL, base + SEL_PD, objCrd(base, BLOCK_ORDER, RIGHTS_ALL), objCrd(0, BLOCK_ORDER, RIGHTS_ALL));
-    this.log(`process ${proc.pid} '${app.name}' (${app.kind}) on CPU ${cpu}: entry 0x${proc.entry.toString(16)}, pd ${proc.pdId}, ec ${proc.ecId}`);
-    if (this.kernel.tracing) this.kernel.emit("process_start", ec, app.name, app.argv.join(" "), `pid ${proc.pid}`, 0);
+    this.startProcess(proc, app.argv);
     return proc;
+  }
+
+  /** The caller's user state as a forked child or new thread starts with it: the syscall returns 0 there. */
+  private callerState(stack: number, tls: number | null): CpuState {
+    const cur = this.current;
+    if (!cur) throw new Error("roottask: fork outside a foreign syscall");
+    const regs = new CpuState();
+    cur.utcb.loadState(regs);
+    regs.set(RAX, 0);
+    regs.set(R11, regs.rflags);
+    regs.set(RSP, stack !== 0 ? stack : cur.frame.rsp);
+    regs.rip = cur.frame.rip;
+    regs.fsBase = tls ?? (cur.frame.fsBaseChanged ? cur.frame.fsBase : regs.fsBase);
+    return regs;
+  }
+
+  /** fork: a new foreign PD with a copy of the caller's memory; the child returns 0 from the same syscall. */
+  private fork(parentLinux: LinuxProcess, thread: LinuxThread, stack: number, tls: number | null): number {
+    if (this.processes.running >= this.maxProcs) return -E.EAGAIN;
+    const parent = this.processes.get(parentLinux.pid);
+    const regs = this.callerState(stack, tls);
+    const cpu = this.spawned++ % this.cpuCount;
+    const proc = this.createProcessObjects(parent.name, parent.kind, cpu, parent.pid);
+    const space = this.kernel.hostSpace(this.hc.ec, proc.selBase + SEL_PD);
+    const parentPd = this.kernel.pds.get(parent.pdId)!;
+    space.copyFrom(parentLinux.space, parentPd.utcbPages);
+    proc.entry = regs.rip;
+    proc.rsp = regs.get(RSP);
+    proc.linux = this.personality.forkProcess(parentLinux, thread, proc.pid, proc.ecId, cpu, space);
+    this.starts.set(proc.ecId, regs);
+    this.startProcess(proc, [parent.name]);
+    return proc.pid;
+  }
+
+  /** clone(CLONE_THREAD): an EC and SC in the caller's PD, on the next CPU in turn; it returns 0 on `stack`. */
+  private spawnThread(linux: LinuxProcess, creator: LinuxThread, stack: number, tls: number | null): number {
+    const proc = this.processes.get(linux.pid);
+    const regs = this.callerState(stack, tls);
+    const cpu = this.spawned++ % this.cpuCount;
+    const tid = this.processes.nextPid++;
+    const sel = this.nextThreadSel;
+    this.nextThreadSel += 2;
+    this.hc.createEc(sel, proc.selBase + SEL_PD, { cpu, utcb: 0, global: true, evt: evtOf(cpu) });
+    const ecId = this.kernel.objectAt(this.kernel.rootPd, sel);
+    this.kernel.ecs.get(ecId)!.name = `${proc.name}:${tid}`;
+    this.threadSels.set(tid, sel);
+    this.personality.addThread(linux, tid, ecId, cpu, creator);
+    this.starts.set(ecId, regs);
+    this.hc.createSc(sel + 1, ROOT_PD_SEL, sel, APP_PRIO, APP_QUANTUM_US);
+    return tid;
+  }
+
+  /** A thread's EC and SC go (exit of one thread, execve, or the end of its process). */
+  private endThread(proc: Process, thread: LinuxThread): void {
+    const sel = this.threadSels.get(thread.tid);
+    this.threadSels.delete(thread.tid);
+    this.starts.delete(thread.ec);
+    if (sel !== undefined) this.hc.revoke(objCrd(sel, 1, RIGHTS_ALL), true);
+    else if (thread.ec === proc.ecId) {
+      this.hc.revoke(objCrd(proc.selBase + SEL_EC, 0, RIGHTS_ALL), true);
+      this.hc.revoke(objCrd(proc.selBase + SEL_SC, 0, RIGHTS_ALL), true);
+    }
+  }
+
+  /** The bytes of an executable for execve, with `/proc/self/exe` naming the caller's image; or -errno. */
+  private readExecutable(pid: number, path: string, execfn: string): Uint8Array | number {
+    const fs = this.fileServer;
+    const resolved = path === "/proc/self/exe" || path === `/proc/${pid}/exe` ? execfn : path;
+    const st = fs.stat(pid, AT_FDCWD, resolved, true);
+    if (typeof st === "number") return st;
+    if ((st.mode & 0o170000) === 0o040000) return -E.EACCES;
+    const access = fs.access(pid, AT_FDCWD, resolved, 1, true);
+    if (access < 0) return access;
+    const fd = fs.open(pid, AT_FDCWD, resolved, O_RDONLY, 0);
+    if (fd < 0) return fd;
+    const chunks: Uint8Array[] = [];
+    while (fs.read(pid, fd, 1 << 20, (bytes) => chunks.push(bytes.slice())) > 0);
+    fs.close(pid, fd);
+    const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+    chunks.reduce((at, c) => (out.set(c, at), at + c.length), 0);
+    return out;
+  }
+
+  /**
+   * execve: the new image replaces the old one in the same PD and PID; other threads end; `#!` scripts run their
+   * interpreter (up to 4 deep, as Linux). Errors before the old image is gone are -errno; a load that fails after
+   * it kills the process (SIGSEGV), as Linux does past its point of no return.
+   */
+  private exec(linux: LinuxProcess, thread: LinuxThread, path: string, argv: string[], envp: string[], depth: number): number {
+    const proc = this.processes.get(linux.pid);
+    const bytes = this.readExecutable(linux.pid, path, linux.execfn);
+    if (typeof bytes === "number") return bytes;
+    if (bytes[0] === 0x23 && bytes[1] === 0x21) {
+      if (depth >= 4) return -E.ELOOP;
+      const end = bytes.indexOf(10);
+      const line = new TextDecoder().decode(bytes.subarray(2, end < 0 ? Math.min(bytes.length, 256) : end)).trim();
+      const space = line.search(/[ \t]/);
+      const interp = space < 0 ? line : line.slice(0, space);
+      const arg = space < 0 ? "" : line.slice(space).trim();
+      if (!interp) return -E.ENOEXEC;
+      return this.exec(linux, thread, interp, [interp, ...(arg ? [arg] : []), path, ...argv.slice(1)], envp, depth + 1);
+    }
+    let elf;
+    try {
+      elf = parseElf(bytes);
+    } catch (error) {
+      if (error instanceof ElfError) return -E.ENOEXEC;
+      throw error;
+    }
+    if (appKind(bytes) === "native") return -E.ENOEXEC;
+    const execfn = path.startsWith("/") ? path : `${this.fileServer.getcwd(linux.pid)}/${path}`.replace(/^\/\//, "/");
+    for (const other of [...linux.threads]) {
+      if (other === thread) continue;
+      this.personality.removeThread(linux, other);
+      this.endThread(proc, other);
+    }
+    const pd = this.kernel.pds.get(proc.pdId)!;
+    linux.space.clear(pd.utcbPages);
+    try {
+      const random16 = new Uint8Array(16);
+      this.random(random16);
+      const image = loadElf(elf, linux.space, { argv, envp, execfn, random16 });
+      this.personality.execReset(linux, image.brkStart, execfn);
+      this.current!.frame.exec = { entry: image.entry, stack: image.rsp };
+    } catch (error) {
+      if (!(error instanceof ElfError)) throw error;
+      this.log(`${proc.name}: execve ${path}: ${error.message}`);
+      this.terminate(proc, 128 + 11, 11, null);
+      return 0;
+    }
+    proc.name = execfn.slice(execfn.lastIndexOf("/") + 1);
+    pd.name = proc.name;
+    this.kernel.ecs.get(thread.ec)!.name = proc.name;
+    if (this.kernel.tracing) this.kernel.emit("process_start", this.kernel.ecs.get(thread.ec)!, proc.name, argv.join(" "), `pid ${proc.pid} (execve)`, 0);
+    return 0;
   }
 
   /** Ends a process: status recorded, its capabilities revoked (the kernel destroys PD, EC, SC and portals). */
   terminate(proc: Process, status: number, signal: number, fault: FaultReport | null): void {
     if (proc.state === "exited") return;
+    if (proc.linux) for (const t of proc.linux.threads) if (this.threadSels.has(t.tid)) this.endThread(proc, t);
     proc.state = "exited";
     proc.exitStatus = status;
     proc.signal = signal;
@@ -352,7 +548,9 @@ export class Roottask implements HostRuntime {
     if (this.fileServer.processes.has(proc.pid)) this.fileServer.exitProcess(proc.pid);
     // Wake a parent waiting in the process service before the revoke below destroys the semaphore.
     this.hc.smUp(proc.selBase + SEL_EXIT_SM);
-    this.hc.revoke(objCrd(proc.selBase, BLOCK_ORDER, RIGHTS_ALL), true);
+    this.hc.revoke(objCrd(proc.selBase, this.blockOrder, RIGHTS_ALL), true);
+    this.starts.delete(proc.ecId);
+    if (proc.linux) this.personality.processExited(proc.linux);
     this.log(fault ? fault.text : `process ${proc.pid} '${proc.name}' exited with status ${status}`);
     if (this.processes.running === 0) this.log("all processes have exited");
   }
@@ -366,21 +564,63 @@ export class Roottask implements HostRuntime {
       if (ip === IP_MEDIATOR) return;
       const proc = this.processes.get(Math.floor(portalId / 256));
       const slot = portalId % 256;
-      const utcb = this.kernel.utcb(this.kernel.ecs.get(ec)!);
+      const handler = this.kernel.ecs.get(ec)!;
+      const utcb = this.kernel.utcb(handler);
       switch (ip) {
-        case IP_STARTUP: return this.startup(proc, utcb);
-        case IP_EXCEPTION: return this.exception(proc, slot, utcb);
-        case IP_FOREIGN: return this.foreignSyscall(proc, utcb);
+        case IP_STARTUP: return this.startup(proc, utcb, handler.caller);
+        case IP_EXCEPTION: return this.exception(proc, slot, utcb, handler.caller);
+        case IP_FOREIGN: return this.foreignSyscall(proc, utcb, handler);
         case IP_SERVICE: return this.service(proc, slot, utcb);
         default: throw new Error(`roottask: portal with unknown entry ${ip}`);
       }
+    } finally {
+      this.drainDue();
+      this.hc.ec = saved;
+    }
+  }
+
+  /** A withheld reply's deadline passed: the blocked call times out (HostRuntime). */
+  replyDue(callerEc: number): void {
+    const found = this.personality.threadOfEc(callerEc);
+    if (!found) return;
+    this.personality.timeout(found.thread);
+    const saved = this.hc.ec;
+    try {
+      this.drainDue();
     } finally {
       this.hc.ec = saved;
     }
   }
 
+  /**
+   * Finishes or re-runs every blocked syscall that became due (a pipe changed, a child exited, a futex wake, a
+   * signal, a timeout): the caller's message is read again into the waker EC's UTCB of its CPU and, unless the
+   * call blocks again, the withheld reply goes out from there.
+   */
+  private drainDue(): void {
+    const due = this.personality.waits.due;
+    while (due.length > 0) {
+      const tid = due.shift()!;
+      const found = this.personality.threadById(tid);
+      if (!found?.thread.blocked || !this.kernel.withheld.has(found.thread.ec)) continue;
+      const { proc: linux, thread } = found;
+      const waker = this.kernel.ecs.get(this.kernel.objectAt(this.kernel.rootPd, WAKER_SEL + thread.cpu))!;
+      const utcb = this.kernel.utcb(waker);
+      withheldMessage(this.kernel, thread.ec, utcb, MTD_FOREIGN, SYSCALL_LENGTH);
+      this.hc.ec = waker.id;
+      this.serveForeign(this.processes.get(linux.pid), linux, thread, utcb, waker, true);
+    }
+  }
+
   /** RIP = ELF entry, RSP = the Linux-layout initial stack; a native app also gets RDI = CPU, RSI = UTCB, RDX = CPU count. */
-  private startup(proc: Process, utcb: Utcb): void {
+  private startup(proc: Process, utcb: Utcb, ecId: number): void {
+    const start = this.starts.get(ecId);
+    if (start) {
+      // A forked child or a new thread: the whole user state of the parent's syscall return.
+      this.starts.delete(ecId);
+      this.regs.copyFrom(start);
+      return this.replyFullState(utcb);
+    }
     utcb.setU64(EXC_MTD, MTD_RIP_LEN | MTD_RSP | (proc.kind === "native" ? MTD_ACDB | MTD_BSD : 0));
     utcb.setU64(EXC_RIP, proc.entry);
     utcb.setGprValue(RSP, proc.rsp);
@@ -421,14 +661,15 @@ export class Roottask implements HostRuntime {
    * A CPU exception: a Linux process with a handler for the signal enters it; otherwise the process dies with
    * 128 + signal and a one-line report.
    */
-  private exception(proc: Process, vector: number, utcb: Utcb): void {
+  private exception(proc: Process, vector: number, utcb: Utcb, ecId: number): void {
     const rip = utcb.u64(EXC_RIP);
     const errorCode = utcb.u64(EXC_QUAL0);
     const address = vector === 14 ? utcb.u64(EXC_QUAL1) : rip;
     let signal = SIGNAL_OF_VECTOR[vector] ?? 11;
-    if (proc.linux) {
+    const thread = proc.linux?.threads.find((t) => t.ec === ecId);
+    if (proc.linux && thread) {
       utcb.loadState(this.regs);
-      signal = this.personality.fault(proc.linux, this.regs, vector, errorCode, utcb.u64(EXC_QUAL1));
+      signal = this.personality.fault(proc.linux, thread, this.regs, vector, errorCode, utcb.u64(EXC_QUAL1));
       if (signal === 0) return this.replyFullState(utcb);
     }
     const bytes: number[] = [];
@@ -453,9 +694,25 @@ export class Roottask implements HostRuntime {
   }
 
   /** The foreign-syscall portal: Linux ABI from the UTCB's exception layout → personality → reply registers. */
-  private foreignSyscall(proc: Process, utcb: Utcb): void {
+  private foreignSyscall(proc: Process, utcb: Utcb, handler: Ec): void {
     const linux = proc.linux;
     if (!linux) throw new Error(`roottask: process ${proc.pid} made a foreign syscall but has no Linux personality`);
+    const thread = linux.threads.find((t) => t.ec === handler.caller);
+    if (!thread) throw new Error(`roottask: EC ${handler.caller} of process ${proc.pid} is no thread of it`);
+    if (this.config.mediator) {
+      // An empty message: the exception layout stays in place (the event reply reads it by mtd, not by word count).
+      utcb.setItems(0, 0);
+      this.hc.call(MEDIATOR_PT_SEL + thread.cpu);
+      this.hc.ec = handler.id;
+    }
+    this.serveForeign(proc, linux, thread, utcb, handler, false);
+  }
+
+  /**
+   * One forwarded syscall (or a blocked one run again, `resumed`): decode, run, then reply through `via`'s UTCB —
+   * directly (the portal's reply) or as the withheld reply — or withhold the reply while the call waits.
+   */
+  private serveForeign(proc: Process, linux: LinuxProcess, thread: LinuxThread, utcb: Utcb, via: Ec, resumed: boolean): void {
     const f = this.frame;
     f.nr = utcb.gprHalves(RAX)[0];
     ARG_REGS.forEach((reg, i) => {
@@ -473,14 +730,11 @@ export class Roottask implements HostRuntime {
     f.exited = false;
     f.fsBaseChanged = false;
     f.sigreturn = false;
-    if (this.config.mediator) {
-      // An empty message: the exception layout stays in place (the event reply reads it by mtd, not by word count).
-      utcb.setItems(0, 0);
-      this.hc.call(MEDIATOR_PT_SEL + proc.cpu);
-    }
     const name = this.personality.nameOf(f.nr);
+    this.current = { utcb, frame: f };
     try {
-      this.personality.syscall(linux, f);
+      if (resumed) this.personality.resume(linux, thread, f);
+      else this.personality.syscall(linux, thread, f);
     } catch (error) {
       if (error instanceof WouldBlockForever) {
         // Nothing else in the lab can run to wake it (see stack.ts): end the run instead of hanging.
@@ -491,26 +745,51 @@ export class Roottask implements HostRuntime {
         this.kernel.stop(error.message);
         f.result = -38;
       }
+    } finally {
+      this.current = null;
+    }
+    const ec = this.kernel.ecs.get(thread.ec) ?? null;
+    if (f.result === BLOCKED) {
+      if (this.kernel.tracing) this.kernel.emit("foreign_syscall", ec, name, this.personality.formatArgs(linux, f, "entry"), "<blocked>", 0);
+      const deadline = this.deadlineCycles(thread);
+      if (resumed) setWithheldDeadline(this.kernel, thread.ec, deadline);
+      else withholdReply(this.kernel, via, deadline);
+      return;
     }
     // Formatted after the call, so out-buffers and out-structs show what the syscall wrote.
     const callText = this.kernel.tracing ? this.personality.formatArgs(linux, f) : "";
     const work = linuxWork(name, f.result);
-    this.kernel.charge(this.kernel.nowCpu, work, "service");
+    this.kernel.charge(resumed ? thread.cpu : this.kernel.nowCpu, work, "service");
     this.syscallCounts.set(name, (this.syscallCounts.get(name) ?? 0) + 1);
     if (this.kernel.tracing) {
-      const ec = this.kernel.ecs.get(proc.ecId) ?? null;
       this.kernel.emit("foreign_syscall", ec, name, callText, f.exited ? `exit ${f.exitStatus}` : this.personality.formatResult(f), work);
     }
-    if (this.personality.needsFullReturn(linux, f)) {
+    if (f.threadExited) {
+      this.personality.removeThread(linux, thread);
+      this.endThread(proc, thread);
+      return;
+    }
+    if (this.personality.needsFullReturn(linux, thread, f)) {
       const regs = this.regs;
-      utcb.loadState(regs);
-      regs.set(RAX, f.result);
-      regs.set(R11, regs.rflags); // what `syscall` leaves in R11 (the kernel's entry path reused it for RSP)
-      regs.set(RSP, userRsp);
-      regs.rip = returnRip;
-      if (f.fsBaseChanged) regs.fsBase = f.fsBase;
-      this.personality.returnToUser(linux, f, regs);
-      if (!f.exited) return this.replyFullState(utcb);
+      if (f.exec) {
+        regs.copyFrom(new CpuState());
+        regs.rip = f.exec.entry;
+        regs.set(RSP, f.exec.stack);
+        regs.rflags = 0x202;
+      } else {
+        utcb.loadState(regs);
+        regs.set(RAX, f.result);
+        regs.set(R11, regs.rflags); // what `syscall` leaves in R11 (the kernel's entry path reused it for RSP)
+        regs.set(RSP, userRsp);
+        regs.rip = returnRip;
+        if (f.fsBaseChanged) regs.fsBase = f.fsBase;
+      }
+      this.personality.returnToUser(linux, thread, f, regs);
+      if (!f.exited) {
+        this.replyFullState(utcb);
+        if (resumed) replyWithheld(this.kernel, thread.ec, via);
+        return;
+      }
     }
     if (f.exited) {
       this.terminate(proc, f.exitStatus, linux.killedBy, null);
@@ -526,5 +805,14 @@ export class Roottask implements HostRuntime {
     utcb.setU64(EXC_RIP, returnRip);
     utcb.setGprValue(RSP, userRsp);
     utcb.setGprValue(RAX, f.result);
+    if (resumed) replyWithheld(this.kernel, thread.ec, via);
+  }
+
+  /** A blocked call's deadline (virtual ns) as cycles on its thread's CPU clock; 0 = none. */
+  private deadlineCycles(thread: LinuxThread): number {
+    const ns = thread.blocked?.deadlineNs ?? 0;
+    if (ns === 0) return 0;
+    const now = this.config.nowNs();
+    return this.kernel.cpus[thread.cpu].clock + Math.max(1, Math.ceil(((ns - now) * TSC_KHZ) / 1e6));
   }
 }

@@ -25,7 +25,7 @@ describe("guests killed by a CPU fault: native status and stdout, plus a one-lin
         assert.equal(lab.status, c.status);
         const lines = lab.stderr.toString().trimEnd().split("\n");
         assert.equal(lines.length, 1, `one report line, got: ${lab.stderr}`);
-        assert.match(lines[0], new RegExp(`^hedron-lab: process 1 '${guest}' ${c.report}$`));
+        assert.match(lines[0], new RegExp(`^hedron-lab: process 1000 '${guest}' ${c.report}$`));
         if (!canRunNatively) return;
         const native = runNative(elf, [], ENV);
         assert.equal(native.status, c.status, "native exit status");

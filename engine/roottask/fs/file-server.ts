@@ -3,7 +3,7 @@
 
 import {
   AT_EMPTY_PATH, AT_FDCWD, O_ACCMODE, O_CLOEXEC, O_CREAT, O_DIRECTORY, O_EXCL, O_LARGEFILE, O_NOCTTY, O_NOFOLLOW,
-  O_DIRECT, O_NONBLOCK, O_PATH, O_RDONLY, O_TMPFILE, O_TRUNC, O_APPEND, O_WRONLY, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT,
+  O_DIRECT, O_NONBLOCK, O_PATH, O_RDONLY, O_RDWR, O_TMPFILE, O_TRUNC, O_APPEND, O_WRONLY, S_IFDIR, S_IFIFO, S_IFLNK, S_IFMT,
   S_IFREG, S_IFSOCK, SEEK_CUR, SEEK_DATA,
   SEEK_END, SEEK_HOLE, SEEK_SET, SETFL_MASK, W_OK, X_OK, R_OK,
 } from "./abi.ts";
@@ -60,6 +60,8 @@ export interface FileServerIo {
   writeConsole(stream: ConsoleStreamName, bytes: Uint8Array): void;
   readStdin(max: number): Uint8Array;
   random(bytes: Uint8Array): void;
+  /** Readiness of something changed (key "pipe:INO"): waiters on it should look again. */
+  changed?(key: string): void;
 }
 
 export interface FileServerOptions {
@@ -284,6 +286,14 @@ export class FileServer {
     return [read, write];
   }
 
+  /** An fd on a fresh nameless inode of kind `device` (epoll, eventfd), read-write; O_CLOEXEC and O_NONBLOCK apply. */
+  openAnonymous(pid: number, device: string, flags: number): number {
+    const ino = this.tree.createAnonymous(device);
+    const fd = this.openInode(this.process(pid), ino, O_RDWR | (flags & (O_CLOEXEC | O_NONBLOCK)));
+    if (fd < 0) this.tree.release(ino);
+    return fd;
+  }
+
   private isPipe(ino: number): boolean {
     return (this.tree.node(ino).mode & S_IFMT) === S_IFIFO;
   }
@@ -306,7 +316,40 @@ export class FileServer {
     deliver(node.data.slice(0, n));
     node.data.copyWithin(0, n, node.size);
     node.size -= n;
+    this.changed(file.ino);
     return n;
+  }
+
+  private changed(ino: number): void {
+    this.io?.changed?.(`pipe:${ino}`);
+  }
+
+  /** The wake key of the pipe behind an fd (what a blocked reader or writer waits on), or null. */
+  pipeKey(pid: number, fd: number): string | null {
+    const file = this.file(pid, fd);
+    return file && this.isPipe(file.ino) ? `pipe:${file.ino}` : null;
+  }
+
+  /**
+   * Readiness as Linux poll bits (POLLIN 1, POLLOUT 4, POLLERR 8, POLLHUP 16): a pipe's read end is readable with
+   * data, hung up without writers; its write end writable with room, in error without readers. Files and devices
+   * are always ready.
+   */
+  pollMask(pid: number, fd: number): number {
+    const file = this.file(pid, fd);
+    if (!file) return 32; // POLLNVAL
+    if (file.service) return file.service.pollMask(); // a socket answers for itself
+    const acc = file.flags & O_ACCMODE;
+    if (!this.isPipe(file.ino)) return (acc !== O_WRONLY ? 1 : 0) | (acc !== O_RDONLY ? 4 : 0);
+    const node = this.tree.node(file.ino);
+    if (acc === O_RDONLY) return (node.size > 0 ? 1 : 0) | (this.pipeEnds(file.ino, O_WRONLY) === 0 ? 16 : 0);
+    return this.pipeEnds(file.ino, O_RDONLY) === 0 ? 8 : node.size < PIPE_CAPACITY ? 4 : 0;
+  }
+
+  /** The path of the directory or file an fd names (execveat, /proc/self/fd links). */
+  pathOfFd(pid: number, fd: number): string | number {
+    const file = this.file(pid, fd);
+    return file ? this.tree.pathOf(file.ino) : -E.EBADF;
   }
 
   /** Appends to a pipe up to its capacity; EPIPE once no reader is left (the caller raises SIGPIPE). */
@@ -315,7 +358,9 @@ export class FileServer {
     const node = this.tree.node(file.ino);
     const room = PIPE_CAPACITY - node.size;
     if (room === 0 && bytes.length > 0) return -E.EAGAIN;
-    return this.tree.write(file.ino, node.size, bytes.subarray(0, Math.min(room, bytes.length)));
+    const n = this.tree.write(file.ino, node.size, bytes.subarray(0, Math.min(room, bytes.length)));
+    if (n > 0) this.changed(file.ino);
+    return n;
   }
 
   /** Bytes waiting in a pipe (FIONREAD), or -1 when the fd is not a pipe. */
@@ -329,6 +374,7 @@ export class FileServer {
     if (--file.refs > 0) return;
     this.files.delete(id);
     file.service?.release();
+    if (this.isPipe(file.ino)) this.changed(file.ino);
     this.tree.node(file.ino).opens--;
     this.tree.release(file.ino);
   }

@@ -339,6 +339,15 @@ export class FsTree {
     return ino;
   }
 
+  /** A nameless inode for an object the personality implements (epoll, eventfd): `device` names its kind. */
+  createAnonymous(device: string): number {
+    const ino = this.newInode(0o600);
+    const node = this.node(ino);
+    node.nlink = 0;
+    node.device = device;
+    return ino;
+  }
+
   /** A character device node at an absolute path (boot-time setup of /dev). */
   addDevice(path: string, device: string, rdev: number): number {
     const cut = path.lastIndexOf("/");

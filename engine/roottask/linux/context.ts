@@ -6,6 +6,8 @@ import { PATH_MAX } from "../fs/abi.ts";
 import { E } from "../fs/errno.ts";
 import type { FileServer } from "../fs/file-server.ts";
 import type { NetStack } from "../net/stack.ts";
+import type { AnonFiles } from "./epoll.ts";
+import type { Waits } from "./wait.ts";
 
 /** Whether the CLI's streams are terminals, and the terminal size (absent: none of them is a terminal). */
 export interface TerminalInfo {
@@ -33,7 +35,24 @@ export interface PersonalityHost {
   cpus?: number;
   /** The network service the socket calls use (absent: they fail as an engine error). */
   net?: NetStack;
+  /** Processes and threads as Hedron objects (the roottask); without it fork, clone and execve are ENOSYS. */
+  tasks?: TaskHost;
 }
+
+/** What the roottask does for the personality: every Linux process is a foreign PD, every thread an EC with its SC. */
+export interface TaskHost {
+  /** A new process whose memory is a copy of the caller's (fork, vfork, clone without CLONE_VM); pid or -errno. */
+  fork(parent: LinuxProcess, thread: LinuxThread, stack: number, tls: number | null): number;
+  /** A new thread in the caller's process (clone with CLONE_THREAD); tid or -errno. */
+  spawnThread(proc: LinuxProcess, thread: LinuxThread, stack: number, tls: number | null): number;
+  /** execve: replaces the image of the caller's process in place (frame.exec set); 0 or -errno. */
+  exec(proc: LinuxProcess, thread: LinuxThread, path: string, argv: string[], envp: string[]): number;
+  /** Ends another process (a fatal signal from outside), or the calling one's other threads. */
+  terminate(proc: LinuxProcess, status: number, signal: number): void;
+}
+
+/** A handler's result meaning "the call waits": the roottask withholds the reply (BlockedCall says for what). */
+export const BLOCKED = -0x10000;
 
 export interface SyscallFrame {
   nr: number;
@@ -55,12 +74,19 @@ export interface SyscallFrame {
   fsBaseChanged: boolean;
   /** rt_sigreturn: the roottask must restore the full register state from the signal frame. */
   sigreturn: boolean;
+  /** execve replaced the image: the thread starts at `entry` with stack `stack` and every other register zero. */
+  exec: { entry: number; stack: number } | null;
+  /** exit (not exit_group) of one thread of several: only this thread ends. */
+  threadExited: boolean;
+  /** A wait a signal interrupted: under SA_RESTART the call starts again after the handler. */
+  restart: boolean;
 }
 
 export function newSyscallFrame(): SyscallFrame {
   return {
     nr: 0, args: new Float64Array(6), argsLo: new Int32Array(6), argsHi: new Int32Array(6), rip: 0, rsp: 0,
-    fsBase: 0, gsBase: 0, result: 0, exitStatus: -1, exited: false, fsBaseChanged: false, sigreturn: false,
+    fsBase: 0, gsBase: 0, result: 0, exitStatus: -1, exited: false, fsBaseChanged: false, sigreturn: false, exec: null,
+    threadExited: false, restart: false,
   };
 }
 
@@ -95,10 +121,48 @@ export interface PendingSignal {
   pid: number;
 }
 
+/** A Linux thread: an EC (with its SC) in the process's PD; signal mask, alternate stack and blocking are per thread. */
+export interface LinuxThread {
+  tid: number;
+  /** The kernel EC that runs it. */
+  ec: number;
+  cpu: number;
+  clearChildTid: number;
+  robustList: number;
+  sigmaskLo: number;
+  sigmaskHi: number;
+  altstack: { sp: number; flags: number; size: number };
+  /** Signals raised at this thread (or at the process and picked for it) but not delivered yet. */
+  pending: PendingSignal[];
+  /** The syscall whose reply the roottask withholds while the thread waits, or null. */
+  blocked: BlockedCall | null;
+  /** While in rt_sigsuspend: the mask to restore once a handler has run. */
+  suspendMask: [number, number] | null;
+}
+
+/**
+ * A blocked syscall as data: what wakes it, and — once something finished it from outside (a futex wake, a signal,
+ * a timeout, a vfork child's exec) — the result to return instead of running the call again.
+ */
+export interface BlockedCall {
+  nr: number;
+  /** Wake keys ("pipe:INO", "child:PID", "futex:PD:ADDR" …): a notify on one runs the call again. */
+  keys: string[];
+  result: number | null;
+  /** Virtual time (ns) when the call times out with `timeoutResult`; 0 = never. */
+  deadlineNs: number;
+  timeoutResult: number;
+  /** Interruptible by a signal with a handler (EINTR, or a restart under SA_RESTART). */
+  interruptible: boolean;
+}
+
 export interface LinuxProcess {
   pid: number;
   ppid: number;
-  tid: number;
+  pgid: number;
+  sid: number;
+  /** Its threads; the first is the thread group leader (tid = pid) while it lives. */
+  threads: LinuxThread[];
   space: AddressSpace;
   execfn: string;
   /** The thread name (prctl PR_SET_NAME), at most 15 bytes; starts as the executable's base name. */
@@ -110,21 +174,16 @@ export interface LinuxProcess {
   mmapBase: number;
   /** Sorted by start, non-overlapping. */
   vmas: Vma[];
-  clearChildTid: number;
-  robustList: number;
   /** Index = signal number (1–64). */
   sigactions: SigAction[];
-  sigmaskLo: number;
-  sigmaskHi: number;
-  altstack: { sp: number; flags: number; size: number };
-  /** Signals raised at the process but not delivered yet (blocked, or waiting for the return to user mode). */
-  pending: PendingSignal[];
   /** [soft, hard] per RLIMIT_*; -1 = RLIM_INFINITY. */
   rlimits: [number, number][];
   exited: boolean;
   exitStatus: number;
   /** The signal that killed the process, 0 if it exited normally. */
   killedBy: number;
+  /** The parent collected its exit status (wait4/waitid): the zombie is gone. */
+  reaped: boolean;
 }
 
 /** A guest-visible failure raised deep in argument decoding; the dispatcher returns -errno. */
@@ -146,9 +205,35 @@ const decoder = new TextDecoder();
 /** The argument view one handler call sees; reused across calls (no allocation per syscall). */
 export class Sys {
   proc!: LinuxProcess;
+  thread!: LinuxThread;
   frame!: SyscallFrame;
 
-  constructor(readonly host: PersonalityHost) {}
+  constructor(
+    readonly host: PersonalityHost,
+    readonly waits: Waits,
+    /** Every Linux process by pid, zombies included until reaped. */
+    readonly procs: Map<number, LinuxProcess>,
+    /** State of the epoll and eventfd descriptions. */
+    readonly anon: AnonFiles,
+  ) {}
+
+  /** While a blocked call runs again: the deadline it set the first time (a timeout counts from the first call). */
+  resumedDeadlineNs = 0;
+
+  /** The deadline `ns` from now, or the one the call set before it blocked. */
+  deadlineAfter(ns: number): number {
+    return this.resumedDeadlineNs > 0 ? this.resumedDeadlineNs : this.host.nowNs() + ns;
+  }
+
+  /** Blocks the call until a notify on one of `keys` (it then runs again), a timeout or a signal. */
+  block(keys: string[], opts: { deadlineNs?: number; timeoutResult?: number; interruptible?: boolean } = {}): number {
+    this.thread.blocked = {
+      nr: this.frame.nr, keys, result: null, deadlineNs: opts.deadlineNs ?? 0, timeoutResult: opts.timeoutResult ?? 0,
+      interruptible: opts.interruptible ?? true,
+    };
+    this.waits.enqueue(this.thread.tid, keys);
+    return BLOCKED;
+  }
 
   get fs(): FileServer {
     return this.host.fileServer;

@@ -12,7 +12,8 @@ import {
   FIONBIO, FIONCLEX, FIONREAD, POLLIN, POLLNVAL, POLLOUT, POLLRDNORM, POLLWRNORM, STATX_BASIC_STATS, TCGETS,
   TCSETS, TCSETSF, TCSETSW, TIOCGPGRP, TIOCGWINSZ, TIOCSPGRP, TIOCSWINSZ,
 } from "./abi.ts";
-import { readCString, Sys } from "./context.ts";
+import { GuestErrno, readCString, Sys } from "./context.ts";
+import { eventfdIo, pollMask, waitKey } from "./epoll.ts";
 import { raise } from "./signal.ts";
 import { SI_USER } from "./sigframe.ts";
 import {
@@ -29,15 +30,28 @@ function written(s: Sys, result: number): number {
   return result;
 }
 
+/** An empty (read) or full (write) pipe without O_NONBLOCK: the call waits until the pipe changes. */
+function orBlock(s: Sys, fd: number, result: number): number {
+  if (result !== -E.EAGAIN) return result;
+  const key = s.fs.pipeKey(s.pid, fd);
+  const file = s.fs.file(s.pid, fd);
+  if (!key || !file || file.flags & O_NONBLOCK) return result;
+  return s.block([key]);
+}
+
 // ---- read / write ----
 
 export function read(s: Sys): number {
   const buf = s.u64(1);
-  return s.fs.read(s.pid, s.int(0), s.u64(2), (bytes) => s.write(buf, bytes));
+  const special = eventfdIo(s, s.int(0), buf, s.u64(2), false);
+  if (special !== null) return special;
+  return orBlock(s, s.int(0), s.fs.read(s.pid, s.int(0), s.u64(2), (bytes) => s.write(buf, bytes)));
 }
 
 export function write(s: Sys): number {
-  return written(s, s.fs.write(s.pid, s.int(0), s.read(s.u64(1), Math.min(s.u64(2), MAX_RW))));
+  const special = eventfdIo(s, s.int(0), s.u64(1), s.u64(2), true);
+  if (special !== null) return special;
+  return written(s, orBlock(s, s.int(0), s.fs.write(s.pid, s.int(0), s.read(s.u64(1), Math.min(s.u64(2), MAX_RW)))));
 }
 
 export function pread64(s: Sys): number {
@@ -85,13 +99,13 @@ function scatter(s: Sys, list: { base: number; len: number }[], bytes: Uint8Arra
 export function readv(s: Sys): number {
   const list = iovecs(s, s.u64(1), s.int(2));
   if (typeof list === "number") return list;
-  return s.fs.read(s.pid, s.int(0), totalLen(list), (bytes) => scatter(s, list, bytes));
+  return orBlock(s, s.int(0), s.fs.read(s.pid, s.int(0), totalLen(list), (bytes) => scatter(s, list, bytes)));
 }
 
 export function writev(s: Sys): number {
   const list = iovecs(s, s.u64(1), s.int(2));
   if (typeof list === "number") return list;
-  return written(s, s.fs.write(s.pid, s.int(0), gather(s, list)));
+  return written(s, orBlock(s, s.int(0), s.fs.write(s.pid, s.int(0), gather(s, list))));
 }
 
 export function preadv(s: Sys): number {
@@ -366,7 +380,7 @@ export function ioctl(s: Sys): number {
       return 0;
     case TIOCGPGRP: {
       const g = Bytes.alloc(4);
-      g.setU32(0, s.pid);
+      g.setU32(0, s.proc.pgid);
       s.write(arg, g.bytes);
       return 0;
     }
@@ -541,56 +555,107 @@ export function utimensat(s: Sys): number {
 
 // ---- readiness ----
 
-/** poll/ppoll: files, devices and the console are always ready; a closed fd reports POLLNVAL. */
-function pollCommon(s: Sys, fds: number, nfds: number): number {
+/** The wake keys of the pipes among `fds` (what a poll or select that found nothing ready waits on). */
+function pipeKeys(s: Sys, fds: number[]): string[] {
+  const keys: string[] = [];
+  for (const fd of fds) {
+    const key = waitKey(s, fd);
+    if (key && !keys.includes(key)) keys.push(key);
+  }
+  return keys;
+}
+
+/** Nothing ready: wait for a change of one of the pipes, or until `timeoutNs` (-1: forever) passes, then report 0. */
+function waitReady(s: Sys, fds: number[], timeoutNs: number): number {
+  if (timeoutNs === 0) return 0;
+  const keys = pipeKeys(s, fds);
+  if (keys.length === 0 && timeoutNs < 0) return s.block([]);
+  return s.block(keys, { deadlineNs: timeoutNs < 0 ? 0 : s.deadlineAfter(timeoutNs), timeoutResult: 0 });
+}
+
+const POLLERR = 8, POLLHUP = 16;
+
+/** poll/ppoll: pipes report data, room and hang-up as Linux does; files, devices and the console are always ready. */
+function pollCommon(s: Sys, fds: number, nfds: number, timeoutNs: number): number {
   if (nfds > 1024) return -E.EINVAL;
   const b = new Bytes(s.read(fds, nfds * POLLFD.SIZE));
   let ready = 0;
+  const watched: number[] = [];
   for (let i = 0; i < nfds; i++) {
     const off = i * POLLFD.SIZE;
     const fd = b.i32(off + POLLFD.fd);
     const events = b.u16(off + POLLFD.events);
     let revents = 0;
     if (fd >= 0) {
-      const file = s.fs.file(s.pid, fd);
-      // A socket answers for itself; POLLERR and POLLHUP are reported whether asked for or not.
-      revents = !file ? POLLNVAL : file.service ? file.service.pollMask() & (events | 0x18) : events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
+      const mask = pollMask(s, fd);
+      if (mask & POLLNVAL) revents = POLLNVAL;
+      else {
+        const wanted = (events & (POLLIN | POLLRDNORM) ? POLLIN : 0) | (events & (POLLOUT | POLLWRNORM) ? POLLOUT : 0);
+        const hit = mask & wanted;
+        revents = (hit & POLLIN ? events & (POLLIN | POLLRDNORM) : 0) | (hit & POLLOUT ? events & (POLLOUT | POLLWRNORM) : 0) | (mask & (POLLERR | POLLHUP));
+        watched.push(fd);
+      }
     }
     b.setU16(off + POLLFD.revents, revents);
     if (revents) ready++;
+  }
+  if (ready === 0) {
+    const waited = waitReady(s, watched, timeoutNs);
+    if (waited !== 0) return waited;
   }
   s.write(fds, b.bytes);
   return ready;
 }
 
 /**
- * select/pselect6: every open descriptor is ready for what was asked, so the sets come back as they went in;
- * a set bit for a closed descriptor is EBADF. No set bit at all means a pure timeout, which passes at once.
+ * select/pselect6: a pipe is readable with data or without writers, writable with room or without readers; other
+ * descriptors are always ready. A set bit for a closed descriptor is EBADF; nothing is ever exceptional.
  */
-function selectCommon(s: Sys, nfds: number, readfds: number, writefds: number, exceptfds: number): number {
+function selectCommon(s: Sys, nfds: number, readfds: number, writefds: number, exceptfds: number, timeoutNs: number): number {
   if (nfds < 0 || nfds > 1024) return -E.EINVAL;
   const bytes = Math.ceil(nfds / 64) * 8;
   let ready = 0;
-  for (const at of [readfds, writefds, exceptfds]) {
+  const sets: [number, Uint8Array, number][] = [];
+  const watched: number[] = [];
+  for (const [at, bits] of [[readfds, POLLIN | POLLHUP], [writefds, POLLOUT | POLLERR], [exceptfds, 0]] as const) {
     if (at === 0) continue;
     const set = s.read(at, bytes);
+    const out = new Uint8Array(bytes);
     for (let fd = 0; fd < nfds; fd++) {
       if (!(set[fd >> 3] & (1 << (fd & 7)))) continue;
-      if (!s.fs.file(s.pid, fd)) return -E.EBADF;
-      if (at !== exceptfds) ready++;
+      const mask = pollMask(s, fd);
+      if (mask & POLLNVAL) return -E.EBADF;
+      watched.push(fd);
+      if (mask & bits) {
+        out[fd >> 3] |= 1 << (fd & 7);
+        ready++;
+      }
     }
+    sets.push([at, out, bits]);
   }
-  // No descriptor ever has an exceptional condition.
-  if (exceptfds !== 0) s.write(exceptfds, new Uint8Array(bytes));
+  if (ready === 0) {
+    const waited = waitReady(s, watched, timeoutNs);
+    if (waited !== 0) return waited;
+  }
+  for (const [at, out] of sets) s.write(at, out);
   return ready;
 }
 
+/** A timeval (select) or timespec (the others) timeout in ns; -1 for a NULL pointer (wait forever). */
+function timeoutArg(s: Sys, at: number, timeval: boolean): number {
+  if (at === 0) return -1;
+  const b = new Bytes(s.read(at, 16));
+  const sec = b.i64(0), frac = b.i64(8);
+  if (sec < 0 || frac < 0 || frac >= (timeval ? 1e6 : 1e9)) throw new GuestErrno(E.EINVAL);
+  return sec * 1e9 + frac * (timeval ? 1000 : 1);
+}
+
 export function select(s: Sys): number {
-  return selectCommon(s, s.int(0), s.u64(1), s.u64(2), s.u64(3));
+  return selectCommon(s, s.int(0), s.u64(1), s.u64(2), s.u64(3), timeoutArg(s, s.u64(4), true));
 }
 
 export function pselect6(s: Sys): number {
-  return selectCommon(s, s.int(0), s.u64(1), s.u64(2), s.u64(3));
+  return selectCommon(s, s.int(0), s.u64(1), s.u64(2), s.u64(3), timeoutArg(s, s.u64(4), false));
 }
 
 /** flock: a single process never conflicts with itself, so any lock on a valid fd is granted. */
@@ -611,10 +676,11 @@ export function fallocate(s: Sys): number {
 }
 
 export function poll(s: Sys): number {
-  return pollCommon(s, s.u64(0), s.uint(1));
+  const ms = s.int(2);
+  return pollCommon(s, s.u64(0), s.uint(1), ms < 0 ? -1 : ms * 1e6);
 }
 
 export function ppoll(s: Sys): number {
-  return pollCommon(s, s.u64(0), s.uint(1));
+  return pollCommon(s, s.u64(0), s.uint(1), timeoutArg(s, s.u64(2), false));
 }
 

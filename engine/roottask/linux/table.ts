@@ -8,7 +8,9 @@ import {
   SIGPROCMASK_HOW, TIMER_FLAGS, WHENCE,
 } from "./abi.ts";
 import type { Sys } from "./context.ts";
+import * as epoll from "./epoll.ts";
 import * as fs from "./fs.ts";
+import * as futex from "./futex.ts";
 import * as info from "./info.ts";
 import * as memory from "./memory.ts";
 import * as net from "./net.ts";
@@ -153,6 +155,13 @@ export const ROWS: readonly SyscallRow[] = [
     [295, "preadv", [FD, a("iov", "iovec", { len: 2, out: true }), a("iovcnt", "int"), a("offset", "long")], fs.preadv],
     [296, "pwritev", [FD, a("iov", "iovec", { len: 2 }), a("iovcnt", "int"), a("offset", "long")], fs.pwritev],
     [316, "renameat2", [a("olddirfd", "dirfd"), a("oldpath", "path"), a("newdirfd", "dirfd"), a("newpath", "path"), flags("flags", RENAME_FLAGS)], fs.renameat2],
+    [213, "epoll_create", [a("size", "int")], epoll.epollCreate, "fd"],
+    [232, "epoll_wait", [a("epfd", "fd"), a("events", "ptr"), a("maxevents", "int"), a("timeout", "int")], epoll.epollWait],
+    [233, "epoll_ctl", [a("epfd", "fd"), a("op", "int"), FD, a("event", "ptr")], epoll.epollCtl],
+    [281, "epoll_pwait", [a("epfd", "fd"), a("events", "ptr"), a("maxevents", "int"), a("timeout", "int"), a("sigmask", "ptr"), a("sigsetsize", "size")], epoll.epollPwait],
+    [284, "eventfd", [a("initval", "uint")], epoll.eventfd, "fd"],
+    [290, "eventfd2", [a("initval", "uint"), a("flags", "hex")], epoll.eventfd2, "fd"],
+    [291, "epoll_create1", [a("flags", "hex")], epoll.epollCreate1, "fd"],
     [332, "statx", [DIRFD, PATH, flags("flags", AT_FLAGS), a("mask", "hex"), outStruct("statxbuf", "statx")], fs.statx],
     [439, "faccessat2", [DIRFD, PATH, flags("mode", ACCESS_MODE), flags("flags", AT_FLAGS)], fs.faccessat2],
   ]),
@@ -168,8 +177,17 @@ export const ROWS: readonly SyscallRow[] = [
   ...family("process", [
     [24, "sched_yield", [], proc.schedYield],
     [39, "getpid", [], proc.getpid],
+    [56, "clone", [a("flags", "hex"), a("stack", "ptr"), a("parent_tid", "ptr"), a("child_tid", "ptr"), a("tls", "ptr")], proc.clone],
+    [57, "fork", [], proc.fork],
+    [58, "vfork", [], proc.vfork],
+    [59, "execve", [PATH, a("argv", "ptr"), a("envp", "ptr")], proc.execve],
     [60, "exit", [a("status", "int")], proc.exit, "none"],
     [61, "wait4", [a("pid", "int"), a("wstatus", "ptr"), a("options", "hex"), a("rusage", "ptr")], proc.wait4],
+    [202, "futex", [a("uaddr", "ptr"), a("futex_op", "int"), a("val", "int"), a("timeout", "ptr"), a("uaddr2", "ptr"), a("val3", "hex")], futex.futex],
+    [247, "waitid", [a("idtype", "int"), a("id", "int"), a("infop", "ptr"), a("options", "hex"), a("rusage", "ptr")], proc.waitid],
+    [322, "execveat", [DIRFD, PATH, a("argv", "ptr"), a("envp", "ptr"), flags("flags", AT_FLAGS)], proc.execveat],
+    [324, "membarrier", [a("cmd", "int"), a("flags", "hex"), a("cpu_id", "int")], proc.membarrier],
+    [435, "clone3", [a("cl_args", "ptr"), a("size", "size")], proc.clone3],
     [97, "getrlimit", [enm("resource", RLIMIT_RESOURCE), outStruct("rlim", "rlimit")], proc.getrlimit],
     [98, "getrusage", [a("who", "int"), a("usage", "ptr")], proc.getrusage],
     [102, "getuid", [], proc.getuid],
@@ -184,7 +202,7 @@ export const ROWS: readonly SyscallRow[] = [
     [118, "getresuid", [a("ruid", "ptr"), a("euid", "ptr"), a("suid", "ptr")], proc.getresuid],
     [120, "getresgid", [a("rgid", "ptr"), a("egid", "ptr"), a("sgid", "ptr")], proc.getresuid],
     [121, "getpgid", [a("pid", "int")], proc.getpgid],
-    [124, "getsid", [a("pid", "int")], proc.getpgid],
+    [124, "getsid", [a("pid", "int")], proc.getsid],
     [157, "prctl", [enm("option", PRCTL_OPTION), a("arg2", "hex"), a("arg3", "hex"), a("arg4", "hex"), a("arg5", "hex")], proc.prctl],
     [158, "arch_prctl", [enm("code", ARCH_PRCTL_CODE), a("addr", "ptr")], proc.archPrctl],
     [160, "setrlimit", [enm("resource", RLIMIT_RESOURCE), inStruct("rlim", "rlimit")], proc.setrlimit],
@@ -192,7 +210,7 @@ export const ROWS: readonly SyscallRow[] = [
     [203, "sched_setaffinity", [a("pid", "int"), a("cpusetsize", "size"), a("mask", "ptr")], proc.schedSetaffinity],
     [204, "sched_getaffinity", [a("pid", "int"), a("cpusetsize", "size"), a("mask", "ptr")], proc.schedGetaffinity],
     [218, "set_tid_address", [a("tidptr", "ptr")], proc.setTidAddress],
-    [231, "exit_group", [a("status", "int")], proc.exit, "none"],
+    [231, "exit_group", [a("status", "int")], proc.exitGroup, "none"],
     [273, "set_robust_list", [a("head", "ptr"), a("len", "size")], proc.setRobustList],
     [302, "prlimit64", [a("pid", "int"), enm("resource", RLIMIT_RESOURCE), inStruct("new_limit", "rlimit"), outStruct("old_limit", "rlimit")], proc.prlimit64],
     [334, "rseq", [a("rseq", "ptr"), a("rseq_len", "uint"), a("flags", "int"), a("sig", "hex")], proc.rseq],
@@ -211,6 +229,8 @@ export const ROWS: readonly SyscallRow[] = [
     [14, "rt_sigprocmask", [enm("how", SIGPROCMASK_HOW), inStruct("set", "sigset"), outStruct("oldset", "sigset"), a("sigsetsize", "size")], signal.rtSigprocmask],
     [15, "rt_sigreturn", [], signal.rtSigreturn, "none"],
     [62, "kill", [a("pid", "int"), a("sig", "signal")], signal.kill],
+    [34, "pause", [], signal.pause],
+    [130, "rt_sigsuspend", [inStruct("mask", "sigset"), a("sigsetsize", "size")], signal.rtSigsuspend],
     [127, "rt_sigpending", [outStruct("set", "sigset"), a("sigsetsize", "size")], signal.rtSigpending],
     [131, "sigaltstack", [inStruct("ss", "stack_t"), outStruct("old_ss", "stack_t")], signal.sigaltstack],
     [200, "tkill", [a("tid", "int"), a("sig", "signal")], signal.tkill],

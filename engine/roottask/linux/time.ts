@@ -1,5 +1,5 @@
 // Time syscalls: every clock reads the machine's virtual time (host.nowNs()), never the host clock.
-// Sleeping advances nothing: the scheduler owns virtual time, so a sleep returns at once and reports success.
+// A sleep withholds the reply until virtual time reaches its deadline: an idle machine jumps there at once.
 
 import { E } from "../fs/errno.ts";
 import { CLOCK_ID, CLOCK_MONOTONIC_COARSE, CLOCK_REALTIME_COARSE, CLOCK_THREAD_CPUTIME_ID, TIMER_ABSTIME } from "./abi.ts";
@@ -42,19 +42,30 @@ export function time(s: Sys): number {
   return now;
 }
 
-function validRequest(s: Sys, at: number): boolean {
+/** A sleep's length in ns from a timespec, or -1 when it is invalid. */
+function requestNs(s: Sys, at: number): number {
   const { sec, nsec } = decodeTimespec(s.read(at, TIMESPEC_SIZE));
-  return sec >= 0 && nsec >= 0 && nsec < 1e9;
+  return sec >= 0 && nsec >= 0 && nsec < 1e9 ? sec * 1e9 + nsec : -1;
+}
+
+/** Sleeps until virtual time `deadlineNs`: the reply is withheld; an idle machine jumps to the deadline. */
+function sleepUntil(s: Sys, deadlineNs: number): number {
+  if (deadlineNs <= s.host.nowNs()) return 0;
+  return s.block([], { deadlineNs, timeoutResult: 0 });
 }
 
 export function nanosleep(s: Sys): number {
-  return validRequest(s, s.u64(0)) ? 0 : -E.EINVAL;
+  const ns = requestNs(s, s.u64(0));
+  return ns < 0 ? -E.EINVAL : sleepUntil(s, s.deadlineAfter(ns));
 }
 
 export function clockNanosleep(s: Sys): number {
   const clock = s.int(0), flags = s.int(1);
+  // clock_nanosleep returns the error number itself, not -1 with errno.
   if (!validClock(clock) || clock === CLOCK_THREAD_CPUTIME_ID || flags & ~TIMER_ABSTIME) return -E.EINVAL;
-  return validRequest(s, s.u64(2)) ? 0 : -E.EINVAL;
+  const ns = requestNs(s, s.u64(2));
+  if (ns < 0) return -E.EINVAL;
+  return sleepUntil(s, flags & TIMER_ABSTIME ? ns : s.deadlineAfter(ns));
 }
 
 /** times(): all of the process's time is user time, in USER_HZ (100) ticks; returns ticks since boot. */

@@ -128,14 +128,14 @@ test("replay stops at a chosen instruction count and exposes the machine state t
     assert.equal(half.divergence, null);
     assert.equal(half.complete, false);
     assert.ok(half.icount >= target && half.icount < target + 1000, `stopped at ${half.icount} for ${target}`);
-    assert.equal(half.machine.roottask.processes.procs.get(1)!.state, "running");
+    assert.equal(half.machine.roottask.processes.procs.get(half.machine.roottask.processes.firstPid)!.state, "running");
     const guestEc = [...half.machine.kernel.ecs.values()].find((ec) => !ec.host)!;
     assert.ok(guestEc.state.rip > 0x400000, "the guest EC's registers are there to inspect");
     const again = replay(rec, { to: target });
     assert.equal(again.icount, half.icount);
     assert.deepEqual([...again.machine.kernel.ecs.values()].find((ec) => !ec.host)!.state.gpr, guestEc.state.gpr);
     const full = replay(rec);
-    assert.equal(full.machine.roottask.processes.procs.get(1)!.state, "exited");
+    assert.equal(full.machine.roottask.processes.procs.get(full.machine.roottask.processes.firstPid)!.state, "exited");
   } finally {
     rec.close();
   }

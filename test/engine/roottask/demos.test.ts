@@ -102,13 +102,13 @@ test("the hybrid app printf()s through Linux and calls roottask services and hyp
     out.stdout,
     [
       `hybrid: hello from printf (a foreign syscall), argv[0]=${bin("hybrid-hello")}`,
-      "[STDOUT PID=1] hybrid: hello from the native stdout service (cpu 0 of 1)",
+      "[STDOUT PID=1000] hybrid: hello from the native stdout service (cpu 0 of 1)",
       "hybrid: create_sm=0 sm_down=0 pt_ctrl(on a semaphore)=4",
       `hybrid: drew a 1024x768 xor pattern into the framebuffer at 0x${(0x10000000000 + machine.framebuffer.physAddr).toString(16)}`,
       "",
     ].join("\n"),
   );
-  assert.match(out.serial, /\[ INFO\] \[LOG PID=1\] hybrid app says hi on the roottask log\n/);
+  assert.match(out.serial, /\[ INFO\] \[LOG PID=1000\] hybrid app says hi on the roottask log\n/);
   const stats = machine.stats();
   assert.ok((stats.hypercalls.call ?? 0) >= 4, "service calls are native portal calls");
   assert.ok(Object.values(stats.foreignSyscalls).reduce((a, b) => a + b, 0) > 0, "printf makes foreign syscalls");

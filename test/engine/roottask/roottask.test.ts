@@ -36,7 +36,7 @@ test("a Linux process runs from STARTUP to exit_group; its status is the machine
     "portal_call:foreign syscall", "foreign_syscall:exit_group", "process_exit:seven", "portal_reply:foreign syscall",
   ]);
   assert.equal(m.stats().foreignSyscalls.exit_group, 1);
-  assert.match(m.serial.buffer.text().join("\n"), /\[ INFO\] process 1 'seven' exited with status 7/);
+  assert.match(m.serial.buffer.text().join("\n"), /\[ INFO\] process 1000 'seven' exited with status 7/);
 });
 
 /** name, code, exit status, vector, report text, offset of the reported RIP from the entry. */
@@ -97,7 +97,7 @@ const HYBRID = [
 test("a hybrid app makes a native call with NSCT set and a Linux syscall with it clear", () => {
   const { m, out } = machine([app("hybrid", HYBRID, "hybrid")]);
   assert.equal(m.run(1_000_000), "halted");
-  assert.ok(out.includes("stdout:[STDOUT PID=1] hi\n"), out.join("|"));
+  assert.ok(out.includes("stdout:[STDOUT PID=1000] hi\n"), out.join("|"));
   assert.equal(m.exitStatus, 5);
   assert.equal(m.stats().hypercalls.call, 1);
   assert.deepEqual(m.stats().foreignSyscalls, { exit_group: 1 });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import * as nodeFs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { BLOCKED } from "../../../../engine/roottask/linux/context.ts";
 import { test } from "node:test";
 import { E } from "../../../../engine/roottask/fs/errno.ts";
 import { AT_FDCWD, setup, UNMAPPED } from "./harness.ts";
@@ -467,7 +468,8 @@ test("select returns the descriptors asked about as ready, EBADF for a closed on
   assert.equal(h.bytes(exceptfds, 1)[0], 0);
   h.space.write(readfds, new Uint8Array([0b10000]));
   assert.equal(h.call("select", 5, readfds, 0, 0, 0), -E.EBADF);
-  assert.equal(h.call("select", 0, 0, 0, 0, 0), 0, "a pure timeout passes at once");
+  assert.equal(h.call("select", 0, 0, 0, 0, h.alloc(16)), 0, "a zero timeout passes at once");
+  assert.equal(h.call("select", 0, 0, 0, 0, 0), BLOCKED, "no timeout and nothing to watch: waits for a signal");
 });
 
 test("flock is granted on open descriptors; fallocate grows a file", () => {
@@ -491,7 +493,9 @@ test("a pipe carries bytes from its write end to its read end, then reports EOF 
   assert.deepEqual([r, w], [3, 4]);
   assert.equal(h.call("fcntl", r, 1), 1, "O_CLOEXEC applies to both ends");
   const buf = h.alloc(16);
-  assert.equal(h.call("read", r, buf, 16), -E.EAGAIN, "empty with a writer: would block");
+  assert.equal(h.call("read", r, buf, 16), BLOCKED, "empty with a writer: the read waits for the pipe");
+  assert.deepEqual(h.thread.blocked?.keys, [h.fs.pipeKey(h.proc.pid, r)]);
+  h.thread.blocked = null;
   assert.equal(h.call("write", w, h.put(new TextEncoder().encode("through")), 7), 7);
   assert.equal(h.call("ioctl", r, 0x541b /* FIONREAD */, buf), 0);
   assert.equal(h.u32(buf), 7);

@@ -5,7 +5,7 @@ import { AddressSpace, PAGE_SIZE, PERM_RW } from "../../../../engine/memory/addr
 import { FramePool } from "../../../../engine/memory/frames.ts";
 import { FileServer } from "../../../../engine/roottask/fs/file-server.ts";
 import {
-  LinuxPersonality, LinuxProcess, newSyscallFrame, PersonalityHost, setSyscallArg, SyscallFrame, TerminalInfo,
+  LinuxPersonality, LinuxProcess, LinuxThread, newSyscallFrame, PersonalityHost, setSyscallArg, SyscallFrame, TerminalInfo,
 } from "../../../../engine/roottask/linux/personality.ts";
 import { ROWS } from "../../../../engine/roottask/linux/table.ts";
 
@@ -29,6 +29,8 @@ export interface Harness {
   space: AddressSpace;
   frames: FramePool;
   proc: LinuxProcess;
+  /** The process's one thread (signal mask, pending signals, alternate stack). */
+  thread: LinuxThread;
   frame: SyscallFrame;
   host: PersonalityHost;
   stdout: number[];
@@ -83,7 +85,7 @@ export function setup(options: { mounts?: { host: string; guest: string }[]; str
     return at;
   };
   return {
-    linux, fs, space, frames, proc, frame, host, stdout, stderr, clock,
+    linux, fs, space, frames, proc, thread: proc.threads[0], frame, host, stdout, stderr, clock,
     call(name, ...args) {
       frame.nr = nr(name);
       for (let i = 0; i < 6; i++) {
@@ -91,7 +93,7 @@ export function setup(options: { mounts?: { host: string; guest: string }[]; str
         const hi = Math.floor(v / 4294967296);
         setSyscallArg(frame, i, (v - hi * 4294967296) | 0, hi | 0);
       }
-      linux.syscall(proc, frame);
+      linux.syscall(proc, proc.threads[0], frame);
       return frame.result;
     },
     put(data) {

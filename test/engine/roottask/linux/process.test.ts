@@ -1,3 +1,4 @@
+import { BLOCKED } from "../../../../engine/roottask/linux/context.ts";
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { E } from "../../../../engine/roottask/fs/errno.ts";
@@ -21,7 +22,7 @@ test("process ids, thread setup calls and root credentials", () => {
   assert.equal(h.call("getppid"), 1);
   assert.equal(h.call("gettid"), 7);
   assert.equal(h.call("set_tid_address", 0x1234), 7);
-  assert.equal(h.proc.clearChildTid, 0x1234);
+  assert.equal(h.thread.clearChildTid, 0x1234);
   assert.equal(h.call("set_robust_list", 0x5000, 24), 0);
   assert.equal(h.call("set_robust_list", 0x5000, 8), -E.EINVAL);
   assert.equal(h.call("getuid"), 0);
@@ -78,7 +79,7 @@ test("sched_getaffinity reports the virtual CPUs", () => {
   assert.equal(h.call("sched_getaffinity", 0, 4, mask), -E.EINVAL);
 });
 
-test("clocks read virtual time; sleeps return at once; bad arguments give EINVAL", () => {
+test("clocks read virtual time; a sleep blocks until its virtual deadline; bad arguments give EINVAL", () => {
   const h = setup();
   h.clock.ns = 12_345_678_901;
   const ts = h.alloc(16);
@@ -96,8 +97,10 @@ test("clocks read virtual time; sleeps return at once; bad arguments give EINVAL
   assert.equal(h.u64(ts + 8), 1);
   const req = h.alloc(16);
   h.space.writeU64(req, 5);
-  assert.equal(h.call("nanosleep", req, 0), 0);
-  assert.equal(h.host.nowNs(), 12_345_678_901, "sleeping does not advance the clock by itself");
+  assert.equal(h.call("nanosleep", req, 0), BLOCKED);
+  assert.equal(h.thread.blocked?.deadlineNs, 12_345_678_901 + 5e9, "the reply is withheld until the deadline");
+  assert.equal(h.host.nowNs(), 12_345_678_901, "blocking does not advance the clock by itself");
+  h.thread.blocked = null;
   h.space.writeU64(req + 8, 2_000_000_000);
   assert.equal(h.call("nanosleep", req, 0), -E.EINVAL);
   assert.equal(h.call("clock_nanosleep", 1, 0, req, 0), -E.EINVAL);
@@ -147,12 +150,12 @@ test("rt_sigprocmask blocks, unblocks and sets, but never masks SIGKILL or SIGST
   h.space.write(set, new Uint8Array(8).fill(0xff));
   assert.equal(h.call("rt_sigprocmask", 0 /* BLOCK */, set, old, 8), 0);
   assert.equal(h.u64(old), 0);
-  assert.equal(h.proc.sigmaskLo, (0xffffffff & ~(1 << 8) & ~(1 << 18)) >>> 0);
+  assert.equal(h.thread.sigmaskLo, (0xffffffff & ~(1 << 8) & ~(1 << 18)) >>> 0);
   h.space.writeU64(set, 1 << 1);
   assert.equal(h.call("rt_sigprocmask", 1 /* UNBLOCK */, set, 0, 8), 0);
-  assert.equal(h.proc.sigmaskLo & 2, 0);
+  assert.equal(h.thread.sigmaskLo & 2, 0);
   assert.equal(h.call("rt_sigprocmask", 2 /* SETMASK */, set, old, 8), 0);
-  assert.equal(h.proc.sigmaskLo, 2);
+  assert.equal(h.thread.sigmaskLo, 2);
   assert.equal(h.call("rt_sigprocmask", 7, set, 0, 8), -E.EINVAL);
 });
 
@@ -190,7 +193,7 @@ test("a blocked or handled signal is left pending instead of killing", () => {
   h.call("rt_sigprocmask", 0, set, 0, 8);
   assert.equal(h.call("kill", 0, 15), 0);
   assert.equal(h.frame.exited, false);
-  assert.deepEqual(h.proc.pending.map((p) => p.sig), [15]);
+  assert.deepEqual(h.thread.pending.map((p) => p.sig), [15]);
   const pend = h.alloc(8);
   assert.equal(h.call("rt_sigpending", pend, 8), 0);
   assert.equal(h.u64(pend), 1 << 14);
@@ -199,7 +202,7 @@ test("a blocked or handled signal is left pending instead of killing", () => {
   h.call("rt_sigaction", 10 /* SIGUSR1 */, act, 0, 8);
   h.call("kill", 7, 10);
   assert.equal(h.frame.exited, false, "a handled signal waits for delivery");
-  assert.deepEqual(h.proc.pending.map((p) => p.sig), [15, 10]);
+  assert.deepEqual(h.thread.pending.map((p) => p.sig), [15, 10]);
   h.space.writeU64(set, 0);
   h.call("rt_sigprocmask", 2 /* SETMASK */, set, 0, 8);
   assert.equal(h.frame.exited, true, "unblocking a pending fatal signal kills, as musl's abort() relies on");
@@ -215,32 +218,32 @@ test("setting a pending signal to SIG_IGN discards it", () => {
   const ign = h.alloc(32);
   h.space.writeU64(ign, 1);
   h.call("rt_sigaction", 1, ign, 0, 8);
-  assert.deepEqual(h.proc.pending, []);
+  assert.deepEqual(h.thread.pending, []);
   h.call("rt_sigprocmask", 1, set, 0, 8);
   assert.equal(h.frame.exited, false);
 });
 
 test("an unknown syscall returns ENOSYS and is counted by number and name", () => {
   const h = setup();
-  h.frame.nr = 56; // clone
-  h.linux.syscall(h.proc, h.frame);
-  h.linux.syscall(h.proc, h.frame);
+  h.frame.nr = 169; // clone
+  h.linux.syscall(h.proc, h.thread, h.frame);
+  h.linux.syscall(h.proc, h.thread, h.frame);
   assert.equal(h.frame.result, -E.ENOSYS);
-  assert.deepEqual(h.linux.unknown.get(56), { name: "clone", count: 2 });
-  assert.equal(h.linux.describe(56), undefined);
+  assert.deepEqual(h.linux.unknown.get(169), { name: "reboot", count: 2 });
+  assert.equal(h.linux.describe(169), undefined);
   assert.equal(h.linux.describe(1)?.name, "write");
 });
 
 test("in strict mode an unknown syscall throws a typed error naming it", () => {
   const h = setup({ strict: true });
-  h.frame.nr = 59;
-  assert.throws(() => h.linux.syscall(h.proc, h.frame), (e: unknown) => {
+  h.frame.nr = 169;
+  assert.throws(() => h.linux.syscall(h.proc, h.thread, h.frame), (e: unknown) => {
     assert.ok(e instanceof UnknownSyscallError);
-    assert.equal(e.nr, 59);
-    assert.equal(e.syscallName, "execve");
+    assert.equal(e.nr, 169);
+    assert.equal(e.syscallName, "reboot");
     return true;
   });
-  assert.deepEqual(h.linux.unknown.get(59), { name: "execve", count: 1 });
+  assert.deepEqual(h.linux.unknown.get(169), { name: "reboot", count: 1 });
 });
 
 test("prctl sets and reads the thread name, starting from the executable's name", () => {

@@ -54,7 +54,7 @@ test("a page fault with a SIGSEGV handler builds the frame and enters the handle
   sigaction(h, 11, HANDLER, SA_SIGINFO | SA_RESTORER, 1 << (10 - 1) /* SIGUSR1 */);
   const before = sampleRegs(STACK_TOP);
   const regs = sampleRegs(STACK_TOP);
-  assert.equal(h.linux.fault(h.proc, regs, 14, 6, 0x1000), 0);
+  assert.equal(h.linux.fault(h.proc, h.thread, regs, 14, 6, 0x1000), 0);
   const { frame, fpstate } = frameAddresses(STACK_TOP - 128);
   assert.equal(regs.get(RSP), frame);
   assert.equal(regs.rip, HANDLER);
@@ -78,7 +78,7 @@ test("a page fault with a SIGSEGV handler builds the frame and enters the handle
   assert.equal(h.u32(fpstate + FX_ST + 4), 0x80000000);
   assert.equal(h.u64(uc + UCONTEXT.sigmask), 0, "uc_sigmask is the mask before delivery");
   // In the handler: SIGSEGV itself and sa_mask (SIGUSR1) are blocked.
-  assert.equal(h.proc.sigmaskLo, (1 << 10) | (1 << 9));
+  assert.equal(h.thread.sigmaskLo, (1 << 10) | (1 << 9));
 
   // The handler returns to the restorer (popping pretcode), which calls rt_sigreturn with RSP = frame + 8.
   regs.set(RSP, frame + 8);
@@ -86,8 +86,8 @@ test("a page fault with a SIGSEGV handler builds the frame and enters the handle
   regs.xmm.fill(-1);
   h.call("rt_sigreturn");
   assert.equal(h.frame.sigreturn, true);
-  assert.equal(h.linux.needsFullReturn(h.proc, h.frame), true);
-  h.linux.returnToUser(h.proc, h.frame, regs);
+  assert.equal(h.linux.needsFullReturn(h.proc, h.thread, h.frame), true);
+  h.linux.returnToUser(h.proc, h.thread, h.frame, regs);
   assert.equal(h.frame.exited, false);
   assert.deepEqual([...regs.gpr], [...before.gpr]);
   assert.deepEqual([...regs.xmm], [...before.xmm]);
@@ -95,7 +95,7 @@ test("a page fault with a SIGSEGV handler builds the frame and enters the handle
   assert.equal(regs.rip, before.rip);
   assert.equal(regs.rflags, before.rflags);
   assert.equal(regs.mxcsr, before.mxcsr);
-  assert.equal(h.proc.sigmaskLo, 0);
+  assert.equal(h.thread.sigmaskLo, 0);
 });
 
 test("si_code and si_addr per exception: #GP, #UD, #DE, #BP, #XM, and ACCERR inside a mapping", () => {
@@ -111,7 +111,7 @@ test("si_code and si_addr per exception: #GP, #UD, #DE, #BP, #XM, and ACCERR ins
     const h = setup();
     sigaction(h, sig, HANDLER, SA_SIGINFO | SA_RESTORER);
     const regs = sampleRegs(STACK_TOP);
-    assert.equal(h.linux.fault(h.proc, regs, vector, err, 0x2000), 0);
+    assert.equal(h.linux.fault(h.proc, h.thread, regs, vector, err, 0x2000), 0);
     const info = regs.get(RSI);
     assert.deepEqual([h.u32(info), h.u32(info + 8), h.u64(info + 16)], [sig, code, addr === -1 ? 0x401234 : addr], `vector ${vector}`);
   }
@@ -119,32 +119,32 @@ test("si_code and si_addr per exception: #GP, #UD, #DE, #BP, #XM, and ACCERR ins
   sigaction(h, 8, HANDLER, SA_SIGINFO | SA_RESTORER);
   const regs = sampleRegs(STACK_TOP);
   regs.mxcsr = 0x1f80 & ~(1 << 9) | 0x4; // divide-by-zero unmasked and raised
-  assert.equal(h.linux.fault(h.proc, regs, 19, 0, 0), 0);
+  assert.equal(h.linux.fault(h.proc, h.thread, regs, 19, 0, 0), 0);
   assert.equal(h.u32(regs.get(RSI) + 8), 3, "FPE_FLTDIV");
   const mapped = setup();
   sigaction(mapped, 11, HANDLER, SA_SIGINFO | SA_RESTORER);
   const area = mapped.call("mmap", 0, 4096, 0 /* PROT_NONE */, 0x22, -1, 0);
   const r2 = sampleRegs(STACK_TOP);
-  assert.equal(mapped.linux.fault(mapped.proc, r2, 14, 4, area + 5), 0);
+  assert.equal(mapped.linux.fault(mapped.proc, mapped.thread, r2, 14, 4, area + 5), 0);
   assert.equal(mapped.u32(r2.get(RSI) + 8), 2, "SEGV_ACCERR for a PROT_NONE mapping (no present page)");
 });
 
 test("without a handler, with SIG_IGN, blocked, or without SA_RESTORER the fault kills with its signal", () => {
   const h = setup();
-  assert.equal(h.linux.fault(h.proc, sampleRegs(STACK_TOP), 14, 6, 0), 11);
+  assert.equal(h.linux.fault(h.proc, h.thread, sampleRegs(STACK_TOP), 14, 6, 0), 11);
   sigaction(h, 4, 1 /* SIG_IGN */, 0);
-  assert.equal(h.linux.fault(h.proc, sampleRegs(STACK_TOP), 6, 0, 0), 4);
+  assert.equal(h.linux.fault(h.proc, h.thread, sampleRegs(STACK_TOP), 6, 0, 0), 4);
   sigaction(h, 8, HANDLER, SA_RESTORER);
   const set = h.put(new Uint8Array([0x80, 0, 0, 0, 0, 0, 0, 0])); // SIGFPE
   h.call("rt_sigprocmask", 0, set, 0, 8);
-  assert.equal(h.linux.fault(h.proc, sampleRegs(STACK_TOP), 0, 0, 0), 8);
+  assert.equal(h.linux.fault(h.proc, h.thread, sampleRegs(STACK_TOP), 0, 0, 0), 8);
   sigaction(h, 5, HANDLER, 0);
-  assert.equal(h.linux.fault(h.proc, sampleRegs(STACK_TOP), 3, 0, 0), 11, "no restorer: the frame is refused, SIGSEGV");
+  assert.equal(h.linux.fault(h.proc, h.thread, sampleRegs(STACK_TOP), 3, 0, 0), 11, "no restorer: the frame is refused, SIGSEGV");
   const unwritable = setup();
   sigaction(unwritable, 11, HANDLER, SA_RESTORER);
   const regs = sampleRegs(STACK_TOP);
   regs.set(RSP, 0x30000000);
-  assert.equal(unwritable.linux.fault(unwritable.proc, regs, 14, 6, 0), 11, "a stack that cannot take the frame");
+  assert.equal(unwritable.linux.fault(unwritable.proc, unwritable.thread, regs, 14, 6, 0), 11, "a stack that cannot take the frame");
 });
 
 test("SA_ONSTACK uses the alternate stack; SA_NODEFER and SA_RESETHAND", () => {
@@ -156,10 +156,10 @@ test("SA_ONSTACK uses the alternate stack; SA_NODEFER and SA_RESETHAND", () => {
   assert.equal(h.call("sigaltstack", h.put(ss.bytes), 0), 0);
   sigaction(h, 11, HANDLER, SA_RESTORER | SA_ONSTACK | SA_NODEFER | SA_RESETHAND);
   const regs = sampleRegs(STACK_TOP);
-  assert.equal(h.linux.fault(h.proc, regs, 14, 6, 0), 0);
+  assert.equal(h.linux.fault(h.proc, h.thread, regs, 14, 6, 0), 0);
   assert.equal(regs.get(RSP), frameAddresses(alt + 8192).frame);
   assert.equal(h.u32(regs.get(RDX) + UCONTEXT.stack + 8), 0, "uc_stack flags: the interrupted code was not on it");
-  assert.equal(h.proc.sigmaskLo, 0, "SA_NODEFER: the signal stays unblocked");
+  assert.equal(h.thread.sigmaskLo, 0, "SA_NODEFER: the signal stays unblocked");
   assert.equal(h.proc.sigactions[11].handler, 0, "SA_RESETHAND: back to SIG_DFL");
 });
 
@@ -169,20 +169,20 @@ test("self-sent signals wait for the return to user mode, unless blocked; unbloc
   const set = h.put(new Uint8Array([0, 2, 0, 0, 0, 0, 0, 0])); // SIGUSR1
   h.call("rt_sigprocmask", 0, set, 0, 8);
   assert.equal(h.call("tkill", 7, 10), 0);
-  assert.equal(h.linux.needsFullReturn(h.proc, h.frame), false, "blocked: stays pending");
+  assert.equal(h.linux.needsFullReturn(h.proc, h.thread, h.frame), false, "blocked: stays pending");
   h.call("rt_sigprocmask", 1, set, 0, 8);
-  assert.equal(h.linux.needsFullReturn(h.proc, h.frame), true);
+  assert.equal(h.linux.needsFullReturn(h.proc, h.thread, h.frame), true);
   const regs = sampleRegs(STACK_TOP);
   regs.set(RAX, h.frame.result);
   regs.set(RCX, regs.rip);
   regs.set(R11, regs.rflags);
-  h.linux.returnToUser(h.proc, h.frame, regs);
+  h.linux.returnToUser(h.proc, h.thread, h.frame, regs);
   assert.equal(regs.rip, HANDLER);
   const info = regs.get(RSI);
   assert.deepEqual([h.u32(info), h.u32(info + 8) | 0, h.u32(info + 16)], [10, -6 /* SI_TKILL */, 7]);
-  assert.equal(h.proc.pending.length, 0);
+  assert.equal(h.thread.pending.length, 0);
   assert.equal(h.u64(regs.get(RDX) + UCONTEXT.mcontext + 8 * 13), 0, "saved rax = the syscall's result");
-  assert.equal(h.proc.sigmaskLo, 1 << 9);
+  assert.equal(h.thread.sigmaskLo, 1 << 9);
   assert.equal(regs.get(R8) !== 0, true);
 });
 
@@ -190,7 +190,7 @@ test("a page fault on a kernel address is SEGV_MAPERR with the protection bit in
   const h = setup();
   sigaction(h, 11, HANDLER, SA_SIGINFO | SA_RESTORER);
   const regs = sampleRegs(STACK_TOP);
-  assert.equal(h.linux.fault(h.proc, regs, 14, 4, 0xffff800000001000), 0);
+  assert.equal(h.linux.fault(h.proc, h.thread, regs, 14, 4, 0xffff800000001000), 0);
   assert.equal(h.u32(regs.get(RSI) + 8), 1);
   assert.equal(h.u64(regs.get(RDX) + UCONTEXT.mcontext + SIGCONTEXT.err), 5);
 });
@@ -205,14 +205,14 @@ test("SS_AUTODISARM: the alternate stack is disarmed while its handler runs and 
   assert.equal(h.call("sigaltstack", h.put(ss.bytes), 0), 0);
   sigaction(h, 11, HANDLER, SA_RESTORER | SA_ONSTACK);
   const regs = sampleRegs(STACK_TOP);
-  assert.equal(h.linux.fault(h.proc, regs, 14, 6, 0), 0);
-  assert.equal(h.proc.altstack.size, 0, "disarmed in the handler");
+  assert.equal(h.linux.fault(h.proc, h.thread, regs, 14, 6, 0), 0);
+  assert.equal(h.thread.altstack.size, 0, "disarmed in the handler");
   assert.equal(h.u32(regs.get(RDX) + UCONTEXT.stack + 8), 0x80000000, "uc_stack keeps SS_AUTODISARM");
   regs.set(RSP, regs.get(RSP) + 8);
   h.frame.rsp = regs.get(RSP);
   h.call("rt_sigreturn");
-  h.linux.returnToUser(h.proc, h.frame, regs);
-  assert.deepEqual(h.proc.altstack, { sp: alt, flags: 0x80000000, size: 8192 });
+  h.linux.returnToUser(h.proc, h.thread, h.frame, regs);
+  assert.deepEqual(h.thread.altstack, { sp: alt, flags: 0x80000000, size: 8192 });
   assert.equal(regs.get(RSP), STACK_TOP);
 });
 
