@@ -14,7 +14,7 @@ import { Kernel } from "./hedron/kernel.ts";
 import { FramePool } from "./memory/frames.ts";
 import type { HostIo } from "./roottask/fs/host.ts";
 import type { DiskConfig } from "./roottask/fat/disk.ts";
-import type { FaultReport } from "./roottask/process.ts";
+import type { FaultReport, Process } from "./roottask/process.ts";
 import { ENVIRONMENT, MANIFEST, Roottask, type ManifestApp } from "./roottask/roottask.ts";
 import { writeTar, type TarEntry } from "./roottask/tar.ts";
 
@@ -191,7 +191,11 @@ export class Machine {
   private settle(): void {
     const procs = this.roottask.processes;
     if (procs.running > 0 && this.kernel.stopReason === null) {
-      const stuck = [...procs.procs.values()].filter((p) => p.state === "running").map((p) => `${p.pid} '${p.name}'`);
+      const waitingIn = (p: Process) => {
+        const calls = (p.linux?.threads ?? []).flatMap((t) => (t.blocked ? [this.roottask.personality.nameOf(t.blocked.nr)] : []));
+        return calls.length > 0 ? ` in ${calls.join(", ")}` : "";
+      };
+      const stuck = [...procs.procs.values()].filter((p) => p.state === "running").map((p) => `${p.pid} '${p.name}'${waitingIn(p)}`);
       this.kernel.stop(`deadlock: process(es) ${stuck.join(", ")} blocked with nothing left to run`);
     }
     const first = procs.procs.get(procs.firstPid);

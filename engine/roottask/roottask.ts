@@ -29,7 +29,7 @@ import { FileServer } from "./fs/file-server.ts";
 import type { HostIo } from "./fs/host.ts";
 import { imageDiskIo, type DiskConfig } from "./fat/disk.ts";
 import { FatVolume } from "./fat/volume.ts";
-import { NetStack, WouldBlockForever } from "./net/stack.ts";
+import { NetStack, SocketWouldBlock } from "./net/stack.ts";
 import { SERVICE_NET } from "./net/service.ts";
 import { Hypercalls, XFER_DELEGATE, XFER_FROM_KERNEL } from "./hypercalls.ts";
 import { BLOCKED, newSyscallFrame, setSyscallArg, UnknownSyscallError, type LinuxProcess, type LinuxThread, type SyscallFrame } from "./linux/context.ts";
@@ -638,18 +638,12 @@ export class Roottask implements HostRuntime {
     try {
       serve(slot, proc, utcb, this.services);
     } catch (error) {
-      if (!(error instanceof WouldBlockForever)) throw error;
-      this.kernel.stop(`process ${proc.pid} '${proc.name}': the network service: ${error.message} (${this.nobodyToWake()})`);
+      if (!(error instanceof SocketWouldBlock)) throw error;
+      // The native service answers within the portal call; it has no withheld replies for a native caller yet.
+      this.kernel.stop(`process ${proc.pid} '${proc.name}': the network service: ${error.message}, and a native app's blocking network call cannot wait yet (use non-blocking sockets)`);
       utcb.setWord(0, -E.EAGAIN);
       utcb.setItems(1, 0);
     }
-  }
-
-  /** Why a socket wait ends the run: alone, nothing could wake it; beside other processes, waiting is not modelled yet. */
-  private nobodyToWake(): string {
-    return this.processes.running > 1
-      ? "blocking socket waits between processes are not modelled yet: use non-blocking sockets"
-      : "no other thread or process could wake it";
   }
 
   /** Replies with the whole user state in `regs` (all GPRs, RIP, RFLAGS, fs/gs base, FPU). */
@@ -736,15 +730,9 @@ export class Roottask implements HostRuntime {
       if (resumed) this.personality.resume(linux, thread, f);
       else this.personality.syscall(linux, thread, f);
     } catch (error) {
-      if (error instanceof WouldBlockForever) {
-        // Nothing else in the lab can run to wake it (see stack.ts): end the run instead of hanging.
-        this.kernel.stop(`process ${proc.pid} '${proc.name}': ${name}: ${error.message} (${this.nobodyToWake()})`);
-        f.result = -11;
-      } else {
-        if (!(error instanceof UnknownSyscallError)) throw error;
-        this.kernel.stop(error.message);
-        f.result = -38;
-      }
+      if (!(error instanceof UnknownSyscallError)) throw error;
+      this.kernel.stop(error.message);
+      f.result = -38;
     } finally {
       this.current = null;
     }

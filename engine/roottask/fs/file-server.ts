@@ -21,6 +21,8 @@ export interface ServiceFile {
   write(bytes: Uint8Array, nonblock: boolean): number;
   /** Linux POLLIN/POLLOUT/POLLHUP/POLLERR… bits of what a poll would see now. */
   pollMask(): number;
+  /** The wait key under which changes of pollMask() are announced (FileServerIo.changed). */
+  waitKey(): string;
   release(): void;
 }
 

@@ -53,7 +53,7 @@ export function waitKey(s: Sys, fd: number): string | null {
   const f = inoOf(s, fd);
   if (!f) return null;
   if (f.device === "eventfd") return `anon:${f.ino}`;
-  return s.fs.pipeKey(s.pid, fd);
+  return s.fs.file(s.pid, fd)?.service?.waitKey() ?? s.fs.pipeKey(s.pid, fd);
 }
 
 export function eventfd2(s: Sys): number {

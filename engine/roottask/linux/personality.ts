@@ -15,6 +15,7 @@ import { defaultRlimits, terminate } from "./process.ts";
 import { deliverDue, deliverFault, emptySigactions, nextRestarts, resetHandlers, signalFrom, signalsDue, sigreturnState } from "./signal.ts";
 import { AnonFiles } from "./epoll.ts";
 import { Waits } from "./wait.ts";
+import { SocketWouldBlock, socketWaitKey } from "../net/stack.ts";
 
 const SIGCHLD = 17, CLD_EXITED = 1, CLD_KILLED = 2;
 /** Length of the `syscall` instruction: a restarted call re-executes it. */
@@ -69,6 +70,7 @@ export class LinuxPersonality {
       random: (bytes) => host.random(bytes),
       changed: (key) => this.waits.notify(key),
     });
+    if (host.net) host.net.onChange = (id) => this.waits.notify(socketWaitKey(id));
   }
 
   /** A new process: its state record here and its FD table (stdin/stdout/stderr on 0–2) in the file server. */
@@ -209,6 +211,8 @@ export class LinuxPersonality {
     } catch (error) {
       if (error instanceof PageFault) frame.result = -E.EFAULT;
       else if (error instanceof GuestErrno) frame.result = -error.errno;
+      // The reply waits until the socket changes; the call then runs again from the start.
+      else if (error instanceof SocketWouldBlock) frame.result = this.sys.block([socketWaitKey(error.socketId)]);
       else throw error;
     }
   }

@@ -10,10 +10,17 @@ import {
 } from "./socket.ts";
 
 /**
- * A call that would wait for an event only another thread or process could cause. This branch of the lab runs one
- * thread per process and no blocking waits yet, so the run ends naming the call (a non-blocking socket gets EAGAIN).
+ * A blocking socket call that cannot proceed now (a non-blocking socket gets EAGAIN instead). The Linux personality
+ * withholds its reply until the socket changes (announced under socketWaitKey); the native service ends the run.
  */
-export class WouldBlockForever extends Error {}
+export class SocketWouldBlock extends Error {
+  constructor(readonly socketId: number, message: string) {
+    super(message);
+  }
+}
+
+/** The wait key under which a socket's readiness changes are announced. */
+export const socketWaitKey = (id: number) => `net:${id}`;
 
 /** Largest UDP payload over IPv4 (65535 − IP and UDP headers); IPv6 allows 65527. */
 const UDP_MAX_V4 = 65507;
@@ -42,6 +49,8 @@ export class NetStack {
   private nextAutobind = 0;
   /** Called with a waiter's token when its socket becomes ready for what it waits for (the blocking mechanism's hook). */
   onWake: ((token: number) => void) | null = null;
+  /** Called with a socket's id whenever its state changes (blocked Linux calls on it look again). */
+  onChange: ((socketId: number) => void) | null = null;
 
   create(family: number, type: number, protocol: number): Socket | number {
     if (family !== AF_INET && family !== AF_INET6 && family !== AF_UNIX) return -E.EAFNOSUPPORT;
@@ -88,7 +97,9 @@ export class NetStack {
 
   /** A socket's state changed: wakes every waiter whose events are now ready. */
   private notify(socket: Socket | undefined): void {
-    if (!socket || socket.waiters.length === 0) return;
+    if (!socket) return;
+    this.onChange?.(socket.id);
+    if (socket.waiters.length === 0) return;
     const mask = this.pollMask(socket);
     const ready = socket.waiters.filter((w) => w.events & mask);
     if (ready.length === 0) return;
@@ -97,7 +108,7 @@ export class NetStack {
   }
 
   private blockedForever(socket: Socket, what: string): never {
-    throw new WouldBlockForever(`${what} on ${formatAddr(socket.local)}, so it would block forever`);
+    throw new SocketWouldBlock(socket.id, `${what} on ${formatAddr(socket.local)}`);
   }
 
   // ---- addresses and ports ----
@@ -413,8 +424,8 @@ export class NetStack {
     }
     if (bytes.length === 0) return 0;
     const n = Math.min(this.room(socket, peer), bytes.length);
-    if (n < bytes.length && !nonblock) return this.blockedForever(socket, "the peer's receive buffer is full");
-    if (n === 0) return -E.EAGAIN;
+    // A blocking send waits only while nothing fits; a partial fit is a short write the caller continues.
+    if (n === 0) return nonblock ? -E.EAGAIN : this.blockedForever(socket, "the peer's receive buffer is full");
     peer.rx.push(bytes.slice(0, n));
     peer.rxBytes += n;
     this.notify(peer);
@@ -669,6 +680,10 @@ export class SocketFile implements ServiceFile {
 
   write(bytes: Uint8Array, nonblock: boolean): number {
     return this.stack.send(this.socket, bytes, nonblock);
+  }
+
+  waitKey(): string {
+    return socketWaitKey(this.socketId);
   }
 
   pollMask(): number {
