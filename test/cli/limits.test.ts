@@ -15,16 +15,22 @@ after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const spin = path.join(tmp, "spin");
 fs.writeFileSync(spin, tinyElf([0xeb, 0xfe]), { mode: 0o755 }); // jmp $: runs forever
+// write(1, "ready\n", 6), then jmp $: the CLI is past start-up once "ready" arrives.
+const readySpin = path.join(tmp, "ready-spin");
+fs.writeFileSync(readySpin, tinyElf([
+  0xb8, 1, 0, 0, 0, 0xbf, 1, 0, 0, 0, 0x48, 0x8d, 0x35, 9, 0, 0, 0, 0xba, 6, 0, 0, 0, 0x0f, 0x05, 0xeb, 0xfe,
+  ...Buffer.from("ready\n"),
+]), { mode: 0o755 });
 const hello = path.join(GUEST_BIN, "hello");
 const fileBench = path.join(GUEST_BIN, "file-bench");
 
-/** Starts the CLI, sends SIGINT once the guest is running, and collects what it printed. */
+/** Starts the CLI, sends SIGINT `ms` after the guest said "ready" (so start-up time under load does not matter). */
 function interruptAfter(args: string[], ms: number): Promise<{ stderr: string; status: number | null }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, "bin", "hedron-lab.js"), ...args], { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, [path.join(ROOT, "bin", "hedron-lab.js"), ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    setTimeout(() => child.kill("SIGINT"), ms);
+    child.stdout.once("data", () => setTimeout(() => child.kill("SIGINT"), ms));
     child.on("exit", (status) => resolve({ stderr, status }));
   });
 }
@@ -62,14 +68,14 @@ describe("run limits", () => {
   });
 
   it("SIGINT stops a run cleanly: one line, exit status 130", async () => {
-    const r = await interruptAfter(["run", spin], 1500);
+    const r = await interruptAfter(["run", readySpin], 300);
     assert.equal(r.status, 130);
     assert.match(r.stderr, /^hedron-lab: interrupted \(SIGINT\): stopped at instruction [\d,]+\n$/);
   });
 
   it("SIGINT closes a recording as complete up to there, and it replays verified", async () => {
     const file = path.join(tmp, "interrupted.hlrec");
-    const r = await interruptAfter(["record", "-o", file, spin], 2500);
+    const r = await interruptAfter(["record", "-o", file, readySpin], 1000);
     assert.equal(r.status, 130, r.stderr);
     assert.match(r.stderr, /hedron-lab: interrupted \(SIGINT\): stopped at instruction [\d,]+\n/);
     const info = runLab(["info", "--json", file]);

@@ -34,8 +34,8 @@ interface Check {
   unsupported: Map<string, number>;
 }
 
-/** Legacy-encoded extensions CPUID does not advertise (XSAVE, TSX); glibc guests carry them, and VEX/EVEX code, behind ifuncs. */
-const NOT_ADVERTISED = new Set(["xgetbv", "xsave", "xsavec", "xrstor", "xbegin", "xend", "xabort", "xtest"]);
+/** Legacy-encoded extensions CPUID does not advertise (XSAVE, TSX, RDRAND/RDSEED); glibc and libstdc++ carry them, and VEX/EVEX code, behind CPUID checks. */
+const NOT_ADVERTISED = new Set(["xgetbv", "xsave", "xsavec", "xrstor", "xbegin", "xend", "xabort", "xtest", "rdrand", "rdseed"]);
 
 function crossCheck(elf: Uint8Array): Check {
   const result: Check = { instructions: 0, mismatches: [], unsupported: new Map() };
