@@ -9,7 +9,7 @@ import {
 } from "./abi.ts";
 import { E } from "./errno.ts";
 import type { HostIo, MountIo } from "./host.ts";
-import { DirEntry, FsTree, StatData } from "./tree.ts";
+import { type DirEntry, FsTree, type StatData } from "./tree.ts";
 
 /**
  * An open file description served by another roottask service (a socket of the network service): the file server

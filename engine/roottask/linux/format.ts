@@ -4,8 +4,8 @@
 import { AddressSpace, PageFault } from "../../memory/address-space.ts";
 import { PATH_MAX, S_IFMT } from "../fs/abi.ts";
 import { errnoMessage, errnoName } from "../fs/errno.ts";
-import { EnumSet, FlagSet, SA_FLAGS, signalName } from "./abi.ts";
-import { GuestErrno, readCString, SyscallFrame } from "./context.ts";
+import { type EnumSet, type FlagSet, SA_FLAGS, signalName } from "./abi.ts";
+import { GuestErrno, readCString, type SyscallFrame } from "./context.ts";
 import type { ArgSpec, StructName, SyscallRow } from "./table.ts";
 import {
   Bytes, decodeIovecs, IOVEC_SIZE, RLIMIT_SIZE, SIGACTION, STACK_T, STAT, STATX, SYSINFO, TIMESPEC_SIZE,

@@ -6,10 +6,10 @@ import { PageFault } from "../../memory/address-space.ts";
 import { E } from "../fs/errno.ts";
 import { FD_LIMIT } from "../fs/file-server.ts";
 import {
-  GuestErrno, LinuxProcess, LinuxThread, newSyscallFrame, PersonalityHost, Sys, SyscallFrame, UnknownSyscallError,
+  GuestErrno, type LinuxProcess, type LinuxThread, newSyscallFrame, type PersonalityHost, Sys, type SyscallFrame, UnknownSyscallError,
 } from "./context.ts";
 import { FUTEX_BITSET_ALL, futexWake } from "./futex.ts";
-import { formatArgs, formatResult as formatResultText, Phase } from "./format.ts";
+import { formatArgs, formatResult as formatResultText, type Phase } from "./format.ts";
 import { syscallName } from "./names.ts";
 import { defaultRlimits, terminate } from "./process.ts";
 import { deliverDue, deliverFault, emptySigactions, nextRestarts, resetHandlers, signalFrom, signalsDue, sigreturnState } from "./signal.ts";
@@ -20,7 +20,7 @@ import { SocketWouldBlock, socketWaitKey } from "../net/stack.ts";
 const SIGCHLD = 17, CLD_EXITED = 1, CLD_KILLED = 2;
 /** Length of the `syscall` instruction: a restarted call re-executes it. */
 const SYSCALL_LENGTH = 2;
-import { BY_NUMBER, SyscallRow } from "./table.ts";
+import { BY_NUMBER, type SyscallRow } from "./table.ts";
 
 export type { LinuxProcess, LinuxThread, PersonalityHost, SyscallFrame, TaskHost, TerminalInfo, Vma } from "./context.ts";
 export { BLOCKED } from "./context.ts";

@@ -13,7 +13,7 @@ import type { LinuxProcess, LinuxThread, PendingSignal, Sys } from "./context.ts
 import { terminate } from "./process.ts";
 import {
   decodeFpstate, decodeUcontext, deliveryStack, encodeFpstate, encodeSiginfo, encodeUcontext, frameAddresses, onAltstack,
-  resetFpu, RT_SIGFRAME, SI_KERNEL, SI_TKILL, SI_USER, SigInfo,
+  resetFpu, RT_SIGFRAME, SI_KERNEL, SI_TKILL, SI_USER, type SigInfo,
 } from "./sigframe.ts";
 import { Bytes, SIGACTION, STACK_T } from "./structs.ts";
 
