@@ -107,6 +107,22 @@ export class NetStack {
     for (const w of ready) this.onWake?.(w.token);
   }
 
+  /**
+   * Points an IP socket at `dest` on the loopback (the any-address means this host), binding an ephemeral port
+   * first; sets its local and peer addresses and returns the destination, or -errno.
+   */
+  private aimAt(socket: Socket, dest: SockAddr): SockAddr | number {
+    if (!isLoopback(dest) && !isAny(dest)) return -E.ENETUNREACH;
+    const to = isAny(dest) ? { ...dest, ip: dest.family === AF_INET ? "127.0.0.1" : "::1" } : dest;
+    if (!this.isBound(socket)) {
+      const r = this.bindPort(socket, { family: socket.family, ip: socket.family === AF_INET ? "0.0.0.0" : "::", port: 0, path: "" });
+      if (r < 0) return r;
+    }
+    socket.local = { ...socket.local!, ip: this.sourceFor(socket, to) };
+    socket.peer = { ...to };
+    return to;
+  }
+
   private blockedForever(socket: Socket, what: string): never {
     throw new SocketWouldBlock(socket.id, `${what} on ${formatAddr(socket.local)}`);
   }
@@ -288,14 +304,8 @@ export class NetStack {
       if (listener.type !== SOCK_STREAM) return -E.EPROTOTYPE;
       if (listener.state !== "listening") return -E.ECONNREFUSED;
     } else {
-      if (!isLoopback(dest) && !isAny(dest)) return -E.ENETUNREACH;
-      const to = isAny(dest) ? { ...dest, ip: dest.family === AF_INET ? "127.0.0.1" : "::1" } : dest;
-      if (!this.isBound(socket)) {
-        const r = this.bindPort(socket, { family: socket.family, ip: socket.family === AF_INET ? "0.0.0.0" : "::", port: 0, path: "" });
-        if (r < 0) return r;
-      }
-      socket.local = { ...socket.local!, ip: this.sourceFor(socket, to) };
-      socket.peer = { ...to };
+      const to = this.aimAt(socket, dest);
+      if (typeof to === "number") return to;
       listener = this.listenerFor(to);
       if (!listener) {
         this.unbindPort(socket);
@@ -382,14 +392,8 @@ export class NetStack {
       socket.state = "connected";
       return 0;
     }
-    if (!isLoopback(dest) && !isAny(dest)) return -E.ENETUNREACH;
-    const to = isAny(dest) ? { ...dest, ip: dest.family === AF_INET ? "127.0.0.1" : "::1" } : dest;
-    if (!this.isBound(socket)) {
-      const r = this.bindPort(socket, { family: socket.family, ip: socket.family === AF_INET ? "0.0.0.0" : "::", port: 0, path: "" });
-      if (r < 0) return r;
-    }
-    socket.local = { ...socket.local!, ip: this.sourceFor(socket, to) };
-    socket.peer = { ...to };
+    const to = this.aimAt(socket, dest);
+    if (typeof to === "number") return to;
     socket.state = "connected";
     return 0;
   }
