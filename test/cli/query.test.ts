@@ -23,7 +23,7 @@ test("a query counting syscalls by name equals the run's --stats foreignSyscalls
     assert.deepEqual(columns, ["name", "n"]);
     assert.deepEqual(Object.fromEntries(rows), stats.foreignSyscalls);
     const csv = lab("query", file, "SELECT pid, name, exit FROM processes");
-    assert.equal(csv.stdout, "pid,name,exit\n1,fileio,status 0\n");
+    assert.equal(csv.stdout, "pid,name,exit\n1000,fileio,status 0\n"); // a Linux program is pid 1000 by default
     const calls = lab("query", "--json", file, "SELECT count(*) FROM portal_calls WHERE reply_seq IS NULL");
     assert.deepEqual(JSON.parse(calls.stdout).rows, [[0]]);
     for (const sql of ["DELETE FROM events", `ATTACH '${join(dir, "x.db")}' AS x`, "SELECT * FROM session"]) {
