@@ -275,11 +275,9 @@ export class FileServer {
     if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT)) return -E.EINVAL;
     const proc = this.process(pid);
     const ino = this.tree.createPipe();
+    // openInode frees the inode itself when no fd is left.
     const read = this.openInode(proc, ino, O_RDONLY | flags);
-    if (read < 0) {
-      this.tree.release(ino);
-      return read;
-    }
+    if (read < 0) return read;
     const write = this.openInode(proc, ino, O_WRONLY | flags);
     if (write < 0) {
       this.close(pid, read);
@@ -291,9 +289,7 @@ export class FileServer {
   /** An fd on a fresh nameless inode of kind `device` (epoll, eventfd), read-write; O_CLOEXEC and O_NONBLOCK apply. */
   openAnonymous(pid: number, device: string, flags: number): number {
     const ino = this.tree.createAnonymous(device);
-    const fd = this.openInode(this.process(pid), ino, O_RDWR | (flags & (O_CLOEXEC | O_NONBLOCK)));
-    if (fd < 0) this.tree.release(ino);
-    return fd;
+    return this.openInode(this.process(pid), ino, O_RDWR | (flags & (O_CLOEXEC | O_NONBLOCK)));
   }
 
   private isPipe(ino: number): boolean {

@@ -142,6 +142,18 @@ test("fds are allocated lowest-first and limited to 1024", () => {
   assert.equal(fs.open(1, AT_FDCWD, "/dev/null", O_RDONLY, 0), -E.EMFILE);
 });
 
+test("pipe and anonymous fds past the limit are EMFILE and leave no inode behind", () => {
+  const { fs } = server();
+  for (let i = 3; i < 1023; i++) assert.equal(fs.dup(1, 0), i);
+  const inodes = fs.tree.inodes.size;
+  assert.equal(fs.pipe(1, 0), -E.EMFILE, "one fd free: the write end does not fit");
+  assert.equal(fs.tree.inodes.size, inodes);
+  assert.equal(fs.dup(1, 0), 1023);
+  assert.equal(fs.pipe(1, 0), -E.EMFILE, "no fd free: the read end does not fit");
+  assert.equal(fs.openAnonymous(1, "eventfd", 0), -E.EMFILE);
+  assert.equal(fs.tree.inodes.size, inodes);
+});
+
 test("file-server state is plain data: it survives structuredClone", () => {
   const { fs } = server();
   fs.open(1, AT_FDCWD, "/state", O_RDWR | O_CREAT, 0o644);
