@@ -34,6 +34,11 @@ export interface MachineConfig {
   disk?: DiskConfig;
   /** Blocking read of the host's stdin; an empty array is end of file. */
   readStdin(max: number): Uint8Array;
+  /**
+   * The host end of the guest's stdout/stderr: false when nobody reads it any more (a closed pipe), so the guest's
+   * write fails with EPIPE as on Linux. Default: the output goes only to the console listeners.
+   */
+  consoleSink?: (stream: "stdout" | "stderr", bytes: Uint8Array) => boolean;
   /** Simulate the seed's mediator library: one extra IPC per forwarded syscall (default off). */
   mediator?: boolean;
   /** How the CPUs run hot code (default DEFAULT_JIT_MODE). */
@@ -123,8 +128,10 @@ export class Machine {
     this.mediator = config.mediator ?? false;
     this.frames = new FramePool(config.memoryMiB);
     this.kernel = new Kernel({ frames: this.frames, cpus: config.cpus, print: (text) => this.vga.write(text) });
-    const sink = (stream: ConsoleStream, bytes: Uint8Array) => {
+    const sink = (stream: ConsoleStream, bytes: Uint8Array): boolean => {
+      if (config.consoleSink && (stream === "stdout" || stream === "stderr") && !config.consoleSink(stream, bytes)) return false;
       for (const l of this.consoleListeners) l(stream, bytes);
+      return true;
     };
     this.serial = new SerialPort(sink);
     this.debugcon = new DebugCon(sink);

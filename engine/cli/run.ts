@@ -305,6 +305,7 @@ export function machineConfig(options: RunOptions): MachineConfig {
     firstPid: options.firstPid,
     maxProcs: options.maxProcs,
     readStdin: readHostStdinInterruptibly,
+    consoleSink: (stream, bytes) => writeAll(stream === "stdout" ? 1 : 2, bytes),
   };
 }
 
@@ -393,8 +394,11 @@ export async function driveRun(step: (budget: number) => boolean, icount: () => 
   }
 }
 
-/** Synchronous, complete writes: the machine runs synchronously, and output order must be exact. */
-export function writeAll(fd: number, bytes: Uint8Array): void {
+/**
+ * Synchronous, complete writes: the machine runs synchronously, and output order must be exact.
+ * False when the reader has gone (EPIPE), so a guest writing to a closed pipe sees EPIPE as on Linux.
+ */
+export function writeAll(fd: number, bytes: Uint8Array): boolean {
   let done = 0;
   while (done < bytes.length) {
     try {
@@ -402,10 +406,11 @@ export function writeAll(fd: number, bytes: Uint8Array): void {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "EAGAIN") { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1); continue; }
-      if (code === "EPIPE") return;
+      if (code === "EPIPE") return false;
       throw error;
     }
   }
+  return true;
 }
 
 /** One --trace line; `task` names the Linux process and thread the event's EC runs, when it runs one. */
@@ -430,13 +435,9 @@ export function formatTraceEvent(event: MachineEvent, task: { pid: number; tid: 
   }
 }
 
-/** Wires a machine's console to the CLI's stdout/stderr (and, with --serial, the serial line to stderr). */
+/** With --serial, the serial line to stderr, and --trace (the guest's stdout/stderr go through `consoleSink`). */
 export function attachConsole(machine: Machine, options: RunOptions): void {
-  machine.onConsole((stream, bytes) => {
-    if (stream === "stdout") writeAll(1, bytes);
-    else if (stream === "stderr") writeAll(2, bytes);
-    else if (options.serial && stream === "serial") writeAll(2, bytes);
-  });
+  if (options.serial) machine.onConsole((stream, bytes) => { if (stream === "serial") writeAll(2, bytes); });
   if (options.trace) {
     machine.onEvent((event) => {
       const line = formatTraceEvent(event, machine.taskOfEc(event.ec));

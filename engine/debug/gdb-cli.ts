@@ -37,10 +37,6 @@ function serveUntilDetached(session: GdbSession, port: number): Promise<void> {
 export async function runGdbCommand(args: string[]): Promise<number> {
   const { port, rest } = gdbPort(args);
   const machine = new Machine(machineConfig(parseRunOptions(rest)));
-  machine.onConsole((stream, bytes) => {
-    if (stream === "stdout") process.stdout.write(bytes);
-    else if (stream === "stderr") process.stderr.write(bytes);
-  });
   await serveUntilDetached(new GdbSession(null, machine), port);
   return machine.exitStatus;
 }

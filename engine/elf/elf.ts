@@ -4,7 +4,15 @@
 import { USER_LIMIT } from "../memory/address-space.ts";
 
 export class ElfError extends Error {
-  override readonly name = "ElfError";
+  override readonly name: string = "ElfError";
+}
+
+/**
+ * A segment Linux's loader accepts but cannot map (below vm.mmap_min_addr, beyond user space): Linux finds out
+ * after exec's point of no return, so the process dies of SIGSEGV instead of exec failing.
+ */
+export class ElfMapError extends ElfError {
+  override readonly name = "ElfMapError";
 }
 
 export const PT_LOAD = 1;
@@ -100,7 +108,6 @@ export function parseElf(bytes: Uint8Array): ElfImage {
         throw new ElfError(`truncated ELF file (segment ${i} extends past the end of the file)`);
       }
       if (segment.filesz > segment.memsz) throw new ElfError(`segment ${i} has a file size larger than its memory size`);
-      checkSegmentPlace(segment, i, type === ET_DYN ? PIE_BASE : 0);
     }
     segments.push(segment);
   }
@@ -111,14 +118,14 @@ export function parseElf(bytes: Uint8Array): ElfImage {
   return image;
 }
 
-/** Rejects a PT_LOAD that, placed at `bias`, reaches below vm.mmap_min_addr or beyond the user address range. */
+/** Rejects (at load time) a PT_LOAD that, placed at `bias`, reaches below vm.mmap_min_addr or beyond the user address range. */
 export function checkSegmentPlace(segment: Segment, index: number, bias: number): void {
   const start = segment.vaddr + bias;
   const end = start + segment.memsz;
   if (segment.memsz > 0 && start < MMAP_MIN_ADDR) {
-    throw new ElfError(`segment ${index} maps address 0x${start.toString(16)}, below Linux's vm.mmap_min_addr (0x${MMAP_MIN_ADDR.toString(16)})`);
+    throw new ElfMapError(`segment ${index} maps address 0x${start.toString(16)}, below Linux's vm.mmap_min_addr (0x${MMAP_MIN_ADDR.toString(16)})`);
   }
-  if (end > USER_LIMIT) throw new ElfError(`segment ${index} (0x${start.toString(16)}–0x${end.toString(16)}) lies outside user space`);
+  if (end > USER_LIMIT) throw new ElfMapError(`segment ${index} (0x${start.toString(16)}–0x${end.toString(16)}) lies outside user space`);
 }
 
 /**

@@ -13,12 +13,12 @@ export const DEFAULT_CHUNK_INSTRUCTIONS = 1 << 20;
 export const DEFAULT_SNAPSHOT_INSTRUCTIONS = 1 << 24;
 
 /** What of a MachineConfig a recording stores as JSON (module bytes go to the `module` table; stdin and host reads are inputs). */
-export type StoredConfig = Omit<MachineConfig, "modules" | "readStdin" | "hostIo"> & {
+export type StoredConfig = Omit<MachineConfig, "modules" | "readStdin" | "hostIo" | "consoleSink"> & {
   modules: { name: string; kind: "foreign" | "native" | "hybrid"; argv: string[] }[];
 };
 
 export function storedConfig(config: MachineConfig): StoredConfig {
-  const { modules, readStdin: _stdin, hostIo: _hostIo, ...rest } = config;
+  const { modules, readStdin: _stdin, hostIo: _hostIo, consoleSink: _sink, ...rest } = config;
   const disk = config.disk ? { disk: { path: config.disk.path, writable: config.disk.writable } } : {};
   return { ...rest, ...disk, mediator: config.mediator === true, modules: modules.map((m) => ({ name: m.name, kind: m.kind, argv: m.argv })) };
 }

@@ -3,6 +3,9 @@
 
 import type { HostIo, HostStat } from "../roottask/fs/host.ts";
 
+/** The input row of a guest write that found the host's stdout/stderr closed; its data is the stream's name. */
+export const CONSOLE_CLOSED_INPUT = "console-closed";
+
 /** Input-row kinds, one per HostIo method. */
 export const HOST_KINDS = { lstat: "host-lstat", readdir: "host-readdir", readlink: "host-readlink", read: "host-read" } as const;
 type Op = keyof typeof HOST_KINDS;

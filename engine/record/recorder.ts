@@ -4,7 +4,7 @@
 import { Machine, type MachineConfig } from "../machine.ts";
 import { NODE_HOST_IO } from "../roottask/fs/host.ts";
 import { diffFrame } from "./framebuffer.ts";
-import { recordingHostIo } from "./host-io.ts";
+import { CONSOLE_CLOSED_INPUT, recordingHostIo } from "./host-io.ts";
 import { imageDiskIo, recordingDiskIo } from "../roottask/fat/disk.ts";
 import { ChunkDriver, DEFAULT_CHUNK_INSTRUCTIONS, DEFAULT_SNAPSHOT_INSTRUCTIONS, storedConfig } from "./driver.ts";
 import { captureSnapshot, MemoryShadow, worldHash } from "./snapshot.ts";
@@ -70,6 +70,12 @@ export class Recorder {
         this.writer.input(this.machine.icount, "stdin", bytes);
         return bytes;
       },
+      // A closed host stdout/stderr is input too: the replay must fail the same write with EPIPE.
+      consoleSink: config.consoleSink && ((stream, bytes) => {
+        if (config.consoleSink!(stream, bytes)) return true;
+        this.writer.input(this.machine.icount, CONSOLE_CLOSED_INPUT, new TextEncoder().encode(stream));
+        return false;
+      }),
       hostIo: recordingHostIo(config.hostIo ?? NODE_HOST_IO, (kind, data) => this.writer.input(this.machine ? this.machine.icount : 0, kind, data)),
       disk: config.disk && {
         ...config.disk,

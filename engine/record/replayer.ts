@@ -7,7 +7,7 @@ import { Machine, type MachineConfig } from "../machine.ts";
 import { DecodeError } from "./codec.ts";
 import { ChunkDriver, type ChunkEnd, type StoredConfig } from "./driver.ts";
 import type { EventBatch } from "./event-chunk.ts";
-import { replayingHostIo } from "./host-io.ts";
+import { CONSOLE_CLOSED_INPUT, replayingHostIo } from "./host-io.ts";
 import { replayingDiskIo, type DiskIo } from "../roottask/fat/disk.ts";
 import type { ChunkRecord, ConsoleRecord, InputRecord, Recording } from "./recording.ts";
 import type { HostIo } from "../roottask/fs/host.ts";
@@ -59,7 +59,7 @@ export interface ReplayResult {
 
 
 /** Rebuilds the MachineConfig of a recording; stdin and mounted host folders are read from the recorded input. */
-export function recordedConfig(rec: Recording, readStdin: (max: number) => Uint8Array, hostIo: HostIo, diskIo?: DiskIo): MachineConfig {
+export function recordedConfig(rec: Recording, readStdin: (max: number) => Uint8Array, hostIo: HostIo, diskIo?: DiskIo, consoleSink?: MachineConfig["consoleSink"]): MachineConfig {
   const stored = rec.session.config as unknown as StoredConfig;
   const bad = (what: string): never => {
     throw new RecordingError("corrupt", rec.path, `the recording's run configuration is damaged (${what})`);
@@ -91,6 +91,7 @@ export function recordedConfig(rec: Recording, readStdin: (max: number) => Uint8
     maxProcs: typeof stored.maxProcs === "number" ? stored.maxProcs : undefined,
     readStdin,
     hostIo,
+    consoleSink,
     disk: stored.disk && diskIo ? { path: String(stored.disk.path), writable: stored.disk.writable === true, io: diskIo } : undefined,
   };
 }
@@ -175,10 +176,17 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
     return input.data;
   };
   const hostIo = replayingHostIo((kind, asked) => take(kind, asked)?.data ?? null, (what) => diverge(now(), what));
+  // A write the recorded host refused (its stdout was closed) is refused again at the same instruction.
+  const consoleSink = (stream: "stdout" | "stderr"): boolean => {
+    const input = inputs[nextInput];
+    if (!input || input.kind !== CONSOLE_CLOSED_INPUT || input.icount !== now() || new TextDecoder().decode(input.data) !== stream) return true;
+    nextInput++;
+    return false;
+  };
 
   const diskIo = replayingDiskIo((kind, asked) => take(kind, asked)?.data ?? null, (what) => diverge(now(), what));
   // Building reads the mounted folders from the recorded input; a recording without it cannot boot.
-  const machine = bootRecorded(rec, () => recordedConfig(rec, readStdin, hostIo, diskIo), () => (divergence as Divergence | null)?.what ?? null);
+  const machine = bootRecorded(rec, () => recordedConfig(rec, readStdin, hostIo, diskIo, consoleSink), () => (divergence as Divergence | null)?.what ?? null);
   built = machine;
   if (divergence) machine.kernel.stop(`replay diverged: ${(divergence as Divergence).what}`);
 

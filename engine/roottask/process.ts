@@ -9,8 +9,9 @@ export type AppKind = "foreign" | "native" | "hybrid";
 export interface FaultReport {
   pid: number;
   name: string;
+  /** The exception vector; -1 for an image that could not be loaded ("exec"). */
   vector: number;
-  /** "#PF", "#GP", "#UD" … */
+  /** "#PF", "#GP", "#UD" … or "exec" */
   kind: string;
   signal: number;
   /** Faulting address for #PF, the instruction address otherwise. */

@@ -3,7 +3,7 @@
 // Its ECs run TypeScript: a portal's entry IP selects the handler, the portal id names the process and the slot.
 
 import { CpuState, R10, R11, R8, R9, RAX, RBP, RBX, RCX, RDI, RDX, RSI, RSP } from "../cpu/state.ts";
-import { ElfError, parseElf } from "../elf/elf.ts";
+import { ElfError, ElfMapError, parseElf } from "../elf/elf.ts";
 import { loadElf } from "../elf/loader.ts";
 import {
   HIP_ADDR, RIGHTS_ALL, ROOT_PD_SEL, SEL_EXC, VEC_STARTUP, vectorName,
@@ -117,7 +117,8 @@ export interface RoottaskConfig {
   readStdin(max: number): Uint8Array;
   serial: SerialPort;
   debugcon: DebugCon;
-  writeConsole(stream: "stdout" | "stderr", bytes: Uint8Array): void;
+  /** False when the host end is closed (the write fails with EPIPE). */
+  writeConsole(stream: "stdout" | "stderr", bytes: Uint8Array): boolean;
   nowNs(): number;
 }
 
@@ -320,7 +321,7 @@ export class Roottask implements HostRuntime {
    * semaphore, service portals, and exception, startup and foreign-syscall portals for every CPU its threads may
    * use (a native app: its own CPU), then its first EC (not yet runnable: no SC).
    */
-  private createProcessObjects(name: string, kind: AppKind, cpu: number, ppid: number): Process {
+  private createProcessObjects(name: string, kind: AppKind, cpu: number, ppid: number, utcbMapped: boolean): Process {
     const base = this.nextBlock;
     this.nextBlock += 1 << this.blockOrder;
     const proc = this.processes.add({
@@ -343,8 +344,9 @@ export class Roottask implements HostRuntime {
       for (let v = 0; v < SEL_EXC; v++) portal(evt + v, v === VEC_STARTUP ? MTD_RIP_LEN | MTD_RSP : MTD_EXCEPTION, v === VEC_STARTUP ? IP_STARTUP : IP_EXCEPTION, c, v);
       portal(evt + SEL_FOREIGN + c, MTD_FOREIGN, IP_FOREIGN, c, SEL_FOREIGN);
     }
-    // Every first EC has its UTCB mapped: a program booted as foreign may still turn out hybrid (HEDRON.md §8).
-    this.hc.createEc(base + SEL_EC, base + SEL_PD, { cpu, utcb: APP_UTCB, global: true, evt: kind === "native" ? 0 : evtOf(cpu) });
+    // Without a UTCB mapped NSCT reads clear, so a plain Linux program's every syscall is foreign and a write to
+    // that address faults as on Linux; an app built with the SDK (or booted as hybrid) may turn hybrid (HEDRON.md §8).
+    this.hc.createEc(base + SEL_EC, base + SEL_PD, { cpu, utcb: utcbMapped ? APP_UTCB : 0, global: true, evt: kind === "native" ? 0 : evtOf(cpu) });
     proc.pdId = this.kernel.objectAt(this.kernel.rootPd, base + SEL_PD);
     proc.ecId = this.kernel.objectAt(this.kernel.rootPd, base + SEL_EC);
     this.kernel.ecs.get(proc.ecId)!.name = name;
@@ -367,7 +369,7 @@ export class Roottask implements HostRuntime {
   /** Creates a process: PD (foreign for Linux and hybrid apps), portals, EC, SC; loads its ELF. */
   spawn(app: ManifestApp, elf: Uint8Array | undefined, env: string[], cpu: number, ppid = 0): Process | null {
     if (!elf) throw new TarError(`roottask: app '${app.name}' has no file ${app.path} in the archive`);
-    const proc = this.createProcessObjects(app.name, app.kind, cpu, ppid);
+    const proc = this.createProcessObjects(app.name, app.kind, cpu, ppid, app.kind !== "foreign" || appKind(elf) !== "foreign");
     const space = this.kernel.hostSpace(this.hc.ec, proc.selBase + SEL_PD);
     try {
       const random16 = new Uint8Array(16);
@@ -384,6 +386,10 @@ export class Roottask implements HostRuntime {
       }
     } catch (error) {
       if (!(error instanceof ElfError)) throw error;
+      if (error instanceof ElfMapError) {
+        this.execFailed(proc, error.message);
+        return null;
+      }
       this.log(`${app.name}: ${error.message}`);
       // As a shell reports an exec failure: one line on stderr, so exit status 126 never comes unexplained.
       this.config.writeConsole("stderr", new TextEncoder().encode(`${app.name}: cannot execute: ${error.message}\n`));
@@ -414,9 +420,9 @@ export class Roottask implements HostRuntime {
     const parent = this.processes.get(parentLinux.pid);
     const regs = this.callerState(stack, tls);
     const cpu = this.spawned++ % this.cpuCount;
-    const proc = this.createProcessObjects(parent.name, parent.kind, cpu, parent.pid);
-    const space = this.kernel.hostSpace(this.hc.ec, proc.selBase + SEL_PD);
     const parentPd = this.kernel.pds.get(parent.pdId)!;
+    const proc = this.createProcessObjects(parent.name, parent.kind, cpu, parent.pid, parentPd.utcbPages.size > 0);
+    const space = this.kernel.hostSpace(this.hc.ec, proc.selBase + SEL_PD);
     space.copyFrom(parentLinux.space, parentPd.utcbPages);
     proc.entry = regs.rip;
     proc.rsp = regs.get(RSP);
@@ -518,8 +524,7 @@ export class Roottask implements HostRuntime {
       this.current!.frame.exec = { entry: image.entry, stack: image.rsp };
     } catch (error) {
       if (!(error instanceof ElfError)) throw error;
-      this.log(`${proc.name}: execve ${path}: ${error.message}`);
-      this.terminate(proc, 128 + 11, 11, null);
+      this.execFailed(proc, `execve ${path}: ${error.message}`);
       return 0;
     }
     proc.name = execfn.slice(execfn.lastIndexOf("/") + 1);
@@ -527,6 +532,12 @@ export class Roottask implements HostRuntime {
     this.kernel.ecs.get(thread.ec)!.name = proc.name;
     if (this.kernel.tracing) this.kernel.emit("process_start", this.kernel.ecs.get(thread.ec)!, proc.name, argv.join(" "), `pid ${proc.pid} (execve)`, 0);
     return 0;
+  }
+
+  /** An image that fails to load after exec's point of no return: Linux kills the process with SIGSEGV. */
+  private execFailed(proc: Process, why: string): void {
+    const text = `process ${proc.pid} '${proc.name}' killed by SIGSEGV: exec failed after the point of no return: ${why}`;
+    this.terminate(proc, 128 + 11, 11, { pid: proc.pid, name: proc.name, vector: -1, kind: "exec", signal: 11, address: 0, rip: 0, errorCode: 0, bytes: [], text });
   }
 
   /** Ends a process: status recorded, its capabilities revoked (the kernel destroys PD, EC, SC and portals). */

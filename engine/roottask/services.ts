@@ -60,7 +60,8 @@ export const ALLOC_BASE = 0x100000000;
 export interface ServiceHost {
   fileServer: FileServer;
   net: NetStack;
-  writeConsole(stream: "stdout" | "stderr", bytes: Uint8Array): void;
+  /** False when the host end is closed (the write fails with EPIPE). */
+  writeConsole(stream: "stdout" | "stderr", bytes: Uint8Array): boolean;
   space(proc: Process): AddressSpace;
   log(text: string): void;
   /** Starts a program from the file server as a child of `parent`: its pid, or -errno. */

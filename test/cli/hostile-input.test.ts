@@ -1,4 +1,4 @@
-// Hostile input through the real CLI (issue 14 reproducers): each gets one clear line and exit status 126 or 2, never
+// Hostile input through the real CLI (issue 14 reproducers): each gets one clear line and exit status 126, 139 or 2, never
 // an internal error (70) or a silent exit.
 
 import assert from "node:assert/strict";
@@ -6,7 +6,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, describe, it } from "node:test";
-import { GUEST_BIN, runLab } from "../helpers/run.ts";
+import { spawnSync } from "node:child_process";
+import { canRunNatively, GUEST_BIN, runLab } from "../helpers/run.ts";
 import { tinyElf } from "../helpers/tiny-elf.ts";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "hedron-hostile-"));
@@ -42,6 +43,25 @@ describe("hostile input gets one clear line", () => {
     bytes.set(bytes.subarray(64, 120), 3000);
     new DataView(bytes.buffer).setBigUint64(32, 3000n, true);
     oneLine(runLab(["run", file("phdr-outside", bytes)]), 126, /phdr-outside: the program headers are not inside a loadable segment\n$/);
+  });
+
+  it("an ET_EXEC segment at page 0 dies of SIGSEGV (139), as an unprivileged native exec does", () => {
+    const bytes = tinyElf(EXIT_7);
+    const view = new DataView(bytes.buffer);
+    view.setBigUint64(64 + 16, 0n, true);
+    view.setBigUint64(24, 120n, true);
+    const elf = file("page0", bytes);
+    oneLine(runLab(["run", elf]), 139, /^hedron-lab: process 1000 'page0' killed by SIGSEGV: exec failed after the point of no return: segment 0 maps address 0x0, below Linux's vm.mmap_min_addr \(0x1000\)\n$/);
+    if (!canRunNatively) return;
+    // Root may map page 0 (CAP_SYS_RAWIO); the lab models an unprivileged process, so compare with user nobody.
+    const shared = fs.mkdtempSync(path.join(os.tmpdir(), "hedron-page0-"));
+    fs.chmodSync(shared, 0o755);
+    fs.copyFileSync(elf, path.join(shared, "page0"));
+    fs.chmodSync(path.join(shared, "page0"), 0o755);
+    const asNobody = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : {};
+    const native = spawnSync(path.join(shared, "page0"), [], { ...asNobody, cwd: shared });
+    fs.rmSync(shared, { recursive: true, force: true });
+    assert.equal(native.signal, "SIGSEGV");
   });
 
   it("--boot argv over 8 MiB is E2BIG", () => {

@@ -11,6 +11,8 @@ const HEX = "0x[0-9a-f]+";
 const cases = [
   { guest: "crash-segv", status: 139, report: `killed by SIGSEGV: page fault \\(write, page not present\\) at 0x10, rip ${HEX}` },
   { guest: "crash-fpe", status: 136, report: `killed by SIGFPE: divide error, rip ${HEX}` },
+  // The address of a hybrid app's UTCB: a plain Linux program has nothing mapped there, so the write faults.
+  { guest: "crash-utcb-page", status: 139, report: `killed by SIGSEGV: page fault \\(write, page not present\\) at 0x7fffffffd000, rip ${HEX}` },
   // SIGILL set to SIG_IGN: a synchronous fault kills anyway.
   { guest: "crash-ill", status: 132, report: `killed by SIGILL: invalid opcode at ${HEX}: ud2 \\(0f 0b\\), rip ${HEX}` },
 ];

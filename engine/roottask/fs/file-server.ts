@@ -59,7 +59,8 @@ export type ConsoleStreamName = "stdout" | "stderr";
 /** What the server needs from its host: guest-visible time, the console and the seeded PRNG. */
 export interface FileServerIo {
   nowNs(): number;
-  writeConsole(stream: ConsoleStreamName, bytes: Uint8Array): void;
+  /** False when the host end is closed (the write fails with EPIPE). */
+  writeConsole(stream: ConsoleStreamName, bytes: Uint8Array): boolean;
   readStdin(max: number): Uint8Array;
   random(bytes: Uint8Array): void;
   /** Readiness of something changed (key "pipe:INO"): waiters on it should look again. */
@@ -514,8 +515,7 @@ export class FileServer {
     switch (device) {
       case "": return null;
       case "stdout": case "stderr":
-        this.host().writeConsole(device, bytes);
-        return bytes.length;
+        return this.host().writeConsole(device, bytes) ? bytes.length : -E.EPIPE;
       case "null": case "zero": case "urandom": return bytes.length;
       default: return -E.EINVAL;
     }

@@ -21,7 +21,8 @@ export interface TerminalInfo {
 export interface PersonalityHost {
   fileServer: FileServer;
   /** Guest fd 1/2 output when not redirected. */
-  writeConsole(stream: "stdout" | "stderr", bytes: Uint8Array): void;
+  /** False when the host end is closed (the write fails with EPIPE). */
+  writeConsole(stream: "stdout" | "stderr", bytes: Uint8Array): boolean;
   /** Blocking read of the CLI's stdin; an empty array is end of file. */
   readStdin(max: number): Uint8Array;
   /** Virtual time in ns (from virtual cycles). */

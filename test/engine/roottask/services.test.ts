@@ -21,14 +21,14 @@ function setup() {
   const space = new AddressSpace(frames);
   const fileServer = new FileServer();
   const console: string[] = [];
-  fileServer.attach({ nowNs: () => 0, writeConsole: () => {}, readStdin: () => new Uint8Array(), random: () => {} });
+  fileServer.attach({ nowNs: () => 0, writeConsole: () => true, readStdin: () => new Uint8Array(), random: () => {} });
   fileServer.createProcess(4, "/");
   const proc = { pid: 4, allocNext: ALLOC_BASE } as Process;
   const unused = () => {
     throw new Error("not reached by these requests");
   };
   const host: ServiceHost = {
-    fileServer, net: new NetStack(), space: () => space, writeConsole: (s: string, b: Uint8Array) => console.push(`${s}:${new TextDecoder().decode(b)}`),
+    fileServer, net: new NetStack(), space: () => space, writeConsole: (s: string, b: Uint8Array) => console.push(`${s}:${new TextDecoder().decode(b)}`) > 0,
     log: (text) => console.push(`log:${text}`), spawn: unused, wait: unused, cpus: () => [1, 2], framebuffer: unused,
   };
   const request = (service: number, words: number[], bytes?: Uint8Array) => {

@@ -14,7 +14,7 @@ function server(options?: ConstructorParameters<typeof FileServer>[0]) {
   const out: string[] = [];
   const io: FileServerIo = {
     nowNs: () => 42,
-    writeConsole: (stream, bytes) => out.push(`${stream}:${dec(bytes)}`),
+    writeConsole: (stream, bytes) => out.push(`${stream}:${dec(bytes)}`) > 0,
     readStdin: () => new Uint8Array(0),
     random: (bytes) => bytes.fill(1),
   };

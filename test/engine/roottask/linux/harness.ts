@@ -58,7 +58,7 @@ export function setup(options: { mounts?: { host: string; guest: string }[]; str
   const clock = { ns: 1_700_000_000_123_456_789 };
   const host: PersonalityHost = {
     fileServer: fs,
-    writeConsole: (stream, bytes) => (stream === "stdout" ? stdout : stderr).push(...bytes),
+    writeConsole: (stream, bytes) => (stream === "stdout" ? stdout : stderr).push(...bytes) >= 0,
     readStdin: (max) => {
       const chunk = stdin.slice(0, max);
       stdin = stdin.slice(chunk.length);
