@@ -12,7 +12,7 @@ import { Recording, type RecordingSummary } from "../record/recording.ts";
 import { machineState, replay } from "../record/replayer.ts";
 import { MAX_CHUNK_INSTRUCTIONS, RecordingError } from "../record/schema.ts";
 import { CliError, usageError } from "./errors.ts";
-import { attachConsole, driveRun, GUEST_DIR, machineConfig, parseRunOptions, RUN_USAGE, writeAll } from "./run.ts";
+import { attachConsole, driveRun, GUEST_DIR, hostConsole, machineConfig, parseRunOptions, RUN_USAGE, writeAll } from "./run.ts";
 
 export const RECORD_USAGE = `usage: hedron-lab record -o FILE [record options] [run options] ELF [ARGS...]
 
@@ -246,7 +246,7 @@ export async function recordCommand(args: string[]): Promise<number> {
   const progress = new Progress("recording", 0, millions);
   const folder = path.dirname(path.resolve(out));
   if (!fs.existsSync(folder) || !fs.statSync(folder).isDirectory()) throw new CliError(`${out}: the folder ${folder} does not exist`, 73);
-  const config = machineConfig(options);
+  const config = { ...machineConfig(options), consoleSink: hostConsole };
   let recorder: Recorder;
   try {
     recorder = new Recorder(out, config, {

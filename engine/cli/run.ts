@@ -305,8 +305,12 @@ export function machineConfig(options: RunOptions): MachineConfig {
     firstPid: options.firstPid,
     maxProcs: options.maxProcs,
     readStdin: readHostStdinInterruptibly,
-    consoleSink: (stream, bytes) => writeAll(stream === "stdout" ? 1 : 2, bytes),
   };
+}
+
+/** The guest's stdout/stderr written to the CLI's own (a config's `consoleSink`): a closed reader is EPIPE. */
+export function hostConsole(stream: "stdout" | "stderr", bytes: Uint8Array): boolean {
+  return writeAll(stream === "stdout" ? 1 : 2, bytes);
 }
 
 /** Blocking read of the CLI's stdin; an empty array is end of file (also when stdin is closed). */
@@ -461,7 +465,7 @@ export async function runToEnd(machine: Machine, options: RunOptions): Promise<n
 
 export async function runCommand(args: string[]): Promise<number> {
   const options = parseRunOptions(args);
-  const machine = new Machine(machineConfig(options));
+  const machine = new Machine({ ...machineConfig(options), consoleSink: hostConsole });
   attachConsole(machine, options);
   return runToEnd(machine, options);
 }

@@ -6,7 +6,7 @@ import { Recording } from "../record/recording.ts";
 import { CliError, usageError } from "../cli/errors.ts";
 import { GdbSession, serveGdb } from "./gdb.ts";
 import { Machine } from "../machine.ts";
-import { machineConfig, parseRunOptions } from "../cli/run.ts";
+import { hostConsole, machineConfig, parseRunOptions } from "../cli/run.ts";
 
 /** Takes `--gdb PORT` out of the arguments. */
 function gdbPort(args: string[]): { port: number; rest: string[] } {
@@ -36,7 +36,7 @@ function serveUntilDetached(session: GdbSession, port: number): Promise<void> {
 
 export async function runGdbCommand(args: string[]): Promise<number> {
   const { port, rest } = gdbPort(args);
-  const machine = new Machine(machineConfig(parseRunOptions(rest)));
+  const machine = new Machine({ ...machineConfig(parseRunOptions(rest)), consoleSink: hostConsole });
   await serveUntilDetached(new GdbSession(null, machine), port);
   return machine.exitStatus;
 }
