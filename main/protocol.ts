@@ -281,6 +281,7 @@ const stopSpec = obj({
   addresses: arr(int(), 64),
   events: arr(obj({ kind: opt(eventKind), name: opt(str(128)), args: opt(str(256)), pd: opt(int(0, 1 << 26)) }), 16),
   watch: arr(obj({ pd: int(0, 1 << 26), address: int(), length: int(1, 64) }), 8),
+  registers: opt(arr(obj({ ec: int(0, 1 << 26), reg: int(0, 15) }), 4)),
 });
 const eventFilter = obj({
   kind: opt(eventKind), pd: opt(int(0, 1 << 26)), ec: opt(int(0, 1 << 26)), name: opt(str(128)), errno: opt(str(32)), search: opt(str(256)),

@@ -1,6 +1,7 @@
 // Exact control of a machine for the debugger: run to an exact instruction count, stop at breakpoints, watched
 // memory and matching events. Built on the CPU's exact stops, which keep block boundaries, so recordings stay valid.
 
+import type { Cpu } from "../cpu/cpu.ts";
 import type { ExactStops } from "../cpu/interp.ts";
 import type { MachineEvent } from "../events.ts";
 import type { Machine } from "../machine.ts";
@@ -21,6 +22,12 @@ export interface Watchpoint {
   pd: number;
   address: number;
   length: number;
+}
+
+/** A general-purpose register (0–15, x86 numbering) of an EC whose change stops the run after the changing instruction. */
+export interface RegisterWatch {
+  ec: number;
+  reg: number;
 }
 
 /** Stops on events: a syscall name (optionally an argument value), a portal, a PD, or an event kind. */
@@ -59,6 +66,7 @@ export function peekByte(machine: Machine, pd: number, address: number): number 
 export class ExactControl {
   readonly breakpoints = new Set<number>();
   readonly watchpoints: Watchpoint[] = [];
+  readonly registerWatches: RegisterWatch[] = [];
   readonly eventFilters: EventFilter[] = [];
 
   /**
@@ -77,16 +85,22 @@ export class ExactControl {
     let event: MachineEvent | undefined;
     const filters = stopping ? this.eventFilters : [];
     const watches = stopping ? this.watchpoints.map((w) => ({ ...w, bytes: this.readWatched(w) })) : [];
+    const registers = stopping ? this.registerWatches.map((w) => ({ ...w, value: this.registerValue(w, false) })) : [];
+    const changed = (insideCpu: boolean) => watches.some((w) => this.changed(w)) || registers.some((w) => this.registerChanged(w, insideCpu));
+    const watching = watches.length > 0 || registers.length > 0;
     const stops: ExactStops = {
       remaining: () => (event ? 0 : target - m.icount),
       breakpoints: stopping ? this.breakpoints : NO_BREAKPOINTS,
-      watch: watches.length ? () => watches.some((w) => this.changed(w)) : null,
+      watch: watching ? () => changed(true) : null,
       hit: null,
       resume: true,
     };
-    const off = filters.length
+    // The CPU checks after instructions that stay in user mode; what the kernel writes for a syscall or an exception
+    // (a read() buffer, a result in RAX) is seen at its events, so the stop lands right after the trapping instruction.
+    const off = filters.length || watching
       ? m.onEvent((e) => {
           if (!event && filters.some((f) => eventMatches(f, e))) event = e;
+          if (watching && stops.hit === null && changed(false)) stops.hit = "watch";
         })
       : () => undefined;
     const sliced = stops.breakpoints.size > 0 || stops.watch !== null || filters.length > 0;
@@ -108,6 +122,22 @@ export class ExactControl {
   /** Runs on until a breakpoint, watchpoint or event filter stops it, or the machine halts. */
   continue(): Stop {
     return this.runTo(Number.MAX_SAFE_INTEGER);
+  }
+
+  /** A watched register: the running CPU's copy while the EC executes on it, else the EC's saved state. */
+  private registerValue(w: RegisterWatch, insideCpu: boolean): number {
+    const k = this.machine.kernel;
+    const sc = k.scs.get(k.cpus[k.nowCpu].current);
+    const gpr = insideCpu && sc?.current === w.ec ? (this.machine.cpus[k.nowCpu] as Cpu).r : k.ecs.get(w.ec)?.state.gpr;
+    if (!gpr) return NaN;
+    return (gpr[2 * w.reg] >>> 0) + (gpr[2 * w.reg + 1] >>> 0) * 0x100000000;
+  }
+
+  private registerChanged(w: RegisterWatch & { value: number }, insideCpu: boolean): boolean {
+    const now = this.registerValue(w, insideCpu);
+    if (now === w.value || (Number.isNaN(now) && Number.isNaN(w.value))) return false;
+    w.value = now;
+    return true;
   }
 
   private readWatched(w: Watchpoint): number[] {

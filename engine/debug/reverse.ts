@@ -4,12 +4,14 @@
 import type { Machine } from "../machine.ts";
 import type { Recording } from "../record/recording.ts";
 import { replay } from "../record/replayer.ts";
-import { ExactControl, type EventFilter, type Stop, type Watchpoint } from "./exact.ts";
+import { ExactControl, type EventFilter, type RegisterWatch, type Stop, type Watchpoint } from "./exact.ts";
 
 export interface StopSpec {
   addresses: number[];
   events: EventFilter[];
   watch: Watchpoint[];
+  /** Registers whose change stops ("who last changed RAX?"). */
+  registers?: RegisterWatch[];
 }
 
 /** Re-executes a recording (from its nearest snapshot) to exactly `icount`, or its end if that comes first. */
@@ -33,6 +35,7 @@ export function controlFor(machine: Machine, spec: StopSpec, advance?: (target: 
   for (const address of spec.addresses) control.breakpoints.add(address);
   control.eventFilters.push(...spec.events);
   control.watchpoints.push(...spec.watch);
+  control.registerWatches.push(...(spec.registers ?? []));
   return control;
 }
 

@@ -11,6 +11,9 @@ export class DecodeError extends Error {
   }
 }
 
+const UTF8 = new TextEncoder();
+let stringScratch = new Uint8Array(4096);
+
 /** Appends unsigned varints (LEB128, exact for integers below 2^53), raw bytes and float64s to a growing buffer. */
 export class ByteWriter {
   private buf = new Uint8Array(1024);
@@ -64,8 +67,12 @@ export class ByteWriter {
     this.length += 8;
   }
 
+  /** UTF-8, length-prefixed, through one scratch buffer (the recorder writes a string for most events). */
   string(s: string): void {
-    this.bytes(new TextEncoder().encode(s));
+    if (stringScratch.length < s.length * 3) stringScratch = new Uint8Array(s.length * 3);
+    const { written } = UTF8.encodeInto(s, stringScratch);
+    this.uint(written);
+    this.raw(stringScratch.subarray(0, written));
   }
 
   finish(): Uint8Array {

@@ -185,6 +185,30 @@ test("a watchpoint finds the instruction that wrote a known value: 'who last wro
   await expect.poll(bytesAt).not.toBe(known);
 });
 
+test("'who changed this register?' jumps to right after the instruction that last changed it", async ({ page }) => {
+  await openLab(page);
+  await openBundled(page, "hello.hlrec");
+  const total = Number((await page.locator('[data-testid="seek"]').getAttribute("max"))!);
+  const half = Math.floor(total / 2);
+  await page.click('[data-view="inspector"]');
+  await goTo(page, "inspector", half);
+  const heading = page.locator('[data-testid="registers"]').locator("..").locator("..");
+  await expect(heading).toContainText(`icount ${half.toLocaleString("en")}`);
+  const rax = page.locator('[data-testid="registers"] [data-reg="rax"]');
+  const known = (await rax.textContent())!;
+  await page.click('[data-testid="who-changed-rax"]');
+  await expect(page.locator('[data-testid="who-changed-result"]')).toContainText("rax changed by instruction", { timeout: 90_000 });
+  const after = await replayAt(page, "inspector");
+  expect(after).toBeLessThanOrEqual(half);
+  await expect(heading).toContainText(`icount ${after.toLocaleString("en")}`);
+  await expect(rax).toHaveText(known);
+  await page.screenshot({ path: join(SHOTS, "25b-who-changed-register.png") });
+  // One instruction earlier RAX held something else.
+  await nav(page, "inspector", "step-back").click();
+  await expect(heading).toContainText(`icount ${(after - 1).toLocaleString("en")}`);
+  await expect(rax).not.toHaveText(known);
+});
+
 test("clicking a syscall on the timeline shows its decoded arguments and opens its instruction in the Inspector", async ({ page }) => {
   await openLab(page);
   await openBundled(page, "hello.hlrec");
