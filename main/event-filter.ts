@@ -10,6 +10,8 @@ export function filterEmpty(filter: EventFilter): boolean {
 
 export function matches(filter: EventFilter, e: MachineEvent): boolean {
   if (filter.kind !== undefined && e.kind !== filter.kind) return false;
+  if (filter.fromIcount !== undefined && e.icount < filter.fromIcount) return false;
+  if (filter.toIcount !== undefined && e.icount > filter.toIcount) return false;
   if (filter.pd !== undefined && e.pd !== filter.pd) return false;
   if (filter.ec !== undefined && e.ec !== filter.ec) return false;
   if (filter.name !== undefined && e.name !== filter.name) return false;

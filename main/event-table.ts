@@ -8,8 +8,13 @@ import type { EventDetails, EventFilter, EventPage, TableEvent } from "./protoco
 
 const MAX_INSIDE = 50;
 
-export function eventPage(events: readonly TableEvent[], filter: EventFilter, offset: number, limit: number): EventPage {
+/** One page of the events matching `filter`; with `around` (an event number), the page holding it (or the next match). */
+export function eventPage(events: readonly TableEvent[], filter: EventFilter, offset: number, limit: number, around?: number): EventPage {
   const hits = events.filter((e) => matches(filter, e));
+  if (around !== undefined) {
+    const at = hits.findIndex((e) => e.seq >= around);
+    offset = Math.floor((at < 0 ? Math.max(0, hits.length - 1) : at) / limit) * limit;
+  }
   return { total: hits.length, offset, events: hits.slice(offset, offset + limit) };
 }
 

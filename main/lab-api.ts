@@ -232,7 +232,7 @@ export class LabApi implements LabService {
       const session = this.replaySession();
       return (await session.request({ op: "find", recording: this.recordingPath(recording), icount, direction, stops })) as FoundStop | null;
     },
-    "replay.events": ({ recording, filter, offset, limit }) => eventPage(this.events(recording), filter, offset, limit),
+    "replay.events": ({ recording, filter, offset, limit, around }) => eventPage(this.events(recording), filter, offset, limit, around),
     "replay.event": ({ recording, seq }) => eventDetails(this.events(recording), seq),
     "replay.query": ({ recording, sql }) => {
       let query = this.queries.get(recording);

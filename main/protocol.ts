@@ -235,6 +235,9 @@ export interface EventFilter {
   errno?: string;
   /** Text anywhere in name, arguments or result. */
   search?: string;
+  /** Only events at or after / at or before this instruction count. */
+  fromIcount?: number;
+  toIcount?: number;
 }
 
 export type TableEvent = MachineEvent & { seq: number };
@@ -285,6 +288,7 @@ const stopSpec = obj({
 });
 const eventFilter = obj({
   kind: opt(eventKind), pd: opt(int(0, 1 << 26)), ec: opt(int(0, 1 << 26)), name: opt(str(128)), errno: opt(str(32)), search: opt(str(256)),
+  fromIcount: opt(int()), toIcount: opt(int()),
 });
 
 export const requests = {
@@ -314,7 +318,7 @@ export const requests = {
   "machine.runTo": obj({ address: int() }),
   "machine.stops": obj({ stops: stopSpec }),
   "replay.find": obj({ recording: id, icount: int(), direction: oneOf("forward", "backward"), stops: stopSpec }),
-  "replay.events": obj({ recording: id, filter: eventFilter, offset: int(), limit: int(1, 5000) }),
+  "replay.events": obj({ recording: id, filter: eventFilter, offset: int(), limit: int(1, 5000), around: opt(int(1)) }),
   "replay.event": obj({ recording: id, seq: int(1) }),
   "replay.query": obj({ recording: id, sql: str(20000) }),
 };

@@ -252,8 +252,11 @@ test("the event table filters to one syscall name and the timeline highlights th
   await openLab(page);
   await openBundled(page, "fileio.hlrec");
   await page.click('[data-view="events"]');
+  await expect(page.locator('[data-testid="event-count"]')).toHaveText(/^[\d,]+ events$/);
+  const unfiltered = (await page.locator('[data-testid="event-count"]').textContent())!;
   await page.fill('[data-testid="filter-name"]', "open");
-  await expect(page.locator('[data-testid="event-count"]')).toHaveText(/^\d+ events$/);
+  // The count shown before the filter's answer arrives is the unfiltered one: wait for the change.
+  await expect(page.locator('[data-testid="event-count"]')).not.toHaveText(unfiltered);
   const count = Number((await page.locator('[data-testid="event-count"]').textContent())!.match(/\d+/)![0]);
   expect(count).toBeGreaterThan(0);
   const names = await page.locator('[data-testid="event-table"] tbody tr td:nth-child(6)').allTextContents();
@@ -265,6 +268,33 @@ test("the event table filters to one syscall name and the timeline highlights th
   await expect(page.locator('[data-testid="timeline-detail"]')).toContainText("events");
   await expect(page.locator('[data-testid="timeline-canvas"]')).toHaveAttribute("data-highlighted", String(count));
   await page.screenshot({ path: join(SHOTS, "30-timeline-highlighted.png") });
+});
+
+test("previous/next event selects it: the event table turns to its page and shows the row; the replay stands on it", async ({ page }) => {
+  await openLab(page);
+  await openBundled(page, "fileio.hlrec");
+  await page.click('[data-view="events"]');
+  await expect(page.locator('[data-testid="event-count"]')).toHaveText(/^[\d,]+ events$/);
+  const total = Number((await page.locator('[data-testid="seek"]').getAttribute("max"))!);
+  await goTo(page, "events", total);
+  await nav(page, "events", "nav-kind").selectOption("foreign_syscall");
+  await nav(page, "events", "prev-event").click();
+  await expect(nav(page, "events", "nav-note")).toContainText("foreign syscall");
+  const at = await replayAt(page, "events");
+  const row = page.locator('[data-testid="event-table"] tr.current');
+  await expect(row).toHaveCount(1);
+  // The last syscall of this recording is past the first page of 200 rows.
+  expect(Number(await row.getAttribute("data-seq"))).toBeGreaterThan(200);
+  await expect(row.locator("td").nth(1)).toHaveText(at.toLocaleString("en"));
+  await expect(row).toBeInViewport();
+  await expect(page.locator('[data-testid="details-args"]')).not.toHaveText("");
+  // And back: the next syscall after an earlier point is on the first page again.
+  await goTo(page, "events", 1);
+  await nav(page, "events", "next-event").click();
+  await expect(row).toHaveCount(1);
+  expect(Number(await row.getAttribute("data-seq"))).toBeLessThanOrEqual(200);
+  await expect(row).toBeInViewport();
+  await page.screenshot({ path: join(SHOTS, "29b-event-selected-by-nav.png") });
 });
 
 test("a query counts syscalls by name and equals the run's --stats", async ({ page }) => {
