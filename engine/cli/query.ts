@@ -1,10 +1,10 @@
 // `hedron-lab query REC 'SQL'`: read-only SQL over a recording's documented views, printed as CSV or JSON.
 // Loaded on demand by cli.ts, so other commands do not pay for the query module.
 
-import { Recording } from "../record/recording.ts";
 import { RecordingQuery, VIEWS } from "../debug/query.ts";
 import { csvField } from "../record/export.ts";
 import { CliError, usageError } from "./errors.ts";
+import { asCliError, openForCli } from "./recording-errors.ts";
 
 export const QUERY_USAGE = `usage: hedron-lab query [--json] FILE 'SQL'
 
@@ -19,7 +19,7 @@ export async function queryCommand(args: string[]): Promise<number> {
   const rest = args.filter((a) => a !== "--json");
   if (rest.length !== 2) throw usageError(`query takes a recording and one SQL statement\n${QUERY_USAGE}`);
   const [file, sql] = rest as [string, string];
-  const rec = Recording.open(file);
+  const rec = openForCli(file);
   try {
     const query = new RecordingQuery(rec);
     const result = query.run(sql, Number.MAX_SAFE_INTEGER);
@@ -32,7 +32,7 @@ export async function queryCommand(args: string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof Error && /^the query|^only read-only/.test(error.message)) throw new CliError(error.message, 2);
-    throw error;
+    throw asCliError(error);
   } finally {
     rec.close();
   }

@@ -8,10 +8,11 @@ import { benchRecording, CPU_TARGETS, formatRecordBench, SYSCALL_TARGETS } from 
 import { DEFAULT_CHUNK_INSTRUCTIONS, DEFAULT_SNAPSHOT_INSTRUCTIONS } from "../record/driver.ts";
 import { exportChromeTrace, exportCsv } from "../record/export.ts";
 import { Recorder } from "../record/recorder.ts";
-import { Recording, type RecordingSummary } from "../record/recording.ts";
+import type { RecordingSummary } from "../record/recording.ts";
 import { machineState, replay } from "../record/replayer.ts";
-import { MAX_CHUNK_INSTRUCTIONS, RecordingError } from "../record/schema.ts";
+import { MAX_CHUNK_INSTRUCTIONS } from "../record/schema.ts";
 import { CliError, usageError } from "./errors.ts";
+import { asCliError, openForCli } from "./recording-errors.ts";
 import { attachConsole, driveRun, GUEST_DIR, hostConsole, machineConfig, parseRunOptions, RUN_USAGE, writeAll } from "./run.ts";
 
 export const RECORD_USAGE = `usage: hedron-lab record -o FILE [record options] [run options] ELF [ARGS...]
@@ -88,19 +89,6 @@ class Progress {
   }
 }
 
-function openForCli(path: string, check = false): Recording {
-  try {
-    return Recording.open(path, { check });
-  } catch (err) {
-    throw asCliError(err);
-  }
-}
-
-/** A damaged or foreign recording is a data error (exit 65, EX_DATAERR), a missing one is 66 (EX_NOINPUT). */
-function asCliError(err: unknown): unknown {
-  if (err instanceof RecordingError) return new CliError(err.message, err.kind === "missing" ? 66 : 65);
-  return err;
-}
 
 const count = (n: number) => n.toLocaleString("en-US");
 const plural = (n: number, word: string) => `${count(n)} ${word}${n === 1 ? "" : "s"}`;

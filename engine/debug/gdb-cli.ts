@@ -2,7 +2,7 @@
 // fresh run to gdb on 127.0.0.1:PORT until gdb disconnects. Loaded on demand by cli.ts.
 
 import type { AddressInfo, Server } from "node:net";
-import { Recording } from "../record/recording.ts";
+import { openForCli } from "../cli/recording-errors.ts";
 import { CliError, usageError } from "../cli/errors.ts";
 import { GdbSession, serveGdb } from "./gdb.ts";
 import { Machine } from "../machine.ts";
@@ -44,7 +44,7 @@ export async function runGdbCommand(args: string[]): Promise<number> {
 export async function replayGdbCommand(args: string[]): Promise<number> {
   const { port, rest } = gdbPort(args);
   if (rest.length !== 1) throw usageError("usage: hedron-lab replay FILE --gdb PORT");
-  const rec = Recording.open(rest[0]!);
+  const rec = openForCli(rest[0]!);
   try {
     await serveUntilDetached(new GdbSession(rec), port);
     return 0;

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GUEST_BIN, ROOT } from "../helpers/run.ts";
@@ -32,6 +32,24 @@ test("a query counting syscalls by name equals the run's --stats foreignSyscalls
       assert.match(refused.stderr, /^hedron-lab: (only read-only|the query does not compile)/);
       assert.doesNotMatch(refused.stderr, /\n\s+at /);
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("a missing or foreign file is one line with exit 66 / 65, in query as in info, replay and replay --gdb", () => {
+  const dir = mkdtempSync(join(tmpdir(), "hedron-query-"));
+  try {
+    const junk = join(dir, "junk.hlrec");
+    writeFileSync(junk, "not a recording\n");
+    for (const command of [["query", join(dir, "missing.hlrec"), "SELECT 1"], ["replay", join(dir, "missing.hlrec"), "--gdb", "0"], ["info", join(dir, "missing.hlrec")]]) {
+      const r = lab(...command);
+      assert.equal(r.status, 66, command.join(" "));
+      assert.equal(r.stderr, `hedron-lab: ${join(dir, "missing.hlrec")}: no such recording file\n`);
+    }
+    const foreign = lab("query", junk, "SELECT 1");
+    assert.equal(foreign.status, 65);
+    assert.match(foreign.stderr, /^hedron-lab: .*junk\.hlrec: not a Hedron Lab recording .*\n$/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -8,6 +8,7 @@ import Database from "better-sqlite3";
 import { RECORDINGS_DIR } from "../../../engine/record/make-recordings.ts";
 import { Recording } from "../../../engine/record/recording.ts";
 import { replay } from "../../../engine/record/replayer.ts";
+import { RecordingQuery, VIEWS } from "../../../engine/debug/query.ts";
 import { RecordingError } from "../../../engine/record/schema.ts";
 
 const SOURCES = ["cat-stdin.hlrec", "hello.hlrec"];
@@ -91,7 +92,7 @@ function mutate(path: string, rnd: () => number): string {
   }
 }
 
-/** Everything a user can do with a recording: info, check, verify, seek, page events, console, framebuffer. */
+/** Everything a user can do with a recording: info, check, verify, seek, page events, console, framebuffer, query. */
 function exercise(path: string): void {
   const rec = Recording.open(path, { check: true });
   try {
@@ -105,6 +106,12 @@ function exercise(path: string): void {
     if (summary.verifiableIcount > 1) rec.timeline(0, summary.verifiableIcount, 8);
     replay(rec);
     replay(rec, { to: Math.floor(summary.verifiableIcount / 2), verify: false });
+    const query = new RecordingQuery(rec);
+    try {
+      for (const view of Object.keys(VIEWS)) query.run(`SELECT count(*) FROM ${view}`, 10);
+    } finally {
+      query.close();
+    }
   } finally {
     rec.close();
   }
