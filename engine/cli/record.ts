@@ -13,6 +13,7 @@ import { machineState, replay } from "../record/replayer.ts";
 import { MAX_CHUNK_INSTRUCTIONS } from "../record/schema.ts";
 import { CliError, usageError } from "./errors.ts";
 import { asCliError, openForCli } from "./recording-errors.ts";
+import { stopExactlyAt } from "../debug/reverse.ts";
 import { attachConsole, driveRun, GUEST_DIR, hostConsole, machineConfig, parseRunOptions, RUN_USAGE, writeAll } from "./run.ts";
 
 export const RECORD_USAGE = `usage: hedron-lab record -o FILE [record options] [run options] ELF [ARGS...]
@@ -211,14 +212,9 @@ export async function recordCommand(args: string[]): Promise<number> {
   let chunk = DEFAULT_CHUNK_INSTRUCTIONS;
   let snapshotEvery: number | undefined;
   let instructionStream = true;
-  // `-o FILE` leads (the run options' parser takes the first argument without "--" for the ELF).
-  if (args[0] === "-o") {
-    out = args[1];
-    args = args.slice(2);
-  }
   const options = parseRunOptions(args, (flag, next) => {
     switch (flag) {
-      case "--output": out = next(); return true;
+      case "-o": case "--output": out = next(); return true;
       case "--chunk":
         chunk = positiveInteger(flag, next());
         if (chunk > MAX_CHUNK_INSTRUCTIONS) throw usageError(`--chunk takes at most ${MAX_CHUNK_INSTRUCTIONS} instructions`);
@@ -295,6 +291,7 @@ export async function replayCommand(args: string[]): Promise<number> {
     const result = replay(rec, {
       to, verify, onChunk: (n) => progress.update(n),
       onStart: (machine) => {
+        if (to !== undefined) stopExactlyAt(machine, to);
         if (!state) {
           machine.onConsole((stream, bytes) => {
             if (stream === "stdout") writeAll(1, bytes);

@@ -125,8 +125,9 @@ export function parseRunOptions(args: string[], extra?: (flag: string, next: () 
   for (; i < args.length; i++) {
     const arg = args[i];
     if (arg === "--") { i++; break; }
+    // A command's own flags may be short (record's -o), so they are offered before the ELF ends the options.
+    if (arg.startsWith("-") && extra?.(arg, next)) continue;
     if (!arg.startsWith("--")) break;
-    if (extra?.(arg, next)) continue;
     if (arg.startsWith("--jit=")) { options.jit = jitOption(arg.slice(6)); continue; }
     switch (arg) {
       case "--stats": options.stats = true; break;

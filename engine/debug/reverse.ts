@@ -20,13 +20,16 @@ export function seekExact(rec: Recording, icount: number, onChunk?: (icount: num
     to: icount,
     verify: false,
     onChunk,
-    onStart: (machine) => {
-      const stops = { remaining: () => icount - machine.icount, breakpoints: new Set<number>(), watch: null, hit: null, resume: false };
-      for (const cpu of machine.cpus) cpu.stops = stops;
-    },
+    onStart: (machine) => stopExactlyAt(machine, icount),
   });
   for (const cpu of result.machine.cpus) cpu.stops = null;
   return result.machine;
+}
+
+/** Makes the machine's CPUs stop at exactly `icount` instead of the end of the block it falls in (clear cpu.stops after). */
+export function stopExactlyAt(machine: Machine, icount: number): void {
+  const stops = { remaining: () => icount - machine.icount, breakpoints: new Set<number>(), watch: null, hit: null, resume: false };
+  for (const cpu of machine.cpus) cpu.stops = stops;
 }
 
 /** An ExactControl with these stops armed; `advance` as ExactControl takes it (a recorder's advanceTo). */

@@ -128,7 +128,8 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
   const verify = options.verify ?? true;
   const toEnd = options.to === undefined;
   const to = options.to ?? Number.POSITIVE_INFINITY;
-  const chunks = rec.chunks();
+  // Verification walks every chunk; a plain seek reads only those after its snapshot (below).
+  const chunks = verify ? rec.chunks() : [];
   let current: ChunkRecord | undefined;
   let divergence: Divergence | null = null;
   // Null while the machine is being built (mounted folders are read then, at instruction 0).
@@ -243,7 +244,7 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
   };
   let verified = 0;
   let inputsBefore = 0;
-  for (const chunk of chunks) {
+  for (const chunk of verify ? chunks : rec.chunksAfter(startIcount)) {
     if (chunk.lastIcount <= startIcount) continue;
     current = chunk;
     if (to < chunk.lastIcount) {
