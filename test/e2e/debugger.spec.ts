@@ -35,6 +35,19 @@ async function goTo(page: Page, view: string, icount: number): Promise<void> {
   await nav(page, view, "goto-button").click();
 }
 
+/** The bundled hello recording in the Inspector, halfway through; the registers panel (its heading shows the icount). */
+async function inspectorHalfway(page: Page) {
+  await openLab(page);
+  await openBundled(page, "hello.hlrec");
+  const total = Number((await page.locator('[data-testid="seek"]').getAttribute("max"))!);
+  const half = Math.floor(total / 2);
+  await page.click('[data-view="inspector"]');
+  await goTo(page, "inspector", half);
+  const heading = page.locator('[data-testid="registers"]').locator("..").locator("..");
+  await expect(heading).toContainText(`icount ${half.toLocaleString("en")}`);
+  return { half, heading };
+}
+
 async function openBundled(page: Page, name: string): Promise<void> {
   await page.click('[data-view="recordings"]');
   await page.locator('[data-testid="recordings"] tr', { hasText: name }).locator('[data-testid="open"]').click();
@@ -160,14 +173,7 @@ test("reverse step and reverse continue to a breakpoint land on the same instruc
 });
 
 test("a watchpoint finds the instruction that wrote a known value: 'who last wrote this?'", async ({ page }) => {
-  await openLab(page);
-  await openBundled(page, "hello.hlrec");
-  const total = Number((await page.locator('[data-testid="seek"]').getAttribute("max"))!);
-  const half = Math.floor(total / 2);
-  await page.click('[data-view="inspector"]');
-  await goTo(page, "inspector", half);
-  const heading = page.locator('[data-testid="registers"]').locator("..").locator("..");
-  await expect(heading).toContainText(`icount ${half.toLocaleString("en")}`);
+  const { half, heading } = await inspectorHalfway(page);
   const firstRow = page.locator('[data-testid="memory"] tr').first();
   await expect(firstRow).toBeVisible();
   const bytesAt = async () => (await firstRow.locator("td").nth(1).textContent())!.trim().split(" ").slice(0, 8).join(" ");
@@ -186,14 +192,7 @@ test("a watchpoint finds the instruction that wrote a known value: 'who last wro
 });
 
 test("'who changed this register?' jumps to right after the instruction that last changed it", async ({ page }) => {
-  await openLab(page);
-  await openBundled(page, "hello.hlrec");
-  const total = Number((await page.locator('[data-testid="seek"]').getAttribute("max"))!);
-  const half = Math.floor(total / 2);
-  await page.click('[data-view="inspector"]');
-  await goTo(page, "inspector", half);
-  const heading = page.locator('[data-testid="registers"]').locator("..").locator("..");
-  await expect(heading).toContainText(`icount ${half.toLocaleString("en")}`);
+  const { half, heading } = await inspectorHalfway(page);
   const rax = page.locator('[data-testid="registers"] [data-reg="rax"]');
   const known = (await rax.textContent())!;
   await page.click('[data-testid="who-changed-rax"]');
