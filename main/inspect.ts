@@ -16,6 +16,7 @@ import {
   type KernelObjectRow,
   type MemoryDump,
   type PdInfo,
+  type ProcessInfo,
   type PdKind,
   type Screen,
 } from "./protocol.ts";
@@ -50,6 +51,7 @@ export function pdsOf(machine: Machine, seen: Map<number, PdKind>): PdInfo[] {
       kind,
       ecs: objects.ecs.filter((ec) => ec.pd === pd.id && ec.wait !== "dead").map((ec) => ec.id),
       state: process ? `pid ${process.pid} ${process.state}` : "",
+      process: process ? processInfo(process) : null,
     };
   });
   const gone: PdInfo[] = objects.processes
@@ -60,8 +62,13 @@ export function pdsOf(machine: Machine, seen: Map<number, PdKind>): PdInfo[] {
       kind: seen.get(p.pd) ?? p.kind,
       ecs: [],
       state: `pid ${p.pid} ${p.signal ? `killed by signal ${p.signal}` : `exited with status ${p.exitStatus}`}`,
+      process: processInfo(p),
     }));
   return [...live, ...gone];
+}
+
+function processInfo(p: ReturnType<Machine["inspect"]>["processes"][number]): ProcessInfo {
+  return { pid: p.pid, ppid: p.ppid, pgid: p.pgid, threads: p.threads };
 }
 
 /** The guest EC the inspector shows: the one that ran last on CPU 0, else the first live guest EC. */

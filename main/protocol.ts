@@ -85,6 +85,16 @@ export interface PdInfo {
   ecs: number[];
   /** The process in it and its state ("pid 1 running", "pid 1 exited with status 0"), empty for the roottask. */
   state: string;
+  /** The Linux or native process the PD holds, with its parent and its threads (none for the roottask). */
+  process: ProcessInfo | null;
+}
+
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  /** One per thread: its EC, virtual CPU, and the syscall it is blocked in (its reply withheld), or null. */
+  threads: { tid: number; ec: number; cpu: number; blockedIn: string | null }[];
 }
 
 /** The VGA device's visible state: text mode cells or the linear framebuffer. */

@@ -186,6 +186,10 @@ test("keys typed in the serial console reach the guest's stdin; stop ends the ru
   await page.fill('[data-testid="args"]', "");
   await page.click('[data-testid="boot"]');
   await expect(page.locator('[data-testid="machine-message"]')).toContainText("waiting for input", { timeout: 60_000 });
+  // The PD table lists the process with its thread (its EC and CPU); the machine, not a withheld reply, waits for stdin.
+  const catRow = page.locator('[data-testid="pds"] tr', { hasText: "cat" });
+  await expect(catRow).toContainText("pid 1000");
+  await expect(catRow.locator('[data-testid="threads"]')).toHaveText(/^1000 · EC \d+ · CPU 0$/);
   await page.locator('[data-testid="console"]').click();
   await page.keyboard.type("typed into the lab\n");
   await expect.poll(() => consoleText(page)).toContain("typed into the lab\n");

@@ -1,13 +1,14 @@
 // The Machine view's PD kinds come from the kernel's PD flags, not from how a module was booted: a foreign PD
-// turns hybrid once its EC makes a native call with NSCT set; the lab keeps the linear framebuffer up once drawn.
+// turns hybrid once its EC makes a native call with NSCT set; the lab keeps the linear framebuffer up once drawn; the PD
+// table names each process's parent and threads.
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { Machine } from "../../engine/machine.ts";
 import { framebufferUsed, pdsOf, screenOf } from "../../main/inspect.ts";
-import type { PdKind } from "../../main/protocol.ts";
+import type { PdInfo, PdKind } from "../../main/protocol.ts";
 
 const BIN = join(import.meta.dirname, "../../engine/guests/bin");
 
@@ -53,4 +54,25 @@ test("the screen switches to the linear framebuffer once a painter has drawn, an
   const screen = screenOf(machine, true);
   assert.equal(screen.mode, "linear");
   if (screen.mode === "linear") assert.ok(Buffer.from(screen.pixels, "base64").some((b) => b !== 0));
+});
+
+test("the PD table lists each process with its parent and threads, and the call a thread is blocked in", { skip: !existsSync("/bin/busybox") && "needs Debian's busybox-static" }, () => {
+  const machine = new Machine({
+    modules: [{ name: "sh", bytes: readFileSync("/bin/busybox"), kind: "foreign", argv: ["sh", "-c", "sleep 1; echo done"] }],
+    env: ["PATH=/bin"], cpus: 1, memoryMiB: 64, seed: 1, strict: false, mounts: [], readStdin: () => new Uint8Array(0),
+  });
+  // Both wait at once only between two instructions (an idle machine jumps to the sleep's deadline at once): look
+  // at the moment the sleep blocks.
+  const seen = new Map<number, PdKind>();
+  let rows: PdInfo[] = [];
+  machine.onEvent((e) => {
+    if (e.kind === "foreign_syscall" && e.name === "clock_nanosleep" && e.result === "<blocked>") rows = pdsOf(machine, seen);
+  });
+  machine.run();
+  const shell = rows.find((pd) => pd.process?.pid === 1000)!;
+  const sleeper = rows.find((pd) => pd.process?.ppid === 1000)!;
+  assert.deepEqual(shell.process!.threads.map((t) => [t.tid, t.blockedIn]), [[1000, "wait4"]]);
+  assert.deepEqual(sleeper.process!.threads.map((t) => [t.tid, t.blockedIn]), [[sleeper.process!.pid, "clock_nanosleep"]]);
+  assert.equal(sleeper.process!.threads[0].ec, sleeper.ecs[0]);
+  assert.equal(rows.find((pd) => pd.name === "root")!.process, null);
 });
