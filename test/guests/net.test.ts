@@ -1,5 +1,5 @@
-// Sockets in the lab against Linux itself: the net-loopback guest prints the same facts natively and in the lab
-// (TCP, UDP, IPv6, UNIX, options, non-blocking, FIN/RST); what only the lab does (no way out, no waiting) is pinned too.
+// Sockets in the lab against Linux itself: the net guests print the same facts natively and in the lab (TCP, UDP, IPv6,
+// UNIX, options, non-blocking, FIN/RST, forked peers, epoll); what only the lab does (no way out) is pinned too.
 import assert from "node:assert/strict";
 import path from "node:path";
 import { describe, it } from "node:test";
@@ -9,15 +9,20 @@ import { dosToolsMissing, makeImage, tempDir, writeTree } from "../engine/rootta
 const ENV = { PATH: "/bin" };
 
 describe("sockets: lab output equals native output", { skip: canRunNatively ? false : "needs an x86-64 Linux host for the native reference" }, () => {
-  for (const variant of ["", "-O0", "-glibc"]) {
-    it(`net-loopback${variant}`, () => {
-      const elf = path.join(GUEST_BIN, `net-loopback${variant}`);
-      const native = runNative(elf, [], ENV);
-      const lab = runGuestInLab(elf, [], ENV);
-      assert.equal(lab.stdout.toString("latin1"), native.stdout.toString("latin1"), "stdout differs");
-      assert.equal(lab.stderr.toString("latin1"), native.stderr.toString("latin1"), "stderr differs");
-      assert.equal(lab.status, native.status, "exit status differs");
-    });
+  // net-loopback: one process; net-fork: TCP echo with a 3 MiB transfer, FIN, RST, UDP, socketpair, UNIX names,
+  // non-blocking connect between forked processes; net-epoll: an epoll server with 20 forked clients. Ports and pids
+  // differ between hosts, so the guests print only facts about them (in range, equal to the peer's view).
+  for (const guest of ["net-loopback", "net-fork", "net-epoll"]) {
+    for (const variant of ["", "-O0", "-glibc"]) {
+      it(`${guest}${variant}`, () => {
+        const elf = path.join(GUEST_BIN, `${guest}${variant}`);
+        const native = runNative(elf, [], ENV);
+        const lab = runGuestInLab(elf, [], ENV);
+        assert.equal(lab.stdout.toString("latin1"), native.stdout.toString("latin1"), "stdout differs");
+        assert.equal(lab.stderr.toString("latin1"), native.stderr.toString("latin1"), "stderr differs");
+        assert.equal(lab.status, native.status, "exit status differs");
+      });
+    }
   }
 });
 

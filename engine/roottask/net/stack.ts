@@ -448,6 +448,12 @@ export class NetStack {
       if (!to && !id) return -E.ENOTCONN;
       if (!id) return -E.ECONNREFUSED;
       const receiver = this.sockets.get(id);
+      if (!receiver && !to) {
+        // The connected peer is gone: this send reports it and disconnects (later sends are ENOTCONN), as Linux does.
+        socket.peerId = 0;
+        socket.state = socket.local && socket.local.path !== "" ? "bound" : "fresh";
+        return -E.ECONNREFUSED;
+      }
       if (!receiver || receiver.type !== SOCK_DGRAM) return -E.ECONNREFUSED;
       if (receiver.state === "connected" && receiver.peerId !== socket.id && receiver.peerId !== 0) return -E.EPERM;
       if (bytes.length > receiver.options.rcvbuf) return -E.EMSGSIZE;
@@ -618,10 +624,8 @@ export class NetStack {
       }
     }
     for (const s of this.sockets.values()) {
-      if (s.type === SOCK_DGRAM && s.peerId === socket.id) {
-        s.peerId = 0;
-        if (s.family === AF_UNIX) s.error = s.state === "connected" ? E.ECONNREFUSED : s.error;
-      }
+      // A UNIX datagram socket keeps naming its closed peer until a send finds it gone; a UDP one forgets it.
+      if (s.type === SOCK_DGRAM && s.peerId === socket.id && s.family !== AF_UNIX) s.peerId = 0;
       const at = s.pending.indexOf(socket.id);
       if (at >= 0) s.pending.splice(at, 1);
     }
