@@ -1,6 +1,8 @@
 // Sockets in the lab against Linux itself: the net guests print the same facts natively and in the lab (TCP, UDP, IPv6,
 // UNIX, options, non-blocking, FIN/RST, forked peers, epoll); what only the lab does (no way out) is pinned too.
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { canRunNatively, GUEST_BIN, runGuestInLab, runLab, runNative } from "../helpers/run.ts";
@@ -23,6 +25,58 @@ describe("sockets: lab output equals native output", { skip: canRunNatively ? fa
         assert.equal(lab.status, native.status, "exit status differs");
       });
     }
+  }
+});
+
+/** A TCP port free on the host now (the native run needs one; the lab's loopback is its own, so any port serves it). */
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * busybox scripts over the loopback. A server started in the background may not listen yet when the client starts
+ * natively, so clients retry quietly until they connect; the port never reaches the output. `wait` of a killed job is
+ * told 2>/dev/null because ash prints "Terminated" only when the job dies while wait blocks (a host timing race).
+ */
+const busyboxNetScripts: [string, string][] = [
+  ["nc -l and nc: one way, both ways, refused", [
+    "busybox nc -l -p $PORT > got.txt & pid=$!",
+    "n=0; until echo 'hello over nc' | nc 127.0.0.1 $PORT 2>/dev/null; do n=$((n+1)); [ $n -gt 100 ] && break; sleep 0.05; done",
+    "wait $pid; echo \"nc -l: $?\"; cat got.txt",
+    "echo reply | nc -l -p $PORT > got2.txt & pid=$!",
+    "n=0; until echo request | nc 127.0.0.1 $PORT > answer.txt 2>/dev/null; do n=$((n+1)); [ $n -gt 100 ] && break; sleep 0.05; done",
+    "wait $pid; cat got2.txt answer.txt",
+    "nc 127.0.0.1 $PORT < /dev/null; echo \"nc to nobody: $?\"",
+  ].join("\n")],
+  ["httpd serves a page and a 400 kB file (sendfile) that wget fetches; a 404; response headers", [
+    "mkdir www; head -c 400000 /bin/busybox > www/big.bin; echo '<h1>hello</h1>' > www/index.html",
+    "busybox httpd -f -p 127.0.0.1:$PORT -h www & pid=$!",
+    "n=0; until wget -q -O index.out http://127.0.0.1:$PORT/ 2>/dev/null; do n=$((n+1)); [ $n -gt 100 ] && break; sleep 0.05; done",
+    "cat index.out",
+    "wget -q -O big.out http://127.0.0.1:$PORT/big.bin; echo \"wget big: $?\"",
+    "md5sum www/big.bin big.out | sed 's/ .*\\// /'; wc -c < big.out",
+    "wget -O missing.out http://127.0.0.1:$PORT/nope.txt 2>wget.err; echo \"wget missing: $?\"; sed \"s/$PORT/PORT/g\" wget.err",
+    "wget -q -O - http://127.0.0.1:$PORT/big.bin | tail -c 5000 | md5sum",
+    // Date, Last-Modified and ETag carry the host's wall clock.
+    "wget -q -S -O /dev/null http://127.0.0.1:$PORT/index.html 2>&1 | grep -v 'Date:\\|Last-Modified:\\|ETag:' | sed \"s/$PORT/PORT/g\"",
+    "kill $pid; wait $pid 2>/dev/null; echo \"httpd: $?\"",
+  ].join("\n")],
+];
+
+describe("busybox nc, httpd and wget over the loopback: lab equals native", { skip: !fs.existsSync("/bin/busybox") ? "busybox-static is not installed" : canRunNatively ? false : "needs an x86-64 Linux host for the native reference" }, () => {
+  for (const [name, script] of busyboxNetScripts) {
+    it(name, async () => {
+      const env = { ...ENV, PORT: String(await freePort()) };
+      const native = runNative("/bin/busybox", ["sh", "-c", script], env);
+      const lab = runGuestInLab("/bin/busybox", ["sh", "-c", script], env);
+      assert.equal(lab.stdout.toString("latin1"), native.stdout.toString("latin1"), "stdout differs");
+      assert.equal(lab.stderr.toString("latin1"), native.stderr.toString("latin1"), "stderr differs");
+      assert.equal(lab.status, native.status, "exit status differs");
+    });
   }
 });
 
