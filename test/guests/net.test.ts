@@ -1,6 +1,7 @@
 // Sockets in the lab against Linux itself: the net guests print the same facts natively and in the lab (TCP, UDP, IPv6,
 // UNIX, options, non-blocking, FIN/RST, forked peers, epoll); what only the lab does (no way out) is pinned too.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -78,6 +79,60 @@ describe("busybox nc, httpd and wget over the loopback: lab equals native", { sk
       assert.equal(lab.status, native.status, "exit status differs");
     });
   }
+});
+
+/** A boot config in a fresh folder: `modules` as [name, ELF, argv...]. */
+function bootFile(modules: [string, string, ...string[]][]): string {
+  const file = path.join(tempDir("net-boot"), "boot.json");
+  fs.writeFileSync(file, JSON.stringify(modules.map(([name, elf, ...argv]) => ({ name, path: path.join(GUEST_BIN, elf), argv: [elf, ...argv] }))));
+  return file;
+}
+
+/** net-pair natively: the server in the background, the client beside it; the server's stderr once it exited. */
+async function nativePair(port: number, count: number): Promise<{ client: string; server: string; status: number | null }> {
+  const elf = path.join(GUEST_BIN, "net-pair");
+  const server = spawn(elf, ["server", String(port), String(count)], { env: ENV, stdio: ["ignore", "ignore", "pipe"] });
+  let serverErr = "";
+  server.stderr.on("data", (d: Buffer) => { serverErr += d.toString("latin1"); });
+  const done = new Promise<void>((resolve) => server.on("close", () => resolve()));
+  const client = await new Promise<{ out: string; status: number | null }>((resolve) => {
+    const c = spawn(elf, ["client", String(port), String(count)], { env: ENV, stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    c.stdout.on("data", (d: Buffer) => { out += d.toString("latin1"); });
+    c.on("close", (status) => resolve({ out, status }));
+  });
+  await done;
+  return { client: client.out, server: serverErr, status: client.status };
+}
+
+describe("two apps side by side from one boot file", { skip: canRunNatively ? false : "needs an x86-64 Linux host for the native reference" }, () => {
+  it("a Linux server and a Linux client talk TCP over the lab's loopback, as two processes do natively", async () => {
+    const native = await nativePair(await freePort(), 3);
+    for (const order of ["server first", "client first"]) {
+      const modules: [string, string, ...string[]][] = [["server", "net-pair", "server", "7000", "3"], ["client", "net-pair", "client", "7000", "3"]];
+      const lab = runLab(["run", "--clear-env", "--boot", bootFile(order === "server first" ? modules : modules.reverse())]);
+      assert.equal(lab.stdout.toString("latin1"), native.client, `${order}: the client's stdout differs`);
+      assert.equal(lab.stderr.toString("latin1"), native.server, `${order}: the server's stderr differs`);
+      assert.equal(lab.status, native.status);
+    }
+  });
+
+  it("a native Hedron echo server (blocking accept and receive through hrstd) serves the Linux client", async () => {
+    const native = await nativePair(await freePort(), 3);
+    const lab = runLab(["run", "--clear-env", "--boot", bootFile([["echo", "native-net-echo", "serve", "7000", "3"], ["client", "net-pair", "client", "7000", "3"]])]);
+    assert.equal(lab.status, 0, lab.stderr.toString());
+    const lines = lab.stdout.toString("latin1").split("\n");
+    assert.equal(lines.filter((l) => l.startsWith("client:")).map((l) => `${l}\n`).join(""), native.client);
+    const echoed = native.server.split("\n").filter((l) => l.includes("echoed")).map((l) => `[STDOUT PID=1] ${l.replace("server: ", "")}`);
+    assert.deepEqual(lines.filter((l) => l.startsWith("[STDOUT PID=1]")), ["[STDOUT PID=1] native echo server: bind ok, listen 0", ...echoed]);
+  });
+
+  it("a native app's accept that nobody could ever satisfy ends the run with one deadlock line", () => {
+    const lab = runLab(["run", path.join(GUEST_BIN, "native-net-echo"), "serve", "7000", "1"]);
+    assert.equal(lab.stdout.toString(), "[STDOUT PID=1] native echo server: bind ok, listen 0\n");
+    assert.equal(lab.stderr.toString(), "hedron-lab: deadlock: process(es) 1 'native-net-echo' blocked with nothing left to run\n");
+    assert.equal(lab.status, 1);
+  });
 });
 
 describe("sockets: the lab's own rules", () => {
