@@ -130,7 +130,7 @@ describe("two apps side by side from one boot file", { skip: canRunNatively ? fa
   it("a native app's accept that nobody could ever satisfy ends the run with one deadlock line", () => {
     const lab = runLab(["run", path.join(GUEST_BIN, "native-net-echo"), "serve", "7000", "1"]);
     assert.equal(lab.stdout.toString(), "[STDOUT PID=1] native echo server: bind ok, listen 0\n");
-    assert.equal(lab.stderr.toString(), "hedron-lab: deadlock: process(es) 1 'native-net-echo' blocked with nothing left to run\n");
+    assert.equal(lab.stderr.toString(), "hedron-lab: deadlock: process(es) 1 'native-net-echo' in net accept blocked with nothing left to run\n");
     assert.equal(lab.status, 1);
   });
 });

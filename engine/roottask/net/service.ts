@@ -22,6 +22,7 @@ import { SocketFile, type NetStack } from "./stack.ts";
 
 export const SERVICE_NET = 46;
 const MAX_CHUNK = 4000;
+const OP_NAMES = ["socket", "bind", "listen", "connect", "accept", "send", "recv", "close"];
 
 function ipText(ip: number): string {
   return [ip >>> 24, (ip >>> 16) & 0xff, (ip >>> 8) & 0xff, ip & 0xff].join(".");
@@ -52,6 +53,11 @@ export class NativeNetWaits {
   /** Socket `socketId` changed: every call waiting on it is due. */
   changed(socketId: number): void {
     for (const [ec, w] of this.waiting) if (w.socketId === socketId && !this.due.includes(ec)) this.due.push(ec);
+  }
+
+  /** The calls process `pid` waits in ("net accept", …), for the deadlock report. */
+  callsOf(pid: number): string[] {
+    return [...this.waiting.values()].filter((w) => w.pid === pid).map((w) => `net ${OP_NAMES[w.request[0]] ?? "call"}`);
   }
 
   /** Puts a waiting call's request into `utcb` for its next run. */
