@@ -195,6 +195,7 @@ export class Roottask implements HostRuntime {
       linuxChange?.(id);
       this.nativeNetWaits.changed(id);
     };
+    this.net.onDropRights = (files) => files.forEach((file) => this.fileServer.dropHeld(file));
     this.services = {
       fileServer: this.fileServer,
       net: this.net,

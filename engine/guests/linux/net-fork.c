@@ -1,6 +1,6 @@
 // Sockets between forked processes, as Linux shows them: a TCP echo with a large transfer (blocking sends under flow
 // control), FIN and RST, ECONNREFUSED, UDP and connected UDP, socketpair, UNIX path and abstract names, a non-blocking
-// connect with poll and SO_ERROR, EADDRINUSE and port 0, getsockname/getpeername. Children report to the parent, which
+// connect with poll and SO_ERROR, EADDRINUSE and port 0, getsockname/getpeername, SCM_RIGHTS. Children report to the parent, which
 // alone prints, and prints only host-independent facts (never a port number or a pid).
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -445,6 +445,120 @@ static void ports_and_names(void) {
   close(u1); close(u2); close(t);
 }
 
+/** sendmsg of `text` with SCM_RIGHTS for `fds` (count of them). */
+static long send_fds(int sock, const char *text, const int *fds, int count) {
+  char control[CMSG_SPACE(4 * sizeof(int))] = {0};
+  struct iovec iov = {(void *)text, strlen(text)};
+  struct msghdr m = {0};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = control;
+  m.msg_controllen = CMSG_SPACE(count * sizeof(int));
+  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(count * sizeof(int));
+  memcpy(CMSG_DATA(c), fds, count * sizeof(int));
+  return sendmsg(sock, &m, 0);
+}
+
+/** recvmsg with a control buffer of `room` fds; the fds received go to `fds`, their count is returned (-1: error). */
+static int recv_fds(int sock, char *text, int size, int *fds, int room, int flags, int *msg_flags) {
+  char control[CMSG_SPACE(8 * sizeof(int))] = {0};
+  struct iovec iov = {text, (size_t)size - 1};
+  struct msghdr m = {0};
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = control;
+  m.msg_controllen = room ? CMSG_LEN(room * sizeof(int)) : 0;
+  long n = recvmsg(sock, &m, flags);
+  if (n < 0) return -1;
+  text[n] = 0;
+  *msg_flags = m.msg_flags;
+  int count = 0;
+  for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    int k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    memcpy(fds + count, CMSG_DATA(c), k * sizeof(int));
+    count += k;
+  }
+  return count;
+}
+
+static void rights(void) {
+  puts("== SCM_RIGHTS across fork");
+  int sv[2];
+  socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+  int file = open("passed.txt", O_RDWR | O_CREAT | O_TRUNC, 0644);
+  write(file, "the file's bytes", 16);
+  int p[2];
+  pipe(p);
+  pid_t pid = fork();
+  if (pid == 0) {
+    close(sv[0]);
+    char text[64], buf[64];
+    int fds[8], flags = 0;
+    int got = recv_fds(sv[1], text, sizeof text, fds, 4, MSG_CMSG_CLOEXEC, &flags);
+    int cloexec = got == 2 && (fcntl(fds[0], F_GETFD) & FD_CLOEXEC) && (fcntl(fds[1], F_GETFD) & FD_CLOEXEC);
+    int n = got == 2 ? (int)pread(fds[1], buf, sizeof buf, 0) : 0;
+    char reply[256];
+    int k = snprintf(reply, sizeof reply, "%s|%d fds|cloexec %s|file: %.*s|", text, got, cloexec ? "yes" : "no", n, buf);
+    close(fds[1]);
+    write(sv[1], reply, k);
+    n = got == 2 ? (int)read(fds[0], buf, sizeof buf) : 0;
+    k = snprintf(reply, sizeof reply, "pipe: %.*s|", n, buf);
+    write(sv[1], reply, k);
+    // Two fds into room for one: the second is closed and the message flagged.
+    got = recv_fds(sv[1], text, sizeof text, fds, 1, 0, &flags);
+    k = snprintf(reply, sizeof reply, "%d fd with a control buffer for one, MSG_CTRUNC %s|", got, flags & MSG_CTRUNC ? "yes" : "no");
+    write(sv[1], reply, k);
+    // A plain read drops what came with the bytes.
+    n = (int)read(sv[1], buf, 1);
+    write(sv[1], n == 1 ? "read" : "?", 4);
+    _exit(0);
+  }
+  close(sv[1]);
+  int pass[2] = {p[0], file};
+  SHOWN("sendmsg with a pipe and a file", send_fds(sv[0], "two fds", pass, 2));
+  close(p[0]);
+  close(file);
+  char buf[512] = {0};
+  long n = read(sv[0], buf, sizeof buf - 1);
+  buf[n > 0 ? n : 0] = 0;
+  printf("%-48s %s\n", "the child got", buf);
+  write(p[1], "through the pipe", 16);
+  n = read(sv[0], buf, sizeof buf - 1);
+  buf[n > 0 ? n : 0] = 0;
+  printf("%-48s %s\n", "the child read", buf);
+  int other[2];
+  pipe(other);
+  int two[2] = {other[0], other[0]};
+  send_fds(sv[0], "x", two, 2);
+  n = read(sv[0], buf, sizeof buf - 1);
+  buf[n > 0 ? n : 0] = 0;
+  printf("%-48s %s\n", "the child", buf);
+  int one[1] = {other[0]};
+  send_fds(sv[0], "y", one, 1);
+  close(other[0]);
+  n = read(sv[0], buf, 4);
+  SHOWN("the child's plain read took the byte", n);
+  reap(pid);
+  // The child closed every copy of the read end it had (a dropped fd is closed too): no readers are left.
+  SHOW("write to the pipe nobody can read", write(other[1], "z", 1));
+  int bad[1] = {999};
+  SHOW("SCM_RIGHTS with a closed fd", send_fds(sv[0], "bad", bad, 1));
+  int lis = tcp_listener(1);
+  int tcp = tcp_connect(port_of(lis));
+  int self[1] = {0};
+  SHOW("SCM_RIGHTS over TCP", send_fds(tcp, "tcp", self, 1));
+  close(tcp);
+  close(lis);
+  close(other[1]);
+  close(p[1]);
+  close(sv[0]);
+  unlink("passed.txt");
+}
+
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   setvbuf(stdout, NULL, _IOLBF, 0);
@@ -454,5 +568,6 @@ int main(void) {
   unix_names();
   nonblocking_connect();
   ports_and_names();
+  rights();
   return 0;
 }
