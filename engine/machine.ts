@@ -200,6 +200,7 @@ export class Machine {
     if (procs.running > 0 && this.kernel.stopReason === null) {
       const waitingIn = (p: Process) => {
         const calls = (p.linux?.threads ?? []).flatMap((t) => (t.blocked ? [this.roottask.personality.nameOf(t.blocked.nr)] : []));
+        calls.push(...this.roottask.nativeNetWaits.callsOf(p.pid));
         return calls.length > 0 ? ` in ${calls.join(", ")}` : "";
       };
       const stuck = [...procs.procs.values()].filter((p) => p.state === "running").map((p) => `${p.pid} '${p.name}'${waitingIn(p)}`);

@@ -30,7 +30,7 @@ import type { HostIo } from "./fs/host.ts";
 import { imageDiskIo, type DiskConfig } from "./fat/disk.ts";
 import { FatVolume } from "./fat/volume.ts";
 import { NetStack, SocketWouldBlock } from "./net/stack.ts";
-import { SERVICE_NET } from "./net/service.ts";
+import { NativeNetWaits, SERVICE_NET, serveNet } from "./net/service.ts";
 import { Hypercalls, XFER_DELEGATE, XFER_FROM_KERNEL } from "./hypercalls.ts";
 import { BLOCKED, newSyscallFrame, setSyscallArg, UnknownSyscallError, type LinuxProcess, type LinuxThread, type SyscallFrame } from "./linux/context.ts";
 import { LinuxPersonality } from "./linux/personality.ts";
@@ -136,6 +136,8 @@ export class Roottask implements HostRuntime {
   readonly disk: FatVolume | null;
   /** The network service: sockets on the lab's loopback and UNIX sockets. */
   readonly net = new NetStack();
+  /** Native apps' network calls waiting (withheld replies) for a socket to change. */
+  readonly nativeNetWaits = new NativeNetWaits();
   readonly personality: LinuxPersonality;
   /** Forwarded syscalls by name (stats). */
   readonly syscallCounts = new Map<string, number>();
@@ -189,6 +191,12 @@ export class Roottask implements HostRuntime {
       },
     };
     this.personality = new LinuxPersonality(host);
+    const linuxChange = this.net.onChange;
+    this.net.onChange = (id) => {
+      linuxChange?.(id);
+      this.nativeNetWaits.changed(id);
+    };
+    this.net.onDropRights = (files) => files.forEach((file) => this.fileServer.dropHeld(file));
     this.services = {
       fileServer: this.fileServer,
       net: this.net,
@@ -581,7 +589,7 @@ export class Roottask implements HostRuntime {
         case IP_STARTUP: return this.startup(proc, utcb, handler.caller);
         case IP_EXCEPTION: return this.exception(proc, slot, utcb, handler.caller);
         case IP_FOREIGN: return this.foreignSyscall(proc, utcb, handler);
-        case IP_SERVICE: return this.service(proc, slot, utcb);
+        case IP_SERVICE: return this.service(proc, slot, utcb, handler);
         default: throw new Error(`roottask: portal with unknown entry ${ip}`);
       }
     } finally {
@@ -610,7 +618,12 @@ export class Roottask implements HostRuntime {
    */
   private drainDue(): void {
     const due = this.personality.waits.due;
-    while (due.length > 0) {
+    const nativeDue = this.nativeNetWaits.due;
+    while (due.length > 0 || nativeDue.length > 0) {
+      if (due.length === 0) {
+        this.resumeNativeNet(nativeDue.shift()!);
+        continue;
+      }
       const tid = due.shift()!;
       const found = this.personality.threadById(tid);
       if (!found?.thread.blocked || !this.kernel.withheld.has(found.thread.ec)) continue;
@@ -621,6 +634,32 @@ export class Roottask implements HostRuntime {
       this.hc.ec = waker.id;
       this.serveForeign(this.processes.get(linux.pid), linux, thread, utcb, waker, true);
     }
+  }
+
+  /** A native app's waiting network call runs again in the waker's UTCB; the withheld reply goes out unless it waits on. */
+  private resumeNativeNet(callerEc: number): void {
+    const waits = this.nativeNetWaits.waiting;
+    const wait = waits.get(callerEc);
+    const caller = this.kernel.ecs.get(callerEc);
+    if (!wait) return;
+    if (!caller || !this.kernel.withheld.has(callerEc)) {
+      waits.delete(callerEc);
+      return;
+    }
+    const waker = this.kernel.ecs.get(this.kernel.objectAt(this.kernel.rootPd, WAKER_SEL + caller.cpu))!;
+    const utcb = this.kernel.utcb(waker);
+    this.nativeNetWaits.restore(wait, utcb);
+    this.hc.ec = waker.id;
+    try {
+      serveNet(this.net, this.fileServer, wait.pid, utcb);
+    } catch (error) {
+      if (!(error instanceof SocketWouldBlock)) throw error;
+      wait.socketId = error.socketId;
+      return;
+    }
+    waits.delete(callerEc);
+    this.kernel.charge(caller.cpu, LINUX_WORK_DEFAULT, "service");
+    replyWithheld(this.kernel, callerEc, waker);
   }
 
   /** RIP = ELF entry, RSP = the Linux-layout initial stack; a native app also gets RDI = CPU, RSI = UTCB, RDX = CPU count. */
@@ -642,7 +681,7 @@ export class Roottask implements HostRuntime {
     utcb.setGprValue(RDX, this.cpuCount);
   }
 
-  private service(proc: Process, slot: number, utcb: Utcb): void {
+  private service(proc: Process, slot: number, utcb: Utcb, handler: Ec): void {
     if (slot === SERVICE_EXIT) return this.terminate(proc, utcb.word(0) & 0xff, 0, null);
     // The echo portals exist to measure bare IPC (§9's round-trip rows): they do no modelled work.
     if (slot !== SERVICE_ECHO && slot !== SERVICE_RAW_ECHO) this.kernel.charge(this.kernel.nowCpu, LINUX_WORK_DEFAULT, "service");
@@ -650,10 +689,9 @@ export class Roottask implements HostRuntime {
       serve(slot, proc, utcb, this.services);
     } catch (error) {
       if (!(error instanceof SocketWouldBlock)) throw error;
-      // The native service answers within the portal call; it has no withheld replies for a native caller yet.
-      this.kernel.stop(`process ${proc.pid} '${proc.name}': the network service: ${error.message}, and a native app's blocking network call cannot wait yet (use non-blocking sockets)`);
-      utcb.setWord(0, -E.EAGAIN);
-      utcb.setItems(1, 0);
+      // The caller waits in its portal call, as a blocked Linux syscall does; the socket's next change runs it again.
+      this.nativeNetWaits.park(handler.caller, proc.pid, error.socketId, utcb);
+      withholdReply(this.kernel, handler, 0);
     }
   }
 

@@ -1,10 +1,43 @@
 /* Native network client and server in one app, through hrstd's network service client: listen on the lab's loopback,
- * connect, accept, send, echo back, receive, close — then read a file of the FAT disk (if /disk is attached). */
+ * connect, accept, send, echo back, receive, close — then read a file of the FAT disk (if /disk is attached).
+ * `serve PORT COUNT`: an echo server for COUNT connections from other apps (blocking accept and receive). */
 #include "hrstd.h"
 
 static char buf[8192];
 
-int main(void) {
+static unsigned parse(const char *s) {
+  unsigned v = 0;
+  while (*s >= '0' && *s <= '9') v = v * 10 + (unsigned)(*s++ - '0');
+  return v;
+}
+
+/* Echoes each of `count` connections until its end of stream, one after another. */
+static int serve(unsigned port, unsigned count) {
+  long lis = hrt_net_socket(HRT_SOCK_STREAM);
+  long bound = hrt_net_bind((int)lis, HRT_IPV4(127, 0, 0, 1), port);
+  hrt_printf("native echo server: bind %s, listen %ld\n", bound == (long)port ? "ok" : "failed", hrt_net_listen((int)lis, 4));
+  for (unsigned c = 0; c < count; c++) {
+    long srv = hrt_net_accept((int)lis);
+    if (srv < 0) {
+      hrt_printf("accept: %ld\n", srv);
+      return 1;
+    }
+    long total = 0;
+    for (;;) {
+      long n = hrt_net_receive((int)srv, buf, sizeof buf);
+      if (n <= 0) break;
+      if (hrt_net_send((int)srv, buf, (size_t)n) != n) break;
+      total += n;
+    }
+    hrt_printf("connection %u: echoed %ld bytes, then end of stream\n", c + 1, total);
+    hrt_net_close((int)srv);
+  }
+  hrt_net_close((int)lis);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 3 && argv[1][0] == 's') return serve(parse(argv[2]), argc >= 4 ? parse(argv[3]) : 1);
   long lis = hrt_net_socket(HRT_SOCK_STREAM);
   long port = hrt_net_bind((int)lis, HRT_IPV4(127, 0, 0, 1), 0);
   hrt_printf("listen: %ld (ephemeral port: %s)\n", hrt_net_listen((int)lis, 4), port >= 32768 ? "yes" : "no");

@@ -230,7 +230,6 @@ long hrt_write_fd(int fd, const void *buf, size_t len) {
     long r = word_reply(u, hrt_call(SEL_SRV_FS));
     if (r < 0) return done ? (long)done : r;
     done += (size_t)r;
-    if ((size_t)r < n) break;
   } while (done < len);
   return (long)done;
 }
@@ -272,7 +271,6 @@ long hrt_net_send(int fd, const void *buf, size_t len) {
     long r = word_reply(u, hrt_call(SEL_SRV_NET));
     if (r < 0) return done ? (long)done : r;
     done += (size_t)r;
-    if ((size_t)r < n) break;
   } while (done < len);
   return (long)done;
 }

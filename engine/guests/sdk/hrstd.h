@@ -64,8 +64,8 @@ long hrt_net_bind(int fd, uint32_t ip, unsigned port);    /* the port bound (por
 long hrt_net_listen(int fd, int backlog);
 long hrt_net_connect(int fd, uint32_t ip, unsigned port);
 long hrt_net_accept(int fd);                              /* the connection's fd */
-long hrt_net_send(int fd, const void *buf, size_t len);   /* loops over ≤ 4000-byte messages */
-long hrt_net_receive(int fd, void *buf, size_t len);      /* one message: what is queued, up to len; 0 = end of stream */
+long hrt_net_send(int fd, const void *buf, size_t len);   /* loops over ≤ 4000-byte messages until all is sent */
+long hrt_net_receive(int fd, void *buf, size_t len);      /* waits for data: what is queued, up to len; 0 = end of stream */
 long hrt_net_close(int fd);
 
 /* ---- processes ---- */

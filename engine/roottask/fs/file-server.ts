@@ -398,6 +398,25 @@ export class FileServer {
     return result;
   }
 
+  /** SCM_RIGHTS: a reference to fd's description that travels in a message; -EBADF. installHeld or dropHeld ends it. */
+  hold(pid: number, fd: number): number {
+    const slot = this.slot(pid, fd);
+    if (!slot) return -E.EBADF;
+    this.files.get(slot.file)!.refs++;
+    return slot.file;
+  }
+
+  /** A held description becomes the lowest free fd of `pid` (the hold passes to it); -EMFILE drops it. */
+  installHeld(pid: number, file: number, cloexec: boolean): number {
+    const fd = this.install(this.process(pid), file, cloexec);
+    if (fd < 0) this.drop(file);
+    return fd;
+  }
+
+  dropHeld(file: number): void {
+    this.drop(file);
+  }
+
   /** dup2 (flags = -1: same fds is a no-op) and dup3 (same fds is EINVAL; only O_CLOEXEC allowed). */
   dup3(pid: number, oldfd: number, newfd: number, flags: number): number {
     const slot = this.slot(pid, oldfd);

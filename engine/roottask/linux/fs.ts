@@ -3,7 +3,7 @@
 
 import {
   AT_EACCESS, AT_EMPTY_PATH, AT_FDCWD, AT_NO_AUTOMOUNT, AT_REMOVEDIR, AT_SYMLINK_FOLLOW, AT_SYMLINK_NOFOLLOW,
-  O_CREAT, O_NONBLOCK, O_TRUNC, O_WRONLY, S_IFMT, S_IFREG,
+  O_CREAT, O_NONBLOCK, O_TRUNC, O_WRONLY, S_IFMT, S_IFREG, SEEK_CUR, SEEK_SET,
 } from "../fs/abi.ts";
 import { E } from "../fs/errno.ts";
 import { FD_CLOEXEC, MAX_RW } from "../fs/file-server.ts";
@@ -120,23 +120,32 @@ export function pwritev(s: Sys): number {
   return written(s, s.fs.pwrite(s.pid, s.int(0), gather(s, list), s.s64(3)));
 }
 
-/** sendfile(out, in, *offset, count): from the in-file's offset (or *offset, updated) to out. */
+/**
+ * sendfile(out, in, *offset, count): from the in-file's offset (or *offset) to out. The offset moves by what out took
+ * (a socket may take part, or block before taking any); a non-seekable in-file is read as it comes.
+ */
 export function sendfile(s: Sys): number {
   const out = s.int(0), input = s.int(1), offPtr = s.u64(2), count = Math.min(s.u64(3), MAX_RW);
   let data: Uint8Array = new Uint8Array(0);
   const keep = (bytes: Uint8Array) => { data = bytes; };
-  if (offPtr === 0) {
+  const offset = offPtr !== 0 ? new Bytes(s.read(offPtr, 8)).i64(0) : s.fs.lseek(s.pid, input, 0, SEEK_CUR);
+  if (offset === -E.ESPIPE && offPtr === 0) {
     const n = s.fs.read(s.pid, input, count, keep);
-    if (n < 0) return n;
+    return n <= 0 ? n : written(s, orBlock(s, out, s.fs.write(s.pid, out, data)));
+  }
+  if (offset < 0) return offset;
+  const n = s.fs.pread(s.pid, input, count, offset, keep);
+  if (n <= 0) return n;
+  const sent = written(s, orBlock(s, out, s.fs.write(s.pid, out, data)));
+  if (sent <= 0) return sent;
+  if (offPtr === 0) {
+    s.fs.lseek(s.pid, input, offset + sent, SEEK_SET);
   } else {
-    const offset = new Bytes(s.read(offPtr, 8)).i64(0);
-    const n = s.fs.pread(s.pid, input, count, offset, keep);
-    if (n < 0) return n;
     const next = Bytes.alloc(8);
-    next.setU64(0, offset + n);
+    next.setU64(0, offset + sent);
     s.write(offPtr, next.bytes);
   }
-  return data.length === 0 ? 0 : written(s, s.fs.write(s.pid, out, data));
+  return sent;
 }
 
 /** pipe/pipe2: both ends are closed again if the guest's int[2] cannot be written. */

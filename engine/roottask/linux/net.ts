@@ -4,7 +4,7 @@
 import { O_CLOEXEC, O_NONBLOCK, O_RDWR, S_IFMT, S_IFSOCK } from "../fs/abi.ts";
 import { E } from "../fs/errno.ts";
 import { MAX_RW } from "../fs/file-server.ts";
-import { SocketFile, type NetStack, type Received } from "../net/stack.ts";
+import { SocketFile, type HoldRights, type NetStack, type Received } from "../net/stack.ts";
 import {
   AF_INET, AF_INET6, AF_UNIX, IPPROTO_TCP, MSG_DONTWAIT, MSG_NOSIGNAL, MSG_TRUNC, SOCK_CLOEXEC, SOCK_DGRAM, SOCK_NONBLOCK,
   SOCK_STREAM, type SockAddr, type Socket,
@@ -23,6 +23,14 @@ const IPV6_V6ONLY = 26;
 /** struct msghdr (x86-64): name, namelen, iov, iovlen, control, controllen, flags. */
 const MSGHDR = { SIZE: 56, name: 0, namelen: 8, iov: 16, iovlen: 24, control: 32, controllen: 40, flags: 48 };
 const SUN_PATH_MAX = 108;
+/** struct cmsghdr: len (u64), level, type; data from 16. SCM_MAX_FD files per message. */
+const CMSG_HDR = 16;
+const SCM_RIGHTS = 1;
+const SCM_CREDENTIALS = 2;
+const SCM_MAX_FD = 253;
+const MSG_CTRUNC = 0x8;
+const MSG_CMSG_CLOEXEC = 0x40000000;
+const align8 = (n: number) => (n + 7) & ~7;
 
 function stack(s: Sys): NetStack {
   const net = s.host.net;
@@ -263,7 +271,7 @@ function sent(s: Sys, result: number, flags: number): number {
   return result;
 }
 
-function sendCommon(s: Sys, fd: number, bytes: Uint8Array, flags: number, to: number, toLen: number): number {
+function sendCommon(s: Sys, fd: number, bytes: Uint8Array, flags: number, to: number, toLen: number, rights: number[] = []): number {
   const found = socketOf(s, fd);
   if (typeof found === "number") return found;
   const { socket } = found;
@@ -280,7 +288,11 @@ function sendCommon(s: Sys, fd: number, bytes: Uint8Array, flags: number, to: nu
   } else if (to !== 0 && socket.type === SOCK_STREAM && socket.state !== "connected") {
     return socket.family === AF_UNIX ? -E.EOPNOTSUPP : -E.EPIPE;
   }
-  return sent(s, stack(s).send(socket, bytes, found.nonblock || (flags & MSG_DONTWAIT) !== 0, dest, target), flags);
+  // SCM_RIGHTS belongs to AF_UNIX: other families ignore it, as Linux's __sock_cmsg_send does.
+  if (socket.family !== AF_UNIX) rights = [];
+  for (const f of rights) if (!s.fs.file(s.pid, f)) return -E.EBADF;
+  const hold: HoldRights | null = rights.length ? () => rights.map((f) => s.fs.hold(s.pid, f)) : null;
+  return sent(s, stack(s).send(socket, bytes, found.nonblock || (flags & MSG_DONTWAIT) !== 0, dest, target, hold), flags);
 }
 
 export function sendto(s: Sys): number {
@@ -297,6 +309,7 @@ export function recvfrom(s: Sys): number {
   const flags = s.int(3);
   const r = recvCommon(s, s.int(0), s.u64(2), flags);
   if (typeof r === "number") return r;
+  r.rights.forEach((file) => s.fs.dropHeld(file));
   s.write(s.u64(1), r.bytes);
   if (r.from) writeAddr(s, s.u64(4), s.u64(5), r.from);
   return flags & MSG_TRUNC ? r.fullLength : r.bytes.length;
@@ -307,13 +320,65 @@ function iovecsOf(s: Sys, at: number, count: number): { base: number; len: numbe
   return decodeIovecs(s.read(at, count * IOVEC_SIZE));
 }
 
+/** The fds a sendmsg's control messages pass (SCM_RIGHTS), or -errno for a malformed or unsupported one. */
+function rightsToSend(s: Sys, at: number, length: number): number[] | number {
+  const fds: number[] = [];
+  if (at === 0 || length < CMSG_HDR) return fds;
+  const control = new Bytes(s.read(at, Math.min(length, 1 << 16)));
+  for (let off = 0; off + CMSG_HDR <= control.bytes.length;) {
+    const len = control.u64(off);
+    if (len < CMSG_HDR || off + len > control.bytes.length) return -E.EINVAL;
+    const [level, type] = [control.i32(off + 8), control.i32(off + 12)];
+    if (level === SOL_SOCKET) {
+      if (type === SCM_RIGHTS) {
+        for (let p = off + CMSG_HDR; p + 4 <= off + len; p += 4) fds.push(control.i32(p));
+        if (fds.length > SCM_MAX_FD) return -E.EINVAL;
+      } else if (type !== SCM_CREDENTIALS) {
+        return -E.EINVAL;
+      }
+    }
+    off += align8(len);
+  }
+  return fds;
+}
+
 export function sendmsg(s: Sys): number {
   const m = new Bytes(s.read(s.u64(1), MSGHDR.SIZE));
   const iov = iovecsOf(s, m.u64(MSGHDR.iov), m.u64(MSGHDR.iovlen));
   const parts = iov.map((v) => s.read(v.base, Math.min(v.len, MAX_RW)));
   const bytes = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   parts.reduce((at, p) => (bytes.set(p, at), at + p.length), 0);
-  return sendCommon(s, s.int(0), bytes, s.int(2), m.u64(MSGHDR.name), m.u32(MSGHDR.namelen));
+  const rights = rightsToSend(s, m.u64(MSGHDR.control), m.u64(MSGHDR.controllen));
+  if (typeof rights === "number") return rights;
+  return sendCommon(s, s.int(0), bytes, s.int(2), m.u64(MSGHDR.name), m.u32(MSGHDR.namelen), rights);
+}
+
+/**
+ * Installs received files as fds of the caller and writes one SCM_RIGHTS control message; what does not fit the
+ * control buffer (or the fd table) is closed and flagged MSG_CTRUNC. Returns the control length and the flag.
+ */
+function deliverRights(s: Sys, rights: number[], at: number, length: number, cloexec: boolean): { controllen: number; flags: number } {
+  const room = at === 0 || length < CMSG_HDR ? 0 : Math.floor((length - CMSG_HDR) / 4);
+  const fds: number[] = [];
+  let tableFull = false;
+  for (const file of rights) {
+    if (fds.length >= room || tableFull) {
+      s.fs.dropHeld(file);
+      continue;
+    }
+    const fd = s.fs.installHeld(s.pid, file, cloexec);
+    if (fd >= 0) fds.push(fd);
+    else tableFull = true;
+  }
+  const truncated = fds.length < rights.length ? MSG_CTRUNC : 0;
+  if (room === 0) return { controllen: 0, flags: truncated };
+  const msg = Bytes.alloc(CMSG_HDR + 4 * fds.length);
+  msg.setU64(0, CMSG_HDR + 4 * fds.length);
+  msg.setU32(8, SOL_SOCKET);
+  msg.setU32(12, SCM_RIGHTS);
+  fds.forEach((fd, i) => msg.setU32(CMSG_HDR + 4 * i, fd));
+  s.write(at, msg.bytes);
+  return { controllen: Math.min(align8(msg.bytes.length), length), flags: truncated };
 }
 
 export function recvmsg(s: Sys): number {
@@ -337,8 +402,11 @@ export function recvmsg(s: Sys): number {
   } else {
     m.setU32(MSGHDR.namelen, 0);
   }
-  m.setU64(MSGHDR.controllen, 0);
-  m.setU32(MSGHDR.flags, r.fullLength > r.bytes.length ? MSG_TRUNC : 0);
+  const control = r.rights.length
+    ? deliverRights(s, r.rights, m.u64(MSGHDR.control), m.u64(MSGHDR.controllen), (flags & MSG_CMSG_CLOEXEC) !== 0)
+    : { controllen: 0, flags: 0 };
+  m.setU64(MSGHDR.controllen, control.controllen);
+  m.setU32(MSGHDR.flags, (r.fullLength > r.bytes.length ? MSG_TRUNC : 0) | control.flags);
   s.write(at, m.bytes);
   return flags & MSG_TRUNC ? r.fullLength : r.bytes.length;
 }

@@ -10,6 +10,8 @@
 //   5 send    w1 = fd, w2 = count (≤ 4000), bytes       → w0 = count sent
 //   6 recv    w1 = fd, w2 = max (≤ 4000)                → w0 = count (0: end of stream), bytes
 //   7 close   w1 = fd                                   → w0 = 0
+// A call that would block (accept with nothing pending, recv with nothing queued, send into a full peer) keeps the
+// caller waiting: the roottask withholds the reply and runs the request again when the socket changes (NativeNetWaits).
 
 import { O_RDWR, S_IFSOCK } from "../fs/abi.ts";
 import { E } from "../fs/errno.ts";
@@ -20,6 +22,7 @@ import { SocketFile, type NetStack } from "./stack.ts";
 
 export const SERVICE_NET = 46;
 const MAX_CHUNK = 4000;
+const OP_NAMES = ["socket", "bind", "listen", "connect", "accept", "send", "recv", "close"];
 
 function ipText(ip: number): string {
   return [ip >>> 24, (ip >>> 16) & 0xff, (ip >>> 8) & 0xff, ip & 0xff].join(".");
@@ -30,7 +33,41 @@ function reply(utcb: Utcb, ...words: number[]): void {
   utcb.setItems(words.length, 0);
 }
 
-/** Serves one request of process `pid` in the handler's UTCB; the reply is left there. */
+/** A native app's network call that waits: its request words, kept to run it again in a waker's UTCB. */
+export interface NativeNetWait {
+  pid: number;
+  socketId: number;
+  request: Uint8Array;
+}
+
+/** Native network calls whose replies are withheld, by caller EC, and those due to run again (plain data). */
+export class NativeNetWaits {
+  readonly waiting = new Map<number, NativeNetWait>();
+  readonly due: number[] = [];
+
+  /** Keeps the request in `utcb` (its untyped words) of the caller EC `callerEc` until socket `socketId` changes. */
+  park(callerEc: number, pid: number, socketId: number, utcb: Utcb): void {
+    this.waiting.set(callerEc, { pid, socketId, request: utcb.bytes(UTCB_DATA, 8 * utcb.untyped).slice() });
+  }
+
+  /** Socket `socketId` changed: every call waiting on it is due. */
+  changed(socketId: number): void {
+    for (const [ec, w] of this.waiting) if (w.socketId === socketId && !this.due.includes(ec)) this.due.push(ec);
+  }
+
+  /** The calls process `pid` waits in ("net accept", …), for the deadlock report. */
+  callsOf(pid: number): string[] {
+    return [...this.waiting.values()].filter((w) => w.pid === pid).map((w) => `net ${OP_NAMES[w.request[0]] ?? "call"}`);
+  }
+
+  /** Puts a waiting call's request into `utcb` for its next run. */
+  restore(w: NativeNetWait, utcb: Utcb): void {
+    utcb.bytes(UTCB_DATA, w.request.length).set(w.request);
+    utcb.setItems(w.request.length / 8, 0);
+  }
+}
+
+/** Serves one request of process `pid` in the handler's UTCB; the reply is left there. Throws SocketWouldBlock. */
 export function serveNet(net: NetStack, files: FileServer, pid: number, utcb: Utcb): void {
   const fd = utcb.word(1);
   const socketOf = (): Socket | number => {

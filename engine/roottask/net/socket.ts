@@ -61,11 +61,12 @@ export interface Socket {
   peer: SockAddr | null;
   /** The connected partner (stream sockets and socketpair datagram sockets), or 0. */
   peerId: number;
-  /** Stream bytes received and not yet read. */
+  /** Stream bytes received and not yet read; beside each chunk, the file descriptions it carries (SCM_RIGHTS) or null. */
   rx: Uint8Array[];
+  rxRights: (number[] | null)[];
   rxBytes: number;
   /** Datagrams received and not yet read, with their senders. */
-  dgrams: { from: SockAddr | null; bytes: Uint8Array }[];
+  dgrams: { from: SockAddr | null; bytes: Uint8Array; rights: number[] | null }[];
   /** Listening: accepted connections (server-side sockets) not yet taken by accept, and connectors waiting for room. */
   queue: number[];
   pending: number[];

@@ -30,12 +30,20 @@ const UNIX_DGRAM_QLEN = 512;
 /** SOMAXCONN: listen's backlog is capped here. */
 const SOMAXCONN = 4096;
 
-/** A received message: the bytes handed out, who sent them, and the datagram's full length (MSG_TRUNC). */
+/** A received message: the bytes handed out, who sent them, the datagram's full length (MSG_TRUNC), passed files. */
 export interface Received {
   bytes: Uint8Array;
   from: SockAddr | null;
   fullLength: number;
+  /** File descriptions that came with the bytes (SCM_RIGHTS): the receiver installs or drops each. */
+  rights: number[];
 }
+
+/**
+ * SCM_RIGHTS on a send: takes a reference to each file description passed, called only once the message is queued
+ * (a send that fails or waits takes none). The service keeps the ids as opaque numbers.
+ */
+export type HoldRights = () => number[];
 
 export class NetStack {
   readonly sockets = new Map<number, Socket>();
@@ -51,6 +59,8 @@ export class NetStack {
   onWake: ((token: number) => void) | null = null;
   /** Called with a socket's id whenever its state changes (blocked Linux calls on it look again). */
   onChange: ((socketId: number) => void) | null = null;
+  /** Releases passed file descriptions nobody will receive (a socket closed with them queued, a read() that drops them). */
+  onDropRights: ((files: number[]) => void) | null = null;
 
   create(family: number, type: number, protocol: number): Socket | number {
     if (family !== AF_INET && family !== AF_INET6 && family !== AF_UNIX) return -E.EAFNOSUPPORT;
@@ -61,7 +71,7 @@ export class NetStack {
     const big = type === SOCK_DGRAM && ip;
     const socket: Socket = {
       id, family, type, protocol: ip ? (type === SOCK_STREAM ? 6 : 17) : 0, state: "fresh", local: null, peer: null, peerId: 0,
-      rx: [], rxBytes: 0, dgrams: [], queue: [], pending: [], backlog: 0, peerShutWr: false, shutRd: false, shutWr: false,
+      rx: [], rxRights: [], rxBytes: 0, dgrams: [], queue: [], pending: [], backlog: 0, peerShutWr: false, shutRd: false, shutWr: false,
       peerGone: false, error: 0, connectReported: true,
       options: {
         reuseAddr: false, reusePort: false, keepAlive: false, noDelay: false, lingerOn: false, lingerSecs: 0,
@@ -406,8 +416,8 @@ export class NetStack {
   }
 
   /** send/write. `to` is a datagram's destination (and `target` the UNIX socket it names). EPIPE → the caller's SIGPIPE. */
-  send(socket: Socket, bytes: Uint8Array, nonblock: boolean, to: SockAddr | null = null, target = 0): number {
-    if (socket.type === SOCK_DGRAM) return this.sendDgram(socket, bytes, nonblock, to, target);
+  send(socket: Socket, bytes: Uint8Array, nonblock: boolean, to: SockAddr | null = null, target = 0, hold: HoldRights | null = null): number {
+    if (socket.type === SOCK_DGRAM) return this.sendDgram(socket, bytes, nonblock, to, target, hold);
     if (socket.shutWr) return -E.EPIPE;
     if (socket.error) {
       const error = socket.error;
@@ -431,12 +441,13 @@ export class NetStack {
     // A blocking send waits only while nothing fits; a partial fit is a short write the caller continues.
     if (n === 0) return nonblock ? -E.EAGAIN : this.blockedForever(socket, "the peer's receive buffer is full");
     peer.rx.push(bytes.slice(0, n));
+    peer.rxRights.push(hold ? hold() : null);
     peer.rxBytes += n;
     this.notify(peer);
     return n;
   }
 
-  private sendDgram(socket: Socket, bytes: Uint8Array, nonblock: boolean, to: SockAddr | null, target: number): number {
+  private sendDgram(socket: Socket, bytes: Uint8Array, nonblock: boolean, to: SockAddr | null, target: number, hold: HoldRights | null): number {
     if (socket.shutWr) return -E.EPIPE;
     if (socket.error) {
       const error = socket.error;
@@ -448,6 +459,12 @@ export class NetStack {
       if (!to && !id) return -E.ENOTCONN;
       if (!id) return -E.ECONNREFUSED;
       const receiver = this.sockets.get(id);
+      if (!receiver && !to) {
+        // The connected peer is gone: this send reports it and disconnects (later sends are ENOTCONN), as Linux does.
+        socket.peerId = 0;
+        socket.state = socket.local && socket.local.path !== "" ? "bound" : "fresh";
+        return -E.ECONNREFUSED;
+      }
       if (!receiver || receiver.type !== SOCK_DGRAM) return -E.ECONNREFUSED;
       if (receiver.state === "connected" && receiver.peerId !== socket.id && receiver.peerId !== 0) return -E.EPERM;
       if (bytes.length > receiver.options.rcvbuf) return -E.EMSGSIZE;
@@ -455,7 +472,7 @@ export class NetStack {
         if (nonblock) return -E.EAGAIN;
         return this.blockedForever(socket, "the receiver's queue is full");
       }
-      receiver.dgrams.push({ from: socket.local ? { ...socket.local } : null, bytes: bytes.slice() });
+      receiver.dgrams.push({ from: socket.local ? { ...socket.local } : null, bytes: bytes.slice(), rights: hold ? hold() : null });
       receiver.rxBytes += bytes.length;
       this.notify(receiver);
       return bytes.length;
@@ -477,7 +494,7 @@ export class NetStack {
       return bytes.length;
     }
     if (receiver.rxBytes + bytes.length <= receiver.options.rcvbuf) {
-      receiver.dgrams.push({ from: this.asSeenBy(receiver.family, from), bytes: bytes.slice() });
+      receiver.dgrams.push({ from: this.asSeenBy(receiver.family, from), bytes: bytes.slice(), rights: null });
       receiver.rxBytes += bytes.length;
       this.notify(receiver);
     }
@@ -508,39 +525,48 @@ export class NetStack {
           socket.error = 0;
           return -error;
         }
-        if (socket.shutRd) return { bytes: new Uint8Array(0), from: null, fullLength: 0 };
+        if (socket.shutRd) return { bytes: new Uint8Array(0), from: null, fullLength: 0, rights: [] };
         if (nonblock) return -E.EAGAIN;
         return this.blockedForever(socket, "no datagram is queued");
       }
+      // MSG_PEEK leaves passed files with the datagram (Linux would hand out duplicates).
       if (!(flags & MSG_PEEK)) {
         socket.dgrams.shift();
         socket.rxBytes -= d.bytes.length;
       }
-      return { bytes: d.bytes.slice(0, max), from: d.from, fullLength: d.bytes.length };
+      return { bytes: d.bytes.slice(0, max), from: d.from, fullLength: d.bytes.length, rights: flags & MSG_PEEK ? [] : d.rights ?? [] };
     }
     if (socket.state === "listening" || socket.state === "fresh" || socket.state === "bound") return -E.ENOTCONN;
     if (socket.rxBytes > 0 && max > 0) {
       const out = new Uint8Array(Math.min(max, socket.rxBytes));
       let done = 0;
-      for (const chunk of socket.rx) {
-        if (done === out.length) break;
+      // A read ends with the first chunk that carries files, as unix_stream_read_generic stops after detaching them.
+      let carrier = -1;
+      for (let i = 0; i < socket.rx.length && done < out.length; i++) {
+        const chunk = socket.rx[i];
         const n = Math.min(chunk.length, out.length - done);
         out.set(chunk.subarray(0, n), done);
         done += n;
+        if (socket.rxRights[i] && !(flags & MSG_PEEK)) {
+          carrier = i;
+          break;
+        }
       }
-      if (flags & MSG_WAITALL && done < max && !socket.peerShutWr && !socket.shutRd && !nonblock) {
+      if (carrier < 0 && flags & MSG_WAITALL && done < max && !socket.peerShutWr && !socket.shutRd && !nonblock) {
         return this.blockedForever(socket, "fewer bytes than MSG_WAITALL asks for are queued");
       }
+      const rights = carrier >= 0 ? socket.rxRights[carrier]! : [];
+      if (carrier >= 0) socket.rxRights[carrier] = null;
       if (!(flags & MSG_PEEK)) this.consume(socket, done);
-      return { bytes: out, from: socket.peer, fullLength: done };
+      return { bytes: out.subarray(0, done), from: socket.peer, fullLength: done, rights };
     }
-    if (max === 0) return { bytes: new Uint8Array(0), from: null, fullLength: 0 };
+    if (max === 0) return { bytes: new Uint8Array(0), from: null, fullLength: 0, rights: [] };
     if (socket.error) {
       const error = socket.error;
       socket.error = 0;
       return -error;
     }
-    if (socket.peerShutWr || socket.shutRd || socket.state === "closed") return { bytes: new Uint8Array(0), from: null, fullLength: 0 };
+    if (socket.peerShutWr || socket.shutRd || socket.state === "closed") return { bytes: new Uint8Array(0), from: null, fullLength: 0, rights: [] };
     if (nonblock) return -E.EAGAIN;
     return this.blockedForever(socket, "no data is queued and the peer is still open");
   }
@@ -552,6 +578,7 @@ export class NetStack {
       if (chunk.length <= n) {
         n -= chunk.length;
         socket.rx.shift();
+        socket.rxRights.shift();
       } else {
         socket.rx[0] = chunk.subarray(n);
         n = 0;
@@ -618,13 +645,13 @@ export class NetStack {
       }
     }
     for (const s of this.sockets.values()) {
-      if (s.type === SOCK_DGRAM && s.peerId === socket.id) {
-        s.peerId = 0;
-        if (s.family === AF_UNIX) s.error = s.state === "connected" ? E.ECONNREFUSED : s.error;
-      }
+      // A UNIX datagram socket keeps naming its closed peer until a send finds it gone; a UDP one forgets it.
+      if (s.type === SOCK_DGRAM && s.peerId === socket.id && s.family !== AF_UNIX) s.peerId = 0;
       const at = s.pending.indexOf(socket.id);
       if (at >= 0) s.pending.splice(at, 1);
     }
+    const queued = [...socket.rxRights, ...socket.dgrams.map((d) => d.rights)].flatMap((r) => r ?? []);
+    if (queued.length) this.onDropRights?.(queued);
     this.unbindPort(socket);
     if (socket.local?.path.startsWith("\0")) this.abstract.delete(socket.local.path);
     if (socket.ino) this.unixByIno.delete(socket.ino);
@@ -678,6 +705,7 @@ export class SocketFile implements ServiceFile {
   read(max: number, nonblock: boolean, deliver: (bytes: Uint8Array) => void): number {
     const r = this.stack.recv(this.socket, max, 0, nonblock);
     if (typeof r === "number") return r;
+    if (r.rights.length) this.stack.onDropRights?.(r.rights);
     deliver(r.bytes);
     return r.bytes.length;
   }

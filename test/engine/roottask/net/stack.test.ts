@@ -98,4 +98,25 @@ describe("network service", () => {
     assert.equal(d.from!.path, sender.local!.path);
     assert.match(sender.local!.path, /^\0[0-9a-f]{5}$/);
   });
+
+  it("passed files travel with their chunk: a read stops after it, a failed send holds none, a closed socket drops the rest", () => {
+    const net = new NetStack();
+    const dropped: number[] = [];
+    net.onDropRights = (files) => dropped.push(...files);
+    const [a, b] = net.pair(SOCK_STREAM) as [Socket, Socket];
+    let holds = 0;
+    const hold = (ids: number[]) => () => (holds++, ids);
+    assert.equal(net.send(a, new TextEncoder().encode("plain "), false), 6);
+    assert.equal(net.send(a, new TextEncoder().encode("with"), false, null, 0, hold([11, 12])), 4);
+    assert.equal(net.send(a, new TextEncoder().encode(" after"), false, null, 0, hold([13])), 6);
+    const first = net.recv(b, 100, 0, false);
+    assert.ok(typeof first !== "number");
+    assert.equal(new TextDecoder().decode(first.bytes), "plain with", "the read ends with the chunk that carries files");
+    assert.deepEqual(first.rights, [11, 12]);
+    net.shutdown(b, 1);
+    assert.equal(net.send(b, new Uint8Array(1), false, null, 0, hold([99])), -E.EPIPE);
+    assert.equal(holds, 2, "a send that fails takes no reference");
+    net.close(b);
+    assert.deepEqual(dropped, [13], "files nobody received are released with the socket");
+  });
 });
