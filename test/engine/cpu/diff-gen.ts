@@ -529,9 +529,21 @@ export interface EngineResult {
  * Runs a case in the engine: interpreted (jitThreshold Infinity), compiled as a block on first entry (0), and
  * recompiled as a region on its first compiled entry too (regionThreshold 1).
  */
+/**
+ * One frame pool and CPU for all cases (making them costs more than running a case): each case gets a fresh address
+ * space (the last one's frames freed, so reused frames come back zeroed) and a CPU with no decoded code.
+ */
+let engine: { frames: FramePool; cpu: Cpu; space: AddressSpace | null } | null = null;
+
 export function runEngine(c: Case, jitThreshold: number, regionThreshold = Infinity, wasm = false): EngineResult {
-  const frames = new FramePool(8);
+  if (engine === null) {
+    const pool = new FramePool(8);
+    engine = { frames: pool, cpu: new Cpu(pool, 0), space: null };
+  }
+  engine.space?.destroy();
+  const frames = engine.frames;
   const space = new AddressSpace(frames);
+  engine.space = space;
   space.mapAnonymous(CODE, 4096, PERM_RWX);
   space.mapAnonymous(DATA, 4096, PERM_RW);
   space.write(CODE, Uint8Array.from([...c.code, 0xcc]));
@@ -556,7 +568,8 @@ export function runEngine(c: Case, jitThreshold: number, regionThreshold = Infin
   }
   state.rip = CODE;
   state.rflags = c.flags;
-  const cpu = new Cpu(frames, 0);
+  const cpu = engine.cpu;
+  cpu.flushCode();
   cpu.jitThreshold = jitThreshold;
   cpu.regionThreshold = regionThreshold;
   cpu.wasmRegions = wasm;
