@@ -1150,7 +1150,8 @@ export class Core implements FlagState {
         this.warm[blocks[k]] = Math.max(this.warm[blocks[k]], this.regionThreshold);
       }
     }
-    const fn = entries !== null ? entries[0] : compileRegion(this, blocks);
+    // JavaScript regions stay on one page (their invalidation drops the page's blocks together).
+    const fn = entries !== null ? entries[0] : compileRegion(this, wasm ? regionBlocks(this, first) : blocks);
     this.jitCompileMs += performance.now() - t0;
     this.jitCompiled++;
     return fn;

@@ -144,6 +144,8 @@ class RegionCompiler {
   private readonly area: number;
   /** Block start rip → segment, and slot of an instruction handed to the interpreter → segment resuming after it. */
   private readonly starts = new Map<number, number>();
+  /** Block starts that follow a call in the region: where its returns usually go. */
+  private readonly returnSites = new Set<number>();
   private exitLevel = 0;
   private loopLevel = 0;
   /** The block around the current instruction: a TLB miss interprets it and continues after it. */
@@ -170,6 +172,11 @@ class RegionCompiler {
     this.blocks.forEach((first, k) => {
       if (!this.starts.has(code.rip[first])) this.starts.set(code.rip[first], k);
     });
+    for (const first of this.blocks) {
+      const last = first + blockLength(c, first) - 1, op = code.op[last];
+      const site = code.rip[last] + code.len[last];
+      if ((op === U.CALL || op === U.CALL_E) && this.starts.has(site)) this.returnSites.add(site);
+    }
     for (const first of this.blocks) {
       const n = blockLength(c, first);
       this.analyse(first, n);
@@ -412,13 +419,12 @@ class RegionCompiler {
     f.br(this.loopLevel);
   }
 
-  /** Continue at the address in local V: a known block start stays inside, anything else leaves. */
-  private gotoDynamic(): void {
+  /** Continue at the address in local V: one of the candidate block starts stays inside, anything else leaves. */
+  private gotoDynamic(candidates: Iterable<number>): void {
     const f = this.f;
-    for (const [rip, k] of this.starts) {
+    for (const rip of candidates) {
       f.get(V).i64(BigInt(rip)).op(OP.i64_eq);
       f.open(OP.if);
-      f.i32(k).set(SEG);
       this.goto(rip);
       f.end();
     }
@@ -837,14 +843,14 @@ class RegionCompiler {
         case U.RET:
           this.pop(i, n);
           this.count(n + 1);
-          this.gotoDynamic();
+          this.gotoDynamic(this.returnSites);
           return;
         case U.JMP_E: case U.CALL_E:
           this.readE(i, 8, n);
           f.set(V);
           if (op === U.CALL_E) this.push(i, n, () => f.i64(BigInt(next)));
           this.count(n + 1);
-          this.gotoDynamic();
+          this.gotoDynamic([]);
           return;
         case U.END:
           this.count(n);
