@@ -9,13 +9,18 @@ import { statusWord } from "./x87.ts";
 
 export { EXIT_BUDGET, EXIT_EXCEPTION, EXIT_SYSCALL } from "./interp.ts";
 
-/** How hot code runs: interpreted only, compiled block by block, or blocks later recompiled as multi-block regions. */
-export const JIT_MODES = ["off", "blocks", "regions"] as const;
+/**
+ * How hot code runs: interpreted only, compiled block by block, blocks later recompiled as multi-block regions in
+ * JavaScript, or those regions compiled to WebAssembly (wasm/compiler.ts).
+ */
+export const JIT_MODES = ["off", "blocks", "regions", "wasm"] as const;
 export type JitMode = (typeof JIT_MODES)[number];
 /** The default: the fastest exact mode measured on this machine (README, CPU). */
 export const DEFAULT_JIT_MODE: JitMode = "blocks";
 const BLOCK_THRESHOLD = 1000;
 const REGION_THRESHOLD = 20000;
+/** WebAssembly regions pay sooner: Liftoff compiles them in well under a millisecond. */
+const WASM_REGION_THRESHOLD = 2000;
 export { VEC_AC, VEC_BP, VEC_DB, VEC_DE, VEC_GP, VEC_PF, VEC_UD, VEC_XM } from "./interp.ts";
 
 export class Cpu extends Core {
@@ -27,12 +32,13 @@ export class Cpu extends Core {
   }
 
   get jitMode(): JitMode {
-    return this.jitThreshold === Infinity ? "off" : this.regionThreshold === Infinity ? "blocks" : "regions";
+    return this.jitThreshold === Infinity ? "off" : this.regionThreshold === Infinity ? "blocks" : this.wasmRegions ? "wasm" : "regions";
   }
 
   set jitMode(mode: JitMode) {
     this.jitThreshold = mode === "off" ? Infinity : BLOCK_THRESHOLD;
-    this.regionThreshold = mode === "regions" ? REGION_THRESHOLD : Infinity;
+    this.regionThreshold = mode === "regions" ? REGION_THRESHOLD : mode === "wasm" ? WASM_REGION_THRESHOLD : Infinity;
+    this.wasmRegions = mode === "wasm" && this.area >= 0;
   }
 
   /** Makes this EC current: registers in, TLB flushed when the space differs. */

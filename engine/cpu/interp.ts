@@ -12,6 +12,8 @@ import { sseExec } from "./sse.ts";
 import { sseExtExec } from "./sse4.ts";
 import { x87Exec } from "./x87.ts";
 import { compileRegion, regionBlocks, type BlockFn } from "./jit.ts";
+import { compileWasmRegion, wasmRegionBlocks } from "./wasm/compiler.ts";
+import { AREA_REGS, AREA_RBASE, AREA_RTAG, AREA_WBASE, AREA_WTAG } from "./wasm/layout.ts";
 
 export const EXIT_BUDGET = 0, EXIT_SYSCALL = 1, EXIT_EXCEPTION = 2;
 
@@ -50,8 +52,8 @@ const IS_TERMINATOR = new Uint8Array(256);
 for (const t of TERMINATORS) IS_TERMINATOR[t] = 1;
 
 export class Core implements FlagState {
-  /** 16 GPRs as (low, high) int32 pairs, as in CpuState. */
-  readonly r = new Int32Array(32);
+  /** 16 GPRs as (low, high) int32 pairs, as in CpuState; in the CPU's area of guest memory (wasm/layout.ts). */
+  readonly r: Int32Array;
   /** 16 XMM registers as 4 int32 lanes, with float views of the same bytes. */
   readonly xmm = new Int32Array(64);
   readonly xmmF32 = new Float32Array(this.xmm.buffer);
@@ -101,10 +103,14 @@ export class Core implements FlagState {
   private seenCodeWrites = 0;
   private seenCodeMarks = 0;
   /** Read and write TLBs: page address tag → physical frame base (read by compiled blocks too). */
-  readonly rtag = new Float64Array(TLB_SIZE).fill(-1);
-  readonly rbase = new Int32Array(TLB_SIZE);
-  readonly wtag = new Float64Array(TLB_SIZE).fill(-1);
-  readonly wbase = new Int32Array(TLB_SIZE);
+  readonly rtag: Float64Array;
+  readonly rbase: Int32Array;
+  readonly wtag: Float64Array;
+  readonly wbase: Int32Array;
+  /** Byte offset of this CPU's area in the frame pool's WebAssembly memory, or -1 (no compiled WebAssembly). */
+  readonly area: number;
+  /** Whether hot regions are compiled to WebAssembly (else to JavaScript). */
+  wasmRegions = false;
   private readonly xtag = new Float64Array(TLB_SIZE).fill(-1);
   private readonly xbase = new Int32Array(TLB_SIZE);
   /** Physical offset of the operand of the current read-modify-write instruction, or -1 (page-crossing). */
@@ -148,6 +154,18 @@ export class Core implements FlagState {
   constructor(readonly frames: FramePool) {
     this.mem = frames.bytes;
     this.dv = frames.view;
+    const area = frames.allocCpuArea();
+    this.area = area;
+    // Each array gets its own buffer when there is no area: snapshots refuse two views of one private buffer.
+    const at = <T>(make: (b: ArrayBuffer, offset: number, n: number) => T, offset: number, n: number, bytes: number): T =>
+      area >= 0 ? make(frames.memory!.buffer, area + offset, n) : make(new ArrayBuffer(n * bytes), 0, n);
+    const i32 = (b: ArrayBuffer, o: number, n: number): Int32Array => new Int32Array(b, o, n);
+    const f64 = (b: ArrayBuffer, o: number, n: number): Float64Array => new Float64Array(b, o, n);
+    this.r = at(i32, AREA_REGS, 32, 4);
+    this.rtag = at(f64, AREA_RTAG, TLB_SIZE, 8).fill(-1);
+    this.rbase = at(i32, AREA_RBASE, TLB_SIZE, 4);
+    this.wtag = at(f64, AREA_WTAG, TLB_SIZE, 8).fill(-1);
+    this.wbase = at(i32, AREA_WBASE, TLB_SIZE, 4);
   }
 
   // ---------------------------------------------------------------- exceptions
@@ -1109,6 +1127,12 @@ export class Core implements FlagState {
     return s >= 0 && this.code.rip[s] === rip ? s : -1;
   }
 
+  /** Physical frame holding the decoded code at rip, or -1 (asked by the region compiler; never translates). */
+  codeFrame(rip: number): number {
+    const t = (rip >>> PAGE_SHIFT) & TLB_MASK;
+    return this.xtag[t] === rip - (rip & 0xfff) ? this.xbase[t] >>> PAGE_SHIFT : -1;
+  }
+
   /** Whether the block at slot s has run (or been compiled) since it was decoded. */
   executed(s: number): boolean {
     return this.hits[s] !== 0 || this.jitFns[s] !== null;
@@ -1116,10 +1140,32 @@ export class Core implements FlagState {
 
   private compile(first: number, region: boolean): BlockFn {
     const t0 = performance.now();
-    const fn = compileRegion(this, region ? regionBlocks(this, first) : [first]);
+    const wasm = region && this.wasmRegions;
+    const blocks = wasm ? wasmRegionBlocks(this, first) : region ? regionBlocks(this, first) : [first];
+    const entries = wasm ? compileWasmRegion(this, blocks) : null;
+    // A WebAssembly region is entered at any of its blocks; those count as warm already (no region of their own).
+    if (entries !== null) {
+      for (let k = 1; k < blocks.length; k++) {
+        this.jitFns[blocks[k]] = entries[k];
+        this.warm[blocks[k]] = Math.max(this.warm[blocks[k]], this.regionThreshold);
+      }
+    }
+    // JavaScript regions stay on one page (their invalidation drops the page's blocks together).
+    const fn = entries !== null ? entries[0] : compileRegion(this, wasm ? regionBlocks(this, first) : blocks);
     this.jitCompileMs += performance.now() - t0;
     this.jitCompiled++;
     return fn;
+  }
+
+  /**
+   * Interprets the one instruction at slot i (compiled WebAssembly hands over what it does not compile, and accesses
+   * its TLB misses); rip follows it. Returns -1 or an EXIT_* code; a fault propagates with faultSlot set.
+   */
+  interpretSlot(i: number): number {
+    const t = CODE_SLOTS - SCRATCH_SLOTS, c = this.code;
+    c.copySlot(i, t);
+    this.endBlock(t + 1, c.rip[i] + c.len[i]);
+    return this.interpretBlock(t);
   }
 
   private decodeBlock(rip: number, phys: number): number {

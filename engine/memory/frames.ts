@@ -11,8 +11,18 @@ export class OutOfMemoryError extends Error {
   }
 }
 
+/** Bytes of one CPU's area after the frames (registers, lazy flags and TLBs that compiled WebAssembly reads). */
+export const CPU_AREA_SIZE = 8192;
+/** CPU areas a pool holds; a CPU created beyond them keeps its state in plain arrays and runs no WebAssembly. */
+export const CPU_AREAS = 16;
+const WASM_PAGE = 65536;
+
 export class FramePool {
   readonly bytes: Uint8Array;
+  /** The WebAssembly memory behind `bytes` (null when the pool is too large for one), shared with compiled code;
+   * private (#) so snapshots, which walk enumerable state, see only `bytes`. */
+  readonly #memory: WebAssembly.Memory | null;
+  private cpuAreas = 0;
   readonly view: DataView;
   readonly frameCount: number;
   /** Reference count per frame; 0 = free. A frame shared by memory delegation has count > 1. */
@@ -30,8 +40,11 @@ export class FramePool {
 
   constructor(megabytes = 512) {
     this.frameCount = Math.floor((megabytes * 1024 * 1024) / PAGE_SIZE); // not >>>: 4096 MiB is 2^32 bytes
-    // V8 backs large zeroed ArrayBuffers lazily, so untouched frames cost no host memory.
-    this.bytes = new Uint8Array(this.frameCount * PAGE_SIZE);
+    // V8 backs large zeroed buffers (WebAssembly memories too) lazily, so untouched frames cost no host memory.
+    const frameBytes = this.frameCount * PAGE_SIZE;
+    const pages = Math.ceil((frameBytes + CPU_AREAS * CPU_AREA_SIZE) / WASM_PAGE);
+    this.#memory = pages <= 65536 ? new WebAssembly.Memory({ initial: pages, maximum: pages }) : null;
+    this.bytes = this.#memory !== null ? new Uint8Array(this.#memory.buffer, 0, frameBytes) : new Uint8Array(frameBytes);
     this.view = new DataView(this.bytes.buffer);
     this.refs = new Uint16Array(this.frameCount);
     this.code = new Uint8Array(this.frameCount);
@@ -53,6 +66,16 @@ export class FramePool {
       this.code[frame] = 1;
       this.codeMarks++;
     }
+  }
+
+  /** Byte offset of a fresh CPU area in the memory's buffer, or -1 when none is left (or there is no memory). */
+  get memory(): WebAssembly.Memory | null {
+    return this.#memory;
+  }
+
+  allocCpuArea(): number {
+    if (this.#memory === null || this.cpuAreas >= CPU_AREAS) return -1;
+    return this.frameCount * PAGE_SIZE + CPU_AREA_SIZE * this.cpuAreas++;
   }
 
   /** Allocates one zeroed frame and returns its number. */

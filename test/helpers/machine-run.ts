@@ -11,7 +11,7 @@ export interface MachineRun {
   fault?: string;
 }
 
-export function runOnMachine(bytes: Uint8Array, argv: string[], opts: { stdin?: string; jitThreshold?: number; regionThreshold?: number } = {}): MachineRun {
+export function runOnMachine(bytes: Uint8Array, argv: string[], opts: { stdin?: string; jitThreshold?: number; regionThreshold?: number; wasm?: boolean } = {}): MachineRun {
   let input = Buffer.from(opts.stdin ?? "");
   const machine = new Machine({
     modules: [{ name: argv[0], bytes, kind: "foreign", argv }],
@@ -24,6 +24,7 @@ export function runOnMachine(bytes: Uint8Array, argv: string[], opts: { stdin?: 
   });
   if (opts.jitThreshold !== undefined) for (const cpu of machine.cpus) cpu.jitThreshold = opts.jitThreshold;
   if (opts.regionThreshold !== undefined) for (const cpu of machine.cpus) cpu.regionThreshold = opts.regionThreshold;
+  if (opts.wasm !== undefined) for (const cpu of machine.cpus) cpu.wasmRegions = opts.wasm;
   const out: Buffer[] = [];
   machine.onConsole((stream, data) => {
     if (stream === "stdout") out.push(Buffer.from(data));

@@ -529,9 +529,21 @@ export interface EngineResult {
  * Runs a case in the engine: interpreted (jitThreshold Infinity), compiled as a block on first entry (0), and
  * recompiled as a region on its first compiled entry too (regionThreshold 1).
  */
-export function runEngine(c: Case, jitThreshold: number, regionThreshold = Infinity): EngineResult {
-  const frames = new FramePool(8);
+/**
+ * One frame pool and CPU for all cases (making them costs more than running a case): each case gets a fresh address
+ * space (the last one's frames freed, so reused frames come back zeroed) and a CPU with no decoded code.
+ */
+let engine: { frames: FramePool; cpu: Cpu; space: AddressSpace | null } | null = null;
+
+export function runEngine(c: Case, jitThreshold: number, regionThreshold = Infinity, wasm = false): EngineResult {
+  if (engine === null) {
+    const pool = new FramePool(8);
+    engine = { frames: pool, cpu: new Cpu(pool, 0), space: null };
+  }
+  engine.space?.destroy();
+  const frames = engine.frames;
   const space = new AddressSpace(frames);
+  engine.space = space;
   space.mapAnonymous(CODE, 4096, PERM_RWX);
   space.mapAnonymous(DATA, 4096, PERM_RW);
   space.write(CODE, Uint8Array.from([...c.code, 0xcc]));
@@ -556,9 +568,11 @@ export function runEngine(c: Case, jitThreshold: number, regionThreshold = Infin
   }
   state.rip = CODE;
   state.rflags = c.flags;
-  const cpu = new Cpu(frames, 0);
+  const cpu = engine.cpu;
+  cpu.flushCode();
   cpu.jitThreshold = jitThreshold;
   cpu.regionThreshold = regionThreshold;
+  cpu.wasmRegions = wasm;
   cpu.load(state, space);
   const why = cpu.run(100);
   const vector = why === EXIT_EXCEPTION ? cpu.exitVector : -1;
@@ -702,8 +716,10 @@ export interface DiffReport {
   rowsCovered: number;
 }
 
-/** The engine's modes each case runs in: name, jitThreshold, regionThreshold. */
-const ENGINE_MODES: [string, number, number][] = [["interpreter", Infinity, Infinity], ["blocks", 0, Infinity], ["regions", 0, 1]];
+/** The engine's modes each case runs in: name, jitThreshold, regionThreshold, regions in WebAssembly. */
+const ENGINE_MODES: [string, number, number, boolean][] = [
+  ["interpreter", Infinity, Infinity, false], ["blocks", 0, Infinity, false], ["regions", 0, 1, false], ["wasm", 0, 1, true],
+];
 
 /** Generates, runs natively and in the engine (the JIT modes in turn, case by case), and compares. */
 export function runDifferential(harness: string, count: number, seed: number, only?: RegExp, batch = 4000): DiffReport {
@@ -716,8 +732,8 @@ export function runDifferential(harness: string, count: number, seed: number, on
     const host = runNative(harness, chunk);
     chunk.forEach((c, k) => {
       covered.add(c.row);
-      const [mode, jitThreshold, regionThreshold] = ENGINE_MODES[(b + k) % ENGINE_MODES.length];
-      const d = differences(c, host[k], runEngine(c, jitThreshold, regionThreshold));
+      const [mode, jitThreshold, regionThreshold, wasm] = ENGINE_MODES[(b + k) % ENGINE_MODES.length];
+      const d = differences(c, host[k], runEngine(c, jitThreshold, regionThreshold, wasm));
       if (d.length) {
         const key = `${c.row.mn} ${c.row.form} (${mode})`;
         byMnemonic.set(key, (byMnemonic.get(key) ?? 0) + 1);

@@ -1,6 +1,6 @@
 // Differential test against the host CPU: 10,000 cases (fixed seed) drawn from every row of the instruction table —
 // register and memory forms, all operand sizes, random operands, flags, XMM and x87 state — run natively and in the engine
-// in turn in every JIT mode (interpreter, blocks, regions).
+// in turn in every JIT mode (interpreter, blocks, regions in JavaScript and in WebAssembly).
 
 import { after, test } from "node:test";
 import assert from "node:assert/strict";

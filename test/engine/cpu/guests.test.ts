@@ -1,5 +1,5 @@
 // Real musl guests (engine/guests/bin, -O0 and -O2) run on the whole machine in every JIT mode (interpreter, blocks,
-// regions) and must print exactly what the same binary prints on the host CPU, retiring the same instructions.
+// regions in JavaScript and in WebAssembly) and must print exactly what the same binary prints on the host CPU, retiring the same instructions.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -25,18 +25,19 @@ const CASES: [string, string[], string][] = [
 
 /**
  * Interpreter only, the default (hot blocks compiled), every block compiled on first entry, and regions: every block
- * recompiled with the executed blocks it reaches after a few compiled entries.
+ * recompiled with the executed blocks it reaches after a few compiled entries, as JavaScript or as WebAssembly.
  */
-const MODES: [string, number, number][] = [
-  ["interpreted", Infinity, Infinity], ["default", 1000, Infinity], ["all compiled", 0, Infinity], ["regions", 0, 3],
+const MODES: [string, number, number, boolean][] = [
+  ["interpreted", Infinity, Infinity, false], ["default", 1000, Infinity, false], ["all compiled", 0, Infinity, false],
+  ["regions", 0, 3, false], ["wasm regions", 0, 3, true],
 ];
 
 for (const [name, args, stdin] of CASES) {
   test(`${name} ${args.join(" ")} prints the same as on the host CPU`, { skip: (!native || !existsSync(new URL(name, BIN))) && "needs x86-64 Linux host and the prebuilt guest" }, () => {
     const expected = hostRun(name, args, stdin);
     const counts = new Set<number>();
-    for (const [mode, jitThreshold, regionThreshold] of MODES) {
-      const r = runOnMachine(readFileSync(new URL(name, BIN)), [name, ...args], { stdin, jitThreshold, regionThreshold });
+    for (const [mode, jitThreshold, regionThreshold, wasm] of MODES) {
+      const r = runOnMachine(readFileSync(new URL(name, BIN)), [name, ...args], { stdin, jitThreshold, regionThreshold, wasm });
       assert.equal(r.fault, undefined, mode);
       assert.equal(r.stdout, expected, mode);
       counts.add(r.instructions);

@@ -22,6 +22,7 @@ function machine(jitThreshold: number, code: number[], perms = PERM_RX) {
   const cpu = new Cpu(frames, 0);
   cpu.jitThreshold = Math.max(jitThreshold, 0);
   if (jitThreshold < 0) cpu.regionThreshold = 1;
+  if (jitThreshold === WASM) cpu.wasmRegions = true;
   const state = new CpuState();
   state.rip = CODE;
   state.set(RSP, STACK_TOP);
@@ -29,9 +30,12 @@ function machine(jitThreshold: number, code: number[], perms = PERM_RX) {
   return { frames, space, cpu, state };
 }
 
+/** A jit of -2: regions compiled to WebAssembly on the first compiled entry. */
+const WASM = -2;
+
 /** Every behaviour holds for the interpreter, for blocks compiled on first entry, and for regions recompiled on the
- * first compiled entry (a jit of -1). */
-for (const [mode, jit] of [["interpreted", Infinity], ["compiled", 0], ["regions", -1]] as const) {
+ * first compiled entry (a jit of -1), in JavaScript or WebAssembly (-2). */
+for (const [mode, jit] of [["interpreted", Infinity], ["compiled", 0], ["regions", -1], ["wasm regions", WASM]] as const) {
   test(`${mode}: a store into the running block re-decodes the patched instruction`, () => {
     // mov byte [rip+1], 0x42 ; mov eax, 0x11 (immediate patched to 0x42) ; int3
     const { cpu } = machine(jit, [0xc6, 0x05, 0x01, 0x00, 0x00, 0x00, 0x42, 0xb8, 0x11, 0x00, 0x00, 0x00, 0xcc], PERM_RWX);

@@ -1,0 +1,998 @@
+// Region compiler to WebAssembly: the blocks regionBlocks chose become one function with the guest registers in i64
+// locals, a br_table dispatcher over blocks, the TLB and guest RAM read from the shared memory, lazy flags stored only
+// where observable. Whatever it does not compile, and every TLB miss, is one call out to the interpreter for that slot.
+
+import type { Core } from "../interp.ts";
+import { blockLength, compileRegion, type BlockFn } from "../jit.ts";
+import { ALU_TEST, FL_A32, FL_FS, FL_GS, FL_REP, FL_REPNE, HIGH_BYTE, NO_REG } from "../decoder.ts";
+import { carry, F_ADD, F_DEC, F_INC, F_LOGIC, F_NONE, F_RES, F_SUB, materialize } from "../flags.ts";
+import { RFLAGS_CF, RFLAGS_OF } from "../state.ts";
+import { TERMINATORS, U } from "../table.ts";
+
+const IS_TERMINATOR = new Set<number>(TERMINATORS);
+import { buildModule, FunctionBody, I32, I64, OP } from "./encoder.ts";
+import {
+  AREA_DF, AREA_EXIT_COUNT, AREA_EXIT_RIP, AREA_FLAGS, AREA_RBASE, AREA_REGS, AREA_RTAG, AREA_WBASE, AREA_WTAG,
+  FLAG_FA, FLAG_FB, FLAG_FBITS, FLAG_FCIN, FLAG_FOP, FLAG_FR, FLAG_FSZ,
+} from "./layout.ts";
+
+// Locals: parameters (segment to enter, instruction budget), then scratch.
+const SEG = 0, BUDGET = 1, CNT = 2, RET = 3, T = 4, P = 5, REG0 = 6, A = 22, V = 23, W = 24, X = 25, Y = 26;
+const LOCALS: [number, number][] = [[4, I32], [21, I64]];
+/**
+ * Imported helpers: CF of the current lazy flags; replace CF and OF by the given bits (rotates); interpret one slot
+ * (registers spilled), returning 0 to go on with the next instruction or 1 to leave.
+ */
+const IMPORT_CARRY = 0, IMPORT_PATCH = 1, IMPORT_STEP = 2;
+/** run()'s result when the interpreter took over: rip and any exit are already set. */
+const LEFT_IN_INTERPRETER = -3;
+const ALL_REGS: readonly number[] = Array.from({ length: 16 }, (_, r) => r);
+
+/** Regions where more than one instruction and this share would leave for the interpreter stay JavaScript. */
+const MAX_INTERPRETED_SHARE = 0.25;
+
+/** What the lazy flags hold at a point of a block, as far as the compiler knows: kind and size, or null. */
+interface FlagSource { kind: number; sz: number }
+
+const MASKS = [0n, 0xffn, 0xffffn, 0n, 0xffffffffn, 0n, 0n, 0n, 0n];
+/** Lazy-flag kind of each ALU operation (add or adc sbb and sub xor cmp test); adc/sbb also record CF in fcin. */
+const ALU_KIND = [F_ADD, F_LOGIC, F_ADD, F_SUB, F_LOGIC, F_SUB, F_LOGIC, F_SUB, F_LOGIC];
+
+function aluExt(c: Core, i: number): number {
+  const op = c.code.op[i];
+  return op === U.TEST_EG || op === U.TEST_EI ? ALU_TEST : c.code.ext[i];
+}
+
+function isAlu(op: number): boolean {
+  return op === U.ALU_EG || op === U.ALU_GE || op === U.ALU_EI || op === U.TEST_EG || op === U.TEST_EI ||
+    op === U.ALU_RR64 || op === U.ALU_RR32 || op === U.ALU_RI64 || op === U.ALU_RI32;
+}
+
+function shiftCount(c: Core, i: number): number {
+  return c.code.imm[i] & (c.code.sz[i] === 8 ? 63 : 31);
+}
+
+/** The flag source slot i leaves behind (compiled or interpreted alike), given the one before it. */
+function flagsAfter(c: Core, i: number, before: FlagSource | null): FlagSource | null {
+  const code = c.code, op = code.op[i], sz = code.sz[i];
+  if (isAlu(op)) {
+    const e = aluExt(c, i);
+    // adc/sbb leave a carry-in the inline conditions do not model.
+    return e === 2 || e === 3 ? null : { kind: ALU_KIND[e], sz };
+  }
+  switch (op) {
+    case U.NOP: case U.MOV_EG: case U.MOV_GE: case U.MOV_EI: case U.LEA: case U.MOVZX: case U.MOVSX: case U.MOV_RR64:
+    case U.MOV_RR32: case U.MOV_RI: case U.LD64: case U.LD32: case U.ST64: case U.ST32: case U.PUSH_R64: case U.POP_R64:
+    case U.JMP: case U.CALL: case U.END: case U.CMOV: case U.SETCC: case U.JCC: case U.NOT: case U.JMP_E: case U.CALL_E:
+    case U.RET:
+      return before;
+    case U.NEG: return { kind: F_SUB, sz };
+    case U.INC: return { kind: F_INC, sz };
+    case U.DEC: return { kind: F_DEC, sz };
+    case U.IMUL_GE: case U.IMUL_GEI: return { kind: F_RES, sz };
+    case U.SHIFT_EI: {
+      if (shiftCount(c, i) === 0) return before;
+      const e = code.ext[i];
+      return e >= 4 ? { kind: F_RES, sz } : e <= 1 ? { kind: F_NONE, sz } : null;
+    }
+  }
+  return null;
+}
+
+/** Whether slot i sets all six arithmetic flags without reading them. */
+function writesAllFlags(c: Core, i: number): boolean {
+  const op = c.code.op[i];
+  if (isAlu(op)) return ALU_KIND[aluExt(c, i)] >= 0;
+  if (op === U.NEG || op === U.IMUL_GE || op === U.IMUL_GEI) return true;
+  return op === U.SHIFT_EI && c.code.ext[i] >= 4 && shiftCount(c, i) !== 0;
+}
+
+/** Whether slot i cannot change the flags (so later readers see the flags from before it). */
+function flagNeutral(c: Core, i: number): boolean {
+  const s = { kind: -7, sz: 0 };
+  return flagsAfter(c, i, s) === s;
+}
+
+/** Whether slot i reads the flags (conditions, inc/dec's CF, rotates' untouched flags, anything unknown). */
+function readsFlags(c: Core, i: number): boolean {
+  const op = c.code.op[i];
+  if (isAlu(op) && (aluExt(c, i) === 2 || aluExt(c, i) === 3)) return true;
+  return op === U.JCC || op === U.SETCC || op === U.CMOV || !(flagNeutral(c, i) || writesAllFlags(c, i));
+}
+
+/** Which flag each condition needs: OF CF ZF (CF|ZF) SF PF (SF^OF) (ZF|SF^OF), negated for odd cc. */
+type Flag = "of" | "cf" | "zf" | "sf" | "pf";
+
+/** Most blocks in one WebAssembly region. */
+const MAX_WASM_BLOCKS = 64;
+
+/**
+ * The blocks of the region entered at slot first: it, then (breadth first) the executed blocks it reaches by direct
+ * jumps, fall-through, calls and their return sites, on any page (each entry checks its pages' code epochs).
+ */
+export function wasmRegionBlocks(c: Core, first: number): number[] {
+  const code = c.code;
+  const blocks = [first];
+  const seen = new Set<number>(blocks);
+  for (let q = 0; q < blocks.length && blocks.length < MAX_WASM_BLOCKS; q++) {
+    const last = blocks[q] + blockLength(c, blocks[q]) - 1;
+    const op = code.op[last], next = code.rip[last] + code.len[last];
+    const targets = op === U.JCC || op === U.CALL ? [code.disp[last], next] : op === U.JMP ? [code.disp[last]] :
+      op === U.END ? [code.rip[last]] : op === U.CALL_E ? [next] : [];
+    for (const rip of targets) {
+      if (blocks.length >= MAX_WASM_BLOCKS) break;
+      const s = c.decodedBlock(rip);
+      if (s >= 0 && !seen.has(s) && c.executed(s) && c.codeFrame(rip) >= 0) { seen.add(s); blocks.push(s); }
+    }
+  }
+  return blocks;
+}
+
+/**
+ * Compiles one region: an entry function per block (blocks[k] enters at k); null when WebAssembly would not pay
+ * (mostly uncompiled instructions) or is unavailable.
+ */
+export function compileWasmRegion(c: Core, blocks: number[]): BlockFn[] | null {
+  const memory = c.frames.memory;
+  if (memory === null || c.area < 0) return null;
+  return new RegionCompiler(c, blocks, memory).build();
+}
+
+class RegionCompiler {
+  private readonly f = new FunctionBody();
+  private readonly code;
+  private readonly area: number;
+  /** Block start rip → segment, and slot of an instruction handed to the interpreter → segment resuming after it. */
+  private readonly starts = new Map<number, number>();
+  /** Block starts that follow a call in the region: where its returns usually go. */
+  private readonly returnSites = new Set<number>();
+  private exitLevel = 0;
+  private loopLevel = 0;
+  /** The block around the current instruction: a TLB miss interprets it and continues after it. */
+  private insnLevel = 0;
+  /** First slot of the block being emitted. */
+  private first = 0;
+  /** Per slot of the current block: compiled (1 pure, 2 may exit at a TLB miss) or 0 (interpreted). */
+  private kinds: number[] = [];
+  private needFlags: boolean[] = [];
+  private sources: (FlagSource | null)[] = [];
+
+  constructor(
+    private readonly c: Core,
+    private readonly blocks: number[],
+    private readonly memory: WebAssembly.Memory,
+  ) {
+    this.code = c.code;
+    this.area = c.area;
+  }
+
+  build(): BlockFn[] | null {
+    const c = this.c, code = this.code, f = this.f;
+    let total = 0, interpreted = 0;
+    this.blocks.forEach((first, k) => {
+      if (!this.starts.has(code.rip[first])) this.starts.set(code.rip[first], k);
+    });
+    for (const first of this.blocks) {
+      const last = first + blockLength(c, first) - 1, op = code.op[last];
+      const site = code.rip[last] + code.len[last];
+      if ((op === U.CALL || op === U.CALL_E) && this.starts.has(site)) this.returnSites.add(site);
+    }
+    for (const first of this.blocks) {
+      const n = blockLength(c, first);
+      this.analyse(first, n);
+      for (let k = 0; k < n; k++) {
+        if (code.op[first + k] === U.SMC_EXIT) return null;
+        if (code.op[first + k] !== U.END) total++;
+        if (this.kinds[k] === 0) interpreted++;
+      }
+    }
+    if (interpreted > 1 + total * MAX_INTERPRETED_SHARE || this.kindOf(this.blocks[0], null) === 0) return null;
+
+    this.reload();
+    this.exitLevel = f.open(OP.block);
+    this.loopLevel = f.open(OP.loop);
+    const levels: number[] = new Array<number>(this.blocks.length);
+    for (let k = this.blocks.length - 1; k >= 0; k--) levels[k] = f.open(OP.block);
+    f.get(SEG);
+    f.brTable(levels, levels[0]);
+    for (const first of this.blocks) {
+      f.end();
+      this.analyse(first, blockLength(c, first));
+      this.block(first);
+    }
+    f.end(); // loop
+    f.end(); // exit block
+    this.spill();
+    f.i32(0).get(CNT).mem(OP.i32_store, this.area + AREA_EXIT_COUNT);
+    f.get(RET);
+    const bytes = buildModule([
+      { name: "carry", type: { params: [], results: [I32] } },
+      { name: "patch", type: { params: [I32], results: [] } },
+      { name: "step", type: { params: [I32, I32], results: [I32] } },
+    ], { params: [I32, I32], results: [I32] }, LOCALS, f);
+    c.jitCodeBytes += bytes.length;
+    return this.wrap(bytes);
+  }
+
+  private spill(regs: readonly number[] = ALL_REGS): void {
+    for (const r of regs) this.f.i32(0).get(REG0 + r).mem(OP.i64_store, this.area + AREA_REGS + 8 * r);
+  }
+
+  private reload(regs: readonly number[] = ALL_REGS): void {
+    for (const r of regs) this.f.i32(0).mem(OP.i64_load, this.area + AREA_REGS + 8 * r).set(REG0 + r);
+  }
+
+  /** The registers a compiled slot reads or writes (what its interpreted TLB-miss path must spill and reload). */
+  private registersOf(i: number): number[] {
+    const code = this.code, op = code.op[i];
+    const regs = new Set<number>();
+    for (const r of [code.rg[i], code.rm[i], code.ix[i]]) if (r !== NO_REG) regs.add(r >= HIGH_BYTE ? r - HIGH_BYTE : r);
+    if (op === U.PUSH_R64 || op === U.POP_R64 || op === U.CALL || op === U.CALL_E || op === U.RET) regs.add(4);
+    if (op === U.MOVS) regs.add(6).add(7);
+    if (op === U.STOS) regs.add(0).add(7);
+    return [...regs].filter((r) => r < 16);
+  }
+
+  /** The JavaScript entry: lazy flags in and out of the area, interpreted slots, re-entry at known addresses. */
+  private wrap(bytes: Uint8Array<ArrayBuffer>): BlockFn[] {
+    const buffer = this.memory.buffer, area = this.area;
+    const S = new Int32Array(buffer, area + AREA_FLAGS, 10);
+    const exitRip = new Float64Array(buffer, area + AREA_EXIT_RIP, 1);
+    const exitCount = new Int32Array(buffer, area + AREA_EXIT_COUNT, 1);
+    const df = new Int32Array(buffer, area + AREA_DF, 1);
+    const c = this.c;
+    const flagsIn = (): void => {
+      S[0] = c.fop; S[1] = c.fsz; S[2] = c.fa; S[3] = c.fah; S[4] = c.fb; S[5] = c.fbh; S[6] = c.fr; S[7] = c.frh;
+      S[8] = c.fcin; S[9] = c.fbits;
+      df[0] = (c.rfOther >> 10) & 1;
+    };
+    const flagsOut = (): void => {
+      c.fop = S[0]; c.fsz = S[1]; c.fa = S[2]; c.fah = S[3]; c.fb = S[4]; c.fbh = S[5]; c.fr = S[6]; c.frh = S[7];
+      c.fcin = S[8]; c.fbits = S[9];
+    };
+    const imports = {
+      m: {
+        mem: this.memory,
+        step: (slot: number, retired: number): number => slot + retired,
+        carry: (): number => { flagsOut(); return carry(c) ? 1 : 0; },
+        patch: (bits: number): void => {
+          flagsOut();
+          c.fbits = (materialize(c) & ~(RFLAGS_CF | RFLAGS_OF)) | bits;
+          c.fop = F_NONE;
+          flagsIn();
+        },
+      },
+    };
+    const code = this.code;
+    /** What the interpreter's slot left to do: an EXIT_* code, -1 (rip set) or -2 (code was written: leave). */
+    let pending = -1;
+    imports.m.step = (slot: number, retired: number): number => {
+      c.icount += retired;
+      flagsOut();
+      const y = c.interpretSlot(slot);
+      flagsIn();
+      if (y >= 0) pending = y;
+      else if (c.smc) { c.smc = false; pending = -2; }
+      else if (IS_TERMINATOR.has(code.op[slot])) pending = -1;
+      else return 0;
+      return 1;
+    };
+    const run = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports).exports.run as (seg: number, budget: number) => number;
+    const starts = this.starts;
+    // The code frames the region was compiled from and their epochs: a write to any of them retires the region.
+    const frames = [...new Set(this.blocks.map((s) => c.codeFrame(code.rip[s])))];
+    const epochs = frames.map((fr) => c.frames.codeEpoch[fr]);
+    const codeEpoch = c.frames.codeEpoch;
+    let stale = false;
+    return this.blocks.map((first, entry) => {
+      let fallback: BlockFn | null = null;
+      return (core, R, dv) => {
+      if (!stale) for (let j = 0; j < frames.length; j++) if (codeEpoch[frames[j]] !== epochs[j]) stale = true;
+      // A block trace records every block entry: the JavaScript block leaves at its end for the dispatcher.
+      if (core.blockTrace !== null || stale) return (fallback ??= compileRegion(core, [first]))(core, R, dv);
+      let k = entry;
+      for (;;) {
+        flagsIn();
+        const room = core.runLimit - core.icount;
+        const x = run(k, room > 0x3fffffff ? 0x3fffffff : room);
+        core.icount += exitCount[0];
+        flagsOut();
+        if (x === LEFT_IN_INTERPRETER) {
+          if (pending !== -1) return pending === -2 ? -1 : pending;
+        } else core.rip = exitRip[0];
+        if (core.icount >= core.runLimit) return -1;
+        const next = starts.get(core.rip);
+        if (next === undefined) return -1;
+        k = next;
+      }
+      };
+    });
+  }
+
+  // ------------------------------------------------------------------ analysis
+
+  /** Kinds, flag sources and flag liveness of the block of n slots at first. */
+  private analyse(first: number, n: number): void {
+    this.kinds = new Array<number>(n);
+    this.sources = new Array<FlagSource | null>(n);
+    this.needFlags = new Array<boolean>(n);
+    let src: FlagSource | null = null;
+    for (let k = 0; k < n; k++) {
+      this.sources[k] = src;
+      this.kinds[k] = this.kindOf(first + k, src);
+      src = flagsAfter(this.c, first + k, src);
+    }
+    let live = true;
+    for (let k = n - 1; k >= 0; k--) {
+      const i = first + k;
+      this.needFlags[k] = live;
+      if (writesAllFlags(this.c, i)) live = false;
+      if (this.kinds[k] !== 1 || readsFlags(this.c, i)) live = true;
+    }
+  }
+
+  /** 0: left to the interpreter; 1: compiled, never exits; 2: compiled, exits on a TLB miss. */
+  private kindOf(i: number, src: FlagSource | null): number {
+    const code = this.code, op = code.op[i], sz = code.sz[i], mem = code.mem[i] !== 0;
+    const m = mem ? ((code.fl[i] & (FL_FS | FL_GS)) !== 0 ? 0 : 2) : 1;
+    switch (op) {
+      case U.NOP: case U.MOV_RR64: case U.MOV_RR32: case U.MOV_RI: case U.END: case U.JMP: case U.LEA:
+        return 1;
+      case U.LD64: case U.LD32: case U.ST64: case U.ST32: case U.MOV_GE: case U.MOV_EG: case U.MOV_EI:
+      case U.MOVZX: case U.MOVSX:
+        return m;
+      case U.ALU_RR64: case U.ALU_RR32: case U.ALU_RI64: case U.ALU_RI32:
+      case U.ALU_EG: case U.ALU_GE: case U.ALU_EI: case U.TEST_EG: case U.TEST_EI:
+        return m;
+      case U.INC: case U.DEC: case U.NEG: case U.NOT:
+        return mem ? 0 : 1;
+      case U.SHIFT_ECL:
+        return !mem && (sz === 4 || sz === 8) && code.ext[i] >= 4 ? 1 : 0;
+      case U.MOVS: case U.STOS:
+        return (code.fl[i] & (FL_REP | FL_REPNE | FL_A32 | FL_FS | FL_GS)) === 0 ? 2 : 0;
+      case U.SHIFT_EI: {
+        const e = code.ext[i];
+        return !mem && (sz === 4 || sz === 8) && (e <= 1 || e >= 4) && shiftCount(this.c, i) !== 0 ? 1 : 0;
+      }
+      case U.IMUL_GE: case U.IMUL_GEI:
+        return sz === 2 ? 0 : m;
+      case U.CMOV:
+        return this.condition(code.ext[i], src, true) ? m : 0;
+      case U.SETCC:
+        return !mem && this.condition(code.ext[i], src, true) ? 1 : 0;
+      case U.JCC:
+        return this.condition(code.ext[i], src, true) ? 1 : 0;
+      case U.CALL: case U.PUSH_R64: case U.POP_R64:
+        return 2;
+      case U.RET:
+        return code.imm[i] === 0 ? 2 : 0;
+      case U.JMP_E: case U.CALL_E:
+        return m === 0 ? 0 : 2;
+    }
+    return 0;
+  }
+
+  // ------------------------------------------------------------------ emission helpers
+
+  /** Leaves the function: instructions retired so far are in CNT, RET says what next. */
+  private exit(): void {
+    this.f.br(this.exitLevel);
+  }
+
+  /**
+   * Slot i through the interpreter, n instructions of its block having retired before it: registers spilled and
+   * reloaded, the retired count handed over (the budget moves with it); leaves when the interpreter says so.
+   */
+  private interpret(i: number, n: number): void {
+    const f = this.f, regs = this.kinds[i - this.first] === 0 ? ALL_REGS : this.registersOf(i);
+    this.spill(regs);
+    f.i32(i).get(CNT).i32(n).op(OP.i32_add).call(IMPORT_STEP).set(T);
+    this.reload(regs);
+    f.get(BUDGET).get(CNT).i32(n + 1).op(OP.i32_add).op(OP.i32_sub).set(BUDGET);
+    f.i32(-(n + 1)).set(CNT);
+    f.get(T);
+    f.open(OP.if);
+    f.i32(0).set(CNT).i32(LEFT_IN_INTERPRETER).set(RET);
+    this.exit();
+    f.end();
+  }
+
+  private count(n: number): void {
+    if (n !== 0) this.f.get(CNT).i32(n).op(OP.i32_add).set(CNT);
+  }
+
+  /** Leave for a static rip. */
+  private exitTo(rip: number): void {
+    this.f.i32(0).f64(rip).mem(OP.f64_store, this.area + AREA_EXIT_RIP).i32(-1).set(RET);
+    this.exit();
+  }
+
+  /** Continue at a static rip: inside the region while budget remains, else leave. */
+  private goto(rip: number): void {
+    const f = this.f, k = this.starts.get(rip);
+    if (k === undefined) return this.exitTo(rip);
+    f.get(CNT).get(BUDGET).op(OP.i32_ge_s);
+    f.open(OP.if);
+    this.exitTo(rip);
+    f.end();
+    f.i32(k).set(SEG);
+    f.br(this.loopLevel);
+  }
+
+  /** Continue at the address in local V: one of the candidate block starts stays inside, anything else leaves. */
+  private gotoDynamic(candidates: Iterable<number>): void {
+    const f = this.f;
+    for (const rip of candidates) {
+      f.get(V).i64(BigInt(rip)).op(OP.i64_eq);
+      f.open(OP.if);
+      this.goto(rip);
+      f.end();
+    }
+    f.i32(0).get(V).op(OP.f64_convert_i64_u).mem(OP.f64_store, this.area + AREA_EXIT_RIP).i32(-1).set(RET);
+    this.exit();
+  }
+
+  private mask(sz: number): void {
+    if (sz < 8) this.f.i64(MASKS[sz]).op(OP.i64_and);
+  }
+
+  private signExtend(sz: number): void {
+    if (sz === 1) this.f.op(OP.i64_extend8_s);
+    else if (sz === 2) this.f.op(OP.i64_extend16_s);
+    else if (sz === 4) this.f.op(OP.i64_extend32_s);
+  }
+
+  /** Pushes register r at size sz, zero-extended (byte registers 16..19 are AH..BH). */
+  private reg(r: number, sz: number): void {
+    const f = this.f;
+    if (sz === 1 && r >= HIGH_BYTE) {
+      f.get(REG0 + r - HIGH_BYTE).i64(8n).op(OP.i64_shr_u).i64(0xffn).op(OP.i64_and);
+      return;
+    }
+    f.get(REG0 + r);
+    this.mask(sz);
+  }
+
+  /** Writes the value `value` pushes into register r at size sz (32-bit writes clear the upper half). */
+  private setReg(r: number, sz: number, value: () => void): void {
+    const f = this.f;
+    if (sz === 8) { value(); f.set(REG0 + r); return; }
+    if (sz === 4) { value(); this.mask(4); f.set(REG0 + r); return; }
+    const high = sz === 1 && r >= HIGH_BYTE;
+    const l = REG0 + (high ? r - HIGH_BYTE : r);
+    f.get(l).i64(high ? ~0xff00n : sz === 2 ? ~0xffffn : ~0xffn).op(OP.i64_and);
+    value();
+    this.mask(sz);
+    if (high) f.i64(8n).op(OP.i64_shl);
+    f.op(OP.i64_or).set(l);
+  }
+
+  /** Pushes the effective address of slot i (no segment base: FS/GS forms are left to the interpreter). */
+  private address(i: number): void {
+    const code = this.code, f = this.f;
+    f.i64(BigInt(code.disp[i]));
+    if (code.rm[i] !== NO_REG) f.get(REG0 + code.rm[i]).op(OP.i64_add);
+    if (code.ix[i] !== NO_REG) {
+      f.get(REG0 + code.ix[i]);
+      const sh = [0, 0, 1, 0, 2, 0, 0, 0, 3][code.sc[i]];
+      if (sh) f.i64(BigInt(sh)).op(OP.i64_shl);
+      f.op(OP.i64_add);
+    }
+    if (code.fl[i] & FL_A32) this.mask(4);
+  }
+
+  /** P = physical offset of sz bytes at the address in A, via the read or write TLB; a miss hands slot i over. */
+  private translate(i: number, sz: number, write: boolean, n: number): void {
+    const f = this.f;
+    f.get(A).op(OP.i32_wrap_i64).i32(12).op(OP.i32_shr_u).i32(255).op(OP.i32_and).set(T);
+    f.get(T).i32(3).op(OP.i32_shl).mem(OP.f64_load, this.area + (write ? AREA_WTAG : AREA_RTAG));
+    f.get(A).i64(-4096n).op(OP.i64_and).op(OP.f64_convert_i64_u).op(OP.f64_ne);
+    f.get(A).op(OP.i32_wrap_i64).i32(4095).op(OP.i32_and).i32(4096 - sz).op(OP.i32_gt_u).op(OP.i32_or);
+    f.open(OP.if);
+    this.interpret(i, n);
+    f.br(this.insnLevel);
+    f.end();
+    f.get(T).i32(2).op(OP.i32_shl).mem(OP.i32_load, this.area + (write ? AREA_WBASE : AREA_RBASE));
+    f.get(A).op(OP.i32_wrap_i64).i32(4095).op(OP.i32_and).op(OP.i32_add).set(P);
+  }
+
+  private load(sz: number): void {
+    this.f.get(P).mem(sz === 8 ? OP.i64_load : sz === 4 ? OP.i64_load32_u : sz === 2 ? OP.i64_load16_u : OP.i64_load8_u, 0);
+  }
+
+  /** Stores the value `value` pushes at P. */
+  private store(sz: number, value: () => void): void {
+    this.f.get(P);
+    value();
+    this.f.mem(sz === 8 ? OP.i64_store : sz === 4 ? OP.i64_store32 : sz === 2 ? OP.i64_store16 : OP.i64_store8, 0);
+  }
+
+  /** Pushes operand E of slot i at size sz (register or memory through the read TLB). */
+  private readE(i: number, sz: number, n: number): void {
+    const code = this.code;
+    if (code.mem[i] === 0) return this.reg(code.rm[i], sz);
+    this.address(i);
+    this.f.set(A);
+    this.translate(i, sz, false, n);
+    this.load(sz);
+  }
+
+  private immediate(i: number, sz: number): bigint {
+    const v = (BigInt(this.code.immh[i]) << 32n) | BigInt(this.code.imm[i] >>> 0);
+    return sz === 8 ? v : v & MASKS[sz];
+  }
+
+  /** Records lazy flags of kind with X, Y (inputs) and W (result) at size sz. */
+  private storeFlags(kind: number, sz: number, inputs: boolean, cin: boolean): void {
+    const f = this.f;
+    f.i32(0).i32(kind).mem(OP.i32_store, this.area + FLAG_FOP);
+    f.i32(0).i32(sz).mem(OP.i32_store, this.area + FLAG_FSZ);
+    if (inputs) {
+      f.i32(0).get(X).mem(OP.i64_store, this.area + FLAG_FA);
+      f.i32(0).get(Y).mem(OP.i64_store, this.area + FLAG_FB);
+    }
+    if (cin) f.i32(0).i32(0).mem(OP.i32_store, this.area + FLAG_FCIN);
+    f.i32(0).get(W).mem(OP.i64_store, this.area + FLAG_FR);
+  }
+
+  /** Stores F_RES flags: result W, CF/OF bits from the i32 `bits` pushes. */
+  private storeResFlags(sz: number, bits: () => void): void {
+    const f = this.f;
+    f.i32(0).i32(F_RES).mem(OP.i32_store, this.area + FLAG_FOP);
+    f.i32(0).i32(sz).mem(OP.i32_store, this.area + FLAG_FSZ);
+    f.i32(0).get(W).mem(OP.i64_store, this.area + FLAG_FR);
+    f.i32(0);
+    bits();
+    f.mem(OP.i32_store, this.area + FLAG_FBITS);
+  }
+
+  /** ALU operation aop on X (a) and Y (b), masked to sz: result in W, flags stored when observable. */
+  private alu(aop: number, sz: number, flags: boolean, src: FlagSource | null): void {
+    const f = this.f;
+    const withCarry = aop === 2 || aop === 3;
+    if (withCarry) {
+      this.carryIn(src);
+      f.set(T);
+    }
+    f.get(X).get(Y);
+    f.op(aop === 0 || aop === 2 ? OP.i64_add : aop === 3 || aop === 5 || aop === 7 ? OP.i64_sub : aop === 1 ? OP.i64_or : aop === 6 ? OP.i64_xor : OP.i64_and);
+    if (withCarry) f.get(T).op(OP.i64_extend_i32_u).op(aop === 2 ? OP.i64_add : OP.i64_sub);
+    this.mask(sz);
+    f.set(W);
+    const kind = ALU_KIND[aop];
+    if (flags) this.storeFlags(kind, sz, kind !== F_LOGIC, kind !== F_LOGIC && !withCarry);
+    if (flags && withCarry) f.i32(0).get(T).mem(OP.i32_store, this.area + FLAG_FCIN);
+  }
+
+  /** Pushes CF (i32 0/1): inline from a known flag source, else through the imported helper. */
+  private carryIn(src: FlagSource | null): void {
+    if (src !== null && this.flag("cf", src, true)) this.flag("cf", src, false);
+    else this.f.call(IMPORT_CARRY);
+  }
+
+  // ------------------------------------------------------------------ conditions
+
+  private loadFlag(offset: number, sz: number, signed: boolean): void {
+    this.f.i32(0).mem(OP.i64_load, this.area + offset);
+    if (signed) this.signExtend(sz);
+    else this.mask(sz);
+  }
+
+  /** Emits one flag as an i32 0/1 for the known source, or returns false when it cannot be derived inline. */
+  private flag(which: Flag, src: FlagSource, dry: boolean): boolean {
+    const f = this.f, sz = src.sz, k = src.kind;
+    const bits = (bit: number): boolean => {
+      if (!dry) f.i32(0).mem(OP.i32_load, this.area + FLAG_FBITS).i32(bit).op(OP.i32_and).i32(0).op(OP.i32_ne);
+      return true;
+    };
+    if (k === F_NONE) return bits(which === "of" ? 0x800 : which === "cf" ? 1 : which === "zf" ? 0x40 : which === "sf" ? 0x80 : 4);
+    if (which === "pf") return false;
+    if (which === "zf") {
+      if (!dry) { this.loadFlag(FLAG_FR, sz, false); f.op(OP.i64_eqz); }
+      return true;
+    }
+    if (which === "sf") {
+      if (!dry) { this.loadFlag(FLAG_FR, sz, true); f.i64(0n).op(OP.i64_lt_s); }
+      return true;
+    }
+    if (k === F_LOGIC) {
+      if (!dry) f.i32(0);
+      return true;
+    }
+    if (k === F_RES) return bits(which === "of" ? 0x800 : 1);
+    if (which === "cf") {
+      if (k === F_SUB) {
+        if (!dry) { this.loadFlag(FLAG_FA, sz, false); this.loadFlag(FLAG_FB, sz, false); f.op(OP.i64_lt_u); }
+        return true;
+      }
+      if (k === F_ADD) {
+        if (!dry) { this.loadFlag(FLAG_FR, sz, false); this.loadFlag(FLAG_FA, sz, false); f.op(OP.i64_lt_u); }
+        return true;
+      }
+      if (k === F_INC || k === F_DEC) {
+        if (!dry) f.i32(0).mem(OP.i32_load, this.area + FLAG_FCIN).i32(0).op(OP.i32_ne);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Emits condition cc (i32) for the known flag source; with dry, only answers whether it can. */
+  private condition(cc: number, src: FlagSource | null, dry: boolean): boolean {
+    if (src === null) return false;
+    const f = this.f, base = cc >> 1;
+    let ok: boolean;
+    if (base >= 6 && src.kind === F_SUB) {
+      // less / less-or-equal: compare the operands signed.
+      if (!dry) {
+        this.loadFlag(FLAG_FA, src.sz, true);
+        this.loadFlag(FLAG_FB, src.sz, true);
+        f.op(base === 6 ? OP.i64_lt_s : OP.i64_le_s);
+      }
+      ok = true;
+    } else if (base === 3 && src.kind === F_SUB) {
+      if (!dry) { this.loadFlag(FLAG_FA, src.sz, false); this.loadFlag(FLAG_FB, src.sz, false); f.op(OP.i64_le_u); }
+      ok = true;
+    } else if (base === 2 && src.kind === F_SUB) {
+      if (!dry) { this.loadFlag(FLAG_FA, src.sz, false); this.loadFlag(FLAG_FB, src.sz, false); f.op(OP.i64_eq); }
+      ok = true;
+    } else {
+      const parts: Flag[][] = [["of"], ["cf"], ["zf"], ["cf", "zf"], ["sf"], ["pf"], ["sf", "of"], ["zf", "sf", "of"]];
+      const need = parts[base];
+      ok = need.every((w) => this.flag(w, src, true));
+      if (ok && !dry) {
+        if (base === 6) { this.flag("sf", src, false); this.flag("of", src, false); f.op(OP.i32_xor); }
+        else if (base === 7) {
+          this.flag("zf", src, false); this.flag("sf", src, false); this.flag("of", src, false);
+          f.op(OP.i32_xor).op(OP.i32_or);
+        } else {
+          this.flag(need[0], src, false);
+          if (need.length === 2) { this.flag(need[1], src, false); f.op(OP.i32_or); }
+        }
+      }
+    }
+    if (ok && !dry && (cc & 1) !== 0) f.op(OP.i32_eqz);
+    return ok;
+  }
+
+  // ------------------------------------------------------------------ instructions
+
+  /** Emits the block at slot first. */
+  private block(first: number): void {
+    const f = this.f;
+    this.first = first;
+    for (let k = 0, n = 0; ; k++) {
+      const i = first + k, op = this.code.op[i];
+      if (this.kinds[k] === 0) this.interpret(i, n);
+      else if (this.kinds[k] === 1) this.instruction(i, k, n);
+      else {
+        this.insnLevel = f.open(OP.block);
+        this.instruction(i, k, n);
+        f.end();
+      }
+      if (op !== U.END) n++;
+      if (op === U.END || IS_TERMINATOR.has(op)) {
+        f.op(OP.unreachable); // every terminator branched away (or the interpreter left)
+        return;
+      }
+    }
+  }
+
+  /** Emits slot i, the k-th of its block, n instructions having retired before it. */
+  private instruction(i: number, k: number, n: number): void {
+    const code = this.code, f = this.f;
+    {
+      const op = code.op[i], sz = code.sz[i], rg = code.rg[i], rm = code.rm[i], ext = code.ext[i];
+      const mem = code.mem[i] !== 0, flags = this.needFlags[k], src = this.sources[k];
+      const next = code.rip[i] + code.len[i];
+      switch (op) {
+        case U.NOP: break;
+        case U.MOV_RR64: f.get(REG0 + rg).set(REG0 + rm); break;
+        case U.MOV_RR32: this.setReg(rm, 4, () => f.get(REG0 + rg)); break;
+        case U.MOV_RI: f.i64(this.immediate(i, 8)).set(REG0 + rm); break;
+        case U.LD64: case U.LD32: case U.MOV_GE: {
+          const size = op === U.LD64 ? 8 : op === U.LD32 ? 4 : sz;
+          this.readE(i, size, n);
+          f.set(V);
+          this.setReg(rg, size, () => f.get(V));
+          break;
+        }
+        case U.ST64: case U.ST32: case U.MOV_EG: case U.MOV_EI: {
+          const size = op === U.ST64 ? 8 : op === U.ST32 ? 4 : sz;
+          const value = op === U.MOV_EI ? (): void => { f.i64(this.immediate(i, size)); } : (): void => this.reg(rg, size);
+          if (!mem) { this.setReg(rm, size, value); break; }
+          this.address(i);
+          f.set(A);
+          this.translate(i, size, true, n);
+          this.store(size, value);
+          break;
+        }
+        case U.ALU_RR64: case U.ALU_RR32: case U.ALU_RI64: case U.ALU_RI32: {
+          const size = op === U.ALU_RR64 || op === U.ALU_RI64 ? 8 : 4;
+          this.reg(rm, size);
+          f.set(X);
+          if (op === U.ALU_RR64 || op === U.ALU_RR32) this.reg(rg, size);
+          else f.i64(this.immediate(i, size));
+          f.set(Y);
+          this.alu(ext, size, flags, src);
+          if (ext !== 7 && ext !== ALU_TEST) this.setReg(rm, size, () => f.get(W));
+          break;
+        }
+        case U.ALU_EG: case U.ALU_EI: case U.TEST_EG: case U.TEST_EI: {
+          const aop = aluExt(this.c, i);
+          const writes = aop !== 7 && aop !== ALU_TEST;
+          if (mem) {
+            this.address(i);
+            f.set(A);
+            this.translate(i, sz, writes, n);
+            this.load(sz);
+          } else this.reg(rm, sz);
+          f.set(X);
+          if (op === U.ALU_EI || op === U.TEST_EI) f.i64(this.immediate(i, sz));
+          else this.reg(rg, sz);
+          f.set(Y);
+          this.alu(aop, sz, flags, src);
+          if (writes) {
+            if (mem) this.store(sz, () => f.get(W));
+            else this.setReg(rm, sz, () => f.get(W));
+          }
+          break;
+        }
+        case U.ALU_GE: {
+          this.reg(rg, sz);
+          f.set(X);
+          this.readE(i, sz, n);
+          f.set(Y);
+          this.alu(ext, sz, flags, src);
+          if (ext !== 7 && ext !== ALU_TEST) this.setReg(rg, sz, () => f.get(W));
+          break;
+        }
+        case U.LEA: this.setReg(rg, sz, () => this.address(i)); break;
+        case U.MOVZX: case U.MOVSX:
+          this.readE(i, ext, n);
+          if (op === U.MOVSX) this.signExtend(ext);
+          f.set(V);
+          this.setReg(rg, sz, () => f.get(V));
+          break;
+        case U.NOT: this.setReg(rm, sz, () => { this.reg(rm, sz); f.i64(-1n).op(OP.i64_xor); }); break;
+        case U.NEG:
+          f.i64(0n).set(X);
+          this.reg(rm, sz);
+          f.set(Y);
+          this.alu(5, sz, flags, src);
+          this.setReg(rm, sz, () => f.get(W));
+          break;
+        case U.INC: case U.DEC:
+          this.reg(rm, sz);
+          f.set(X);
+          f.i64(1n).set(Y);
+          f.get(X).get(Y).op(op === U.INC ? OP.i64_add : OP.i64_sub);
+          this.mask(sz);
+          f.set(W);
+          if (flags) {
+            f.i32(0);
+            this.carryIn(src);
+            f.mem(OP.i32_store, this.area + FLAG_FCIN);
+            f.i32(0).i32(op === U.INC ? F_INC : F_DEC).mem(OP.i32_store, this.area + FLAG_FOP);
+            f.i32(0).i32(sz).mem(OP.i32_store, this.area + FLAG_FSZ);
+            f.i32(0).get(X).mem(OP.i64_store, this.area + FLAG_FA);
+            f.i32(0).get(Y).mem(OP.i64_store, this.area + FLAG_FB);
+            f.i32(0).get(W).mem(OP.i64_store, this.area + FLAG_FR);
+          }
+          this.setReg(rm, sz, () => f.get(W));
+          break;
+        case U.SHIFT_EI: this.shift(i, flags); break;
+        case U.SHIFT_ECL: this.shiftByCl(i, flags); break;
+        case U.MOVS: case U.STOS: {
+          if (op === U.MOVS) {
+            f.get(REG0 + 6).set(A);
+            this.translate(i, sz, false, n);
+            this.load(sz);
+          } else this.reg(0, sz);
+          f.set(V);
+          f.get(REG0 + 7).set(A);
+          this.translate(i, sz, true, n);
+          this.store(sz, () => f.get(V));
+          // The step: sz, or -sz when DF is set.
+          f.i32(0).mem(OP.i32_load, this.area + AREA_DF).op(OP.i64_extend_i32_u).i64(BigInt(-2 * sz)).op(OP.i64_mul)
+            .i64(BigInt(sz)).op(OP.i64_add).set(Y);
+          if (op === U.MOVS) f.get(REG0 + 6).get(Y).op(OP.i64_add).set(REG0 + 6);
+          f.get(REG0 + 7).get(Y).op(OP.i64_add).set(REG0 + 7);
+          break;
+        }
+        case U.IMUL_GE: case U.IMUL_GEI: this.imul(i, n, flags); break;
+        case U.CMOV:
+          this.readE(i, sz, n);
+          f.set(V);
+          this.condition(ext, src, false);
+          f.open(OP.if);
+          this.setReg(rg, sz, () => f.get(V));
+          if (sz === 4) {
+            f.op(OP.else);
+            this.setReg(rg, 4, () => f.get(REG0 + rg));
+          }
+          f.end();
+          break;
+        case U.SETCC:
+          this.setReg(rm, 1, () => { this.condition(ext, src, false); f.op(OP.i64_extend_i32_u); });
+          break;
+        case U.PUSH_R64:
+          this.push(i, n, () => f.get(REG0 + rm));
+          break;
+        case U.POP_R64:
+          this.pop(i, n);
+          f.get(V).set(REG0 + rm);
+          break;
+        case U.JCC:
+          this.count(n + 1);
+          this.condition(ext, src, false);
+          f.open(OP.if);
+          this.goto(code.disp[i]);
+          f.end();
+          this.goto(next);
+          return;
+        case U.JMP:
+          this.count(n + 1);
+          this.goto(code.disp[i]);
+          return;
+        case U.CALL:
+          this.push(i, n, () => f.i64(BigInt(next)));
+          this.count(n + 1);
+          this.goto(code.disp[i]);
+          return;
+        case U.RET:
+          this.pop(i, n);
+          this.count(n + 1);
+          this.gotoDynamic(this.returnSites);
+          return;
+        case U.JMP_E: case U.CALL_E:
+          this.readE(i, 8, n);
+          f.set(V);
+          if (op === U.CALL_E) this.push(i, n, () => f.i64(BigInt(next)));
+          this.count(n + 1);
+          this.gotoDynamic([]);
+          return;
+        case U.END:
+          this.count(n);
+          this.goto(code.rip[i]);
+          return;
+      }
+    }
+  }
+
+  /** push of the value `value` pushes; RSP moves only once the store went through. */
+  private push(i: number, n: number, value: () => void): void {
+    const f = this.f;
+    f.get(REG0 + 4).i64(8n).op(OP.i64_sub).set(A);
+    this.translate(i, 8, true, n);
+    this.store(8, value);
+    f.get(A).set(REG0 + 4);
+  }
+
+  /** pop into V; RSP moves after the load. */
+  private pop(i: number, n: number): void {
+    const f = this.f;
+    f.get(REG0 + 4).set(A);
+    this.translate(i, 8, false, n);
+    this.load(8);
+    f.set(V);
+    f.get(REG0 + 4).i64(8n).op(OP.i64_add).set(REG0 + 4);
+  }
+
+  /** shl/shr/sar/rol/ror of a 32- or 64-bit register by a non-zero constant. */
+  private shift(i: number, flags: boolean): void {
+    const code = this.code, f = this.f;
+    const sz = code.sz[i], rm = code.rm[i], e = code.ext[i], n = shiftCount(this.c, i), bits = sz * 8;
+    const msb = (local: number, bit: number): void => {
+      f.get(local).i64(BigInt(bit)).op(OP.i64_shr_u).i64(1n).op(OP.i64_and).op(OP.i32_wrap_i64);
+    };
+    this.reg(rm, sz);
+    f.set(X);
+    if (e <= 1) {
+      const left = e === 0 ? n : bits - n;
+      if (sz === 8) f.get(X).i64(BigInt(left)).op(OP.i64_rotl);
+      else f.get(X).op(OP.i32_wrap_i64).i32(left).op(OP.i32_rotl).op(OP.i64_extend_i32_u);
+      f.set(W);
+      if (flags) {
+        // CF and OF patched into the materialised flags: rol CF = bit 0, OF = MSB ^ CF; ror CF = MSB, OF = MSB ^ MSB-1.
+        msb(W, e === 0 ? 0 : bits - 1);
+        f.tee(T);
+        msb(W, e === 0 ? bits - 1 : bits - 2);
+        f.get(T).op(OP.i32_xor).i32(11).op(OP.i32_shl).op(OP.i32_or);
+        f.call(IMPORT_PATCH);
+      }
+      this.setReg(rm, sz, () => f.get(W));
+      return;
+    }
+    f.get(X);
+    if (e === 7) this.signExtend(sz);
+    f.i64(BigInt(n)).op(e === 5 ? OP.i64_shr_u : e === 7 ? OP.i64_shr_s : OP.i64_shl);
+    this.mask(sz);
+    f.set(W);
+    if (flags) {
+      this.storeResFlags(sz, () => {
+        if (e === 5 || e === 7) {
+          // CF: the last bit shifted out; OF: shr the old MSB, sar 0.
+          f.get(X);
+          if (e === 7) this.signExtend(sz);
+          f.i64(BigInt(n - 1)).op(OP.i64_shr_u).i64(1n).op(OP.i64_and).op(OP.i32_wrap_i64);
+          if (e === 5) { msb(X, bits - 1); f.i32(11).op(OP.i32_shl).op(OP.i32_or); }
+        } else {
+          // CF: bit (bits - n) of the source; OF: MSB of the result ^ CF.
+          msb(X, bits - n);
+          f.tee(T);
+          msb(W, bits - 1);
+          f.get(T).op(OP.i32_xor).i32(11).op(OP.i32_shl).op(OP.i32_or);
+        }
+      });
+    }
+    this.setReg(rm, sz, () => f.get(W));
+  }
+
+  /** shl/shr/sar of a 32- or 64-bit register by CL: a zero count leaves the flags (and only them) alone. */
+  private shiftByCl(i: number, flags: boolean): void {
+    const code = this.code, f = this.f;
+    const sz = code.sz[i], rm = code.rm[i], e = code.ext[i], bits = sz * 8;
+    f.get(REG0 + 1).op(OP.i32_wrap_i64).i32(bits - 1).op(OP.i32_and).set(T);
+    this.reg(rm, sz);
+    f.set(X);
+    f.get(X);
+    if (e === 7) this.signExtend(sz);
+    f.get(T).op(OP.i64_extend_i32_u).op(e === 5 ? OP.i64_shr_u : e === 7 ? OP.i64_shr_s : OP.i64_shl);
+    this.mask(sz);
+    f.set(W);
+    if (flags) {
+      f.get(T);
+      f.open(OP.if);
+      this.storeResFlags(sz, () => {
+        if (e === 5 || e === 7) {
+          f.get(X);
+          if (e === 7) this.signExtend(sz);
+          f.get(T).i32(1).op(OP.i32_sub).op(OP.i64_extend_i32_u).op(OP.i64_shr_u).i64(1n).op(OP.i64_and).op(OP.i32_wrap_i64);
+          if (e === 5) f.get(X).i64(BigInt(bits - 1)).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(11).op(OP.i32_shl).op(OP.i32_or);
+        } else {
+          f.get(X).i32(bits).get(T).op(OP.i32_sub).op(OP.i64_extend_i32_u).op(OP.i64_shr_u).i64(1n).op(OP.i64_and).op(OP.i32_wrap_i64);
+          f.tee(P);
+          f.get(W).i64(BigInt(bits - 1)).op(OP.i64_shr_u).op(OP.i32_wrap_i64).get(P).op(OP.i32_xor).i32(11).op(OP.i32_shl).op(OP.i32_or);
+        }
+      });
+      f.end();
+    }
+    this.setReg(rm, sz, () => f.get(W));
+  }
+
+  /** Two- and three-operand imul (32 or 64 bits): CF = OF = the signed product did not fit. */
+  private imul(i: number, n: number, flags: boolean): void {
+    const code = this.code, f = this.f, sz = code.sz[i], rg = code.rg[i];
+    this.readE(i, sz, n);
+    if (code.op[i] === U.IMUL_GE) { f.set(Y); this.reg(rg, sz); f.set(X); }
+    else { f.set(X); f.i64(this.immediate(i, sz)).set(Y); }
+    if (sz === 4) {
+      f.get(X).op(OP.i64_extend32_s).get(Y).op(OP.i64_extend32_s).op(OP.i64_mul).set(V);
+      f.get(V);
+      this.mask(4);
+      f.set(W);
+      if (flags) this.storeResFlags(4, () => {
+        f.i32(0).get(V).get(V).op(OP.i64_extend32_s).op(OP.i64_ne).op(OP.i32_sub).i32(RFLAGS_CF | RFLAGS_OF).op(OP.i32_and);
+      });
+    } else {
+      f.get(X).get(Y).op(OP.i64_mul).set(W);
+      if (flags) this.storeResFlags(8, () => {
+        // Overflow iff a != 0 and (a == -1 ? b == MIN : W / a != b) (the division is exact when it fits).
+        f.get(X).op(OP.i64_eqz);
+        f.open(OP.if);
+        f.i32(0).set(T);
+        f.op(OP.else);
+        f.get(X).i64(-1n).op(OP.i64_eq);
+        f.open(OP.if);
+        f.get(Y).i64(-(1n << 63n)).op(OP.i64_eq).set(T);
+        f.op(OP.else);
+        f.get(W).get(X).op(OP.i64_div_s).get(Y).op(OP.i64_ne).set(T);
+        f.end();
+        f.end();
+        f.i32(0).get(T).op(OP.i32_sub).i32(RFLAGS_CF | RFLAGS_OF).op(OP.i32_and);
+      });
+    }
+    this.setReg(rg, sz, () => f.get(W));
+  }
+}

@@ -1,0 +1,152 @@
+// A small WebAssembly binary writer: LEB128 numbers, one function body's opcodes with structured labels, and a
+// module of one exported function over the imported guest memory. Only what the region compiler emits.
+
+/** Value types. */
+export const I32 = 0x7f, I64 = 0x7e, F64 = 0x7c;
+
+/** Opcodes used by the region compiler (names as in the WebAssembly spec). */
+export const OP = {
+  unreachable: 0x00, block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, br_if: 0x0d, br_table: 0x0e, call: 0x10,
+  local_get: 0x20, local_set: 0x21, local_tee: 0x22,
+  i32_load: 0x28, i64_load: 0x29, f64_load: 0x2b, i64_load8_u: 0x31, i64_load16_u: 0x33, i64_load32_u: 0x35,
+  i32_store: 0x36, i64_store: 0x37, f64_store: 0x39, i64_store8: 0x3c, i64_store16: 0x3d, i64_store32: 0x3e,
+  i32_const: 0x41, i64_const: 0x42, f64_const: 0x44,
+  i32_eqz: 0x45, i32_eq: 0x46, i32_ne: 0x47, i32_ge_s: 0x4e, i32_gt_u: 0x4b, i32_shr_s: 0x75,
+  i64_eqz: 0x50, i64_eq: 0x51, i64_ne: 0x52, i64_lt_s: 0x53, i64_lt_u: 0x54, i64_gt_s: 0x55, i64_gt_u: 0x56,
+  i64_le_s: 0x57, i64_le_u: 0x58, i64_ge_s: 0x59, i64_ge_u: 0x5a, f64_ne: 0x62,
+  i32_add: 0x6a, i32_sub: 0x6b, i32_and: 0x71, i32_or: 0x72, i32_xor: 0x73, i32_shl: 0x74, i32_shr_u: 0x76, i32_rotl: 0x77,
+  i64_add: 0x7c, i64_sub: 0x7d, i64_mul: 0x7e, i64_div_s: 0x7f, i64_and: 0x83, i64_or: 0x84, i64_xor: 0x85, i64_shl: 0x86,
+  i64_shr_s: 0x87, i64_shr_u: 0x88, i64_rotl: 0x89, i64_rotr: 0x8a,
+  i32_wrap_i64: 0xa7, i64_extend_i32_u: 0xad, f64_convert_i64_u: 0xba,
+  i64_extend8_s: 0xc2, i64_extend16_s: 0xc3, i64_extend32_s: 0xc4,
+} as const;
+
+function unsigned(out: number[], v: number): void {
+  do {
+    let b = v % 128;
+    v = Math.floor(v / 128);
+    if (v !== 0) b |= 0x80;
+    out.push(b);
+  } while (v !== 0);
+}
+
+function signed(out: number[], v: bigint): void {
+  for (;;) {
+    const b = Number(v & 0x7fn);
+    v >>= 7n;
+    if ((v === 0n && (b & 0x40) === 0) || (v === -1n && (b & 0x40) !== 0)) {
+      out.push(b);
+      return;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+/** One function body: opcodes plus the nesting depth of open blocks, so branches name their targets by level. */
+export class FunctionBody {
+  readonly bytes: number[] = [];
+  /** Open block/loop/if constructs. */
+  level = 0;
+
+  op(code: number): this {
+    this.bytes.push(code);
+    return this;
+  }
+
+  /** Opens a block, loop or if (no result) and returns its level for br. */
+  open(code: number): number {
+    this.bytes.push(code, 0x40);
+    return this.level++;
+  }
+
+  end(): void {
+    this.bytes.push(OP.end);
+    this.level--;
+  }
+
+  /** Branch to the construct opened at `level`. */
+  br(level: number, code: number = OP.br): void {
+    this.bytes.push(code);
+    unsigned(this.bytes, this.level - 1 - level);
+  }
+
+  brTable(levels: number[], fallback: number): void {
+    this.bytes.push(OP.br_table);
+    unsigned(this.bytes, levels.length);
+    for (const l of levels) unsigned(this.bytes, this.level - 1 - l);
+    unsigned(this.bytes, this.level - 1 - fallback);
+  }
+
+  get(local: number): this { this.bytes.push(OP.local_get); unsigned(this.bytes, local); return this; }
+  set(local: number): this { this.bytes.push(OP.local_set); unsigned(this.bytes, local); return this; }
+  tee(local: number): this { this.bytes.push(OP.local_tee); unsigned(this.bytes, local); return this; }
+  i32(v: number): this { this.bytes.push(OP.i32_const); signed(this.bytes, BigInt(v | 0)); return this; }
+  i64(v: bigint): this { this.bytes.push(OP.i64_const); signed(this.bytes, BigInt.asIntN(64, v)); return this; }
+  f64(v: number): this {
+    this.bytes.push(OP.f64_const);
+    const b = new Uint8Array(new Float64Array([v]).buffer);
+    for (const x of b) this.bytes.push(x);
+    return this;
+  }
+  call(fn: number): this { this.bytes.push(OP.call); unsigned(this.bytes, fn); return this; }
+  /** A load or store with its natural alignment hint left at 0 and a constant offset. */
+  mem(code: number, offset: number): this {
+    this.bytes.push(code, 0);
+    unsigned(this.bytes, offset);
+    return this;
+  }
+}
+
+interface FuncType { params: number[]; results: number[] }
+
+function section(out: number[], id: number, body: number[]): void {
+  out.push(id);
+  unsigned(out, body.length);
+  for (const b of body) out.push(b);
+}
+
+function vec(out: number[], items: number[][]): void {
+  unsigned(out, items.length);
+  for (const it of items) for (const b of it) out.push(b);
+}
+
+function name(s: string): number[] {
+  const out: number[] = [];
+  unsigned(out, s.length);
+  for (const ch of s) out.push(ch.charCodeAt(0));
+  return out;
+}
+
+function funcType(t: FuncType): number[] {
+  const out = [0x60];
+  unsigned(out, t.params.length);
+  out.push(...t.params);
+  unsigned(out, t.results.length);
+  out.push(...t.results);
+  return out;
+}
+
+/**
+ * A module importing memory "m.mem" and the functions `imports` (module "m"), exporting one function "run" with
+ * the given signature, locals (as [count, type] runs) and body.
+ */
+export function buildModule(imports: { name: string; type: FuncType }[], run: FuncType, locals: [number, number][], body: FunctionBody): Uint8Array<ArrayBuffer> {
+  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  const types = [...imports.map((i) => i.type), run];
+  section(out, 1, ((): number[] => { const s: number[] = []; vec(s, types.map(funcType)); return s; })());
+  const imp: number[][] = [[...name("m"), ...name("mem"), 0x02, 0x00, 0x00]];
+  imports.forEach((i, k) => { const e = [...name("m"), ...name(i.name), 0x00]; unsigned(e, k); imp.push(e); });
+  section(out, 2, ((): number[] => { const s: number[] = []; vec(s, imp); return s; })());
+  section(out, 3, ((): number[] => { const s: number[] = [1]; unsigned(s, types.length - 1); return s; })());
+  section(out, 7, ((): number[] => { const s: number[] = [1, ...name("run"), 0x00]; unsigned(s, imports.length); return s; })());
+  const fn: number[] = [];
+  unsigned(fn, locals.length);
+  for (const [n, t] of locals) { unsigned(fn, n); fn.push(t); }
+  for (const b of body.bytes) fn.push(b);
+  fn.push(OP.end);
+  const code: number[] = [1];
+  unsigned(code, fn.length);
+  for (const b of fn) code.push(b);
+  section(out, 10, code);
+  return Uint8Array.from(out);
+}

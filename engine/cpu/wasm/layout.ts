@@ -1,0 +1,20 @@
+// Where one CPU's registers, lazy flags, exit record and TLBs lie in its area of the guest's WebAssembly.Memory
+// (FramePool.allocCpuArea), so the interpreter's typed arrays and compiled WebAssembly read the same bytes.
+
+/** 16 GPRs as (low, high) int32 pairs = 16 little-endian i64. */
+export const AREA_REGS = 0;
+/** The lazy flag record as int32: fop, fsz, fa, fah, fb, fbh, fr, frh, fcin, fbits (fa/fah etc. form i64s). */
+export const AREA_FLAGS = 128;
+export const FLAG_FOP = AREA_FLAGS, FLAG_FSZ = AREA_FLAGS + 4, FLAG_FA = AREA_FLAGS + 8, FLAG_FB = AREA_FLAGS + 16;
+export const FLAG_FR = AREA_FLAGS + 24, FLAG_FCIN = AREA_FLAGS + 32, FLAG_FBITS = AREA_FLAGS + 36;
+/** Where compiled code leaves the next rip (f64) and the instructions it retired (i32). */
+export const AREA_EXIT_RIP = 176;
+export const AREA_EXIT_COUNT = 184;
+/** The direction flag (0/1) for string instructions, refreshed whenever the interpreter may have changed it. */
+export const AREA_DF = 188;
+/** Read TLB tags (f64 page addresses) and bases (i32 frame offsets), then the write TLB; 256 entries each. */
+export const AREA_RTAG = 256;
+export const AREA_RBASE = AREA_RTAG + 2048;
+export const AREA_WTAG = AREA_RBASE + 1024;
+export const AREA_WBASE = AREA_WTAG + 2048;
+export const AREA_END = AREA_WBASE + 1024;
