@@ -292,6 +292,17 @@ export class FileServer {
     return this.openInode(this.process(pid), ino, O_RDWR | (flags & (O_CLOEXEC | O_NONBLOCK)));
   }
 
+  /** A read-only regular file in no directory holding `data` (the /proc views the personality generates). */
+  openGenerated(pid: number, data: Uint8Array, flags: number): number {
+    if ((flags & O_ACCMODE) !== O_RDONLY) return -E.EACCES;
+    const ino = this.tree.createAnonymous("");
+    const node = this.tree.node(ino);
+    node.mode = S_IFREG | 0o444;
+    node.data = data;
+    node.size = data.length;
+    return this.openInode(this.process(pid), ino, O_RDONLY | (flags & (O_CLOEXEC | O_NONBLOCK)));
+  }
+
   private isPipe(ino: number): boolean {
     return (this.tree.node(ino).mode & S_IFMT) === S_IFIFO;
   }

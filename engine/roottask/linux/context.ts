@@ -7,6 +7,7 @@ import { E } from "../fs/errno.ts";
 import type { FileServer } from "../fs/file-server.ts";
 import type { NetStack } from "../net/stack.ts";
 import type { AnonFiles } from "./epoll.ts";
+import type { Timers } from "./timers.ts";
 import type { Waits } from "./wait.ts";
 
 /** Whether the CLI's streams are terminals, and the terminal size (absent: none of them is a terminal). */
@@ -26,6 +27,8 @@ export interface PersonalityHost {
   readStdin(max: number): Uint8Array;
   /** Virtual time in ns (from virtual cycles). */
   nowNs(): number;
+  /** CLOCK_REALTIME minus virtual time: the host's wall clock when the run started (recorded); absent = 1970. */
+  realtimeOffsetNs?: number;
   /** Seeded PRNG for getrandom, /dev/urandom and AT_RANDOM. */
   random(bytes: Uint8Array): void;
   /** An unknown syscall stops the run (UnknownSyscallError). */
@@ -49,6 +52,8 @@ export interface TaskHost {
   exec(proc: LinuxProcess, thread: LinuxThread, path: string, argv: string[], envp: string[]): number;
   /** Ends another process (a fatal signal from outside), or the calling one's other threads. */
   terminate(proc: LinuxProcess, status: number, signal: number): void;
+  /** Recalls a thread that runs user code, so signals pending at it are delivered now (not at its next syscall). */
+  interrupt?(proc: LinuxProcess, thread: LinuxThread): void;
 }
 
 /** A handler's result meaning "the call waits": the roottask withholds the reply (BlockedCall says for what). */
@@ -119,6 +124,8 @@ export interface PendingSignal {
   sig: number;
   code: number;
   pid: number;
+  /** A POSIX timer's signal (SI_TIMER): its id, overruns and sigev_value. */
+  timer?: { id: number; overrun: number; value: number };
 }
 
 /** A Linux thread: an EC (with its SC) in the process's PD; signal mask, alternate stack and blocking are per thread. */
@@ -215,6 +222,8 @@ export class Sys {
     readonly procs: Map<number, LinuxProcess>,
     /** State of the epoll and eventfd descriptions. */
     readonly anon: AnonFiles,
+    /** Interval timers, POSIX timers and timerfds. */
+    readonly timers: Timers,
   ) {}
 
   /** While a blocked call runs again: the deadline it set the first time (a timeout counts from the first call). */

@@ -14,6 +14,9 @@ import {
 } from "./abi.ts";
 import { GuestErrno, readCString, Sys } from "./context.ts";
 import { eventfdIo, pollMask, waitKey } from "./epoll.ts";
+import { generatedView } from "./procfs.ts";
+import { realtimeNs } from "./time.ts";
+import { timerfdRead } from "./timers.ts";
 import { raise } from "./signal.ts";
 import { SI_USER } from "./sigframe.ts";
 import {
@@ -43,7 +46,7 @@ function orBlock(s: Sys, fd: number, result: number): number {
 
 export function read(s: Sys): number {
   const buf = s.u64(1);
-  const special = eventfdIo(s, s.int(0), buf, s.u64(2), false);
+  const special = eventfdIo(s, s.int(0), buf, s.u64(2), false) ?? timerfdRead(s, s.int(0), buf, s.u64(2));
   if (special !== null) return special;
   return orBlock(s, s.int(0), s.fs.read(s.pid, s.int(0), s.u64(2), (bytes) => s.write(buf, bytes)));
 }
@@ -166,8 +169,16 @@ export function pipe2(s: Sys): number {
 
 // ---- open / close / seek ----
 
+/** open of a path: a generated /proc view (or /etc/mtab) when it names one, else the file server's file. */
+function openPath(s: Sys, dirfd: number, path: string, flags: number, mode: number): number {
+  const view = path.startsWith("/") ? generatedView(s, path) : null;
+  if (view === "ENOENT") return -E.ENOENT;
+  if (view) return s.fs.openGenerated(s.pid, view, flags);
+  return s.fs.open(s.pid, dirfd, path, flags, mode);
+}
+
 export function open(s: Sys): number {
-  return s.fs.open(s.pid, AT_FDCWD, s.path(0), s.int(1), s.uint(2));
+  return openPath(s, AT_FDCWD, s.path(0), s.int(1), s.uint(2));
 }
 
 export function creat(s: Sys): number {
@@ -175,7 +186,7 @@ export function creat(s: Sys): number {
 }
 
 export function openat(s: Sys): number {
-  return s.fs.open(s.pid, s.int(0), s.path(1), s.int(2), s.uint(3));
+  return openPath(s, s.int(0), s.path(1), s.int(2), s.uint(3));
 }
 
 export function close(s: Sys): number {
@@ -192,6 +203,14 @@ export function ftruncate(s: Sys): number {
 
 export function truncate(s: Sys): number {
   return s.fs.truncate(s.pid, s.path(0), s.s64(1));
+}
+
+/** fadvise64: advice is accepted (memory is the cache) once fd and advice are valid; a pipe is ESPIPE. */
+export function fadvise64(s: Sys): number {
+  const fd = s.int(0), advice = s.int(3);
+  if (!s.fs.file(s.pid, fd)) return -E.EBADF;
+  if (s.fs.pipeKey(s.pid, fd) !== null) return -E.ESPIPE;
+  return advice >= 0 && advice <= 5 && s.s64(2) >= 0 ? 0 : -E.EINVAL;
 }
 
 /** fsync/fdatasync: memory is the storage, except for a writable disk, which commits its changes. */
@@ -363,10 +382,11 @@ export function ioctl(s: Sys): number {
   const term = s.host.terminal!;
   switch (request) {
     case TCGETS:
-      s.write(arg, defaultTermios());
+      s.write(arg, s.anon.consoleTermios ?? defaultTermios());
       return 0;
     case TCSETS: case TCSETSW: case TCSETSF:
-      s.read(arg, TERMIOS_SIZE);
+      // Kept and reported back (stty sees its change); the host terminal's own mode is left as it is.
+      s.anon.consoleTermios = s.read(arg, TERMIOS_SIZE).slice();
       return 0;
     case TIOCGWINSZ: {
       const w = Bytes.alloc(WINSIZE_SIZE);
@@ -531,7 +551,7 @@ const UTIME_NOW = 0x3fffffff, UTIME_OMIT = 0x3ffffffe;
 export function utimensat(s: Sys): number {
   const dirfd = s.int(0), pathPtr = s.u64(1), timesPtr = s.u64(2), flags = s.int(3);
   if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -E.EINVAL;
-  const now = s.host.nowNs();
+  const now = realtimeNs(s);
   let atime = now, mtime = now;
   if (timesPtr !== 0) {
     const t = new Bytes(s.read(timesPtr, 2 * TIMESPEC_SIZE));
