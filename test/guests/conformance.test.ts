@@ -22,6 +22,7 @@ for (const variant of ["", "-O0", "-glibc"]) {
   cases.push({ guest: `wrapped-index${variant}`, args: [] });
   cases.push({ guest: `timers${variant}`, args: [] });
   cases.push({ guest: `procviews${variant}`, args: [] });
+  cases.push({ guest: `pipe-writes${variant}`, args: [] });
 }
 cases.push({ guest: "hello-pie", args: ["pie"] });
 cases.push({ guest: "cat", args: [], stdin: "line one\nline two\n" });

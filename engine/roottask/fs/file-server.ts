@@ -372,6 +372,18 @@ export class FileServer {
     return n;
   }
 
+  /** Free bytes in the pipe behind an fd, or -1 when the fd is not a pipe. */
+  pipeRoom(pid: number, fd: number): number {
+    const file = this.file(pid, fd);
+    return file && this.isPipe(file.ino) ? PIPE_CAPACITY - this.tree.node(file.ino).size : -1;
+  }
+
+  /** Open read ends of the pipe behind an fd (0: a write gets EPIPE). */
+  pipeReaders(pid: number, fd: number): number {
+    const file = this.file(pid, fd);
+    return file ? this.pipeEnds(file.ino, O_RDONLY) : 0;
+  }
+
   /** Bytes waiting in a pipe (FIONREAD), or -1 when the fd is not a pipe. */
   pipeBuffered(pid: number, fd: number): number {
     const file = this.file(pid, fd);

@@ -161,6 +161,8 @@ export interface BlockedCall {
   timeoutResult: number;
   /** Interruptible by a signal with a handler (EINTR, or a restart under SA_RESTART). */
   interruptible: boolean;
+  /** Bytes a pipe write already moved before it waited (set only then): what a signal makes it return. */
+  progress?: number;
 }
 
 export interface LinuxProcess {
@@ -229,17 +231,21 @@ export class Sys {
   /** While a blocked call runs again: the deadline it set the first time (a timeout counts from the first call). */
   resumedDeadlineNs = 0;
 
+  /** While a blocked call runs again: the bytes it moved before it blocked (a pipe write's progress). */
+  resumedProgress = 0;
+
   /** The deadline `ns` from now, or the one the call set before it blocked. */
   deadlineAfter(ns: number): number {
     return this.resumedDeadlineNs > 0 ? this.resumedDeadlineNs : this.host.nowNs() + ns;
   }
 
   /** Blocks the call until a notify on one of `keys` (it then runs again), a timeout or a signal. */
-  block(keys: string[], opts: { deadlineNs?: number; timeoutResult?: number; interruptible?: boolean } = {}): number {
+  block(keys: string[], opts: { deadlineNs?: number; timeoutResult?: number; interruptible?: boolean; progress?: number } = {}): number {
     this.thread.blocked = {
       nr: this.frame.nr, keys, result: null, deadlineNs: opts.deadlineNs ?? 0, timeoutResult: opts.timeoutResult ?? 0,
       interruptible: opts.interruptible ?? true,
     };
+    if (opts.progress) this.thread.blocked.progress = opts.progress;
     this.waits.enqueue(this.thread.tid, keys);
     return BLOCKED;
   }

@@ -33,6 +33,9 @@ function written(s: Sys, result: number): number {
   return result;
 }
 
+/** Linux's PIPE_BUF: pipe writes up to this size are atomic. */
+const PIPE_BUF = 4096;
+
 /** An empty (read) or full (write) pipe without O_NONBLOCK: the call waits until the pipe changes. */
 function orBlock(s: Sys, fd: number, result: number): number {
   if (result !== -E.EAGAIN) return result;
@@ -54,7 +57,31 @@ export function read(s: Sys): number {
 export function write(s: Sys): number {
   const special = eventfdIo(s, s.int(0), s.u64(1), s.u64(2), true);
   if (special !== null) return special;
-  return written(s, orBlock(s, s.int(0), s.fs.write(s.pid, s.int(0), s.read(s.u64(1), Math.min(s.u64(2), MAX_RW)))));
+  const fd = s.int(0), len = Math.min(s.u64(2), MAX_RW);
+  if (s.fs.pipeKey(s.pid, fd) !== null) return pipeWrite(s, fd, s.u64(1), len);
+  return written(s, orBlock(s, fd, s.fs.write(s.pid, fd, s.read(s.u64(1), len))));
+}
+
+/**
+ * A write to a pipe as Linux does it: up to PIPE_BUF bytes go in at once or not at all; a longer one takes what fits
+ * and, unless O_NONBLOCK (a short count then), waits for room for the rest — a signal then ends it with the count so
+ * far. The bytes already written ride along in the blocked call (its progress) while it waits.
+ */
+function pipeWrite(s: Sys, fd: number, buf: number, len: number): number {
+  let done = s.resumedProgress;
+  const nonblock = (s.fs.file(s.pid, fd)!.flags & O_NONBLOCK) !== 0;
+  const wait = () => (nonblock ? (done > 0 ? done : -E.EAGAIN) : s.block([s.fs.pipeKey(s.pid, fd)!], { progress: done }));
+  if (len <= PIPE_BUF && s.fs.pipeRoom(s.pid, fd) < len && s.fs.pipeReaders(s.pid, fd) > 0) return wait();
+  const n = s.fs.write(s.pid, fd, s.read(buf + done, len - done));
+  if (n === -E.EAGAIN) return wait();
+  if (n < 0) {
+    // A reader gone after part of the write went in: SIGPIPE, and the count so far.
+    if (done === 0) return written(s, n);
+    raise(s, SIGPIPE, SI_USER);
+    return done;
+  }
+  done += n;
+  return done < len ? wait() : done;
 }
 
 export function pread64(s: Sys): number {

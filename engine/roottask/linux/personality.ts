@@ -237,12 +237,16 @@ export class LinuxPersonality {
     this.waits.remove(thread.tid, b.keys);
     if (b.result === null) {
       this.sys.resumedDeadlineNs = b.deadlineNs;
+      this.sys.resumedProgress = b.progress ?? 0;
       try {
         return this.syscall(proc, thread, frame);
       } finally {
         this.sys.resumedDeadlineNs = 0;
+        this.sys.resumedProgress = 0;
       }
     }
+    // A signal ends a pipe write that moved bytes already with their count, not EINTR (nor a restart).
+    if (b.result === -E.EINTR && b.progress) b.result = b.progress;
     frame.fsBaseChanged = false;
     frame.exec = null;
     frame.threadExited = false;
