@@ -16,6 +16,7 @@ import type { HostIo } from "./roottask/fs/host.ts";
 import type { DiskConfig } from "./roottask/fat/disk.ts";
 import type { FaultReport, Process } from "./roottask/process.ts";
 import { ENVIRONMENT, MANIFEST, Roottask, type ManifestApp } from "./roottask/roottask.ts";
+import type { TerminalInfo } from "./roottask/linux/context.ts";
 import { writeTar, type TarEntry } from "./roottask/tar.ts";
 
 export interface MachineConfig {
@@ -46,6 +47,16 @@ export interface MachineConfig {
   /** The first process's pid (default: 1000 for a Linux program, 1 for a native app) and the process limit (256). */
   firstPid?: number;
   maxProcs?: number;
+  /**
+   * CLOCK_REALTIME at boot, in ns since 1970 (the CLI takes the host's wall clock at the run's start; a recording
+   * keeps it, so a replay reads the same times). Absent: 0, the epoch.
+   */
+  realtimeStartNs?: number;
+  /**
+   * Which of the guest's console streams are terminals, and the terminal's size (the CLI asks the host's fds; a
+   * recording keeps the answer). Absent: none — every tty ioctl on the console is ENOTTY, as on a pipe.
+   */
+  terminal?: TerminalInfo;
 }
 
 /** Guest memory the machine accepts: boot needs 16 MiB (each process's 8 MiB stack is mapped up front). */
@@ -147,7 +158,7 @@ export class Machine {
     for (const cpu of this.cpus) cpu.jitMode = config.jit ?? DEFAULT_JIT_MODE;
     this.kernel.attach(this.cpus);
     this.roottask = new Roottask(this.kernel, {
-      env: config.env, strict: config.strict, seed: config.seed, mediator: config.mediator ?? false, mounts: config.mounts, firstPid: config.firstPid, maxProcs: config.maxProcs, hostIo: config.hostIo, disk: config.disk, readStdin: config.readStdin,
+      env: config.env, strict: config.strict, seed: config.seed, mediator: config.mediator ?? false, mounts: config.mounts, firstPid: config.firstPid, maxProcs: config.maxProcs, realtimeStartNs: config.realtimeStartNs, terminal: config.terminal, hostIo: config.hostIo, disk: config.disk, readStdin: config.readStdin,
       serial: this.serial, debugcon: this.debugcon, writeConsole: sink, nowNs: () => this.timer.nowNs(),
       framebuffer: { phys: this.framebuffer.physAddr, width: this.framebuffer.width, height: this.framebuffer.height, pitch: this.framebuffer.pitch },
     });

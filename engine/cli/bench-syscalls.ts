@@ -37,6 +37,7 @@ const GUESTS = {
   nativeSyscalls: path.join(GUEST_DIR, "native-syscall-bench"),
   linuxFiles: path.join(GUEST_DIR, "file-bench"),
   nativeFiles: path.join(GUEST_DIR, "native-file-bench"),
+  procs: path.join(GUEST_DIR, "procs-bench"),
 };
 
 const hostIsX64Linux = process.platform === "linux" && process.arch === "x64";
@@ -113,6 +114,8 @@ export interface SyscallRow {
   labForeignMediator: number | null;
   labNative: number | null;
   thesis: { nativeLinux: number | null; foreign: number | null; mediator: number | null; native: number | null };
+  /** Process and thread rows: the portal calls and hypercalls one operation really makes in the lab (its cost's parts). */
+  perOperation?: { portalCalls: number; hypercalls: number };
 }
 
 export interface SyscallBench {
@@ -126,6 +129,37 @@ const NATIVE_ROWS = [
   { row: "IPC call+reply, same PD", key: "ipc_same_pd", thesis: THESIS.ipcSamePd },
   { row: "IPC call+reply, across PDs", key: "ipc_cross_pd", thesis: THESIS.ipcCrossPd },
 ] as const;
+
+/** Operations of many syscalls (the procs-bench guest), costed in the lab from the portal calls they make. */
+const PROCESS_ROWS = [
+  { row: "fork + exit + wait", op: "fork" },
+  { row: "fork + execve + exit + wait", op: "exec" },
+  { row: "futex wake (uncontended)", op: "futex" },
+  { row: "pipe round trip", op: "pipe" },
+  { row: "thread create + join", op: "thread" },
+] as const;
+
+/** Per-operation cycles (the guest's rdtsc) of a procs-bench run, and the portal calls and hypercalls it made per operation. */
+function processRow(row: string, op: string, rounds: number, host: Map<string, number> | null, hostRounds: number): SyscallRow {
+  const args = [op, String(rounds)];
+  const foreign = runInLab(GUESTS.procs, args, "foreign", false);
+  const mediator = runInLab(GUESTS.procs, args, "foreign", true);
+  const idle = runInLab(GUESTS.procs, [op, "0"], "foreign", false);
+  const hypercalls = (r: LabRun) => Object.values(r.stats.hypercalls).reduce((a, b) => a + b, 0);
+  const perOp = (n: number) => Math.round(n / rounds);
+  return {
+    row, syscall: null,
+    nativeLinux: host ? Math.round((host.get("cycles") ?? NaN) / hostRounds) : null,
+    labForeign: perOp(need(foreign, "cycles", "procs")),
+    labForeignMediator: perOp(need(mediator, "cycles", "procs")),
+    labNative: null,
+    thesis: { nativeLinux: null, foreign: null, mediator: null, native: null },
+    perOperation: {
+      portalCalls: +((foreign.stats.portalCalls - idle.stats.portalCalls) / rounds).toFixed(1),
+      hypercalls: +((hypercalls(foreign) - hypercalls(idle)) / rounds).toFixed(1),
+    },
+  };
+}
 
 function need(run: LabRun, key: string, what: string): number {
   const v = run.values.get(key);
@@ -161,6 +195,12 @@ export function measureSyscalls(options: { rounds: number; hostRounds: number | 
       labNative: need(native, r.key, "native"),
       thesis: { nativeLinux: null, foreign: null, mediator: null, native: r.thesis },
     })),
+    ...PROCESS_ROWS.map(({ row, op }) => {
+      const labRounds = Math.max(5, Math.floor(options.rounds / 100));
+      const hostRounds = labRounds * 10;
+      const hostRun = options.hostRounds === null ? null : runOnHost(GUESTS.procs, [op, String(hostRounds)], 3);
+      return processRow(row, op, labRounds, hostRun, hostRounds);
+    }),
   ];
   return { rounds: { lab: options.rounds, host: host ? options.hostRounds : null }, rows };
 }
@@ -197,6 +237,11 @@ export function formatSyscallTable(bench: SyscallBench): string {
   ];
   const worst = deviations(bench).reduce((a, b) => (Math.abs(b.deviation) > Math.abs(a.deviation) ? b : a));
   lines.push("", `largest lab-vs-thesis deviation: ${worst.row}, ${worst.column}: ${worst.lab} vs ${worst.thesis} (${percent(worst.deviation)}; calibration limit ±25 %)`);
+  const composite = bench.rows.filter((r) => r.perOperation);
+  if (composite.length > 0) {
+    lines.push("", "Process and thread rows (procs-bench guest, cycles per operation; no thesis figure) are costed from the calls they make:");
+    for (const r of composite) lines.push(`  ${r.row}: ${r.perOperation!.portalCalls} portal calls, ${r.perOperation!.hypercalls} hypercalls per operation`);
+  }
   if (bench.rounds.host === null) lines.push("(no native Linux run: the host is not x86-64 Linux)");
   return lines.join("\n") + "\n";
 }

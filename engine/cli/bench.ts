@@ -11,9 +11,10 @@ import { CliError, usageError } from "./errors.ts";
 import { benchRecordCommand } from "./record.ts";
 import { benchFilesCommand, benchSyscallsCommand } from "./bench-syscalls.ts";
 import { benchDiskCommand, benchNetCommand } from "./bench-net.ts";
+import { benchProcsCommand } from "./bench-procs.ts";
 import { GUEST_DIR } from "./run.ts";
 
-export const BENCH_USAGE = `usage: hedron-lab bench cpu|record|syscalls|files|startup|net|disk [options] [--json]
+export const BENCH_USAGE = `usage: hedron-lab bench cpu|record|syscalls|files|startup|net|disk|procs [options] [--json]
 
   cpu   runs the CPU-bound guest (hashing, sorting, integer and floating-point arithmetic), the float guest
         and a syscall-heavy guest natively, under qemu-x86_64 (when installed) and in the lab in every JIT
@@ -25,7 +26,9 @@ export const BENCH_USAGE = `usage: hedron-lab bench cpu|record|syscalls|files|st
   startup   whole-process CPU and wall time of \`hedron-lab run\` of the hello guest beside \`node -e 0\`, native and
             qemu-x86_64 running the same guest (--rounds N, interleaved)
   net     TCP throughput and round-trip latency over the lab's loopback, beside native and qemu-x86_64 (--mib N, --rounds N)
-  disk    FAT sequential write/read MB/s on a FAT32 image at /disk, beside native and qemu-x86_64 in a host folder (--mib N)`;
+  disk    FAT sequential write/read MB/s on a FAT32 image at /disk, beside native and qemu-x86_64 in a host folder (--mib N)
+  procs   fork+exit+wait, execve, pipe round trip, futex (uncontended, contended), thread create: host µs and cycles
+          natively, under qemu-x86_64 and in the lab (--scale F)`;
 
 interface Row {
   runner: string;
@@ -264,5 +267,6 @@ export async function benchCommand(args: string[]): Promise<number> {
   if (what === "files") return benchFilesCommand(rest);
   if (what === "net") return benchNetCommand(rest);
   if (what === "disk") return benchDiskCommand(rest);
+  if (what === "procs") return benchProcsCommand(rest);
   throw usageError(BENCH_USAGE);
 }

@@ -6,6 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseElf } from "../elf/elf.ts";
 import { Machine, MEMORY_MIB, type MachineConfig } from "../machine.ts";
+import type { TerminalInfo } from "../roottask/linux/context.ts";
 import type { MachineEvent } from "../events.ts";
 import { appKind } from "../roottask/app-kind.ts";
 import type { AppKind } from "../roottask/process.ts";
@@ -40,6 +41,7 @@ options:
   --pid N             pid of the first process (default 1000 for a Linux program, 1 for a native app)
   --max-procs N       live processes at most; fork beyond it fails with EAGAIN (default 256)
   --seed N            seed of the guest-visible PRNG (getrandom, AT_RANDOM; default 1)
+  --realtime-start S  CLOCK_REALTIME at the start, in seconds since 1970 (default: the host's wall clock)
   --memory MIB        guest physical memory in MiB, 16 to 4096 (default 512)
   --fs-quota MIB      most file data the in-memory file system holds; writes beyond it fail with ENOSPC
                       (default: half of --memory)
@@ -85,6 +87,8 @@ export interface RunOptions {
   disk?: { path: string; writable: boolean };
   cpus: number;
   seed: number;
+  /** --realtime-start, in ns; absent: the host's wall clock when the machine is configured. */
+  realtimeStartNs?: number;
   memoryMiB: number;
   /** --fs-quota; undefined: the machine's default (half of memoryMiB). */
   fsQuotaMiB?: number;
@@ -167,6 +171,7 @@ export function parseRunOptions(args: string[], extra?: (flag: string, next: () 
       case "--pid": options.firstPid = integerOption("--pid", next(), 1, 4_000_000); break;
       case "--max-procs": options.maxProcs = integerOption("--max-procs", next(), 1, 100_000); break;
       case "--seed": options.seed = integerOption("--seed", next(), 0, 2 ** 32 - 1); break;
+      case "--realtime-start": options.realtimeStartNs = integerOption("--realtime-start", next(), 0, 2 ** 33) * 1e9; break;
       case "--memory": options.memoryMiB = integerOption("--memory", next(), MEMORY_MIB.min, MEMORY_MIB.max); break;
       case "--fs-quota": options.fsQuotaMiB = integerOption("--fs-quota", next(), 1, 1 << 20); break;
       case "--max-instructions": options.maxInstructions = integerOption("--max-instructions", next(), 1, Number.MAX_SAFE_INTEGER); break;
@@ -306,6 +311,8 @@ export function machineConfig(options: RunOptions): MachineConfig {
     disk: options.disk,
     firstPid: options.firstPid,
     maxProcs: options.maxProcs,
+    realtimeStartNs: options.realtimeStartNs ?? Date.now() * 1e6,
+    terminal: hostTerminal(),
     readStdin: readHostStdinInterruptibly,
   };
 }
@@ -313,6 +320,14 @@ export function machineConfig(options: RunOptions): MachineConfig {
 /** The guest's stdout/stderr written to the CLI's own (a config's `consoleSink`): a closed reader is EPIPE. */
 export function hostConsole(stream: "stdout" | "stderr", bytes: Uint8Array): boolean {
   return writeAll(stream === "stdout" ? 1 : 2, bytes);
+}
+
+/** Which of the CLI's streams are terminals (the guest's console is a tty exactly then), with the window size. */
+function hostTerminal(): TerminalInfo | undefined {
+  const stdin = process.stdin.isTTY === true, stdout = process.stdout.isTTY === true, stderr = process.stderr.isTTY === true;
+  if (!stdin && !stdout && !stderr) return undefined;
+  const sized = stdout ? process.stdout : stderr ? process.stderr : null;
+  return { stdin, stdout, stderr, rows: sized?.rows ?? 24, cols: sized?.columns ?? 80 };
 }
 
 /** Blocking read of the CLI's stdin; an empty array is end of file (also when stdin is closed). */

@@ -489,7 +489,31 @@ export class Core implements FlagState {
       if (f & FL_FS) a += this.fsBase;
       else if (f & FL_GS) a += this.gsBase;
     }
+    if (x !== NO_REG && (a < 0 || a >= USER_LIMIT)) {
+      a = this.wrappedEa(c.disp[i], b !== NO_REG ? R[2 * b] : 0, b !== NO_REG ? R[2 * b + 1] : 0, R[2 * x], R[2 * x + 1], c.sc[i], f);
+    }
     return a;
+  }
+
+  /**
+   * The effective address modulo 2^64 (signed, like ea), exact where the double sum above is not: a scaled index
+   * beyond 2^53 (rust code indexes with `(i ^ 0x1fff…fe) * 40`, which wraps to a small negative offset).
+   */
+  wrappedEa(disp: number, bLo: number, bHi: number, xLo: number, xHi: number, scale: number, fl: number): number {
+    let lo = disp + (bLo >>> 0) + (xLo >>> 0) * scale;
+    let carry = Math.floor(lo / TWO32);
+    lo -= carry * TWO32;
+    if (fl & FL_A32) return lo + (fl & FL_FS ? this.fsBase : fl & FL_GS ? this.gsBase : 0);
+    let hi = bHi + xHi * scale + carry;
+    const seg = fl & FL_FS ? this.fsBase : fl & FL_GS ? this.gsBase : 0;
+    if (seg !== 0) {
+      const segLo = seg % TWO32;
+      lo += segLo;
+      carry = lo >= TWO32 ? 1 : 0;
+      lo -= carry * TWO32;
+      hi += (seg - segLo) / TWO32 + carry;
+    }
+    return (hi | 0) * TWO32 + lo;
   }
 
   // ---------------------------------------------------------------- flags

@@ -3,6 +3,7 @@
 // cmp+jcc fused, dead lazy-flag stores dropped. Rare uops call Core.execSlow.
 
 import type { Core } from "./interp.ts";
+import { USER_LIMIT } from "../memory/address-space.ts";
 import { ALU_TEST, HIGH_BYTE, NO_REG, FL_A32, FL_FS, FL_GS, FL_REP, FL_REPNE } from "./decoder.ts";
 import { condition, F_ADD, F_LOGIC, F_RES, F_SUB } from "./flags.ts";
 import { TERMINATORS, U } from "./table.ts";
@@ -62,7 +63,10 @@ function addr(c: Core, i: number): string {
   if (f & FL_A32) e = `((${e}) >>> 0)`;
   if (f & FL_FS) e = `${e} + c.fsBase`;
   else if (f & FL_GS) e = `${e} + c.gsBase`;
-  return e;
+  if (x === NO_REG) return e;
+  // A sum outside the user range may have lost bits (a scaled index beyond 2^53): recompute it modulo 2^64.
+  const base = b !== NO_REG ? `R[${2 * b}], R[${2 * b + 1}]` : "0, 0";
+  return `(a = ${e}, a >= 0 && a < ${USER_LIMIT} ? a : c.wrappedEa(${code.disp[i]}, ${base}, R[${2 * x}], R[${2 * x + 1}], ${code.sc[i]}, ${f}))`;
 }
 
 /** Loads sz bytes at the address in local `a` into locals v (and vh for 8 bytes), TLB inline. */

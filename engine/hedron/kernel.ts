@@ -41,6 +41,8 @@ export interface HostRuntime {
   portal(ec: number, ip: number, portalId: number): void;
   /** The deadline of a reply the host withheld for `callerEc` passed (it is cleared; the host decides what to reply). */
   replyDue?(callerEc: number): void;
+  /** The host's own deadline (Kernel.hostDeadline) passed: what a host thread blocked on a semaphore with a timeout would see. */
+  deadlineDue?(): void;
 }
 
 /** A reply a host handler withheld (ipc.ts withholdReply): who waits, on which donated SC, and until when. */
@@ -97,6 +99,11 @@ export class Kernel {
   nowCpu = 0;
   stopReason: string | null = null;
   host: HostRuntime | null = null;
+  /**
+   * Virtual cycles at which the host wants to run (its timers), 0 = never: the timeout of the semaphore down a
+   * roottask timer thread would block in. Slices end there, and an idle machine jumps to it.
+   */
+  hostDeadline = 0;
   units: ExecUnit[] = [];
   private sliceStart: number[] = [];
   /**
@@ -387,6 +394,10 @@ export class Kernel {
 
   /** Semaphore deadlines that passed on the clock `now` time out; so do withheld replies (the host is told). */
   private expireTimeouts(now: number): void {
+    if (this.hostDeadline > 0 && this.hostDeadline <= now) {
+      this.hostDeadline = 0;
+      this.host?.deadlineDue?.();
+    }
     for (const w of [...this.withheld.values()]) {
       if (w.deadline === 0 || w.deadline > now) continue;
       const ec = this.ecs.get(w.caller);
@@ -411,7 +422,12 @@ export class Kernel {
     let earliest = Infinity;
     for (const sm of this.sms.values()) for (const w of sm.waiters) if (w.deadline > 0) earliest = Math.min(earliest, w.deadline);
     for (const w of this.withheld.values()) if (w.deadline > 0) earliest = Math.min(earliest, w.deadline);
-    if (earliest === Infinity) return false;
+    if (earliest === Infinity && this.hostDeadline === 0) return false;
+    if (this.hostDeadline > 0 && this.hostDeadline <= earliest) {
+      // Every CPU is idle: time passes on all of them up to the host's deadline.
+      for (const cpu of this.cpus) cpu.clock = Math.max(cpu.clock, this.hostDeadline);
+      earliest = this.hostDeadline;
+    }
     this.expireTimeouts(earliest);
     return true;
   }
@@ -459,6 +475,7 @@ export class Kernel {
           continue;
         }
         want = Math.max(1, Math.min(this.cpus.length > 1 ? INTERLEAVE_INSTRUCTIONS : Infinity, Math.ceil(sc.left / CPI)));
+        if (this.hostDeadline > cpu.clock) want = Math.min(want, Math.ceil((this.hostDeadline - cpu.clock) / CPI));
       }
       const sc = this.scs.get(cpu.current)!;
       const ec = this.ecs.get(sc.current)!;

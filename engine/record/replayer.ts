@@ -89,11 +89,21 @@ export function recordedConfig(rec: Recording, readStdin: (max: number) => Uint8
     mounts: stored.mounts.map((m) => ({ host: String(m.host), guest: String(m.guest) })),
     firstPid: typeof stored.firstPid === "number" ? stored.firstPid : undefined,
     maxProcs: typeof stored.maxProcs === "number" ? stored.maxProcs : undefined,
+    // Recordings made before the wall clock was an input ran with CLOCK_REALTIME at the epoch.
+    realtimeStartNs: typeof stored.realtimeStartNs === "number" ? stored.realtimeStartNs : undefined,
+    terminal: recordedTerminal(stored.terminal),
     readStdin,
     hostIo,
     consoleSink,
     disk: stored.disk && diskIo ? { path: String(stored.disk.path), writable: stored.disk.writable === true, io: diskIo } : undefined,
   };
+}
+
+/** The recorded answer to "is the console a terminal?" (absent in older recordings: no). */
+function recordedTerminal(t: unknown): MachineConfig["terminal"] {
+  if (!t || typeof t !== "object") return undefined;
+  const r = t as Record<string, unknown>;
+  return { stdin: r.stdin === true, stdout: r.stdout === true, stderr: r.stderr === true, rows: Number(r.rows) || 24, cols: Number(r.cols) || 80 };
 }
 
 /** Divergence messages stay one short line, whatever a damaged recording holds. */

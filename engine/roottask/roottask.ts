@@ -6,7 +6,7 @@ import { CpuState, R10, R11, R8, R9, RAX, RBP, RBX, RCX, RDI, RDX, RSI, RSP } fr
 import { ElfError, ElfMapError, parseElf } from "../elf/elf.ts";
 import { loadElf } from "../elf/loader.ts";
 import {
-  HIP_ADDR, RIGHTS_ALL, ROOT_PD_SEL, SEL_EXC, VEC_STARTUP, vectorName,
+  HIP_ADDR, RIGHTS_ALL, ROOT_PD_SEL, SEL_EXC, VEC_RECALL, VEC_STARTUP, vectorName,
 } from "../hedron/abi.ts";
 import { memCrd, objCrd } from "../hedron/capspace.ts";
 import { LINUX_WORK_DEFAULT, linuxWork, TSC_KHZ } from "../hedron/costs.ts";
@@ -32,7 +32,7 @@ import { FatVolume } from "./fat/volume.ts";
 import { NetStack, SocketWouldBlock } from "./net/stack.ts";
 import { NativeNetWaits, SERVICE_NET, serveNet } from "./net/service.ts";
 import { Hypercalls, XFER_DELEGATE, XFER_FROM_KERNEL } from "./hypercalls.ts";
-import { BLOCKED, newSyscallFrame, setSyscallArg, UnknownSyscallError, type LinuxProcess, type LinuxThread, type SyscallFrame } from "./linux/context.ts";
+import { BLOCKED, newSyscallFrame, setSyscallArg, UnknownSyscallError, type LinuxProcess, type LinuxThread, type SyscallFrame, type TerminalInfo } from "./linux/context.ts";
 import { LinuxPersonality } from "./linux/personality.ts";
 import { ProcessTable, SIGNAL_NAMES, SIGNAL_OF_VECTOR, type AppKind, type FaultReport, type Process } from "./process.ts";
 import { appKind } from "./app-kind.ts";
@@ -112,6 +112,10 @@ export interface RoottaskConfig {
   firstPid?: number;
   /** Live processes at most; fork beyond it fails with EAGAIN (default 256). */
   maxProcs?: number;
+  /** CLOCK_REALTIME at boot (ns since 1970; default 0). */
+  realtimeStartNs?: number;
+  /** Console streams that are terminals (default: none). */
+  terminal?: TerminalInfo;
   /** The linear framebuffer the framebuffer service hands out (physical address, geometry). */
   framebuffer?: { phys: number; width: number; height: number; pitch: number };
   readStdin(max: number): Uint8Array;
@@ -180,6 +184,8 @@ export class Roottask implements HostRuntime {
       writeConsole: config.writeConsole,
       readStdin: config.readStdin,
       nowNs: config.nowNs,
+      realtimeOffsetNs: config.realtimeStartNs ?? 0,
+      terminal: config.terminal,
       random: (bytes: Uint8Array) => this.random(bytes),
       strict: config.strict,
       net: this.net,
@@ -188,6 +194,7 @@ export class Roottask implements HostRuntime {
         spawnThread: (proc: LinuxProcess, thread: LinuxThread, stack: number, tls: number | null) => this.spawnThread(proc, thread, stack, tls),
         exec: (proc: LinuxProcess, thread: LinuxThread, path: string, argv: string[], envp: string[]) => this.exec(proc, thread, path, argv, envp, 0),
         terminate: (proc: LinuxProcess, status: number, signal: number) => this.terminate(this.processes.get(proc.pid), status, signal, null),
+        interrupt: (proc: LinuxProcess, thread: LinuxThread) => this.recall(proc, thread),
       },
     };
     this.personality = new LinuxPersonality(host);
@@ -595,6 +602,7 @@ export class Roottask implements HostRuntime {
     } finally {
       this.drainDue();
       this.hc.ec = saved;
+      this.armTimer();
     }
   }
 
@@ -608,7 +616,35 @@ export class Roottask implements HostRuntime {
       this.drainDue();
     } finally {
       this.hc.ec = saved;
+      this.armTimer();
     }
+  }
+
+  /** The Linux timers' deadline passed (HostRuntime): signals go out (running targets are recalled), waits wake. */
+  deadlineDue(): void {
+    const saved = this.hc.ec;
+    try {
+      this.hc.ec = this.kernel.rootEc;
+      for (const thread of this.personality.expireTimers(this.config.nowNs())) {
+        const found = this.personality.threadById(thread.tid);
+        if (found) this.recall(found.proc, thread);
+      }
+      this.drainDue();
+    } finally {
+      this.hc.ec = saved;
+      this.armTimer();
+    }
+  }
+
+  /** ec_ctrl recall of a thread's EC: its next entry to user code is a RECALL event, where pending signals enter. */
+  private recall(proc: LinuxProcess, thread: LinuxThread): void {
+    this.hc.ecRecall(this.threadSels.get(thread.tid) ?? this.processes.get(proc.pid).selBase + SEL_EC);
+  }
+
+  /** The kernel calls back (deadlineDue) at the next Linux timer that has to act, in virtual cycles. */
+  private armTimer(): void {
+    const ns = this.personality.nextTimerNs();
+    this.kernel.hostDeadline = ns === 0 ? 0 : Math.max(1, Math.ceil((ns * TSC_KHZ) / 1e6));
   }
 
   /**
@@ -710,6 +746,13 @@ export class Roottask implements HostRuntime {
     const address = vector === 14 ? utcb.u64(EXC_QUAL1) : rip;
     let signal = SIGNAL_OF_VECTOR[vector] ?? 11;
     const thread = proc.linux?.threads.find((t) => t.ec === ecId);
+    if (vector === VEC_RECALL) {
+      // Recalled for a timer's signal: enter its handler (or die of it) from the interrupted user state.
+      utcb.loadState(this.regs);
+      const fatal = proc.linux && thread ? this.personality.recalled(proc.linux, thread, this.regs) : 0;
+      if (fatal === 0) return this.replyFullState(utcb);
+      return this.terminate(proc, 128 + fatal, fatal, null);
+    }
     if (proc.linux && thread) {
       utcb.loadState(this.regs);
       signal = this.personality.fault(proc.linux, thread, this.regs, vector, errorCode, utcb.u64(EXC_QUAL1));

@@ -41,10 +41,13 @@ test("bench syscalls --json --no-save prints the rows and writes nothing", () =>
   try {
     const r = runLab(["bench", "syscalls", "--rounds", "50", "--host-rounds", "1000", "--json", "--no-save"], "", { ...process.env, HEDRON_LAB_DATA: data });
     assert.equal(r.status, 0, r.stderr.toString());
-    const json = JSON.parse(r.stdout.toString()) as { rows: { row: string; syscall: string | null; labForeign: number | null; labNative: number | null }[] };
-    assert.deepEqual(json.rows.map((row) => row.syscall), ["set_tid_address", "fstat", "open", null, null, null]);
+    const json = JSON.parse(r.stdout.toString()) as { rows: { row: string; syscall: string | null; labForeign: number | null; labNative: number | null; perOperation?: { portalCalls: number } }[] };
+    assert.deepEqual(json.rows.map((row) => row.syscall), ["set_tid_address", "fstat", "open", null, null, null, null, null, null, null, null]);
     assert.ok(json.rows.slice(0, 3).every((row) => row.labForeign! > 0 && row.labNative === null));
-    assert.ok(json.rows.slice(3).every((row) => row.labNative! > 0 && row.labForeign === null));
+    assert.ok(json.rows.slice(3, 6).every((row) => row.labNative! > 0 && row.labForeign === null));
+    // fork, execve, futex, pipe round trip, thread create: costed from the portal calls each operation makes.
+    assert.deepEqual(json.rows.slice(6).map((row) => row.row), ["fork + exit + wait", "fork + execve + exit + wait", "futex wake (uncontended)", "pipe round trip", "thread create + join"]);
+    assert.ok(json.rows.slice(6).every((row) => row.labForeign! > 0 && row.perOperation!.portalCalls >= 1));
     assert.deepEqual(fs.readdirSync(data), []);
   } finally {
     fs.rmSync(data, { recursive: true, force: true });

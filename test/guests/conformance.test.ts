@@ -19,6 +19,10 @@ for (const variant of ["", "-O0", "-glibc"]) {
   cases.push({ guest: `sort${variant}`, args: ["3000"] });
   cases.push({ guest: `signals${variant}`, args: [] });
   cases.push({ guest: `longdouble${variant}`, args: [] });
+  cases.push({ guest: `wrapped-index${variant}`, args: [] });
+  cases.push({ guest: `timers${variant}`, args: [] });
+  cases.push({ guest: `procviews${variant}`, args: [] });
+  cases.push({ guest: `pipe-writes${variant}`, args: [] });
 }
 cases.push({ guest: "hello-pie", args: ["pie"] });
 cases.push({ guest: "cat", args: [], stdin: "line one\nline two\n" });

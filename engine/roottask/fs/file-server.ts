@@ -293,6 +293,17 @@ export class FileServer {
     return this.openInode(this.process(pid), ino, O_RDWR | (flags & (O_CLOEXEC | O_NONBLOCK)));
   }
 
+  /** A read-only regular file in no directory holding `data` (the /proc views the personality generates). */
+  openGenerated(pid: number, data: Uint8Array, flags: number): number {
+    if ((flags & O_ACCMODE) !== O_RDONLY) return -E.EACCES;
+    const ino = this.tree.createAnonymous("");
+    const node = this.tree.node(ino);
+    node.mode = S_IFREG | 0o444;
+    node.data = data;
+    node.size = data.length;
+    return this.openInode(this.process(pid), ino, O_RDONLY | (flags & (O_CLOEXEC | O_NONBLOCK)));
+  }
+
   private isPipe(ino: number): boolean {
     return (this.tree.node(ino).mode & S_IFMT) === S_IFIFO;
   }
@@ -360,6 +371,18 @@ export class FileServer {
     const n = this.tree.write(file.ino, node.size, bytes.subarray(0, Math.min(room, bytes.length)));
     if (n > 0) this.changed(file.ino);
     return n;
+  }
+
+  /** Free bytes in the pipe behind an fd, or -1 when the fd is not a pipe. */
+  pipeRoom(pid: number, fd: number): number {
+    const file = this.file(pid, fd);
+    return file && this.isPipe(file.ino) ? PIPE_CAPACITY - this.tree.node(file.ino).size : -1;
+  }
+
+  /** Open read ends of the pipe behind an fd (0: a write gets EPIPE). */
+  pipeReaders(pid: number, fd: number): number {
+    const file = this.file(pid, fd);
+    return file ? this.pipeEnds(file.ino, O_RDONLY) : 0;
   }
 
   /** Bytes waiting in a pipe (FIONREAD), or -1 when the fd is not a pipe. */

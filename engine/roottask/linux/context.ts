@@ -7,6 +7,7 @@ import { E } from "../fs/errno.ts";
 import type { FileServer } from "../fs/file-server.ts";
 import type { NetStack } from "../net/stack.ts";
 import type { AnonFiles } from "./epoll.ts";
+import type { Timers } from "./timers.ts";
 import type { Waits } from "./wait.ts";
 
 /** Whether the CLI's streams are terminals, and the terminal size (absent: none of them is a terminal). */
@@ -27,6 +28,8 @@ export interface PersonalityHost {
   readStdin(max: number): Uint8Array;
   /** Virtual time in ns (from virtual cycles). */
   nowNs(): number;
+  /** CLOCK_REALTIME minus virtual time: the host's wall clock when the run started (recorded); absent = 1970. */
+  realtimeOffsetNs?: number;
   /** Seeded PRNG for getrandom, /dev/urandom and AT_RANDOM. */
   random(bytes: Uint8Array): void;
   /** An unknown syscall stops the run (UnknownSyscallError). */
@@ -50,6 +53,8 @@ export interface TaskHost {
   exec(proc: LinuxProcess, thread: LinuxThread, path: string, argv: string[], envp: string[]): number;
   /** Ends another process (a fatal signal from outside), or the calling one's other threads. */
   terminate(proc: LinuxProcess, status: number, signal: number): void;
+  /** Recalls a thread that runs user code, so signals pending at it are delivered now (not at its next syscall). */
+  interrupt?(proc: LinuxProcess, thread: LinuxThread): void;
 }
 
 /** A handler's result meaning "the call waits": the roottask withholds the reply (BlockedCall says for what). */
@@ -120,6 +125,8 @@ export interface PendingSignal {
   sig: number;
   code: number;
   pid: number;
+  /** A POSIX timer's signal (SI_TIMER): its id, overruns and sigev_value. */
+  timer?: { id: number; overrun: number; value: number };
 }
 
 /** A Linux thread: an EC (with its SC) in the process's PD; signal mask, alternate stack and blocking are per thread. */
@@ -155,6 +162,8 @@ export interface BlockedCall {
   timeoutResult: number;
   /** Interruptible by a signal with a handler (EINTR, or a restart under SA_RESTART). */
   interruptible: boolean;
+  /** Bytes a pipe write already moved before it waited (set only then): what a signal makes it return. */
+  progress?: number;
 }
 
 export interface LinuxProcess {
@@ -216,10 +225,15 @@ export class Sys {
     readonly procs: Map<number, LinuxProcess>,
     /** State of the epoll and eventfd descriptions. */
     readonly anon: AnonFiles,
+    /** Interval timers, POSIX timers and timerfds. */
+    readonly timers: Timers,
   ) {}
 
   /** While a blocked call runs again: the deadline it set the first time (a timeout counts from the first call). */
   resumedDeadlineNs = 0;
+
+  /** While a blocked call runs again: the bytes it moved before it blocked (a pipe write's progress). */
+  resumedProgress = 0;
 
   /** The deadline `ns` from now, or the one the call set before it blocked. */
   deadlineAfter(ns: number): number {
@@ -227,11 +241,12 @@ export class Sys {
   }
 
   /** Blocks the call until a notify on one of `keys` (it then runs again), a timeout or a signal. */
-  block(keys: string[], opts: { deadlineNs?: number; timeoutResult?: number; interruptible?: boolean } = {}): number {
+  block(keys: string[], opts: { deadlineNs?: number; timeoutResult?: number; interruptible?: boolean; progress?: number } = {}): number {
     this.thread.blocked = {
       nr: this.frame.nr, keys, result: null, deadlineNs: opts.deadlineNs ?? 0, timeoutResult: opts.timeoutResult ?? 0,
       interruptible: opts.interruptible ?? true,
     };
+    if (opts.progress) this.thread.blocked.progress = opts.progress;
     this.waits.enqueue(this.thread.tid, keys);
     return BLOCKED;
   }

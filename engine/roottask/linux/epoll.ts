@@ -6,6 +6,7 @@ import { O_NONBLOCK, S_IFMT, S_IFREG } from "../fs/abi.ts";
 import { E } from "../fs/errno.ts";
 import type { Sys } from "./context.ts";
 import { Bytes } from "./structs.ts";
+import { timerfdReady } from "./timers.ts";
 
 const POLLIN = 1, POLLOUT = 4, POLLERR = 8, POLLHUP = 16, POLLNVAL = 32;
 const EPOLLET = 1 << 31, EPOLLONESHOT = 1 << 30;
@@ -24,10 +25,12 @@ export interface EpollInterest {
   disabled: boolean;
 }
 
-/** The state behind epoll and eventfd inodes, by inode number (plain data). */
+/** The state behind epoll and eventfd inodes, by inode number, and the console terminal's settings (plain data). */
 export class AnonFiles {
   readonly eventfds = new Map<number, { count: number; semaphore: boolean }>();
   readonly epolls = new Map<number, EpollInterest[]>();
+  /** The console's termios as TCSETS* last set it (null: a fresh terminal's). */
+  consoleTermios: Uint8Array | null = null;
 }
 
 function inoOf(s: Sys, fd: number): { ino: number; device: string; flags: number } | null {
@@ -45,6 +48,7 @@ export function pollMask(s: Sys, fd: number): number {
     return (e.count > 0 ? POLLIN : 0) | (e.count < EVENTFD_MAX ? POLLOUT : 0);
   }
   if (f.device === "epoll") return readyList(s, f.ino, false).length > 0 ? POLLIN : 0;
+  if (f.device === "timerfd") return timerfdReady(s, f.ino) ? POLLIN : 0;
   return s.fs.pollMask(s.pid, fd);
 }
 
@@ -52,7 +56,7 @@ export function pollMask(s: Sys, fd: number): number {
 export function waitKey(s: Sys, fd: number): string | null {
   const f = inoOf(s, fd);
   if (!f) return null;
-  if (f.device === "eventfd") return `anon:${f.ino}`;
+  if (f.device === "eventfd" || f.device === "timerfd") return `anon:${f.ino}`;
   return s.fs.file(s.pid, fd)?.service?.waitKey() ?? s.fs.pipeKey(s.pid, fd);
 }
 

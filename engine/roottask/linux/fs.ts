@@ -14,6 +14,9 @@ import {
 } from "./abi.ts";
 import { GuestErrno, readCString, Sys } from "./context.ts";
 import { eventfdIo, pollMask, waitKey } from "./epoll.ts";
+import { generatedView } from "./procfs.ts";
+import { realtimeNs } from "./time.ts";
+import { timerfdRead } from "./timers.ts";
 import { raise } from "./signal.ts";
 import { SI_USER } from "./sigframe.ts";
 import {
@@ -30,6 +33,9 @@ function written(s: Sys, result: number): number {
   return result;
 }
 
+/** Linux's PIPE_BUF: pipe writes up to this size are atomic. */
+const PIPE_BUF = 4096;
+
 /** An empty (read) or full (write) pipe without O_NONBLOCK: the call waits until the pipe changes. */
 function orBlock(s: Sys, fd: number, result: number): number {
   if (result !== -E.EAGAIN) return result;
@@ -43,7 +49,7 @@ function orBlock(s: Sys, fd: number, result: number): number {
 
 export function read(s: Sys): number {
   const buf = s.u64(1);
-  const special = eventfdIo(s, s.int(0), buf, s.u64(2), false);
+  const special = eventfdIo(s, s.int(0), buf, s.u64(2), false) ?? timerfdRead(s, s.int(0), buf, s.u64(2));
   if (special !== null) return special;
   return orBlock(s, s.int(0), s.fs.read(s.pid, s.int(0), s.u64(2), (bytes) => s.write(buf, bytes)));
 }
@@ -51,7 +57,31 @@ export function read(s: Sys): number {
 export function write(s: Sys): number {
   const special = eventfdIo(s, s.int(0), s.u64(1), s.u64(2), true);
   if (special !== null) return special;
-  return written(s, orBlock(s, s.int(0), s.fs.write(s.pid, s.int(0), s.read(s.u64(1), Math.min(s.u64(2), MAX_RW)))));
+  const fd = s.int(0), len = Math.min(s.u64(2), MAX_RW);
+  if (s.fs.pipeKey(s.pid, fd) !== null) return pipeWrite(s, fd, s.u64(1), len);
+  return written(s, orBlock(s, fd, s.fs.write(s.pid, fd, s.read(s.u64(1), len))));
+}
+
+/**
+ * A write to a pipe as Linux does it: up to PIPE_BUF bytes go in at once or not at all; a longer one takes what fits
+ * and, unless O_NONBLOCK (a short count then), waits for room for the rest — a signal then ends it with the count so
+ * far. The bytes already written ride along in the blocked call (its progress) while it waits.
+ */
+function pipeWrite(s: Sys, fd: number, buf: number, len: number): number {
+  let done = s.resumedProgress;
+  const nonblock = (s.fs.file(s.pid, fd)!.flags & O_NONBLOCK) !== 0;
+  const wait = () => (nonblock ? (done > 0 ? done : -E.EAGAIN) : s.block([s.fs.pipeKey(s.pid, fd)!], { progress: done }));
+  if (len <= PIPE_BUF && s.fs.pipeRoom(s.pid, fd) < len && s.fs.pipeReaders(s.pid, fd) > 0) return wait();
+  const n = s.fs.write(s.pid, fd, s.read(buf + done, len - done));
+  if (n === -E.EAGAIN) return wait();
+  if (n < 0) {
+    // A reader gone after part of the write went in: SIGPIPE, and the count so far.
+    if (done === 0) return written(s, n);
+    raise(s, SIGPIPE, SI_USER);
+    return done;
+  }
+  done += n;
+  return done < len ? wait() : done;
 }
 
 export function pread64(s: Sys): number {
@@ -175,8 +205,16 @@ export function pipe2(s: Sys): number {
 
 // ---- open / close / seek ----
 
+/** open of a path: a generated /proc view (or /etc/mtab) when it names one, else the file server's file. */
+function openPath(s: Sys, dirfd: number, path: string, flags: number, mode: number): number {
+  const view = path.startsWith("/") ? generatedView(s, path) : null;
+  if (view === "ENOENT") return -E.ENOENT;
+  if (view) return s.fs.openGenerated(s.pid, view, flags);
+  return s.fs.open(s.pid, dirfd, path, flags, mode);
+}
+
 export function open(s: Sys): number {
-  return s.fs.open(s.pid, AT_FDCWD, s.path(0), s.int(1), s.uint(2));
+  return openPath(s, AT_FDCWD, s.path(0), s.int(1), s.uint(2));
 }
 
 export function creat(s: Sys): number {
@@ -184,7 +222,7 @@ export function creat(s: Sys): number {
 }
 
 export function openat(s: Sys): number {
-  return s.fs.open(s.pid, s.int(0), s.path(1), s.int(2), s.uint(3));
+  return openPath(s, s.int(0), s.path(1), s.int(2), s.uint(3));
 }
 
 export function close(s: Sys): number {
@@ -201,6 +239,14 @@ export function ftruncate(s: Sys): number {
 
 export function truncate(s: Sys): number {
   return s.fs.truncate(s.pid, s.path(0), s.s64(1));
+}
+
+/** fadvise64: advice is accepted (memory is the cache) once fd and advice are valid; a pipe is ESPIPE. */
+export function fadvise64(s: Sys): number {
+  const fd = s.int(0), advice = s.int(3);
+  if (!s.fs.file(s.pid, fd)) return -E.EBADF;
+  if (s.fs.pipeKey(s.pid, fd) !== null) return -E.ESPIPE;
+  return advice >= 0 && advice <= 5 && s.s64(2) >= 0 ? 0 : -E.EINVAL;
 }
 
 /** fsync/fdatasync: memory is the storage, except for a writable disk, which commits its changes. */
@@ -372,10 +418,11 @@ export function ioctl(s: Sys): number {
   const term = s.host.terminal!;
   switch (request) {
     case TCGETS:
-      s.write(arg, defaultTermios());
+      s.write(arg, s.anon.consoleTermios ?? defaultTermios());
       return 0;
     case TCSETS: case TCSETSW: case TCSETSF:
-      s.read(arg, TERMIOS_SIZE);
+      // Kept and reported back (stty sees its change); the host terminal's own mode is left as it is.
+      s.anon.consoleTermios = s.read(arg, TERMIOS_SIZE).slice();
       return 0;
     case TIOCGWINSZ: {
       const w = Bytes.alloc(WINSIZE_SIZE);
@@ -540,7 +587,7 @@ const UTIME_NOW = 0x3fffffff, UTIME_OMIT = 0x3ffffffe;
 export function utimensat(s: Sys): number {
   const dirfd = s.int(0), pathPtr = s.u64(1), timesPtr = s.u64(2), flags = s.int(3);
   if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -E.EINVAL;
-  const now = s.host.nowNs();
+  const now = realtimeNs(s);
   let atime = now, mtime = now;
   if (timesPtr !== 0) {
     const t = new Bytes(s.read(timesPtr, 2 * TIMESPEC_SIZE));

@@ -299,6 +299,20 @@ export function madvise(s: Sys): number {
   return 0;
 }
 
+/**
+ * mincore: one byte per page of the range, 1 = resident. Every mapped page is (the lab does not page out); a page
+ * that is not mapped makes it ENOMEM, as on Linux.
+ */
+export function mincore(s: Sys): number {
+  const addr = s.u64(0), len = s.u64(1), vec = s.u64(2);
+  if (addr % PAGE_SIZE !== 0) return -E.EINVAL;
+  const pages = Math.ceil(len / PAGE_SIZE);
+  if (addr + pages * PAGE_SIZE > USER_LIMIT) return -E.ENOMEM;
+  for (let i = 0; i < pages; i++) if (s.proc.space.lookup(addr / PAGE_SIZE + i) < 0) return -E.ENOMEM;
+  s.write(vec, new Uint8Array(pages).fill(1));
+  return 0;
+}
+
 /** msync: file mappings are private copies, so there is nothing to write back; the range must be mapped. */
 export function msync(s: Sys): number {
   const addr = s.u64(0), len = s.u64(1), flags = s.int(2);

@@ -14,6 +14,7 @@ import { syscallName } from "./names.ts";
 import { defaultRlimits, terminate } from "./process.ts";
 import { deliverDue, deliverFault, emptySigactions, nextRestarts, resetHandlers, signalFrom, signalsDue, sigreturnState } from "./signal.ts";
 import { AnonFiles } from "./epoll.ts";
+import { expireTimers, Timers } from "./timers.ts";
 import { Waits } from "./wait.ts";
 import { SocketWouldBlock, socketWaitKey } from "../net/stack.ts";
 
@@ -59,12 +60,14 @@ export class LinuxPersonality {
   readonly procs = new Map<number, LinuxProcess>();
   readonly waits = new Waits();
   readonly anon = new AnonFiles();
+  readonly timers = new Timers();
   private readonly sys: Sys;
 
   constructor(readonly host: PersonalityHost) {
-    this.sys = new Sys(host, this.waits, this.procs, this.anon);
+    this.sys = new Sys(host, this.waits, this.procs, this.anon, this.timers);
     host.fileServer.attach({
-      nowNs: () => host.nowNs(),
+      // File times are wall-clock times, like CLOCK_REALTIME.
+      nowNs: () => (host.realtimeOffsetNs ?? 0) + host.nowNs(),
       writeConsole: (stream, bytes) => host.writeConsole(stream, bytes),
       readStdin: (max) => host.readStdin(max),
       random: (bytes) => host.random(bytes),
@@ -113,6 +116,7 @@ export class LinuxPersonality {
       exited: false, exitStatus: -1, killedBy: 0, reaped: false,
     };
     this.procs.set(pid, child);
+    // A timerfd is a description the child shares; interval and POSIX timers are the parent's alone.
     return child;
   }
 
@@ -148,9 +152,13 @@ export class LinuxPersonality {
     proc.brkStart = brkStart;
     proc.brk = brkStart;
     proc.vmas = [];
-    proc.execfn = execfn;
+    // Re-executing through /proc/<pid>/exe runs that file again: the image keeps its real name (busybox does this).
+    const via = /^\/proc\/(self|[0-9]+)\/exe$/.exec(execfn);
+    const named = via ? (via[1] === "self" ? proc : this.procs.get(Number(via[1]))) : undefined;
+    proc.execfn = named ? named.execfn : execfn;
     proc.comm = execfn.slice(execfn.lastIndexOf("/") + 1).slice(0, 15);
     resetHandlers(proc);
+    this.timers.dropPosix(proc.pid);
     for (const t of proc.threads) t.altstack = { sp: 0, flags: 2, size: 0 };
     this.host.fileServer.execProcess(proc.pid);
     this.waits.notify(`vfork:${proc.pid}`);
@@ -162,6 +170,7 @@ export class LinuxPersonality {
    */
   processExited(proc: LinuxProcess): void {
     for (const t of [...proc.threads]) this.removeThread(proc, t);
+    this.timers.dropProcess(proc.pid);
     this.waits.notify(`vfork:${proc.pid}`);
     for (const child of this.procs.values()) {
       if (child.ppid !== proc.pid) continue;
@@ -228,12 +237,16 @@ export class LinuxPersonality {
     this.waits.remove(thread.tid, b.keys);
     if (b.result === null) {
       this.sys.resumedDeadlineNs = b.deadlineNs;
+      this.sys.resumedProgress = b.progress ?? 0;
       try {
         return this.syscall(proc, thread, frame);
       } finally {
         this.sys.resumedDeadlineNs = 0;
+        this.sys.resumedProgress = 0;
       }
     }
+    // A signal ends a pipe write that moved bytes already with their count, not EINTR (nor a restart).
+    if (b.result === -E.EINTR && b.progress) b.result = b.progress;
     frame.fsBaseChanged = false;
     frame.exec = null;
     frame.threadExited = false;
@@ -248,6 +261,32 @@ export class LinuxPersonality {
     b.result = b.timeoutResult;
     this.waits.remove(thread.tid, b.keys);
     this.waits.makeDue(thread.tid);
+  }
+
+  /**
+   * Timers due by virtual time `now` act (signals, timerfd wake-ups); returns the threads running user code that
+   * must be interrupted so a handler enters now.
+   */
+  expireTimers(now: number): LinuxThread[] {
+    const { proc, thread, frame } = this.sys;
+    this.sys.frame = newSyscallFrame();
+    try {
+      return expireTimers(this.sys, this.timers, now);
+    } finally {
+      this.sys.proc = proc;
+      this.sys.thread = thread;
+      this.sys.frame = frame;
+    }
+  }
+
+  /** Virtual ns of the next timer that has to act, 0 = none. */
+  nextTimerNs(): number {
+    return this.timers.next((key) => this.waits.queues.has(key));
+  }
+
+  /** A recalled thread (a timer's signal is pending at it): enter the handlers; non-zero = the signal that kills it. */
+  recalled(proc: LinuxProcess, thread: LinuxThread, regs: CpuState): number {
+    return signalsDue(proc, thread) ? deliverDue(proc, thread, regs) : 0;
   }
 
   /** The Linux thread an EC runs, with its process. */

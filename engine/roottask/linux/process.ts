@@ -35,9 +35,14 @@ export function getpid(s: Sys): number {
   return s.proc.pid;
 }
 
+/** The parent pid a process sees (getppid, /proc): init (1) once its parent is gone. */
+export function visibleParent(s: Sys, proc: LinuxProcess): number {
+  const parent = s.procs.get(proc.ppid);
+  return parent && !parent.exited ? proc.ppid : s.host.tasks ? 1 : proc.ppid;
+}
+
 export function getppid(s: Sys): number {
-  const parent = s.procs.get(s.proc.ppid);
-  return parent && !parent.exited ? s.proc.ppid : s.host.tasks ? 1 : s.proc.ppid;
+  return visibleParent(s, s.proc);
 }
 
 export function gettid(s: Sys): number {

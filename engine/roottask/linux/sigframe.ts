@@ -14,7 +14,7 @@ export const SIGCONTEXT_GPRS = [R8, R9, R10, R11, R12, R13, R14, R15, RDI, RSI, 
 /** The kernel's struct ucontext: uc_flags, uc_link, uc_stack (stack_t), uc_mcontext, uc_sigmask (8 bytes). */
 export const UCONTEXT = { SIZE: 304, flags: 0, link: 8, stack: 16, mcontext: 40, sigmask: 296 } as const;
 /** siginfo_t: signo, errno, code, then the union at 16 (si_addr, or si_pid/si_uid). */
-export const SIGINFO = { SIZE: 128, signo: 0, errno: 4, code: 8, addr: 16, pid: 16, uid: 20 } as const;
+export const SIGINFO = { SIZE: 128, signo: 0, errno: 4, code: 8, addr: 16, pid: 16, uid: 20, timerid: 16, overrun: 20, value: 24 } as const;
 export const RT_SIGFRAME = { SIZE: 8 + UCONTEXT.SIZE + SIGINFO.SIZE, pretcode: 0, uc: 8, info: 8 + UCONTEXT.SIZE } as const;
 /** uc_flags Linux sets on x86-64 without XSAVE: UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS. */
 export const UC_FLAGS = 0x6;
@@ -34,6 +34,8 @@ export interface SigInfo {
   trapno: number;
   err: number;
   cr2: number;
+  /** SI_TIMER: si_timerid, si_overrun, si_value. */
+  timer?: { id: number; overrun: number; value: number };
 }
 
 export const SI_USER = 0, SI_KERNEL = 0x80, SI_TKILL = -6;
@@ -100,7 +102,11 @@ export function encodeSiginfo(info: SigInfo): Uint8Array {
   b.setU32(SIGINFO.signo, info.signo);
   b.setU32(SIGINFO.code, info.code);
   if (info.code === SI_USER || info.code === SI_TKILL) b.setU32(SIGINFO.pid, info.pid);
-  else b.setU64(SIGINFO.addr, info.addr);
+  else if (info.timer) {
+    b.setU32(SIGINFO.timerid, info.timer.id);
+    b.setU32(SIGINFO.overrun, info.timer.overrun);
+    b.setU64(SIGINFO.value, info.timer.value);
+  } else b.setU64(SIGINFO.addr, info.addr);
   return b.bytes;
 }
 

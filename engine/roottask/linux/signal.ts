@@ -195,6 +195,36 @@ export function signalFrom(s: Sys, target: LinuxProcess, sig: number, code: numb
   }
 }
 
+/**
+ * A timer's signal (no sending process): like signalFrom, but a pending signal of the same timer counts an overrun,
+ * and a thread that runs user code is returned, to be interrupted so its handler enters now.
+ */
+export function timerSignal(s: Sys, target: LinuxProcess, p: PendingSignal, thread?: LinuxThread): LinuxThread | null {
+  if (target.exited) return null;
+  const what = action(target, p.sig);
+  if (what === "ignore") return null;
+  const to = thread ?? target.threads.find((t) => !blocked(t, p.sig)) ?? target.threads[0];
+  if (!to) return null;
+  if (what === "kill" && !blocked(to, p.sig)) {
+    s.host.tasks?.terminate(target, 128 + p.sig, p.sig);
+    return null;
+  }
+  const queued = to.pending.find((q) => q.sig === p.sig);
+  if (queued) {
+    if (queued.timer && p.timer && queued.timer.id === p.timer.id) queued.timer.overrun += 1 + p.timer.overrun;
+    return null;
+  }
+  to.pending.push(p);
+  if (what !== "handler" || blocked(to, p.sig)) return null;
+  if (!to.blocked) return to;
+  if (to.blocked.interruptible && to.blocked.result === null) {
+    to.blocked.result = -E.EINTR;
+    s.waits.remove(to.tid, to.blocked.keys);
+    s.waits.makeDue(to.tid);
+  }
+  return null;
+}
+
 /** The processes kill(pid) names: one (pid > 0), the caller's group (0), every process (-1), a group (< -1). */
 function killTargets(s: Sys, pid: number): LinuxProcess[] {
   const all = [...(s.host.tasks ? s.procs.values() : [s.proc])].filter((p) => !p.exited);
@@ -345,7 +375,7 @@ function setBlocked(thread: LinuxThread, sig: number): void {
 export function deliverDue(proc: LinuxProcess, thread: LinuxThread, regs: CpuState): number {
   for (let p = nextDeliverable(proc, thread); p; p = nextDeliverable(proc, thread)) {
     thread.pending.splice(thread.pending.indexOf(p), 1);
-    const info: SigInfo = { signo: p.sig, code: p.code, addr: 0, pid: p.pid, trapno: 0, err: 0, cr2: 0 };
+    const info: SigInfo = { signo: p.sig, code: p.code, addr: 0, pid: p.pid, trapno: 0, err: 0, cr2: 0, timer: p.timer };
     if (!deliverSignal(proc, thread, regs, info)) return SIGSEGV;
   }
   return 0;

@@ -17,6 +17,7 @@ import * as net from "./net.ts";
 import * as proc from "./process.ts";
 import * as signal from "./signal.ts";
 import * as time from "./time.ts";
+import * as timers from "./timers.ts";
 
 export type ArgKind =
   | "int" // C int, signed decimal
@@ -114,6 +115,7 @@ export const ROWS: readonly SyscallRow[] = [
     [72, "fcntl", [FD, enm("cmd", FCNTL_CMD), a("arg", "hex", { when: { arg: 1, values: FCNTL_WITH_ARG } })], fs.fcntl],
     [73, "flock", [FD, a("operation", "int")], fs.flock],
     [74, "fsync", [FD], fs.fsync],
+    [221, "fadvise64", [FD, a("offset", "long"), a("len", "long"), a("advice", "int")], fs.fadvise64],
     [75, "fdatasync", [FD], fs.fsync],
     [76, "truncate", [PATH, a("length", "long")], fs.truncate],
     [77, "ftruncate", [FD, a("length", "long")], fs.ftruncate],
@@ -173,6 +175,7 @@ export const ROWS: readonly SyscallRow[] = [
     [25, "mremap", [a("old_address", "ptr"), a("old_size", "size"), a("new_size", "size"), flags("flags", MREMAP_FLAGS), a("new_address", "ptr")], memory.mremap, "ptr"],
     [26, "msync", [a("addr", "ptr"), a("length", "size"), a("flags", "hex")], memory.msync],
     [28, "madvise", [a("addr", "ptr"), a("length", "size"), enm("advice", MADVICE)], memory.madvise],
+    [27, "mincore", [a("addr", "ptr"), a("length", "size"), a("vec", "ptr")], memory.mincore],
   ]),
   ...family("process", [
     [24, "sched_yield", [], proc.schedYield],
@@ -223,6 +226,17 @@ export const ROWS: readonly SyscallRow[] = [
     [228, "clock_gettime", [enm("clockid", CLOCK_ID), outStruct("tp", "timespec")], time.clockGettime],
     [229, "clock_getres", [enm("clockid", CLOCK_ID), outStruct("res", "timespec")], time.clockGetres],
     [230, "clock_nanosleep", [enm("clockid", CLOCK_ID), flags("flags", TIMER_FLAGS), inStruct("request", "timespec"), a("remain", "ptr")], time.clockNanosleep],
+    [36, "getitimer", [a("which", "int"), a("curr_value", "ptr")], timers.getitimer],
+    [37, "alarm", [a("seconds", "uint")], timers.alarm],
+    [38, "setitimer", [a("which", "int"), a("new_value", "ptr"), a("old_value", "ptr")], timers.setitimer],
+    [222, "timer_create", [enm("clockid", CLOCK_ID), a("sevp", "ptr"), a("timerid", "ptr")], timers.timerCreate],
+    [223, "timer_settime", [a("timerid", "int"), flags("flags", TIMER_FLAGS), a("new_value", "ptr"), a("old_value", "ptr")], timers.timerSettime],
+    [224, "timer_gettime", [a("timerid", "int"), a("curr_value", "ptr")], timers.timerGettime],
+    [225, "timer_getoverrun", [a("timerid", "int")], timers.timerGetoverrun],
+    [226, "timer_delete", [a("timerid", "int")], timers.timerDelete],
+    [283, "timerfd_create", [enm("clockid", CLOCK_ID), a("flags", "hex")], timers.timerfdCreate, "fd"],
+    [286, "timerfd_settime", [FD, a("flags", "hex"), a("new_value", "ptr"), a("old_value", "ptr")], timers.timerfdSettime],
+    [287, "timerfd_gettime", [FD, a("curr_value", "ptr")], timers.timerfdGettime],
   ]),
   ...family("signal", [
     [13, "rt_sigaction", [a("signum", "signal"), inStruct("act", "sigaction"), outStruct("oldact", "sigaction"), a("sigsetsize", "size")], signal.rtSigaction],

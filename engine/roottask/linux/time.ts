@@ -1,8 +1,9 @@
-// Time syscalls: every clock reads the machine's virtual time (host.nowNs()), never the host clock.
-// A sleep withholds the reply until virtual time reaches its deadline: an idle machine jumps there at once.
+// Time syscalls: every clock reads the machine's virtual time (host.nowNs()), never the host clock; the realtime
+// clocks add the wall clock of the run's start (recorded). A sleep withholds the reply until virtual time reaches
+// its deadline: an idle machine jumps there at once.
 
 import { E } from "../fs/errno.ts";
-import { CLOCK_ID, CLOCK_MONOTONIC_COARSE, CLOCK_REALTIME_COARSE, CLOCK_THREAD_CPUTIME_ID, TIMER_ABSTIME } from "./abi.ts";
+import { CLOCK_ID, CLOCK_MONOTONIC_COARSE, CLOCK_REALTIME, CLOCK_REALTIME_COARSE, CLOCK_THREAD_CPUTIME_ID, TIMER_ABSTIME } from "./abi.ts";
 import type { Sys } from "./context.ts";
 import { Bytes, decodeTimespec, encodeTimespec, encodeTimeval, TIMESPEC_SIZE, TMS_SIZE } from "./structs.ts";
 
@@ -11,9 +12,21 @@ function validClock(clock: number): boolean {
   return clock in CLOCK_ID || clock < 0;
 }
 
+/** CLOCK_REALTIME and its kin (COARSE, ALARM, TAI) run at the wall clock of the run's start plus virtual time. */
+const REALTIME_CLOCKS = new Set([CLOCK_REALTIME, CLOCK_REALTIME_COARSE, 8, 11]);
+
+export function realtimeNs(s: Sys): number {
+  return (s.host.realtimeOffsetNs ?? 0) + s.host.nowNs();
+}
+
+function clockNs(s: Sys, clock: number): number {
+  return REALTIME_CLOCKS.has(clock) ? realtimeNs(s) : s.host.nowNs();
+}
+
 export function clockGettime(s: Sys): number {
-  if (!validClock(s.int(0))) return -E.EINVAL;
-  s.write(s.u64(1), encodeTimespec(s.host.nowNs()));
+  const clock = s.int(0);
+  if (!validClock(clock)) return -E.EINVAL;
+  s.write(s.u64(1), encodeTimespec(clockNs(s, clock)));
   return 0;
 }
 
@@ -27,13 +40,13 @@ export function clockGetres(s: Sys): number {
 }
 
 export function gettimeofday(s: Sys): number {
-  if (s.u64(0) !== 0) s.write(s.u64(0), encodeTimeval(s.host.nowNs()));
+  if (s.u64(0) !== 0) s.write(s.u64(0), encodeTimeval(realtimeNs(s)));
   if (s.u64(1) !== 0) s.write(s.u64(1), new Uint8Array(8));
   return 0;
 }
 
 export function time(s: Sys): number {
-  const now = Math.floor(s.host.nowNs() / 1e9);
+  const now = Math.floor(realtimeNs(s) / 1e9);
   if (s.u64(0) !== 0) {
     const b = Bytes.alloc(8);
     b.setU64(0, now);
@@ -65,7 +78,9 @@ export function clockNanosleep(s: Sys): number {
   if (!validClock(clock) || clock === CLOCK_THREAD_CPUTIME_ID || flags & ~TIMER_ABSTIME) return -E.EINVAL;
   const ns = requestNs(s, s.u64(2));
   if (ns < 0) return -E.EINVAL;
-  return sleepUntil(s, flags & TIMER_ABSTIME ? ns : s.deadlineAfter(ns));
+  // An absolute time on a realtime clock is a wall-clock time: the deadline is on virtual time.
+  const absolute = REALTIME_CLOCKS.has(clock) ? ns - (s.host.realtimeOffsetNs ?? 0) : ns;
+  return sleepUntil(s, flags & TIMER_ABSTIME ? absolute : s.deadlineAfter(ns));
 }
 
 /** times(): all of the process's time is user time, in USER_HZ (100) ticks; returns ticks since boot. */
