@@ -16,6 +16,7 @@ import type { HostIo } from "./roottask/fs/host.ts";
 import type { DiskConfig } from "./roottask/fat/disk.ts";
 import type { FaultReport, Process } from "./roottask/process.ts";
 import { ENVIRONMENT, MANIFEST, Roottask, type ManifestApp } from "./roottask/roottask.ts";
+import { SocketFile } from "./roottask/net/stack.ts";
 import type { TerminalInfo } from "./roottask/linux/context.ts";
 import { writeTar, type TarEntry } from "./roottask/tar.ts";
 
@@ -309,6 +310,9 @@ export class Machine {
         threads: (p.linux?.threads ?? []).map((t) => ({
           tid: t.tid, ec: t.ec, cpu: t.cpu, blockedIn: t.blocked ? this.roottask.personality.nameOf(t.blocked.nr) : null,
         })),
+        sockets: this.roottask.fileServer.servicesOf(p.pid)
+          .filter((service): service is SocketFile => service instanceof SocketFile && this.roottask.net.sockets.has(service.socketId))
+          .map((file) => this.roottask.net.describe(file.socket)),
       })),
       withheldReplies: [...k.withheld.values()].map((w) => ({ ec: w.caller, call: w.callName, deadline: w.deadline })),
     };

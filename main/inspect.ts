@@ -68,7 +68,7 @@ export function pdsOf(machine: Machine, seen: Map<number, PdKind>): PdInfo[] {
 }
 
 function processInfo(p: ReturnType<Machine["inspect"]>["processes"][number]): ProcessInfo {
-  return { pid: p.pid, ppid: p.ppid, pgid: p.pgid, threads: p.threads };
+  return { pid: p.pid, ppid: p.ppid, pgid: p.pgid, threads: p.threads, sockets: p.sockets };
 }
 
 /** The guest EC the inspector shows: the one that ran last on CPU 0, else the first live guest EC. */

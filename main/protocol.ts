@@ -95,6 +95,8 @@ export interface ProcessInfo {
   pgid: number;
   /** One per thread: its EC, virtual CPU, and the syscall it is blocked in (its reply withheld), or null. */
   threads: { tid: number; ec: number; cpu: number; blockedIn: string | null }[];
+  /** The sockets it holds open: protocol, state, local and peer address, bytes received and not yet read. */
+  sockets: { id: number; kind: string; state: string; local: string; peer: string; queued: number }[];
 }
 
 /** The VGA device's visible state: text mode cells or the linear framebuffer. */

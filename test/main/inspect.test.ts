@@ -76,3 +76,19 @@ test("the PD table lists each process with its parent and threads, and the call 
   assert.equal(sleeper.process!.threads[0].ec, sleeper.ecs[0]);
   assert.equal(rows.find((pd) => pd.name === "root")!.process, null);
 });
+
+test("the PD table lists the sockets a process holds: protocol, local address, state", { skip: !existsSync("/bin/busybox") && "needs Debian's busybox-static" }, () => {
+  const machine = new Machine({
+    modules: [{ name: "nc", bytes: readFileSync("/bin/busybox"), kind: "foreign", argv: ["nc", "-l", "-p", "7000"] }],
+    env: ["PATH=/bin"], cpus: 1, memoryMiB: 64, seed: 1, strict: false, mounts: [], readStdin: () => new Uint8Array(0),
+  });
+  let rows: PdInfo[] = [];
+  machine.onEvent((e) => {
+    if (e.kind === "foreign_syscall" && e.name === "accept" && e.result === "<blocked>") rows = pdsOf(machine, new Map());
+  });
+  machine.run();
+  const nc = rows.find((pd) => pd.process?.pid === 1000)!;
+  assert.deepEqual(nc.process!.sockets.map(({ kind, local, peer, state, queued }) => ({ kind, local, peer, state, queued })), [
+    { kind: "tcp6", local: "[::]:7000", peer: "-", state: "listening", queued: 0 },
+  ]);
+});

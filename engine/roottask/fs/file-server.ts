@@ -136,6 +136,14 @@ export class FileServer {
     return ino;
   }
 
+  /** The service files (sockets …) process `pid` holds open, each description once. */
+  servicesOf(pid: number): ServiceFile[] {
+    const proc = this.processes.get(pid);
+    if (!proc) return [];
+    const ids = new Set(proc.fds.filter((slot): slot is FdSlot => slot !== null).map((slot) => slot.file));
+    return [...ids].map((id) => this.files.get(id)?.service).filter((service): service is ServiceFile => service !== undefined);
+  }
+
   // ---- processes ----
 
   /** A process with stdin/stdout/stderr on fds 0–2 and `cwd` (created if missing) as working directory. */

@@ -22,6 +22,17 @@ export class SocketWouldBlock extends Error {
 /** The wait key under which a socket's readiness changes are announced. */
 export const socketWaitKey = (id: number) => `net:${id}`;
 
+export interface SocketView {
+  id: number;
+  /** "tcp", "udp6", "unix stream" … */
+  kind: string;
+  state: string;
+  local: string;
+  peer: string;
+  /** Bytes received and not yet read. */
+  queued: number;
+}
+
 /** Largest UDP payload over IPv4 (65535 − IP and UDP headers); IPv6 allows 65527. */
 const UDP_MAX_V4 = 65507;
 const UDP_MAX_V6 = 65527;
@@ -61,6 +72,14 @@ export class NetStack {
   onChange: ((socketId: number) => void) | null = null;
   /** Releases passed file descriptions nobody will receive (a socket closed with them queued, a read() that drops them). */
   onDropRights: ((files: number[]) => void) | null = null;
+
+  /** What the Machine view lists of a socket: protocol, state, addresses and the bytes waiting to be read. */
+  describe(socket: Socket): SocketView {
+    const ip = socket.family !== AF_UNIX;
+    const kind = ip ? (socket.type === SOCK_STREAM ? "tcp" : "udp") + (socket.family === AF_INET6 ? "6" : "") : socket.type === SOCK_STREAM ? "unix stream" : "unix dgram";
+    const queued = socket.rxBytes + socket.dgrams.reduce((n, d) => n + d.bytes.length, 0);
+    return { id: socket.id, kind, state: socket.state, local: formatAddr(socket.local), peer: formatAddr(socket.peer), queued };
+  }
 
   create(family: number, type: number, protocol: number): Socket | number {
     if (family !== AF_INET && family !== AF_INET6 && family !== AF_UNIX) return -E.EAFNOSUPPORT;
