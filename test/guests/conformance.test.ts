@@ -1,5 +1,6 @@
 // Every committed Linux guest runs natively and in the lab; stdout, stderr and exit status must match byte for byte.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, it } from "node:test";
 import { canRunNatively, GUEST_BIN, runGuestInLab, runNative } from "../helpers/run.ts";
@@ -11,6 +12,7 @@ interface Case {
 }
 
 const ENV = { HEDRON_LAB: "1", HEDRON_GREETING: "hi there", PATH: "/bin" };
+const HOST_VSYSCALL = canRunNatively && readFileSync("/proc/self/maps", "utf8").includes("[vsyscall]");
 const cases: Case[] = [];
 for (const variant of ["", "-O0", "-glibc"]) {
   cases.push({ guest: `hello${variant}`, args: [] });
@@ -23,6 +25,8 @@ for (const variant of ["", "-O0", "-glibc"]) {
   cases.push({ guest: `timers${variant}`, args: [] });
   cases.push({ guest: `procviews${variant}`, args: [] });
   cases.push({ guest: `pipe-writes${variant}`, args: [] });
+  // The legacy vsyscall page: native Linux emulates calls to it unless booted with vsyscall=none.
+  if (HOST_VSYSCALL) cases.push({ guest: `vsyscall${variant}`, args: [] });
 }
 cases.push({ guest: "hello-pie", args: ["pie"] });
 cases.push({ guest: "cat", args: [], stdin: "line one\nline two\n" });

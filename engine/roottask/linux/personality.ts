@@ -16,6 +16,8 @@ import { deliverDue, deliverFault, emptySigactions, nextRestarts, resetHandlers,
 import { AnonFiles } from "./epoll.ts";
 import { expireTimers, Timers } from "./timers.ts";
 import { Waits } from "./wait.ts";
+import { vsyscallCall } from "./vsyscall.ts";
+import { VEC_GP, VEC_PF } from "../../hedron/abi.ts";
 import { SocketWouldBlock, socketWaitKey } from "../net/stack.ts";
 
 const SIGCHLD = 17, CLD_EXITED = 1, CLD_KILLED = 2;
@@ -312,6 +314,13 @@ export class LinuxPersonality {
    * the handler's entry state, to be written back), otherwise the signal that kills the process.
    */
   fault(proc: LinuxProcess, thread: LinuxThread, regs: CpuState, vector: number, errorCode: number, address: number): number {
+    // A call into the legacy vsyscall page faults (#GP: it is above user space); Linux emulates it, so does the lab.
+    const vsyscall = vector === VEC_GP || vector === VEC_PF ? vsyscallCall(proc.space, regs) : null;
+    if (vsyscall) {
+      this.syscall(proc, thread, vsyscall.frame);
+      vsyscall.finish(vsyscall.frame.result);
+      return 0;
+    }
     return deliverFault(proc, thread, regs, vector, errorCode, address);
   }
 
