@@ -11,6 +11,7 @@ export const PERM_RWX = PERM_R | PERM_W | PERM_X;
 
 /** Highest user address + 1 (Hedron: user addresses < 0x7ffffffff000). */
 export const USER_LIMIT = 0x7ffffffff000;
+const NO_PAGES: ReadonlySet<number> = new Set();
 
 /** #PF error-code bits as the CPU reports them. */
 export const PF_PRESENT = 1;
@@ -167,11 +168,16 @@ export class AddressSpace {
     return Math.floor(pte / 8) * PAGE_SIZE + (addr & PAGE_MASK);
   }
 
-  /** fork: every page of `src` (but those in `skip`) copied into fresh frames here, with the same rights. */
-  copyFrom(src: AddressSpace, skip: Set<number>): void {
+  /** fork: every page of `src` (but those in `skip`) copied into fresh frames here, with the same rights; pages in
+   *  `shared` (MAP_SHARED mappings) map the same frames instead, so both spaces see each other's writes. */
+  copyFrom(src: AddressSpace, skip: Set<number>, shared: ReadonlySet<number> = NO_PAGES): void {
     const bytes = this.frames.bytes;
     for (const [vpn, pte] of src.pages) {
       if (skip.has(vpn)) continue;
+      if (shared.has(vpn)) {
+        this.share(vpn, Math.floor(pte / 8), pte & 7);
+        continue;
+      }
       const frame = this.frames.alloc();
       const from = Math.floor(pte / 8) * PAGE_SIZE;
       bytes.copyWithin(frame * PAGE_SIZE, from, from + PAGE_SIZE);

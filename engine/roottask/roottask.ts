@@ -34,6 +34,7 @@ import { NativeNetWaits, SERVICE_NET, serveNet } from "./net/service.ts";
 import { Hypercalls, XFER_DELEGATE, XFER_FROM_KERNEL } from "./hypercalls.ts";
 import { BLOCKED, newSyscallFrame, setSyscallArg, UnknownSyscallError, type LinuxProcess, type LinuxThread, type SyscallFrame, type TerminalInfo } from "./linux/context.ts";
 import { LinuxPersonality } from "./linux/personality.ts";
+import { sharedPages } from "./linux/memory.ts";
 import { ProcessTable, SIGNAL_NAMES, SIGNAL_OF_VECTOR, type AppKind, type FaultReport, type Process } from "./process.ts";
 import { appKind } from "./app-kind.ts";
 import { ALLOC_BASE, FIRST_SERVICE, LAST_SERVICE, serve, SERVICE_ECHO, SERVICE_EXIT, SERVICE_RAW_ECHO, type ServiceHost } from "./services.ts";
@@ -438,7 +439,7 @@ export class Roottask implements HostRuntime {
     const parentPd = this.kernel.pds.get(parent.pdId)!;
     const proc = this.createProcessObjects(parent.name, parent.kind, cpu, parent.pid, parentPd.utcbPages.size > 0);
     const space = this.kernel.hostSpace(this.hc.ec, proc.selBase + SEL_PD);
-    space.copyFrom(parentLinux.space, parentPd.utcbPages);
+    space.copyFrom(parentLinux.space, parentPd.utcbPages, sharedPages(parentLinux));
     proc.entry = regs.rip;
     proc.rsp = regs.get(RSP);
     proc.linux = this.personality.forkProcess(parentLinux, thread, proc.pid, proc.ecId, cpu, space);

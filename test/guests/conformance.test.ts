@@ -25,6 +25,7 @@ for (const variant of ["", "-O0", "-glibc"]) {
   cases.push({ guest: `timers${variant}`, args: [] });
   cases.push({ guest: `procviews${variant}`, args: [] });
   cases.push({ guest: `pipe-writes${variant}`, args: [] });
+  cases.push({ guest: `shared-memory${variant}`, args: [] });
   // The legacy vsyscall page: native Linux emulates calls to it unless booted with vsyscall=none.
   if (HOST_VSYSCALL) cases.push({ guest: `vsyscall${variant}`, args: [] });
 }

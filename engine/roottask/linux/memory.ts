@@ -149,6 +149,16 @@ export function brk(s: Sys): number {
   return want;
 }
 
+/** The pages of `proc`'s MAP_SHARED mappings: a fork maps them to the same frames instead of copying them. */
+export function sharedPages(proc: LinuxProcess): Set<number> {
+  const pages = new Set<number>();
+  for (const vma of proc.vmas) {
+    if ((vma.flags & MAP_TYPE) === MAP_PRIVATE) continue;
+    for (let vpn = vma.start / PAGE_SIZE; vpn < vma.end / PAGE_SIZE; vpn++) pages.add(vpn);
+  }
+  return pages;
+}
+
 export function mmap(s: Sys): number {
   const proc = s.proc;
   const addr = s.u64(0), len = s.u64(1), prot = s.int(2), flags = s.int(3), fd = s.int(4), offset = s.s64(5);
