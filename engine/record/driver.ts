@@ -6,11 +6,12 @@ import type { BlockStream } from "./codec.ts";
 import { MEMORY_SLICES, stateHash } from "./state-hash.ts";
 
 /**
- * Defaults: a chunk per 2^20 instructions (~1 M); a snapshot per 2^24 (~17 M), which bounds a seek to
- * re-executing 17 M instructions (~0.3 s at the interpreter's ~50 MIPS; `npm run bench` measures it).
+ * Defaults: a chunk per 2^20 instructions (~1 M); a snapshot per 2^23 (~8.4 M), which bounds a seek to
+ * re-executing 8.4 M instructions with a cold JIT: `replay --to` anywhere in a 10^9-instruction recording took
+ * 0.84 s wall as a process (2^24: 1.1 s), for snapshots of 14 MB instead of 8.6 MB there.
  */
 export const DEFAULT_CHUNK_INSTRUCTIONS = 1 << 20;
-export const DEFAULT_SNAPSHOT_INSTRUCTIONS = 1 << 24;
+export const DEFAULT_SNAPSHOT_INSTRUCTIONS = 1 << 23;
 
 /** What of a MachineConfig a recording stores as JSON (module bytes go to the `module` table; stdin and host reads are inputs). */
 export type StoredConfig = Omit<MachineConfig, "modules" | "readStdin" | "hostIo" | "consoleSink"> & {
