@@ -1,6 +1,8 @@
 // Debian's busybox-static (built by people who never saw this lab) must produce native output for its applets.
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { describe, it } from "node:test";
 import { canRunNatively, runGuestInLab, runNative } from "../helpers/run.ts";
 
@@ -63,5 +65,22 @@ describe("busybox applets: lab output equals native output", { skip }, () => {
     assert.deepEqual(labZip.stdout, nativeZip.stdout, "compressed bytes differ");
     const labUnzip = runGuestInLab(BUSYBOX, ["gunzip", "-c"], ENV, labZip.stdout);
     assert.equal(labUnzip.stdout.toString("latin1"), text);
+  });
+
+  it("link counts on a --mount'ed folder: a directory has 2 + its subdirectories, as natively", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "hedron-nlink-"));
+    try {
+      fs.mkdirSync(path.join(dir, "a/b"), { recursive: true });
+      fs.mkdirSync(path.join(dir, "c"));
+      fs.writeFileSync(path.join(dir, "f"), "x");
+      fs.linkSync(path.join(dir, "f"), path.join(dir, "g"));
+      const script = "cd \"$0\" && stat -c '%n %h' . a a/b c f g && ls -ld . a | awk '{ print $2 }'";
+      const native = runNative(BUSYBOX, ["sh", "-c", script, dir], ENV);
+      const lab = runGuestInLab(BUSYBOX, ["sh", "-c", script, "/m"], ENV, "", ["--mount", `${dir}:/m`]);
+      assert.equal(native.stdout.toString(), ". 4\na 3\na/b 2\nc 2\nf 2\ng 2\n4\n3\n");
+      assert.equal(lab.stdout.toString(), native.stdout.toString());
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

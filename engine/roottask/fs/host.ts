@@ -9,6 +9,8 @@ import { E } from "./errno.ts";
 export interface HostStat {
   mode: number;
   size: number;
+  /** Hard links (a directory: 2 + its subdirectories); absent in recordings made before it was kept: 1. */
+  nlink?: number;
   mtimeNs: number;
   atimeNs: number;
   ctimeNs: number;
@@ -35,6 +37,7 @@ export function hostLstat(path: string): HostStat | number {
     return {
       mode: Number(st.mode),
       size: Number(st.size),
+      nlink: Number(st.nlink),
       atimeNs: Number(st.atimeNs),
       mtimeNs: Number(st.mtimeNs),
       ctimeNs: Number(st.ctimeNs),

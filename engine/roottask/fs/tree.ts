@@ -195,6 +195,7 @@ export class FsTree {
     }
     const node = this.node(ino);
     node.mode = st.mode;
+    node.nlink = st.nlink ?? 1;
     node.size = (st.mode & S_IFMT) === S_IFDIR ? 4096 : st.size;
     node.atimeNs = st.atimeNs;
     node.mtimeNs = st.mtimeNs;
