@@ -12,17 +12,10 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "net-guest.h"
 
 #define CLIENTS 20
 #define ROUNDS 8
-
-static struct sockaddr_in v4(int port) {
-  struct sockaddr_in a = {0};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
-}
 
 /** One client: ROUNDS messages, each echoed whole, then a half-close and the server's end of stream. */
 static int client(int port, int id) {

@@ -17,28 +17,11 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "net-guest.h"
 
-static const char *err(long r) {
-  if (r >= 0) return "ok";
-  switch (errno) {
-    case EAGAIN: return "EAGAIN"; case EINPROGRESS: return "EINPROGRESS"; case ECONNREFUSED: return "ECONNREFUSED";
-    case EADDRINUSE: return "EADDRINUSE"; case ECONNRESET: return "ECONNRESET"; case EPIPE: return "EPIPE";
-    case ENOTCONN: return "ENOTCONN"; case EISCONN: return "EISCONN"; case EINVAL: return "EINVAL";
-    case ENOENT: return "ENOENT"; case EALREADY: return "EALREADY";
-    default: return strerror(errno);
-  }
-}
 #define SHOW(label, expr) do { long r_ = (long)(expr); printf("%-48s %s\n", label, err(r_)); } while (0)
 #define SHOWN(label, expr) do { long r_ = (long)(expr); if (r_ >= 0) printf("%-48s %ld\n", label, r_); else printf("%-48s %s\n", label, err(r_)); } while (0)
 #define FACT(label, cond) printf("%-48s %s\n", label, (cond) ? "yes" : "no")
-
-static struct sockaddr_in v4(int port) {
-  struct sockaddr_in a = {0};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
-}
 
 static int port_of(int fd) {
   struct sockaddr_in a;
@@ -67,26 +50,6 @@ static int tcp_connect(int port) {
   struct sockaddr_in a = v4(port);
   if (connect(fd, (struct sockaddr *)&a, sizeof a) < 0) { close(fd); return -1; }
   return fd;
-}
-
-static long write_all(int fd, const char *p, long n) {
-  long done = 0;
-  while (done < n) {
-    long w = write(fd, p + done, n - done);
-    if (w <= 0) return w < 0 ? w : done;
-    done += w;
-  }
-  return done;
-}
-
-static long read_full(int fd, char *p, long n) {
-  long done = 0;
-  while (done < n) {
-    long r = read(fd, p + done, n - done);
-    if (r <= 0) return r < 0 && done == 0 ? r : done;
-    done += r;
-  }
-  return done;
 }
 
 /** The byte at offset i of the large transfer (a pattern that catches reordering and loss). */

@@ -16,29 +16,10 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include "net-guest.h"
 
-static const char *err(long r) {
-  if (r >= 0) return "ok";
-  switch (errno) {
-    case EAGAIN: return "EAGAIN"; case EINPROGRESS: return "EINPROGRESS"; case ECONNREFUSED: return "ECONNREFUSED";
-    case EADDRINUSE: return "EADDRINUSE"; case ECONNRESET: return "ECONNRESET"; case EPIPE: return "EPIPE";
-    case ENOTCONN: return "ENOTCONN"; case EISCONN: return "EISCONN"; case ENOTSOCK: return "ENOTSOCK";
-    case EINVAL: return "EINVAL"; case EOPNOTSUPP: return "EOPNOTSUPP"; case ENOENT: return "ENOENT";
-    case EAFNOSUPPORT: return "EAFNOSUPPORT"; case EDESTADDRREQ: return "EDESTADDRREQ"; case ENOPROTOOPT: return "ENOPROTOOPT";
-    case EALREADY: return "EALREADY"; case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
-    default: return strerror(errno);
-  }
-}
 #define SHOW(label, expr) do { long r_ = (long)(expr); printf("%-44s %s\n", label, err(r_)); } while (0)
 #define SHOWN(label, expr) do { long r_ = (long)(expr); if (r_ >= 0) printf("%-44s %ld\n", label, r_); else printf("%-44s %s\n", label, err(r_)); } while (0)
-
-static struct sockaddr_in v4(int port) {
-  struct sockaddr_in a = {0};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
-}
 
 static int port_of(int fd) {
   struct sockaddr_storage a;

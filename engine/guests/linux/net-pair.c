@@ -11,34 +11,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
-
-static struct sockaddr_in v4(int port) {
-  struct sockaddr_in a = {0};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(port);
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return a;
-}
-
-static long write_all(int fd, const char *p, long n) {
-  long done = 0;
-  while (done < n) {
-    long w = write(fd, p + done, n - done);
-    if (w <= 0) return done;
-    done += w;
-  }
-  return done;
-}
-
-static long read_full(int fd, char *p, long n) {
-  long done = 0;
-  while (done < n) {
-    long r = read(fd, p + done, n - done);
-    if (r <= 0) return done;
-    done += r;
-  }
-  return done;
-}
+#include "net-guest.h"
 
 static int server(int port, int count) {
   int one = 1;
