@@ -12,7 +12,7 @@ import { sseExec } from "./sse.ts";
 import { sseExtExec } from "./sse4.ts";
 import { x87Exec } from "./x87.ts";
 import { compileRegion, regionBlocks, type BlockFn } from "./jit.ts";
-import { compileWasmRegion, wasmRegionBlocks } from "./wasm/compiler.ts";
+import { compileWasmRegion, MAX_WASM_BLOCKS } from "./wasm/compiler.ts";
 import { AREA_REGS, AREA_RBASE, AREA_RTAG, AREA_WBASE, AREA_WTAG } from "./wasm/layout.ts";
 
 export const EXIT_BUDGET = 0, EXIT_SYSCALL = 1, EXIT_EXCEPTION = 2;
@@ -1165,7 +1165,7 @@ export class Core implements FlagState {
   private compile(first: number, region: boolean): BlockFn {
     const t0 = performance.now();
     const wasm = region && this.wasmRegions;
-    const blocks = wasm ? wasmRegionBlocks(this, first) : region ? regionBlocks(this, first) : [first];
+    const blocks = wasm ? regionBlocks(this, first, MAX_WASM_BLOCKS, true) : region ? regionBlocks(this, first) : [first];
     const entries = wasm ? compileWasmRegion(this, blocks) : null;
     // A WebAssembly region is entered at any of its blocks; those count as warm already (no region of their own).
     if (entries !== null) {

@@ -225,24 +225,26 @@ export function blockLength(c: Core, first: number): number {
 }
 
 /**
- * The blocks of the region entered at slot first: first itself, then (breadth first) the already executed blocks on
- * the same page reached by direct jumps, fall-through and call return sites. Blocks on one page are invalidated
- * together, so a write to the page drops the whole region with its entry.
+ * The blocks of the region entered at slot first: first itself, then (breadth first) the already executed blocks
+ * reached by direct jumps, fall-through, calls and their return sites, at most `max`. A JavaScript region keeps to
+ * first's page: blocks on one page are invalidated together, so a write to the page drops the whole region with its
+ * entry. `anyPage` (WebAssembly regions, whose every entry checks its pages' code epochs) follows them anywhere a
+ * code frame is mapped.
  */
-export function regionBlocks(c: Core, first: number): number[] {
+export function regionBlocks(c: Core, first: number, max = MAX_REGION_BLOCKS, anyPage = false): number[] {
   const code = c.code;
   const page = code.rip[first] - (code.rip[first] & 0xfff);
   const blocks = [first];
   const seen = new Set<number>(blocks);
-  for (let q = 0; q < blocks.length && blocks.length < MAX_REGION_BLOCKS; q++) {
+  for (let q = 0; q < blocks.length && blocks.length < max; q++) {
     const last = blocks[q] + blockLength(c, blocks[q]) - 1;
     const op = code.op[last], next = code.rip[last] + code.len[last];
     const targets = op === U.JCC || op === U.CALL ? [code.disp[last], next] : op === U.JMP ? [code.disp[last]] :
       op === U.END ? [code.rip[last]] : op === U.CALL_E ? [next] : [];
     for (const rip of targets) {
-      if (rip - (rip & 0xfff) !== page || blocks.length >= MAX_REGION_BLOCKS) continue;
+      if ((!anyPage && rip - (rip & 0xfff) !== page) || blocks.length >= max) continue;
       const s = c.decodedBlock(rip);
-      if (s >= 0 && !seen.has(s) && c.executed(s)) { seen.add(s); blocks.push(s); }
+      if (s >= 0 && !seen.has(s) && c.executed(s) && (!anyPage || c.codeFrame(rip) >= 0)) { seen.add(s); blocks.push(s); }
     }
   }
   return blocks;

@@ -1,7 +1,6 @@
 // Exact control of a machine for the debugger: run to an exact instruction count, stop at breakpoints, watched
 // memory and matching events. Built on the CPU's exact stops, which keep block boundaries, so recordings stay valid.
 
-import type { Cpu } from "../cpu/cpu.ts";
 import type { ExactStops } from "../cpu/interp.ts";
 import type { MachineEvent } from "../events.ts";
 import type { Machine } from "../machine.ts";
@@ -128,7 +127,7 @@ export class ExactControl {
   private registerValue(w: RegisterWatch, insideCpu: boolean): number {
     const k = this.machine.kernel;
     const sc = k.scs.get(k.cpus[k.nowCpu].current);
-    const gpr = insideCpu && sc?.current === w.ec ? (this.machine.cpus[k.nowCpu] as Cpu).r : k.ecs.get(w.ec)?.state.gpr;
+    const gpr = insideCpu && sc?.current === w.ec ? this.machine.cpus[k.nowCpu]!.r : k.ecs.get(w.ec)?.state.gpr;
     if (!gpr) return NaN;
     return (gpr[2 * w.reg] >>> 0) + (gpr[2 * w.reg + 1] >>> 0) * 0x100000000;
   }

@@ -103,30 +103,8 @@ function readsFlags(c: Core, i: number): boolean {
 /** Which flag each condition needs: OF CF ZF (CF|ZF) SF PF (SF^OF) (ZF|SF^OF), negated for odd cc. */
 type Flag = "of" | "cf" | "zf" | "sf" | "pf";
 
-/** Most blocks in one WebAssembly region. */
-const MAX_WASM_BLOCKS = 64;
-
-/**
- * The blocks of the region entered at slot first: it, then (breadth first) the executed blocks it reaches by direct
- * jumps, fall-through, calls and their return sites, on any page (each entry checks its pages' code epochs).
- */
-export function wasmRegionBlocks(c: Core, first: number): number[] {
-  const code = c.code;
-  const blocks = [first];
-  const seen = new Set<number>(blocks);
-  for (let q = 0; q < blocks.length && blocks.length < MAX_WASM_BLOCKS; q++) {
-    const last = blocks[q] + blockLength(c, blocks[q]) - 1;
-    const op = code.op[last], next = code.rip[last] + code.len[last];
-    const targets = op === U.JCC || op === U.CALL ? [code.disp[last], next] : op === U.JMP ? [code.disp[last]] :
-      op === U.END ? [code.rip[last]] : op === U.CALL_E ? [next] : [];
-    for (const rip of targets) {
-      if (blocks.length >= MAX_WASM_BLOCKS) break;
-      const s = c.decodedBlock(rip);
-      if (s >= 0 && !seen.has(s) && c.executed(s) && c.codeFrame(rip) >= 0) { seen.add(s); blocks.push(s); }
-    }
-  }
-  return blocks;
-}
+/** Most blocks in one WebAssembly region (regionBlocks follows them across pages). */
+export const MAX_WASM_BLOCKS = 64;
 
 /**
  * Compiles one region: an entry function per block (blocks[k] enters at k); null when WebAssembly would not pay

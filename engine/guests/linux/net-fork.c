@@ -17,32 +17,16 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#define LABEL_WIDTH 48
 #include "net-guest.h"
 
-#define SHOW(label, expr) do { long r_ = (long)(expr); printf("%-48s %s\n", label, err(r_)); } while (0)
-#define SHOWN(label, expr) do { long r_ = (long)(expr); if (r_ >= 0) printf("%-48s %ld\n", label, r_); else printf("%-48s %s\n", label, err(r_)); } while (0)
-#define FACT(label, cond) printf("%-48s %s\n", label, (cond) ? "yes" : "no")
-
-static int port_of(int fd) {
-  struct sockaddr_in a;
-  socklen_t len = sizeof a;
-  getsockname(fd, (struct sockaddr *)&a, &len);
-  return ntohs(a.sin_port);
-}
+#define FACT(label, cond) printf("%-*s %s\n", LABEL_WIDTH, label, (cond) ? "yes" : "no")
 
 static int peer_port_of(int fd) {
   struct sockaddr_in a;
   socklen_t len = sizeof a;
   if (getpeername(fd, (struct sockaddr *)&a, &len) < 0) return -1;
   return ntohs(a.sin_port);
-}
-
-static int tcp_listener(int backlog) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = v4(0);
-  bind(fd, (struct sockaddr *)&a, sizeof a);
-  listen(fd, backlog);
-  return fd;
 }
 
 static int tcp_connect(int port) {

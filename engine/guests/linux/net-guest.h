@@ -1,9 +1,11 @@
-/* What the socket guests (net-*.c) share: errno names for their reports, the loopback address, whole reads and
- * writes. A header, not a .c file: build.sh builds every C file in linux/ as a program of its own. */
+/* What the socket guests (net-*.c) share: errno names and report lines, the loopback address, a listener and its
+ * port, whole reads and writes. A header, not a .c file: build.sh builds every C file in linux/ as a program of its own. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /* "ok" for a result >= 0, else errno's name (its message for the rare ones). */
@@ -20,6 +22,13 @@ static inline const char *err(long r) {
   }
 }
 
+/* Report lines: a label padded to LABEL_WIDTH, then "ok" / errno's name (SHOW) or the number (SHOWN). */
+#ifndef LABEL_WIDTH
+#define LABEL_WIDTH 44
+#endif
+#define SHOW(label, expr) do { long r_ = (long)(expr); printf("%-*s %s\n", LABEL_WIDTH, label, err(r_)); } while (0)
+#define SHOWN(label, expr) do { long r_ = (long)(expr); if (r_ >= 0) printf("%-*s %ld\n", LABEL_WIDTH, label, r_); else printf("%-*s %s\n", LABEL_WIDTH, label, err(r_)); } while (0)
+
 /* 127.0.0.1:port */
 static inline struct sockaddr_in v4(int port) {
   struct sockaddr_in a = {0};
@@ -27,6 +36,23 @@ static inline struct sockaddr_in v4(int port) {
   a.sin_port = htons(port);
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   return a;
+}
+
+/* The local port of an IPv4 or IPv6 socket. */
+static inline int port_of(int fd) {
+  struct sockaddr_storage a;
+  socklen_t len = sizeof a;
+  getsockname(fd, (struct sockaddr *)&a, &len);
+  return ntohs(a.ss_family == AF_INET ? ((struct sockaddr_in *)&a)->sin_port : ((struct sockaddr_in6 *)&a)->sin6_port);
+}
+
+/* A TCP listener on 127.0.0.1 at a port the stack picks. */
+static inline int tcp_listener(int backlog) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = v4(0);
+  bind(fd, (struct sockaddr *)&a, sizeof a);
+  listen(fd, backlog);
+  return fd;
 }
 
 /* All n bytes, or what went before the first failure (the failure itself if nothing went). */

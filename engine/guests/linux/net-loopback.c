@@ -18,24 +18,6 @@
 #include <unistd.h>
 #include "net-guest.h"
 
-#define SHOW(label, expr) do { long r_ = (long)(expr); printf("%-44s %s\n", label, err(r_)); } while (0)
-#define SHOWN(label, expr) do { long r_ = (long)(expr); if (r_ >= 0) printf("%-44s %ld\n", label, r_); else printf("%-44s %s\n", label, err(r_)); } while (0)
-
-static int port_of(int fd) {
-  struct sockaddr_storage a;
-  socklen_t len = sizeof a;
-  getsockname(fd, (struct sockaddr *)&a, &len);
-  return ntohs(a.ss_family == AF_INET ? ((struct sockaddr_in *)&a)->sin_port : ((struct sockaddr_in6 *)&a)->sin6_port);
-}
-
-static int tcp_listener(int backlog) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in a = v4(0);
-  bind(fd, (struct sockaddr *)&a, sizeof a);
-  listen(fd, backlog);
-  return fd;
-}
-
 static int tcp_connect(int port, int flags) {
   int fd = socket(AF_INET, SOCK_STREAM | flags, 0);
   struct sockaddr_in a = v4(port);
