@@ -81,6 +81,18 @@ function transferMessage(k: Kernel, from: Ec, to: Ec): number {
   return words * UTCB_WORD;
 }
 
+/** A portal's trace text per handler EC, kept outside the kernel objects (it is not machine state): the same string
+ *  for every call, so a recorder's string table finds it by its cached hash instead of hashing a fresh one. */
+const portalTexts = new WeakMap<Pt, { ec: Ec; name: string; portalId: number; text: string }>();
+
+function portalCallText(pt: Pt, callee: Ec): string {
+  const cached = portalTexts.get(pt);
+  if (cached && cached.ec === callee && cached.name === callee.name && cached.portalId === pt.portalId) return cached.text;
+  const text = `pt ${pt.id} id ${pt.portalId} → ec ${callee.id} (${callee.name})`;
+  portalTexts.set(pt, { ec: callee, name: callee.name, portalId: pt.portalId, text });
+  return text;
+}
+
 /**
  * Calls `pt` from `caller`. kind "ipc": an explicit call (UTCB message). kind "event": an exception, startup or
  * foreign syscall (exception layout filled per the portal's MTD). `retryLength` rewinds RIP when the callee is
@@ -132,7 +144,7 @@ export function call(
   caller.wait = "call";
   const sc = k.scOf(caller);
   callee.donor = sc ? sc.id : -1;
-  if (k.tracing) k.emit("portal_call", caller, name, `pt ${pt.id} id ${pt.portalId} → ec ${callee.id} (${callee.name})`, "", cost, callee.callId);
+  if (k.tracing) k.emit("portal_call", caller, name, portalCallText(pt, callee), "", cost, callee.callId);
   if (callee.host) {
     callee.wait = "running";
     k.charge(callee.cpu, SYSCALL_EXIT, "syscall");

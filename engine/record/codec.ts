@@ -45,6 +45,12 @@ export class ByteWriter {
     this.length = n;
   }
 
+  /** One byte 0 ≤ b < 0x80 (a one-byte varint). */
+  byte(b: number): void {
+    if (this.length === this.buf.length) this.reserve(1);
+    this.buf[this.length++] = b;
+  }
+
   /** Signed integer, |v| < 2^52, zigzag-encoded so small magnitudes stay short. */
   int(v: number): void {
     this.uint(v >= 0 ? v * 2 : -v * 2 - 1);

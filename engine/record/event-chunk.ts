@@ -29,17 +29,52 @@ function getNumber(r: ByteReader): number {
   return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
 }
 
+/** Largest magnitude the integer fast path of `putColumn` encodes with 32-bit operations. */
+const SMALL = 1 << 29;
+
+/**
+ * Encodes `n` values of one column as `putNumber` does, each as a delta from the previous one when `delta` is set.
+ * One tight loop over a typed array per column at chunk end: per-event calls through the generic encoder were most
+ * of the recorder's cost on syscall-heavy guests.
+ */
+function putColumn(w: ByteWriter, values: Float64Array, n: number, delta: boolean): void {
+  let prev = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    const d = delta ? v - prev : v;
+    prev = v;
+    if (d === (d | 0) && d > -SMALL && d < SMALL) {
+      const z = ((d << 1) ^ (d >> 31)) + 1;
+      if (z < 0x80) w.byte(z);
+      else w.uint(z);
+    } else putNumber(w, d);
+  }
+}
+
+/** Column values kept per event until the chunk ends. */
+const enum Num { Icount, Vcycles, HostNs, Pd, Ec, Cost, CallId, Count }
+
 /** Collects a chunk's events column by column as they are emitted; `finish` returns the raw (uncompressed) blob. */
 export class EventColumnWriter {
-  /** Kept across chunks (only their lengths reset): a fresh set per chunk was a fifth of the recorder's garbage. */
+  /** Kept across chunks and grown as needed: a fresh set per chunk was a fifth of the recorder's garbage. */
   private readonly cols: ByteWriter[] = Array.from({ length: Col.Count }, () => new ByteWriter());
+  private nums: Float64Array[] = Array.from({ length: Num.Count }, () => new Float64Array(1024));
+  /** Kind, CPU, the three string indices and whether a call id is present, one byte or int per event. */
+  private kind = new Uint8Array(1024);
+  private cpu = new Uint32Array(1024);
+  private nameIx = new Uint32Array(1024);
+  private argsIx = new Uint32Array(1024);
+  private resultIx = new Uint32Array(1024);
   private readonly strings = new Map<string, number>();
   private readonly table = new ByteWriter();
+  /** The last string of each text column and its index: most events repeat their predecessor's name or result. */
+  private lastName = "";
+  private lastNameIx = -1;
+  private lastArgs = "";
+  private lastArgsIx = -1;
+  private lastResult = "";
+  private lastResultIx = -1;
   count = 0;
-  private icount = 0;
-  private vcycles = 0;
-  private hostNs = 0;
-  private callId = 0;
 
   /** Index of `s` in the chunk's string table (added on first use). */
   private string(s: string): number {
@@ -53,40 +88,86 @@ export class EventColumnWriter {
   }
 
   add(e: MachineEvent): void {
-    const c = this.cols;
     const kind = KIND_CODE.get(e.kind);
     if (kind === undefined) throw new TypeError(`record: unknown event kind ${e.kind}`);
-    c[Col.Kind].uint(kind);
-    putNumber(c[Col.Icount], e.icount - this.icount);
-    putNumber(c[Col.Vcycles], e.vcycles - this.vcycles);
-    const hostNs = Math.round(e.hostNs);
-    putNumber(c[Col.HostNs], hostNs - this.hostNs);
-    this.icount = e.icount;
-    this.vcycles = e.vcycles;
-    this.hostNs = hostNs;
-    c[Col.Cpu].uint(e.cpu);
-    putNumber(c[Col.Pd], e.pd);
-    putNumber(c[Col.Ec], e.ec);
-    c[Col.Name].uint(this.string(e.name));
-    c[Col.Args].uint(this.string(e.args));
-    c[Col.Result].uint(this.string(e.result));
-    putNumber(c[Col.Cost], e.cost);
-    if (e.callId === undefined) c[Col.CallId].uint(0);
-    else {
-      c[Col.CallId].uint(1);
-      putNumber(c[Col.CallId], e.callId - this.callId);
-      this.callId = e.callId;
+    const n = this.count;
+    if (n === this.kind.length) this.grow();
+    this.kind[n] = kind;
+    this.cpu[n] = e.cpu;
+    const nums = this.nums;
+    nums[Num.Icount][n] = e.icount;
+    nums[Num.Vcycles][n] = e.vcycles;
+    nums[Num.HostNs][n] = Math.round(e.hostNs);
+    nums[Num.Pd][n] = e.pd;
+    nums[Num.Ec][n] = e.ec;
+    nums[Num.Cost][n] = e.cost;
+    nums[Num.CallId][n] = e.callId === undefined ? NaN : e.callId;
+    if (e.name !== this.lastName || this.lastNameIx < 0) {
+      this.lastName = e.name;
+      this.lastNameIx = this.string(e.name);
     }
-    this.count++;
+    this.nameIx[n] = this.lastNameIx;
+    if (e.args !== this.lastArgs || this.lastArgsIx < 0) {
+      this.lastArgs = e.args;
+      this.lastArgsIx = this.string(e.args);
+    }
+    this.argsIx[n] = this.lastArgsIx;
+    if (e.result !== this.lastResult || this.lastResultIx < 0) {
+      this.lastResult = e.result;
+      this.lastResultIx = this.string(e.result);
+    }
+    this.resultIx[n] = this.lastResultIx;
+    this.count = n + 1;
+  }
+
+  private grow(): void {
+    const size = this.kind.length * 2;
+    const wider = <T extends Uint8Array | Uint32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+      const b = make(size);
+      b.set(a);
+      return b;
+    };
+    this.nums = this.nums.map((a) => wider(a, (k) => new Float64Array(k)));
+    this.kind = wider(this.kind, (k) => new Uint8Array(k));
+    this.cpu = wider(this.cpu, (k) => new Uint32Array(k));
+    this.nameIx = wider(this.nameIx, (k) => new Uint32Array(k));
+    this.argsIx = wider(this.argsIx, (k) => new Uint32Array(k));
+    this.resultIx = wider(this.resultIx, (k) => new Uint32Array(k));
   }
 
   /** The blob: count, string table, then every column length-prefixed. Resets the writer for the next chunk. */
   finish(): Uint8Array {
+    const n = this.count, c = this.cols, nums = this.nums;
+    for (let i = 0; i < n; i++) {
+      c[Col.Kind].uint(this.kind[i]);
+      c[Col.Cpu].uint(this.cpu[i]);
+      c[Col.Name].uint(this.nameIx[i]);
+      c[Col.Args].uint(this.argsIx[i]);
+      c[Col.Result].uint(this.resultIx[i]);
+    }
+    putColumn(c[Col.Icount], nums[Num.Icount], n, true);
+    putColumn(c[Col.Vcycles], nums[Num.Vcycles], n, true);
+    putColumn(c[Col.HostNs], nums[Num.HostNs], n, true);
+    putColumn(c[Col.Pd], nums[Num.Pd], n, false);
+    putColumn(c[Col.Ec], nums[Num.Ec], n, false);
+    putColumn(c[Col.Cost], nums[Num.Cost], n, false);
+    // Call ids: a presence flag, then the delta from the previous present id.
+    const calls = nums[Num.CallId], callCol = c[Col.CallId];
+    let callId = 0;
+    for (let i = 0; i < n; i++) {
+      const id = calls[i];
+      if (Number.isNaN(id)) callCol.byte(0);
+      else {
+        callCol.byte(1);
+        putNumber(callCol, id - callId);
+        callId = id;
+      }
+    }
     const w = new ByteWriter();
-    w.uint(this.count);
+    w.uint(n);
     w.uint(this.strings.size);
     w.raw(this.table.finish());
-    for (const col of this.cols) w.bytes(col.finish());
+    for (const col of c) w.bytes(col.finish());
     const out = w.finish().slice();
     this.reset();
     return out;
@@ -97,7 +178,7 @@ export class EventColumnWriter {
     this.strings.clear();
     this.table.length = 0;
     this.count = 0;
-    this.icount = this.vcycles = this.hostNs = this.callId = 0;
+    this.lastNameIx = this.lastArgsIx = this.lastResultIx = -1;
   }
 }
 

@@ -19,11 +19,21 @@ const IOVEC_SHOWN = 8;
 
 export type Phase = "entry" | "exit";
 
+/** Whether byte `c` stands for itself inside a quoted string. */
+function plain(c: number): boolean {
+  return c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c;
+}
+
 /** A C-escaped, double-quoted string; `…` marks truncation at `limit` bytes, as strace prints it. */
 export function quote(bytes: Uint8Array, limit = STRING_LIMIT): string {
   const shown = bytes.subarray(0, limit);
-  let out = '"';
-  for (let i = 0; i < shown.length; i++) {
+  const tail = '"' + (bytes.length > limit ? "..." : "");
+  // Most strings (paths, text) need no escape: one conversion instead of a concatenation per byte.
+  let i = 0;
+  while (i < shown.length && plain(shown[i])) i++;
+  if (i === shown.length) return '"' + String.fromCharCode.apply(null, shown as unknown as number[]) + tail;
+  let out = '"' + String.fromCharCode.apply(null, shown.subarray(0, i) as unknown as number[]);
+  for (; i < shown.length; i++) {
     const c = shown[i];
     switch (c) {
       case 0x09: out += "\\t"; break;
@@ -43,7 +53,7 @@ export function quote(bytes: Uint8Array, limit = STRING_LIMIT): string {
         }
     }
   }
-  return out + '"' + (bytes.length > limit ? "..." : "");
+  return out + tail;
 }
 
 function hex64(lo: number, hi: number): string {
@@ -221,10 +231,17 @@ function isError(result: number): boolean {
 /** The argument list of a call (without the name), e.g. `1, "hello\n", 6`. Unknown syscalls show raw hex. */
 export function formatArgs(row: SyscallRow | undefined, space: AddressSpace, frame: SyscallFrame, phase: Phase): string {
   if (!row) return [0, 1, 2, 3, 4, 5].map((i) => hex64(frame.argsLo[i], frame.argsHi[i])).join(", ");
-  return row.args
-    .map((spec, i) => (shown(spec, frame) ? formatArg(space, frame, spec, i, phase) : null))
-    .filter((text) => text !== null)
-    .join(", ");
+  // A loop, not map/filter/join: this runs for every traced syscall.
+  let out = "";
+  let first = true;
+  const specs = row.args;
+  for (let i = 0; i < specs.length; i++) {
+    if (!shown(specs[i], frame)) continue;
+    const text = formatArg(space, frame, specs[i], i, phase);
+    out = first ? text : out + ", " + text;
+    first = false;
+  }
+  return out;
 }
 
 /** The result as strace prints it after `= `: `6`, `0x7f…`, `-1 ENOENT (No such file or directory)`, `?`. */
