@@ -37,23 +37,32 @@ export class ByteWriter {
     this.reserve(8);
     const buf = this.buf;
     let n = this.length;
-    while (v >= 0x80) {
-      buf[n++] = (v % 0x80) | 0x80;
-      v = Math.floor(v / 0x80);
+    if (v <= 0x7fffffff) {
+      // Below 2^31 shifts are exact and much cheaper than the division the general case needs.
+      while (v >= 0x80) {
+        buf[n++] = (v & 0x7f) | 0x80;
+        v >>>= 7;
+      }
+    } else {
+      while (v >= 0x80) {
+        buf[n++] = (v % 0x80) | 0x80;
+        v = Math.floor(v / 0x80);
+      }
     }
     buf[n++] = v;
     this.length = n;
+  }
+
+  /** Signed integer, |v| < 2^52, zigzag-encoded so small magnitudes stay short. */
+  int(v: number): void {
+    if (v === (v | 0) && v > -0x40000000 && v < 0x40000000) this.uint((v << 1) ^ (v >> 31));
+    else this.uint(v >= 0 ? v * 2 : -v * 2 - 1);
   }
 
   /** One byte 0 ≤ b < 0x80 (a one-byte varint). */
   byte(b: number): void {
     if (this.length === this.buf.length) this.reserve(1);
     this.buf[this.length++] = b;
-  }
-
-  /** Signed integer, |v| < 2^52, zigzag-encoded so small magnitudes stay short. */
-  int(v: number): void {
-    this.uint(v >= 0 ? v * 2 : -v * 2 - 1);
   }
 
   bytes(data: Uint8Array): void {
