@@ -99,6 +99,20 @@ export interface ProcessInfo {
   sockets: { id: number; kind: string; state: string; local: string; peer: string; queued: number }[];
 }
 
+/** The FAT image attached to the run (`--disk`), with the FAT service's counters so far. */
+export interface DiskInfo {
+  /** The image file on the host. */
+  path: string;
+  fatType: 12 | 16 | 32;
+  /** Volume size (total sectors × sector size). */
+  bytes: number;
+  writable: boolean;
+  sectorsRead: number;
+  sectorsWritten: number;
+  /** Commits of written sectors to the image file (writable disks only). */
+  commits: number;
+}
+
 /** The VGA device's visible state: text mode cells or the linear framebuffer. */
 export type Screen =
   | { mode: "text"; cols: number; rows: number; /** base64 of cols*rows u16 LE: char | attribute << 8 */ cells: string; cursor: number }
@@ -227,6 +241,8 @@ export interface LabSnapshot {
   status: MachineStatus;
   screen: Screen | null;
   pds: PdInfo[];
+  /** The live run's disk, or null without one. */
+  disk: DiskInfo | null;
   console: { stream: ConsoleStream; text: string }[];
 }
 
@@ -303,10 +319,13 @@ const eventFilter = obj({
   fromIcount: opt(int()), toIcount: opt(int()),
 });
 
+/** A FAT image on the host to attach at /disk, as `run --disk IMAGE [--disk-writable]`. */
+const diskSpec = obj({ path: str(4096), writable: bool });
+
 export const requests = {
   "lab.hello": obj({}),
   "guests.list": obj({}),
-  "machine.boot": obj({ guest: id, args: arr(str(4096), 256), record: bool, jit: opt(bool) }),
+  "machine.boot": obj({ guest: id, args: arr(str(4096), 256), record: bool, jit: opt(bool), disk: opt(diskSpec) }),
   "machine.upload": obj({ name: str(256), elf: base64(MAX_ELF_BYTES), args: arr(str(4096), 256), record: bool }),
   "machine.run": obj({}),
   "machine.pause": obj({}),
@@ -378,6 +397,7 @@ export type LabEvent =
   | { kind: "console"; stream: ConsoleStream; text: string }
   | { kind: "screen"; screen: Screen }
   | { kind: "pds"; pds: PdInfo[] }
+  | { kind: "disk"; disk: DiskInfo | null }
   | { kind: "progress"; task: string; done: number; total: number };
 
 // ---- envelopes ----
