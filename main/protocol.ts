@@ -177,9 +177,12 @@ export interface RecordingInfo {
 }
 
 export interface Track {
+  /** -1 on a service track. */
   pd: number;
   ec: number;
   label: string;
+  /** Set on the track of the network or disk service's work (those events are not on their PD/EC's track). */
+  service?: "net" | "disk";
 }
 
 /** An aggregate of events of one track in an icount range, when there are too many to draw one by one. */
