@@ -1,18 +1,24 @@
 // The lab's network and disk services in a browser: a FAT image attached from the Machine view reaches the guest and
-// is listed with its counters. Screenshots go to test-results/e2e/screenshots for a person to look at.
+// is listed with its counters; the timeline shows the services' work on their own tracks, for runs recorded in the lab
+// and for a recording made by the CLI. Screenshots go to test-results/e2e/screenshots for a person to look at.
 /// <reference lib="dom" />
 
 import { expect, test, type Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { SHOTS, startHost, type Host } from "./host.ts";
+import { ROOT, SHOTS, startHost, type Host } from "./host.ts";
 
 let host: Host;
 let image: string;
 
 test.beforeAll(async () => {
-  host = await startHost();
+  // A recording made by the CLI, waiting in the user's recordings folder as if recorded earlier.
+  host = await startHost((data) => {
+    mkdirSync(join(data, "recordings"));
+    const cli = join(ROOT, "bin", "hedron-lab.js");
+    execFileSync(process.execPath, [cli, "record", "-o", join(data, "recordings", "net-loopback.hlrec"), join(ROOT, "engine/guests/bin/net-loopback")], { stdio: "ignore" });
+  });
   image = join(host.data, "lab-disk.img");
   execFileSync("mkfs.fat", ["-C", "-F", "32", "-n", "LABDISK", image, "65536"], { stdio: "ignore" });
   const file = join(host.data, "note.txt");
@@ -50,6 +56,42 @@ test("a FAT image named in the Machine view is mounted at /disk, and the view li
   const sectorsRead = Number((await row.locator("td").nth(4).textContent())?.replace(/,/g, ""));
   expect(sectorsRead).toBeGreaterThan(1);
   await page.screenshot({ path: join(SHOTS, "services-01-disk-attached.png") });
+
+  // The run was recorded: its timeline has the disk service's track with the open, reads and close on it.
+  await expect(page.locator("header")).toContainText("cat-");
+  await page.click('[data-view="timeline"]');
+  await expect(page.locator('.track-labels [data-service="disk"]')).toHaveText("disk service (FAT /disk)");
+  await expect(page.locator('.track-labels [data-service="net"]')).toHaveCount(0);
+  await page.screenshot({ path: join(SHOTS, "services-02-disk-track.png") });
+});
+
+/** The timeline of the recording the analysis views show has a network-service track after the PD/EC tracks. */
+async function expectNetTrack(page: Page, shot: string): Promise<void> {
+  await page.click('[data-view="timeline"]');
+  const labels = page.locator(".track-labels > div");
+  await expect(labels.last()).toHaveText("network service (sockets)");
+  await expect(labels.last()).toHaveAttribute("data-service", "net");
+  expect(await labels.count()).toBeGreaterThan(1);
+  await page.screenshot({ path: join(SHOTS, shot) });
+}
+
+test("a native network app run in the lab shows its network-portal calls on the network service's track", async ({ page }) => {
+  await openLab(page);
+  await page.selectOption('[data-testid="guest"]', "native-net-echo");
+  await page.fill('[data-testid="args"]', "");
+  await page.fill('[data-testid="disk-path"]', "");
+  await page.click('[data-testid="boot"]');
+  await expect(page.locator('[data-testid="machine-message"]')).toContainText("exited", { timeout: 60_000 });
+  await expect(page.locator("header")).toContainText("native-net-echo-");
+  await expectNetTrack(page, "services-03-native-net-track.png");
+});
+
+test("a Linux socket program's recording from the CLI replays with the network service's track", async ({ page }) => {
+  await openLab(page);
+  await page.click('[data-view="recordings"]');
+  await page.locator('[data-testid="recordings"] tr', { hasText: "net-loopback.hlrec" }).locator('[data-testid="open"]').click();
+  await expect(page.locator('[data-testid="replay"]')).toBeVisible();
+  await expectNetTrack(page, "services-04-linux-net-track.png");
 });
 
 test("a disk path that is no FAT image is one clear error, and nothing boots", async ({ page }) => {
@@ -60,5 +102,5 @@ test("a disk path that is no FAT image is one clear error, and nothing boots", a
   await page.click('[data-testid="boot"]');
   await expect(page.locator('[data-testid="errors"]')).toContainText("note.txt is not a FAT volume");
   expect(await page.locator('[data-testid="status"]').textContent()).toBe(before);
-  await page.screenshot({ path: join(SHOTS, "services-02-disk-refused.png") });
+  await page.screenshot({ path: join(SHOTS, "services-05-disk-refused.png") });
 });
