@@ -219,11 +219,25 @@ export interface CostRow {
   breakdown: Record<string, number>;
 }
 
+/** One call measured by `hedron-lab bench syscalls` through both paths of a service, in virtual cycles per call. */
+export interface ServiceCost {
+  row: string;
+  service: "net" | "disk";
+  /** Through the Linux personality (a forwarded syscall). */
+  linux: number;
+  /** Through the native SDK client (portal calls to the service). */
+  native: number;
+  /** The Linux guest on the host (TSC ticks), where measured. */
+  nativeLinux: number | null;
+}
+
 export interface CostReport {
   recording: string;
   rows: CostRow[];
   /** Host-measured native Linux cycles per syscall, from `hedron-lab bench syscalls`, where known. */
   nativeLinux: Record<string, number>;
+  /** The bench's service rows (Linux personality vs native SDK path for the same call), from the same file. */
+  services: ServiceCost[];
   /** The bench-syscalls JSON file those figures came from (found) or would come from; null if none is looked for. */
   nativeLinuxFile: { path: string; found: boolean } | null;
 }

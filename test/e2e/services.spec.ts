@@ -5,7 +5,7 @@
 
 import { expect, test, type Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, SHOTS, startHost, type Host } from "./host.ts";
 
@@ -18,6 +18,8 @@ test.beforeAll(async () => {
     mkdirSync(join(data, "recordings"));
     const cli = join(ROOT, "bin", "hedron-lab.js");
     execFileSync(process.execPath, [cli, "record", "-o", join(data, "recordings", "net-loopback.hlrec"), join(ROOT, "engine/guests/bin/net-loopback")], { stdio: "ignore" });
+    // The Costs view's service rows, measured for real and saved where the lab looks (bench-syscalls.json).
+    execFileSync(process.execPath, [cli, "bench", "syscalls", "--rounds", "100", "--host-rounds", "1000"], { stdio: "ignore", env: { ...process.env, HEDRON_LAB_DATA: data } });
   });
   image = join(host.data, "lab-disk.img");
   execFileSync("mkfs.fat", ["-C", "-F", "32", "-n", "LABDISK", image, "65536"], { stdio: "ignore" });
@@ -92,6 +94,27 @@ test("a Linux socket program's recording from the CLI replays with the network s
   await page.locator('[data-testid="recordings"] tr', { hasText: "net-loopback.hlrec" }).locator('[data-testid="open"]').click();
   await expect(page.locator('[data-testid="replay"]')).toBeVisible();
   await expectNetTrack(page, "services-04-linux-net-track.png");
+});
+
+test("the Costs view compares send, recv and a FAT read through the Linux personality with the native SDK path", async ({ page }) => {
+  const bench = JSON.parse(readFileSync(join(host.data, "bench-syscalls.json"), "utf8")) as { rows: { row: string; service?: string; labForeign: number; labNative: number }[] };
+  const measured = bench.rows.filter((r) => r.service);
+  expect(measured.map((r) => r.service)).toEqual(["net", "net", "disk"]);
+  await openLab(page);
+  await page.click('[data-view="recordings"]');
+  await page.locator('[data-testid="recordings"] tr', { hasText: "net-loopback.hlrec" }).locator('[data-testid="open"]').click();
+  await page.click('[data-view="costs"]');
+  const rows = page.locator('[data-testid="service-costs"] tbody tr');
+  await expect(rows).toHaveCount(3);
+  for (const [i, r] of measured.entries()) {
+    const cells = rows.nth(i).locator("td");
+    await expect(cells.nth(0)).toHaveText(r.row);
+    await expect(cells.nth(1)).toHaveText(r.labForeign.toLocaleString("en"));
+    await expect(cells.nth(2)).toHaveText(r.labNative.toLocaleString("en"));
+  }
+  await expect(page.locator('[data-chart="services"] svg rect').first()).toBeVisible();
+  await page.locator('[data-chart="services"]').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(SHOTS, "services-06-costs.png"), fullPage: true });
 });
 
 test("a disk path that is no FAT image is one clear error, and nothing boots", async ({ page }) => {
