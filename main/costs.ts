@@ -3,14 +3,11 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import type { Recording } from "../engine/record/recording.ts";
-import type { CostReport, CostRow } from "./protocol.ts";
+import type { CostReport, CostRow, ServiceCost } from "./protocol.ts";
 import { numbered, pairCalls } from "../engine/debug/calls.ts";
 
 /** Samples kept per call kind for the distributions (enough for stable quartiles, bounded for the wire). */
 const MAX_SAMPLES = 2000;
-
-
-
 
 /** The part of `hedron-lab bench syscalls --json` (saved as bench-syscalls.json) the Costs view reads; other
  *  fields and rows without a syscall name are ignored. */
@@ -20,11 +17,18 @@ export interface SyscallBenchJson {
     syscall: string | null;
     /** Host-measured cycles per call of the syscall run natively on Linux (rdtsc), null where not measured. */
     nativeLinux: number | null;
+    /** Service rows only: the row's name, and the lab's cycles per call through the personality and the SDK client. */
+    row?: string;
+    service?: "net" | "disk";
+    labForeign?: number | null;
+    labNative?: number | null;
   }[];
 }
 
 export interface NativeLinux {
   values: Record<string, number>;
+  /** The bench's service rows: one call through the Linux personality and through the native SDK path. */
+  services: ServiceCost[];
   /** The bench file read, or (when there is none) the file the lab would read. */
   file: string;
   found: boolean;
@@ -33,7 +37,7 @@ export interface NativeLinux {
 /** Native Linux cycles per syscall from the first of `files` that exists. */
 export function readNativeLinux(files: [string, ...string[]]): NativeLinux {
   const file = files.find((f) => existsSync(f));
-  if (!file) return { values: {}, file: files[0], found: false };
+  if (!file) return { values: {}, services: [], file: files[0], found: false };
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(file, "utf8"));
@@ -43,10 +47,15 @@ export function readNativeLinux(files: [string, ...string[]]): NativeLinux {
   const rows = (json as Partial<SyscallBenchJson> | null)?.rows;
   if (!Array.isArray(rows)) throw new Error(`${file}: no "rows" array; write it with \`hedron-lab bench syscalls --json\``);
   const values: Record<string, number> = {};
+  const services: ServiceCost[] = [];
+  const finite = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
   for (const row of rows as Partial<SyscallBenchJson["rows"][number]>[]) {
-    if (typeof row?.syscall === "string" && typeof row.nativeLinux === "number" && Number.isFinite(row.nativeLinux)) values[row.syscall] = row.nativeLinux;
+    if (typeof row?.syscall === "string" && finite(row.nativeLinux)) values[row.syscall] = row.nativeLinux;
+    if ((row?.service === "net" || row?.service === "disk") && typeof row.row === "string" && finite(row.labForeign) && finite(row.labNative)) {
+      services.push({ row: row.row, service: row.service, linux: row.labForeign, native: row.labNative, nativeLinux: finite(row.nativeLinux) ? row.nativeLinux : null });
+    }
   }
-  return { values, file, found: true };
+  return { values, services, file, found: true };
 }
 
 export function costReport(id: string, recording: Recording, nativeLinux?: NativeLinux): CostReport {
@@ -85,6 +94,7 @@ export function costReport(id: string, recording: Recording, nativeLinux?: Nativ
         breakdown: Object.fromEntries(Object.entries(sums).map(([part, sum]) => [part, sum / row.count])),
       })),
     nativeLinux: nativeLinux?.values ?? {},
+    services: nativeLinux?.services ?? [],
     nativeLinuxFile: nativeLinux ? { path: nativeLinux.file, found: nativeLinux.found } : null,
   };
 }

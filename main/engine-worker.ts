@@ -10,7 +10,7 @@ import { ExactControl, type Stop } from "../engine/debug/exact.ts";
 import { controlFor, nextStop, previousStop, seekExact, type StopSpec } from "../engine/debug/reverse.ts";
 import { disassemble } from "../engine/disasm.ts";
 import type { MachineStatus, PdKind } from "./protocol.ts";
-import { focusEc, framebufferUsed, inspectMachine, pdsOf, readMemory, screenOf } from "./inspect.ts";
+import { diskOf, focusEc, framebufferUsed, inspectMachine, pdsOf, readMemory, screenOf } from "./inspect.ts";
 import { fromBase64 } from "./protocol.ts";
 import { StdinRing, type FoundStop, type WorkerCommand, type WorkerReport } from "./worker-protocol.ts";
 
@@ -34,6 +34,9 @@ let stdin: StdinRing | null = null;
 let lastReport = 0;
 let lastScreen = "";
 let lastPds = "";
+let lastDisk = "";
+/** The image the live run attached at /disk (shown with the FAT service's counters), or null. */
+let diskPath: string | null = null;
 /** Set once a PD has mapped (or drawn into) the linear framebuffer: from then on the screen shows it. */
 let linearScreen = false;
 /** Each PD's kind as the kernel last showed it, kept for PDs whose process has exited. */
@@ -77,6 +80,12 @@ function publish(): void {
       lastPds = pdKey;
       post({ type: "pds", pds });
     }
+    const disk = diskPath === null ? null : diskOf(machine, diskPath);
+    const diskKey = JSON.stringify(disk);
+    if (diskKey !== lastDisk) {
+      lastDisk = diskKey;
+      post({ type: "disk", disk });
+    }
   }
   post({ type: "status", status: status() });
 }
@@ -97,6 +106,15 @@ function readStdin(max: number): Uint8Array {
 function end(next: MachineStatus["state"], why: string): void {
   state = next;
   message = why;
+  // A run stopped with processes alive still commits what the guest changed on a writable disk (as the CLI does).
+  if (machine?.roottask.disk) {
+    try {
+      machine.roottask.fileServer.tree.sync();
+    } catch (error) {
+      state = "failed";
+      message = `the disk image could not be written: ${error instanceof Error ? error.message : String(error)}`;
+    }
+  }
   if (recorder) {
     try {
       recorder.finish();
@@ -170,7 +188,12 @@ function reply(id: number, work: () => unknown): void {
 function boot(command: Extract<WorkerCommand, { op: "boot" }>): void {
   guest = command.guest;
   stdin = new StdinRing(command.stdin);
-  const config: MachineConfig = { modules: command.modules, env: command.env, cpus: 1, memoryMiB: 256, seed: command.seed, strict: false, mounts: [], readStdin };
+  diskPath = command.disk?.path ?? null;
+  lastDisk = "";
+  const config: MachineConfig = {
+    modules: command.modules, env: command.env, cpus: 1, memoryMiB: 256, seed: command.seed, strict: false, mounts: [], readStdin,
+    ...(command.disk ? { disk: command.disk } : {}),
+  };
   recorder = command.record ? new Recorder(command.record, config, { engineVersion: command.version }) : null;
   machine = recorder ? recorder.machine : new Machine(config);
   liveStops = command.stops;

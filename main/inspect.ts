@@ -12,6 +12,7 @@ import { VGA_COLS, VGA_ROWS } from "../engine/devices/vga.ts";
 import {
   toBase64,
   type CapabilityRow,
+  type DiskInfo,
   type Inspection,
   type KernelObjectRow,
   type MemoryDump,
@@ -69,6 +70,14 @@ export function pdsOf(machine: Machine, seen: Map<number, PdKind>): PdInfo[] {
 
 function processInfo(p: ReturnType<Machine["inspect"]>["processes"][number]): ProcessInfo {
   return { pid: p.pid, ppid: p.ppid, pgid: p.pgid, threads: p.threads, sockets: p.sockets };
+}
+
+/** The attached FAT disk and its service's counters (the Machine view's disk row), or null without one. */
+export function diskOf(machine: Machine, path: string): DiskInfo | null {
+  const volume = machine.roottask.disk;
+  if (!volume) return null;
+  const { type, totalSectors, bytesPerSector } = volume.bpb;
+  return { path, fatType: type, bytes: totalSectors * bytesPerSector, writable: volume.writable, ...volume.stats };
 }
 
 /** The guest EC the inspector shows: the one that ran last on CPU 0, else the first live guest EC. */

@@ -2,9 +2,10 @@
 // Parameters arrive already validated (protocol.ts); everything that touches a file path is checked again here.
 
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { parseElf } from "../engine/elf/elf.ts";
 import { appKind } from "../engine/roottask/app-kind.ts";
+import { readDiskImage } from "../engine/roottask/fat/disk.ts";
 import { Recording } from "../engine/record/recording.ts";
 import { exportChromeTrace, exportCsv } from "../engine/record/export.ts";
 import type { LabService } from "./browser-host.ts";
@@ -16,6 +17,7 @@ import {
   fromBase64,
   toBase64,
   type ConsoleStream,
+  type DiskInfo,
   type GuestInfo,
   type Inspection,
   type LabEvent,
@@ -48,6 +50,15 @@ export interface LabOptions {
   version: string;
 }
 
+/** A disk image named from the UI: a full host path to a FAT volume, checked as `run --disk` checks it. */
+function checkedDisk(disk: { path: string; writable: boolean }): { path: string; writable: boolean } {
+  const path = disk.path.trim();
+  if (!isAbsolute(path)) throw new Error(`disk image: give the image's full path on the host, not '${path}'`);
+  const { problem } = readDiskImage(path);
+  if (problem) throw new Error(`disk image: ${problem}`);
+  return { path: resolve(path), writable: disk.writable };
+}
+
 /** The file extension of recordings the lab writes and lists. */
 const RECORDING_EXT = ".hlrec";
 /** Guest environment in the lab: fixed, so a recorded run does not depend on the host's variables. */
@@ -65,6 +76,7 @@ export class LabApi implements LabService {
   private status: MachineStatus = { state: "off", guest: "", icount: 0, vcycles: 0 };
   private screen: Screen | null = null;
   private pds: PdInfo[] = [];
+  private disk: DiskInfo | null = null;
   private console: { stream: ConsoleStream; text: string }[] = [];
   private consoleChars = 0;
   private readonly open = new Map<string, Recording>();
@@ -108,14 +120,16 @@ export class LabApi implements LabService {
       status: this.status,
       screen: this.screen,
       pds: this.pds,
+      disk: this.disk,
       console: this.console,
     }),
     "guests.list": () => this.guests(),
-    "machine.boot": ({ guest, args, record, jit }) => {
+    "machine.boot": ({ guest, args, record, jit, disk }) => {
       const info = this.guests().find((g) => g.id === guest);
       if (!info) throw new Error(`no guest named '${guest}'`);
+      const image = disk ? checkedDisk(disk) : null;
       const bytes = new Uint8Array(readFileSync(join(this.options.guestsDir, info.id)));
-      return this.boot(info.name, [{ name: info.id, bytes, kind: appKind(bytes), argv: [info.id, ...args] }], record, jit ?? true);
+      return this.boot(info.name, [{ name: info.id, bytes, kind: appKind(bytes), argv: [info.id, ...args] }], record, jit ?? true, image);
     },
     "machine.upload": ({ name, elf, args, record }) => {
       const bytes = fromBase64(elf);
@@ -256,7 +270,7 @@ export class LabApi implements LabService {
 
   // ---- the live machine ----
 
-  private async boot(guest: string, modules: BootModule[], record: boolean, jit = true): Promise<MachineStatus> {
+  private async boot(guest: string, modules: BootModule[], record: boolean, jit = true, disk: { path: string; writable: boolean } | null = null): Promise<MachineStatus> {
     this.stdin?.close();
     await this.live?.terminate();
     this.live = null;
@@ -264,6 +278,7 @@ export class LabApi implements LabService {
     this.consoleChars = 0;
     this.screen = null;
     this.pds = [];
+    this.disk = null;
     const stdin = new StdinRing();
     const recordPath = record ? this.uniquePath(guest) : null;
     const session = new EngineSession(this.options.worker, (report) => this.report(session, report));
@@ -272,7 +287,7 @@ export class LabApi implements LabService {
     this.status = { state: "running", guest, icount: 0, vcycles: 0, ...(recordPath ? { recording: `user:${basename(recordPath)}` } : {}) };
     this.emit({ kind: "boot", guest });
     this.emit({ kind: "status", status: this.status });
-    await session.request({ op: "boot", guest, modules, env: GUEST_ENV, seed: 1, version: this.options.version, record: recordPath, stdin: stdin.buffer, stops: this.liveStops, jit });
+    await session.request({ op: "boot", guest, modules, env: GUEST_ENV, seed: 1, version: this.options.version, record: recordPath, stdin: stdin.buffer, stops: this.liveStops, jit, disk });
     return this.status;
   }
 
@@ -314,6 +329,10 @@ export class LabApi implements LabService {
       case "pds":
         this.pds = report.pds;
         this.emit({ kind: "pds", pds: report.pds });
+        return;
+      case "disk":
+        this.disk = report.disk;
+        this.emit({ kind: "disk", disk: report.disk });
         return;
       case "console":
         this.console.push({ stream: report.stream, text: report.text });

@@ -99,6 +99,20 @@ export interface ProcessInfo {
   sockets: { id: number; kind: string; state: string; local: string; peer: string; queued: number }[];
 }
 
+/** The FAT image attached to the run (`--disk`), with the FAT service's counters so far. */
+export interface DiskInfo {
+  /** The image file on the host. */
+  path: string;
+  fatType: 12 | 16 | 32;
+  /** Volume size (total sectors × sector size). */
+  bytes: number;
+  writable: boolean;
+  sectorsRead: number;
+  sectorsWritten: number;
+  /** Commits of written sectors to the image file (writable disks only). */
+  commits: number;
+}
+
 /** The VGA device's visible state: text mode cells or the linear framebuffer. */
 export type Screen =
   | { mode: "text"; cols: number; rows: number; /** base64 of cols*rows u16 LE: char | attribute << 8 */ cells: string; cursor: number }
@@ -163,9 +177,12 @@ export interface RecordingInfo {
 }
 
 export interface Track {
+  /** -1 on a service track. */
   pd: number;
   ec: number;
   label: string;
+  /** Set on the track of the network or disk service's work (those events are not on their PD/EC's track). */
+  service?: "net" | "disk";
 }
 
 /** An aggregate of events of one track in an icount range, when there are too many to draw one by one. */
@@ -202,11 +219,25 @@ export interface CostRow {
   breakdown: Record<string, number>;
 }
 
+/** One call measured by `hedron-lab bench syscalls` through both paths of a service, in virtual cycles per call. */
+export interface ServiceCost {
+  row: string;
+  service: "net" | "disk";
+  /** Through the Linux personality (a forwarded syscall). */
+  linux: number;
+  /** Through the native SDK client (portal calls to the service). */
+  native: number;
+  /** The Linux guest on the host (TSC ticks), where measured. */
+  nativeLinux: number | null;
+}
+
 export interface CostReport {
   recording: string;
   rows: CostRow[];
   /** Host-measured native Linux cycles per syscall, from `hedron-lab bench syscalls`, where known. */
   nativeLinux: Record<string, number>;
+  /** The bench's service rows (Linux personality vs native SDK path for the same call), from the same file. */
+  services: ServiceCost[];
   /** The bench-syscalls JSON file those figures came from (found) or would come from; null if none is looked for. */
   nativeLinuxFile: { path: string; found: boolean } | null;
 }
@@ -227,6 +258,8 @@ export interface LabSnapshot {
   status: MachineStatus;
   screen: Screen | null;
   pds: PdInfo[];
+  /** The live run's disk, or null without one. */
+  disk: DiskInfo | null;
   console: { stream: ConsoleStream; text: string }[];
 }
 
@@ -303,10 +336,13 @@ const eventFilter = obj({
   fromIcount: opt(int()), toIcount: opt(int()),
 });
 
+/** A FAT image on the host to attach at /disk, as `run --disk IMAGE [--disk-writable]`. */
+const diskSpec = obj({ path: str(4096), writable: bool });
+
 export const requests = {
   "lab.hello": obj({}),
   "guests.list": obj({}),
-  "machine.boot": obj({ guest: id, args: arr(str(4096), 256), record: bool, jit: opt(bool) }),
+  "machine.boot": obj({ guest: id, args: arr(str(4096), 256), record: bool, jit: opt(bool), disk: opt(diskSpec) }),
   "machine.upload": obj({ name: str(256), elf: base64(MAX_ELF_BYTES), args: arr(str(4096), 256), record: bool }),
   "machine.run": obj({}),
   "machine.pause": obj({}),
@@ -378,6 +414,7 @@ export type LabEvent =
   | { kind: "console"; stream: ConsoleStream; text: string }
   | { kind: "screen"; screen: Screen }
   | { kind: "pds"; pds: PdInfo[] }
+  | { kind: "disk"; disk: DiskInfo | null }
   | { kind: "progress"; task: string; done: number; total: number };
 
 // ---- envelopes ----

@@ -4,6 +4,7 @@
 import type { EventKind } from "../engine/events.ts";
 import type { Recording } from "../engine/record/recording.ts";
 import type { Bucket, TimelineSlice, Track } from "./protocol.ts";
+import { SERVICE_LABELS, ServiceClassifier, type Service } from "./service-tracks.ts";
 
 const KINDS: EventKind[] = ["portal_call", "portal_reply", "hypercall", "foreign_syscall", "exception", "schedule", "process_start", "process_exit"];
 /** Events read per page while indexing; the host yields between pages so it keeps answering other requests. */
@@ -19,7 +20,6 @@ export class TimelineIndex {
     private readonly columns: Record<Axis, Float64Array>,
     private readonly track: Uint16Array,
     private readonly kind: Uint8Array,
-    private readonly trackOf: Map<string, number>,
   ) {}
 
   /** Reads every event once (in pages, yielding between them) and keeps three columns of it. */
@@ -29,19 +29,22 @@ export class TimelineIndex {
     const trackCol = new Uint16Array(total);
     const kindCol = new Uint8Array(total);
     const keys = new Map<string, number>();
-    const found: { pd: number; ec: number }[] = [];
+    const found: { pd: number; ec: number; service?: Service }[] = [];
     const pdNames = new Map<number, string>();
+    const services = new ServiceClassifier();
     let n = 0;
     for (;;) {
       const page = rec.eventsAfter(n, PAGE);
       for (const e of page) {
         if (n >= total) break;
-        const key = `${e.pd}:${e.ec}`;
+        // Network and disk service work gets the service's track; everything else its PD/EC's.
+        const service = services.classify(e);
+        const key = service ?? `${e.pd}:${e.ec}`;
         let t = keys.get(key);
         if (t === undefined) {
           t = found.length;
           keys.set(key, t);
-          found.push({ pd: e.pd, ec: e.ec });
+          found.push(service ? { pd: -1, ec: -1, service } : { pd: e.pd, ec: e.ec });
         }
         if (e.kind === "process_start") pdNames.set(e.pd, e.name);
         icount[n] = e.icount;
@@ -54,19 +57,21 @@ export class TimelineIndex {
       if (page.length < PAGE || n >= total) break;
       await new Promise((resolve) => setImmediate(resolve));
     }
-    // Display order: by PD, then EC; the columns keep the discovery order, so map through a permutation.
-    const order = found.map((_, i) => i).sort((a, b) => found[a]!.pd - found[b]!.pd || found[a]!.ec - found[b]!.ec);
+    // Display order: by PD, then EC, then the service tracks; the columns keep the discovery order, so map through a
+    // permutation.
+    const rankOf = (t: (typeof found)[number]) => (t.service ? Object.keys(SERVICE_LABELS).indexOf(t.service) + 1 : 0);
+    const order = found.map((_, i) => i).sort((a, b) => rankOf(found[a]!) - rankOf(found[b]!) || found[a]!.pd - found[b]!.pd || found[a]!.ec - found[b]!.ec);
     const rank = new Uint16Array(found.length);
     order.forEach((original, position) => (rank[original] = position));
     for (let i = 0; i < n; i++) trackCol[i] = rank[trackCol[i]!]!;
-    const tracks = order.map((i) => {
-      const { pd, ec } = found[i]!;
+    const tracks = order.map((i): Track => {
+      const { pd, ec, service } = found[i]!;
+      if (service) return { pd, ec, label: SERVICE_LABELS[service], service };
       const name = pdNames.get(pd);
       return { pd, ec, label: `PD ${pd}${name ? ` ${name}` : ""} · EC ${ec}` };
     });
-    const trackOf = new Map(tracks.map((t, i) => [`${t.pd}:${t.ec}`, i]));
     const columns = { icount: icount.subarray(0, n), vcycles: vcycles.subarray(0, n) };
-    return new TimelineIndex(tracks, columns, trackCol.subarray(0, n), kindCol.subarray(0, n), trackOf);
+    return new TimelineIndex(tracks, columns, trackCol.subarray(0, n), kindCol.subarray(0, n));
   }
 
   /** The largest value of an axis (the end of the recording's time line). */
@@ -94,7 +99,7 @@ export class TimelineIndex {
     const total = hi - lo;
     if (total <= detailLimit) {
       // Index position i is event seq i + 1 (events are numbered from 1 in order).
-      const events = rec.eventsAfter(lo, total).map((e, i) => ({ ...e, track: this.trackOf.get(`${e.pd}:${e.ec}`) ?? 0, seq: lo + i + 1 }));
+      const events = rec.eventsAfter(lo, total).map((e, i) => ({ ...e, track: this.track[lo + i]!, seq: lo + i + 1 }));
       return { from, to, end: this.end(axis), tracks: this.tracks, events, buckets: [], total };
     }
     const width = (to - from) / buckets;

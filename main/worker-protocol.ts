@@ -3,7 +3,7 @@
 
 import type { MachineConfig } from "../engine/machine.ts";
 import type { StopSpec } from "../engine/debug/reverse.ts";
-import type { ConsoleStream, FoundStop, Inspection, MachineStatus, MemoryDump, PdInfo, Screen } from "./protocol.ts";
+import type { ConsoleStream, DiskInfo, FoundStop, Inspection, MachineStatus, MemoryDump, PdInfo, Screen } from "./protocol.ts";
 
 export type BootModule = MachineConfig["modules"][number];
 
@@ -25,6 +25,8 @@ export type WorkerCommand =
       stops: StopSpec;
       /** Compile hot blocks (off: interpret everything); runs are exact either way. */
       jit: boolean;
+      /** A FAT image at /disk (checked by the main thread), or null. */
+      disk: { path: string; writable: boolean } | null;
     }
   | { op: "run" }
   | { op: "pause" }
@@ -49,6 +51,7 @@ export type WorkerReport =
   | { type: "console"; stream: ConsoleStream; text: string }
   | { type: "screen"; screen: Screen }
   | { type: "pds"; pds: PdInfo[] }
+  | { type: "disk"; disk: DiskInfo | null }
   | { type: "progress"; task: string; done: number; total: number }
   | { type: "reply"; id: number; ok: true; result: Inspection | MemoryDump | FoundStop | null }
   | { type: "reply"; id: number; ok: false; error: string };

@@ -38,6 +38,8 @@ const GUESTS = {
   linuxFiles: path.join(GUEST_DIR, "file-bench"),
   nativeFiles: path.join(GUEST_DIR, "native-file-bench"),
   procs: path.join(GUEST_DIR, "procs-bench"),
+  linuxServices: path.join(GUEST_DIR, "service-bench"),
+  nativeServices: path.join(GUEST_DIR, "native-service-bench"),
 };
 
 const hostIsX64Linux = process.platform === "linux" && process.arch === "x64";
@@ -63,11 +65,12 @@ function parseValues(output: string): Map<string, number> {
 }
 
 /** Runs one bench guest in a fresh lab machine to its end; a crash or a non-zero exit invalidates the benchmark. */
-function runInLab(elf: string, args: string[], kind: Kind, mediator: boolean): LabRun {
+function runInLab(elf: string, args: string[], kind: Kind, mediator: boolean, disk?: string): LabRun {
   if (!fs.existsSync(elf)) throw new CliError(`${elf}: bench guest missing (build it with npm run guests)`, 1);
   const machine = new Machine({
     modules: [{ name: path.basename(elf), bytes: fs.readFileSync(elf), kind, argv: [path.basename(elf), ...args] }],
     env: [], cpus: 1, memoryMiB: 256, seed: 1, strict: false, mounts: [], readStdin: () => new Uint8Array(0), mediator,
+    ...(disk ? { disk: { path: disk, writable: false } } : {}),
   });
   const chunks: string[] = [];
   const errors: string[] = [];
@@ -116,6 +119,8 @@ export interface SyscallRow {
   thesis: { nativeLinux: number | null; foreign: number | null; mediator: number | null; native: number | null };
   /** Process and thread rows: the portal calls and hypercalls one operation really makes in the lab (its cost's parts). */
   perOperation?: { portalCalls: number; hypercalls: number };
+  /** Service rows: the same work through the Linux personality (labForeign) and the native SDK client (labNative). */
+  service?: "net" | "disk";
 }
 
 export interface SyscallBench {
@@ -138,6 +143,57 @@ const PROCESS_ROWS = [
   { row: "pipe round trip", op: "pipe" },
   { row: "thread create + join", op: "thread" },
 ] as const;
+
+/** The service-bench guests' figures: one call each through the network service and the FAT disk service. */
+const SERVICE_ROWS = [
+  { row: "TCP send, 64 B (loopback)", key: "send", syscall: "sendto", service: "net" },
+  { row: "TCP recv, 64 B (loopback)", key: "recv", syscall: "recvfrom", service: "net" },
+  // Natively the host reads the same bytes from a host file: Linux has no FAT driver in this path to compare with.
+  { row: "file read, 4 KiB (lab: FAT at /disk)", key: "file_read", syscall: null, service: "disk" },
+] as const;
+
+/** Rounds of the service rows at most: the file read once through holds 1.1 × this many 4 KiB blocks (18 MB). */
+const SERVICE_MAX_ROUNDS = 4000;
+
+/** A FAT32 image (mkfs.fat) holding `file` as /service.dat, or null without dosfstools and mtools. */
+function serviceImage(dir: string, file: string): string | null {
+  const image = path.join(dir, "service.img");
+  const mkfs = spawnSync("mkfs.fat", ["-C", "-F", "32", image, "65536"], { encoding: "utf8" });
+  if (mkfs.error || mkfs.status !== 0) return null;
+  const copy = spawnSync("mcopy", ["-i", image, file, "::service.dat"], { encoding: "utf8" });
+  return copy.error || copy.status !== 0 ? null : image;
+}
+
+/** The same sends, receives and 4 KiB reads through the Linux personality (plain and with the mediator) and through
+ *  the native SDK path, on a read-only FAT image; the host runs the Linux guest on a copy of the file. Empty without
+ *  mkfs.fat and mcopy. */
+function serviceRows(rounds: number, hostRounds: number | null): SyscallRow[] {
+  const dir = fs.mkdtempSync(path.join(tmpdir(), "hedron-bench-services-"));
+  try {
+    const blocks = Math.max(rounds, hostRounds ?? 0) + Math.floor(Math.max(rounds, hostRounds ?? 0) / 10);
+    const file = path.join(dir, "service.dat");
+    fs.writeFileSync(file, Buffer.alloc(blocks * 4096, 0x5a));
+    const image = serviceImage(dir, file);
+    if (!image) return [];
+    const args = [String(rounds), "/disk/service.dat"];
+    const foreign = runInLab(GUESTS.linuxServices, args, "foreign", false, image);
+    const mediator = runInLab(GUESTS.linuxServices, args, "foreign", true, image);
+    const native = runInLab(GUESTS.nativeServices, args, "native", false, image);
+    const host = hostRounds === null ? null : runOnHost(GUESTS.linuxServices, [String(hostRounds), file], 3);
+    return SERVICE_ROWS.map((r) => ({
+      row: r.row,
+      syscall: r.syscall,
+      nativeLinux: host?.get(r.key) ?? null,
+      labForeign: need(foreign, r.key, "Linux service"),
+      labForeignMediator: need(mediator, r.key, "Linux service"),
+      labNative: need(native, r.key, "native service"),
+      thesis: { nativeLinux: null, foreign: null, mediator: null, native: null },
+      service: r.service,
+    }));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 /** Per-operation cycles (the guest's rdtsc) of a procs-bench run, and the portal calls and hypercalls it made per operation. */
 function processRow(row: string, op: string, rounds: number, host: Map<string, number> | null, hostRounds: number): SyscallRow {
@@ -201,6 +257,7 @@ export function measureSyscalls(options: { rounds: number; hostRounds: number | 
       const hostRun = options.hostRounds === null ? null : runOnHost(GUESTS.procs, [op, String(hostRounds)], 3);
       return processRow(row, op, labRounds, hostRun, hostRounds);
     }),
+    ...serviceRows(Math.min(options.rounds, SERVICE_MAX_ROUNDS), options.hostRounds === null ? null : Math.min(options.hostRounds, SERVICE_MAX_ROUNDS)),
   ];
   return { rounds: { lab: options.rounds, host: host ? options.hostRounds : null }, rows };
 }
@@ -242,6 +299,11 @@ export function formatSyscallTable(bench: SyscallBench): string {
     lines.push("", "Process and thread rows (procs-bench guest, cycles per operation; no thesis figure) are costed from the calls they make:");
     for (const r of composite) lines.push(`  ${r.row}: ${r.perOperation!.portalCalls} portal calls, ${r.perOperation!.hypercalls} hypercalls per operation`);
   }
+  const services = bench.rows.filter((r) => r.service);
+  if (services.length > 0) {
+    lines.push("", "Service rows (service-bench guests): the same call through the Linux personality (lab foreign) and the native SDK client (lab native);");
+    lines.push("  a native 4 KiB read is two file-service portal calls (messages carry ≤ 4000 bytes); native Linux reads a host file, not FAT.");
+  } else lines.push("", "(no service rows: they need mkfs.fat and mcopy, apt-get install dosfstools mtools)");
   if (bench.rounds.host === null) lines.push("(no native Linux run: the host is not x86-64 Linux)");
   return lines.join("\n") + "\n";
 }

@@ -11,7 +11,7 @@ import type { MachineEvent } from "../events.ts";
 import { appKind } from "../roottask/app-kind.ts";
 import type { AppKind } from "../roottask/process.ts";
 import { CliError, usageError } from "./errors.ts";
-import { FatError, parseBpb } from "../roottask/fat/layout.ts";
+import { readDiskImage } from "../roottask/fat/disk.ts";
 
 /** The environment a guest starts with unless --inherit-env or --clear-env: fixed, so runs do not depend on the host. */
 export const DEFAULT_ENV: readonly string[] = ["PATH=/bin:/usr/bin", "HOME=/", "LANG=C"];
@@ -212,24 +212,8 @@ function secondsOption(name: string, value: string | undefined): number {
 
 /** A bad --disk image is one clear line before anything boots. */
 function checkDiskImage(image: string): void {
-  let boot: Uint8Array;
-  try {
-    if (!fs.statSync(image).isFile()) throw new CliError(`--disk: ${image} is not a file`, 2);
-    const fd = fs.openSync(image, "r");
-    boot = new Uint8Array(512);
-    fs.readSync(fd, boot, 0, 512, 0);
-    fs.closeSync(fd);
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CliError(`--disk: ${image}: ${code === "ENOENT" ? "no such file" : `cannot read (${code ?? String(error)})`}`, 2);
-  }
-  try {
-    parseBpb(boot);
-  } catch (error) {
-    if (error instanceof FatError) throw new CliError(`--disk: ${image} is not a FAT volume: ${error.message}`, 2);
-    throw error;
-  }
+  const { problem } = readDiskImage(image);
+  if (problem) throw new CliError(`--disk: ${problem}`, 2);
 }
 
 const KINDS: readonly AppKind[] = ["native", "foreign", "hybrid"];

@@ -23,12 +23,15 @@ test("bench syscalls prints every row beside the thesis figures and saves the JS
     assert.match(table, /\| IPC call\+reply, same PD \| – \| – \| – \| – \| – \| – \| \d+ \| 791 \|/);
     assert.match(table, /\| IPC call\+reply, across PDs \| – \| – \| – \| – \| – \| – \| \d+ \| 1190 \|/);
     assert.match(table, /calibration limit ±25 %/);
+    assert.match(table, /\| TCP send, 64 B \(loopback\) \| (\d+|–) \| – \| \d+ \| – \| \d+ \| – \| \d+ \| – \|/);
+    assert.match(table, /\| TCP recv, 64 B \(loopback\) \| (\d+|–) \| – \| \d+ \| – \| \d+ \| – \| \d+ \| – \|/);
+    assert.match(table, /\| file read, 4 KiB \(lab: FAT at \/disk\) \| (\d+|–) \| – \| \d+ \| – \| \d+ \| – \| \d+ \| – \|/);
 
     const file = path.join(data, "bench-syscalls.json");
     const native = readNativeLinux([file]);
     assert.equal(native.found, true);
     if (canRunNatively) {
-      assert.deepEqual(Object.keys(native.values).sort(), ["fstat", "open", "set_tid_address"]);
+      assert.deepEqual(Object.keys(native.values).sort(), ["fstat", "open", "recvfrom", "sendto", "set_tid_address"]);
       for (const v of Object.values(native.values)) assert.ok(v > 0);
     }
   } finally {
@@ -41,13 +44,16 @@ test("bench syscalls --json --no-save prints the rows and writes nothing", () =>
   try {
     const r = runLab(["bench", "syscalls", "--rounds", "50", "--host-rounds", "1000", "--json", "--no-save"], "", { ...process.env, HEDRON_LAB_DATA: data });
     assert.equal(r.status, 0, r.stderr.toString());
-    const json = JSON.parse(r.stdout.toString()) as { rows: { row: string; syscall: string | null; labForeign: number | null; labNative: number | null; perOperation?: { portalCalls: number } }[] };
-    assert.deepEqual(json.rows.map((row) => row.syscall), ["set_tid_address", "fstat", "open", null, null, null, null, null, null, null, null]);
+    const json = JSON.parse(r.stdout.toString()) as { rows: { row: string; syscall: string | null; labForeign: number | null; labNative: number | null; perOperation?: { portalCalls: number }; service?: string }[] };
+    assert.deepEqual(json.rows.map((row) => row.syscall), ["set_tid_address", "fstat", "open", null, null, null, null, null, null, null, null, "sendto", "recvfrom", null]);
     assert.ok(json.rows.slice(0, 3).every((row) => row.labForeign! > 0 && row.labNative === null));
     assert.ok(json.rows.slice(3, 6).every((row) => row.labNative! > 0 && row.labForeign === null));
     // fork, execve, futex, pipe round trip, thread create: costed from the portal calls each operation makes.
-    assert.deepEqual(json.rows.slice(6).map((row) => row.row), ["fork + exit + wait", "fork + execve + exit + wait", "futex wake (uncontended)", "pipe round trip", "thread create + join"]);
-    assert.ok(json.rows.slice(6).every((row) => row.labForeign! > 0 && row.perOperation!.portalCalls >= 1));
+    assert.deepEqual(json.rows.slice(6, 11).map((row) => row.row), ["fork + exit + wait", "fork + execve + exit + wait", "futex wake (uncontended)", "pipe round trip", "thread create + join"]);
+    assert.ok(json.rows.slice(6, 11).every((row) => row.labForeign! > 0 && row.perOperation!.portalCalls >= 1));
+    // The services: the same send, recv and FAT read measured through the personality and through the SDK client.
+    assert.deepEqual(json.rows.slice(11).map((row) => row.service), ["net", "net", "disk"]);
+    assert.ok(json.rows.slice(11).every((row) => row.labForeign! > 0 && row.labNative! > 0));
     assert.deepEqual(fs.readdirSync(data), []);
   } finally {
     fs.rmSync(data, { recursive: true, force: true });

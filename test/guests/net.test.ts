@@ -44,12 +44,16 @@ async function freePort(): Promise<number> {
  * told 2>/dev/null because ash prints "Terminated" only when the job dies while wait blocks (a host timing race).
  */
 const busyboxNetScripts: [string, string][] = [
+  // nc's input comes from files, not `echo |`: nc reads stdin before the socket in each select round, and a file is
+  // readable at once, so its bytes always leave before the peer's FIN can end it (natively, an echo still on its way
+  // through a pipe once lost the race under load, and the request never reached the server).
   ["nc -l and nc: one way, both ways, refused", [
+    "echo 'hello over nc' > hello.txt; echo request > request.txt; echo reply > reply.txt",
     "busybox nc -l -p $PORT > got.txt & pid=$!",
-    "n=0; until echo 'hello over nc' | nc 127.0.0.1 $PORT 2>/dev/null; do n=$((n+1)); [ $n -gt 100 ] && break; sleep 0.05; done",
+    "n=0; until nc 127.0.0.1 $PORT < hello.txt 2>/dev/null; do n=$((n+1)); [ $n -gt 100 ] && break; sleep 0.05; done",
     "wait $pid; echo \"nc -l: $?\"; cat got.txt",
-    "echo reply | nc -l -p $PORT > got2.txt & pid=$!",
-    "n=0; until echo request | nc 127.0.0.1 $PORT > answer.txt 2>/dev/null; do n=$((n+1)); [ $n -gt 100 ] && break; sleep 0.05; done",
+    "nc -l -p $PORT < reply.txt > got2.txt & pid=$!",
+    "n=0; until nc 127.0.0.1 $PORT < request.txt > answer.txt 2>/dev/null; do n=$((n+1)); [ $n -gt 100 ] && break; sleep 0.05; done",
     "wait $pid; cat got2.txt answer.txt",
     "nc 127.0.0.1 $PORT < /dev/null; echo \"nc to nobody: $?\"",
   ].join("\n")],

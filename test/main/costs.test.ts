@@ -34,10 +34,10 @@ test("the native Linux column comes from the first bench-syscalls JSON file that
   try {
     const missing = join(dir, "none.json");
     const file = join(dir, "bench-syscalls.json");
-    assert.deepEqual(readNativeLinux([missing, file]), { values: {}, file: missing, found: false });
+    assert.deepEqual(readNativeLinux([missing, file]), { values: {}, services: [], file: missing, found: false });
     writeFileSync(file, JSON.stringify({ host: "x", rows: [{ syscall: "getpid", nativeLinux: 98.5 }, { syscall: "write", nativeLinux: null }] }));
     const found = readNativeLinux([missing, file]);
-    assert.deepEqual(found, { values: { getpid: 98.5 }, file, found: true });
+    assert.deepEqual(found, { values: { getpid: 98.5 }, services: [], file, found: true });
     const rec = Recording.open(resolve(import.meta.dirname, "../../recordings/fileio.hlrec"));
     try {
       const report = costReport("bundled:fileio.hlrec", rec, found);
@@ -46,6 +46,18 @@ test("the native Linux column comes from the first bench-syscalls JSON file that
     } finally {
       rec.close();
     }
+    // Service rows: the same call through the personality and the SDK path; rows missing a lab figure are left out.
+    writeFileSync(file, JSON.stringify({ rows: [
+      { row: "TCP send, 64 B (loopback)", syscall: "sendto", service: "net", nativeLinux: 5887, labForeign: 1667, labNative: 1425 },
+      { row: "file read, 4 KiB (lab: FAT at /disk)", syscall: null, service: "disk", nativeLinux: null, labForeign: 2174, labNative: 3316 },
+      { row: "broken", syscall: null, service: "disk", nativeLinux: null, labForeign: null, labNative: 1 },
+    ] }));
+    const services = readNativeLinux([file]);
+    assert.deepEqual(services.values, { sendto: 5887 });
+    assert.deepEqual(services.services, [
+      { row: "TCP send, 64 B (loopback)", service: "net", linux: 1667, native: 1425, nativeLinux: 5887 },
+      { row: "file read, 4 KiB (lab: FAT at /disk)", service: "disk", linux: 2174, native: 3316, nativeLinux: null },
+    ]);
     writeFileSync(file, "{ not json");
     assert.throws(() => readNativeLinux([file]), /bench syscalls --json/);
     writeFileSync(file, JSON.stringify({ columns: [] }));

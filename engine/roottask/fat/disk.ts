@@ -3,6 +3,7 @@
 // SIGKILL at any instant leaves either the previous or the new image, each a state the driver left consistent.
 
 import * as nodeFs from "node:fs";
+import { FatError, parseBpb, type Bpb } from "./layout.ts";
 
 export const SECTOR = 512;
 
@@ -23,6 +24,29 @@ export interface DiskConfig {
 }
 
 const EIO = -5;
+
+/** The image's BPB, or why it cannot be attached (one sentence naming it): the CLI and the lab check before booting. */
+export function readDiskImage(image: string): { problem: string; bpb: null } | { problem: null; bpb: Bpb } {
+  const boot = new Uint8Array(SECTOR);
+  try {
+    if (!nodeFs.statSync(image).isFile()) return { problem: `${image} is not a file`, bpb: null };
+    const fd = nodeFs.openSync(image, "r");
+    try {
+      nodeFs.readSync(fd, boot, 0, SECTOR, 0);
+    } finally {
+      nodeFs.closeSync(fd);
+    }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return { problem: `${image}: ${code === "ENOENT" ? "no such file" : `cannot read (${code ?? String(error)})`}`, bpb: null };
+  }
+  try {
+    return { problem: null, bpb: parseBpb(boot) };
+  } catch (error) {
+    if (error instanceof FatError) return { problem: `${image} is not a FAT volume: ${error.message}`, bpb: null };
+    throw error;
+  }
+}
 
 /** Where a commit builds the next image before renaming it over the old one. */
 export function commitPath(image: string): string {

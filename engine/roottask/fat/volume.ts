@@ -494,7 +494,7 @@ export class FatVolume implements MountIo, MountWriter {
   private lstatNow(path: string): HostStat | number {
     const entry = this.resolve(path);
     if (typeof entry === "number") return entry;
-    if (entry === null) return { mode: S_IFDIR | 0o755, size: 0, atimeNs: 0, mtimeNs: 0, ctimeNs: 0 };
+    if (entry === null) return { mode: S_IFDIR | 0o755, size: 0, nlink: this.dirLinks(ROOT), atimeNs: 0, mtimeNs: 0, ctimeNs: 0 };
     const e = this.shortEntry(entry);
     const mtimeNs = unixNs(this.stampOf(e, 24), this.stampOf(e, 22));
     const isDir = (entry.attr & ATTR_DIRECTORY) !== 0;
@@ -502,10 +502,16 @@ export class FatVolume implements MountIo, MountWriter {
     return {
       mode: (isDir ? S_IFDIR : S_IFREG) | 0o555 | write,
       size: isDir ? 0 : entry.size,
+      nlink: isDir ? this.dirLinks(entry.cluster) : 1,
       atimeNs: unixNs(this.stampOf(e, 18), 0),
       mtimeNs,
       ctimeNs: mtimeNs,
     };
+  }
+
+  /** A directory's link count as Linux's vfat reports it: its name, its ".", and each subdirectory's "..". */
+  private dirLinks(dir: number): number {
+    return 2 + this.entries(dir).filter((e) => e.attr & ATTR_DIRECTORY).length;
   }
 
   readdir(path: string): string[] | number {

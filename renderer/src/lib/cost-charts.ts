@@ -63,6 +63,18 @@ export function drawMeans(svg: SVGSVGElement, report: CostReport, metric: Metric
       if (linux !== undefined) bars.push({ kind: r.kind, series: "native Linux (host)", value: linux });
     }
   }
+  groupedBars(g, bars, innerWidth, innerHeight, `mean ${METRIC_LABEL[metric]}`);
+  return { header: ["kind", "series", `mean_${metric}`], rows: bars.map((b) => [b.kind, b.series, Math.round(b.value)]) };
+}
+
+/** Bars per kind, one per series, side by side and centred in the kind's band, with a legend right of the plot. */
+function groupedBars(
+  g: d3.Selection<SVGGElement, unknown, null, undefined>,
+  bars: { kind: string; series: string; value: number }[],
+  innerWidth: number,
+  innerHeight: number,
+  yLabel: string,
+): void {
   const kinds = [...new Set(bars.map((b) => b.kind))];
   const series = [...new Set(bars.map((b) => b.series))];
   const x = d3.scaleBand().domain(kinds).range([0, innerWidth]).padding(0.2);
@@ -74,7 +86,7 @@ export function drawMeans(svg: SVGSVGElement, report: CostReport, metric: Metric
     return x(b.kind)! + (x.bandwidth() - group.length * slot) / 2 + group.indexOf(b) * slot;
   };
   const y = d3.scaleLinear().domain([0, d3.max(bars, (b) => b.value) || 1]).nice().range([innerHeight, 0]);
-  axes(g, x, y, innerHeight, `mean ${METRIC_LABEL[metric]}`);
+  axes(g, x, y, innerHeight, yLabel);
   g.append("g")
     .selectAll("rect")
     .data(bars)
@@ -87,7 +99,25 @@ export function drawMeans(svg: SVGSVGElement, report: CostReport, metric: Metric
     .append("title")
     .text((b) => `${b.kind} · ${b.series}: ${Math.round(b.value).toLocaleString("en")}`);
   legend(g, series, (s) => PATH_COLORS[s] ?? "#5fb3ff", innerWidth);
-  return { header: ["kind", "series", `mean_${metric}`], rows: bars.map((b) => [b.kind, b.series, Math.round(b.value)]) };
+}
+
+/** The network and disk services: one call through the Linux personality against the native SDK path (bench rows). */
+export function drawServices(svg: SVGSVGElement, report: CostReport, width: number): ChartTable {
+  const height = 300;
+  const g = frame(svg, width, height);
+  const innerWidth = width - MARGIN.left - MARGIN.right - LEGEND_WIDTH;
+  const innerHeight = height - MARGIN.top - MARGIN.bottom;
+  // The axis names the call only ("TCP send, 64 B"); the table under the chart has the whole row name.
+  const bars = report.services.flatMap((s) => {
+    const kind = s.row.replace(/ \(.*\)$/, "");
+    return [
+      { kind, series: "foreign", value: s.linux },
+      { kind, series: "native", value: s.native },
+      ...(s.nativeLinux === null ? [] : [{ kind, series: "native Linux (host)", value: s.nativeLinux }]),
+    ];
+  });
+  groupedBars(g, bars, innerWidth, innerHeight, "cycles per call (lab: virtual, host: TSC)");
+  return { header: ["call", "series", "cycles"], rows: bars.map((b) => [b.kind, b.series, b.value]) };
 }
 
 /** Box plots (min, quartiles, median, max) of the per-call samples of each call kind. */

@@ -1,7 +1,7 @@
 // The renderer's shared state: machine status, screen, PDs, errors and the replay point, fed by lab events.
 // One instance per window; views read its runes and call the lab through `client`.
 
-import type { ConsoleStream, EventFilter, LabEvent, MachineStatus, PdInfo, RecordingInfo, Screen, StopSpec, TableEvent } from "../../../main/protocol.ts";
+import type { ConsoleStream, DiskInfo, EventFilter, LabEvent, MachineStatus, PdInfo, RecordingInfo, Screen, StopSpec, TableEvent } from "../../../main/protocol.ts";
 import type { LabClient } from "./client.ts";
 
 export type View = "machine" | "timeline" | "events" | "costs" | "recordings" | "inspector";
@@ -14,6 +14,8 @@ export class Lab {
   status = $state<MachineStatus>({ state: "off", guest: "", icount: 0, vcycles: 0 });
   screen = $state.raw<Screen | null>(null);
   pds = $state.raw<PdInfo[]>([]);
+  /** The FAT image the live run has at /disk, with the service's counters. */
+  disk = $state.raw<DiskInfo | null>(null);
   errors = $state<{ id: number; text: string }[]>([]);
   progress = $state<{ task: string; done: number; total: number } | null>(null);
   /** The recording the analysis views show, and the instruction count the replay stands at. */
@@ -41,6 +43,7 @@ export class Lab {
     this.apply({ kind: "status", status: snapshot.status });
     this.screen = snapshot.screen;
     this.pds = snapshot.pds;
+    this.disk = snapshot.disk;
     for (const { stream, text } of snapshot.console) this.apply({ kind: "console", stream, text });
   }
 
@@ -49,6 +52,7 @@ export class Lab {
       case "boot":
         this.screen = null;
         this.pds = [];
+        this.disk = null;
         this.consoleBacklog = [];
         for (const listener of this.consoleListeners) listener(null, "");
         break;
@@ -62,6 +66,9 @@ export class Lab {
         break;
       case "pds":
         this.pds = event.pds;
+        break;
+      case "disk":
+        this.disk = event.disk;
         break;
       case "console":
         if (this.consoleListeners.size === 0) this.consoleBacklog.push([event.stream, event.text]);

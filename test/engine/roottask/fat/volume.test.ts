@@ -47,6 +47,8 @@ describe("FAT volume", { skip: dosToolsMissing }, () => {
       assert.ok(typeof st !== "number");
       assert.equal(st.size, 300 * 1024);
       assert.equal(st.mtimeNs, Date.UTC(2020, 2, 4, 5, 6, 8) * 1e6, "mtime as mcopy -m stored it");
+      const links = (p: string) => (v.lstat(p) as { nlink?: number }).nlink;
+      assert.deepEqual([links(""), links("/sub"), links("/sub/deeper"), links("/readme.txt")], [3, 3, 2, 1], "2 + subdirectories, as Linux's vfat");
       assert.equal(v.lstat("/nothing"), -E.ENOENT);
       assert.equal(v.readdir("/readme.txt"), -E.ENOTDIR);
     });
@@ -95,6 +97,8 @@ describe("FAT volume", { skip: dosToolsMissing }, () => {
       assert.equal((reread.lstat("/short.txt") as { mtimeNs: number }).mtimeNs, Date.UTC(2001, 1, 2, 3, 4, 6) * 1e6);
       assert.equal((reread.lstat("/New Folder") as { mtimeNs: number }).mtimeNs, NOW - (NOW % 2e9), "new entries carry the guest's time");
       assert.equal((reread.readdir("/New Folder") as string[]).length, 42);
+      assert.equal((reread.lstat("/New Folder") as { nlink?: number }).nlink, 3, "a moved-in directory counts, a removed one no longer");
+      assert.equal((reread.lstat("/sub") as { nlink?: number }).nlink, 2);
     });
   }
 
