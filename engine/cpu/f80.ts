@@ -446,7 +446,7 @@ export function fromInt64(w: F80Words, d: number, lo: number, hi: number): void 
     l = TWO32 - l;
     h = TWO32 - 1 - h;
     if (l === TWO32) { l = 0; h += 1; }
-    h %= TWO32;
+    h >>>= 0;
   }
   if (h === 0 && l === 0) { store(w, d, s, 0, 0, 0); return; }
   const n = leadingZeros64(h, l);
