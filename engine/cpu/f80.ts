@@ -17,6 +17,8 @@ let aS = 0, aE = 0, aH = 0, aL = 0, aK = 0;
 let bS = 0, bE = 0, bH = 0, bL = 0, bK = 0;
 /** Operand kinds. */
 const K_ZERO = 0, K_NORMAL = 1, K_INF = 2, K_NAN = 3;
+/** An unsupported encoding (unnormal, pseudo-infinity, pseudo-NaN: exponent non-zero, integer bit clear): invalid. */
+const K_BAD = 4;
 
 /** Rounding mode and precision (mantissa bits: 24, 53 or 64) for the next pack, from the x87 control word. */
 export let roundingMode = RC_NEAREST;
@@ -32,25 +34,28 @@ function unpackA(w: F80Words, at: number): void {
   aL = w[at]; aH = w[at + 1];
   const se = w[at + 2];
   aS = se >>> 15; aE = se & 0x7fff;
-  aK = classify(aE, aH, aL);
-  if (aK === K_NORMAL && aH < 0x80000000) normalizeA();
+  aK = aE !== 0 && aH < 0x80000000 ? K_BAD : classify(aE, aH, aL);
+  if (aK === K_NORMAL) {
+    // A denormal or pseudo-denormal (integer bit set) has the exponent of the smallest normal.
+    if (aE === 0) aE = 1;
+    if (aH < 0x80000000) normalizeA();
+  }
 }
 
 function unpackB(w: F80Words, at: number): void {
   bL = w[at]; bH = w[at + 1];
   const se = w[at + 2];
   bS = se >>> 15; bE = se & 0x7fff;
-  bK = classify(bE, bH, bL);
+  bK = bE !== 0 && bH < 0x80000000 ? K_BAD : classify(bE, bH, bL);
+  if (bK === K_NORMAL && bE === 0) bE = 1; // as for A
   if (bK === K_NORMAL && bH < 0x80000000) {
     // Denormal or unnormal operand: shift the mantissa up.
-    if (bE === 0) bE = 1;
     const n = leadingZeros64(bH, bL);
     bH = shlHigh(bH, bL, n); bL = shlLow(bL, n); bE -= n;
   }
 }
 
 function normalizeA(): void {
-  if (aE === 0) aE = 1;
   const n = leadingZeros64(aH, aL);
   aH = shlHigh(aH, aL, n); aL = shlLow(aL, n); aE -= n;
 }
@@ -188,6 +193,7 @@ export function add(w: F80Words, d: number, a: number, b: number, subtract: bool
   unpackA(w, a);
   unpackB(w, b);
   if (subtract) bS ^= 1;
+  if (aK === K_BAD || bK === K_BAD) { storeNaN(w, d); return; }
   if (aK === K_NAN || bK === K_NAN) { copyNaN(w, d, a, b); return; }
   if (aK === K_INF || bK === K_INF) {
     if (aK === K_INF && bK === K_INF && aS !== bS) storeNaN(w, d);
@@ -255,6 +261,7 @@ export function mul(w: F80Words, d: number, a: number, b: number): void {
   unpackA(w, a);
   unpackB(w, b);
   const s = aS ^ bS;
+  if (aK === K_BAD || bK === K_BAD) { storeNaN(w, d); return; }
   if (aK === K_NAN || bK === K_NAN) { copyNaN(w, d, a, b); return; }
   if (aK === K_INF || bK === K_INF) {
     if (aK === K_ZERO || bK === K_ZERO) storeNaN(w, d);
@@ -305,6 +312,7 @@ export function div(w: F80Words, d: number, a: number, b: number): void {
   unpackA(w, a);
   unpackB(w, b);
   const s = aS ^ bS;
+  if (aK === K_BAD || bK === K_BAD) { storeNaN(w, d); return; }
   if (aK === K_NAN || bK === K_NAN) { copyNaN(w, d, a, b); return; }
   if (aK === K_INF) { if (bK === K_INF) storeNaN(w, d); else store(w, d, s, 0x7fff, 0x80000000, 0); return; }
   if (bK === K_INF) { store(w, d, s, 0, 0, 0); return; }
@@ -366,9 +374,11 @@ function copyNaN(w: F80Words, d: number, a: number, b: number): void {
   const bNaN = classify(w[b + 2] & 0x7fff, w[b + 1], w[b]) === K_NAN;
   let src = aNaN ? a : b;
   if (aNaN && bNaN) {
-    // Two NaNs: the one with the larger significand (quiet bit ignored), ties to the first operand.
+    // Two NaNs: a quiet one over a signalling one, else the larger significand (ties to the first operand).
+    const aQuiet = w[a + 1] & 0x40000000, bQuiet = w[b + 1] & 0x40000000;
     const ah = w[a + 1] & 0x3fffffff, bh = w[b + 1] & 0x3fffffff;
-    if (bh > ah || (bh === ah && w[b] > w[a])) src = b;
+    if (aQuiet !== bQuiet) src = aQuiet ? a : b;
+    else if (bh > ah || (bh === ah && w[b] > w[a])) src = b;
   }
   store(w, d, w[src + 2] >>> 15, 0x7fff, (w[src + 1] | 0x40000000) >>> 0, w[src]);
 }
@@ -377,7 +387,7 @@ function copyNaN(w: F80Words, d: number, a: number, b: number): void {
 export function compare(w: F80Words, a: number, b: number): number {
   unpackA(w, a);
   unpackB(w, b);
-  if (aK === K_NAN || bK === K_NAN) return 2;
+  if (aK === K_NAN || bK === K_NAN || aK === K_BAD || bK === K_BAD) return 2;
   if (aK === K_ZERO && bK === K_ZERO) return 0;
   if (aS !== bS) return aK === K_ZERO ? (bS ? 1 : -1) : aS ? -1 : 1;
   let mag: number;
@@ -418,7 +428,7 @@ export function toDouble(w: F80Words, a: number): number {
   const sign = aS ? -1 : 1;
   if (aK === K_ZERO) return sign * 0;
   if (aK === K_INF) return sign * Infinity;
-  if (aK === K_NAN) return NaN;
+  if (aK === K_NAN || aK === K_BAD) return NaN;
   // One correctly rounded addition turns the 64-bit mantissa into a 53-bit one; the scaling is exact.
   const m = aH * TWO32 + aL;
   let e = aE - BIAS - 63;
@@ -436,7 +446,7 @@ export function fromInt64(w: F80Words, d: number, lo: number, hi: number): void 
     l = TWO32 - l;
     h = TWO32 - 1 - h;
     if (l === TWO32) { l = 0; h += 1; }
-    h %= TWO32;
+    h >>>= 0;
   }
   if (h === 0 && l === 0) { store(w, d, s, 0, 0, 0); return; }
   const n = leadingZeros64(h, l);
@@ -452,7 +462,7 @@ export let intLo = 0, intHi = 0;
  */
 export function toInt(w: F80Words, a: number, bits: number, truncate: boolean): boolean {
   unpackA(w, a);
-  if (aK === K_NAN || aK === K_INF) return false;
+  if (aK === K_NAN || aK === K_INF || aK === K_BAD) return false;
   if (aK === K_ZERO) { intLo = 0; intHi = 0; return true; }
   const exp = aE - BIAS; // value = 1.xxx * 2^exp
   if (exp >= 64) return false;
@@ -490,6 +500,7 @@ export function toInt(w: F80Words, a: number, bits: number, truncate: boolean): 
 /** Rounds w[a] to an integral value in place (frndint). */
 export function roundToIntegral(w: F80Words, a: number): void {
   unpackA(w, a);
+  if (aK === K_BAD) { storeNaN(w, a); return; }
   if (aK !== K_NORMAL) return;
   const exp = aE - BIAS;
   if (exp >= 63) return;
@@ -520,7 +531,8 @@ export function toBinary(w: F80Words, a: number, double: boolean): void {
   const bias = (1 << (expBits - 1)) - 1, infCode = BigInt((1 << expBits) - 1) << BigInt(bits - 1);
   const sign = BigInt(aS) << BigInt(bits + expBits - 1);
   let code: bigint;
-  if (aK === K_NAN) {
+  if (aK === K_BAD) code = (1n << BigInt(bits + expBits - 1)) | infCode | (1n << BigInt(bits - 2)); // the indefinite
+  else if (aK === K_NAN) {
     const frac = ((BigInt(aH) << 32n) | BigInt(aL)) >> BigInt(64 - bits);
     code = infCode | (frac & ((1n << BigInt(bits - 1)) - 1n)) | (1n << BigInt(bits - 2));
   } else if (aK === K_INF) code = infCode;
@@ -569,6 +581,7 @@ export function fromBinary(w: F80Words, d: number, lo: number, hi: number, doubl
 /** w[d] = sqrt(w[a]), correctly rounded under rounding and precision control. */
 export function sqrt(w: F80Words, d: number, a: number): void {
   unpackA(w, a);
+  if (aK === K_BAD) { storeNaN(w, d); return; }
   if (aK === K_NAN) { copyNaN(w, d, a, a); return; }
   if (aK === K_ZERO) { store(w, d, aS, 0, 0, 0); return; }
   if (aS) { storeNaN(w, d); return; }
@@ -611,6 +624,7 @@ export function prem(w: F80Words, d: number, a: number, b: number, nearest: bool
   unpackB(w, b);
   premQuotient = 0;
   premComplete = true;
+  if (aK === K_BAD || bK === K_BAD) { storeNaN(w, d); return; }
   if (aK === K_NAN || bK === K_NAN) { copyNaN(w, d, a, b); return; }
   if (aK === K_INF || bK === K_ZERO) { storeNaN(w, d); return; }
   if (aK === K_ZERO || bK === K_INF) { store(w, d, aS, aE, aH, aL); return; }
@@ -662,6 +676,7 @@ export function constant(w: F80Words, d: number, k: number): void {
 export function scaleBy(w: F80Words, a: number, b: number): void {
   unpackA(w, a);
   unpackB(w, b);
+  if (aK === K_BAD || bK === K_BAD) { storeNaN(w, a); return; }
   if (aK === K_NAN || bK === K_NAN) { copyNaN(w, a, a, b); return; }
   if (bK === K_INF) {
     if (bS === 0) { if (aK === K_ZERO) storeNaN(w, a); else store(w, a, aS, 0x7fff, 0x80000000, 0); }

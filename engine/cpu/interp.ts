@@ -222,7 +222,7 @@ export class Core implements FlagState {
   private translate(a: number, access: number): number {
     const space = this.space;
     if (a < 0 || a >= USER_LIMIT || space === null) this.addressFault(a, access, false);
-    const off = a % PAGE_SIZE;
+    const off = a & (PAGE_SIZE - 1); // a is a non-negative integer below USER_LIMIT
     const pte = space.lookup((a - off) / PAGE_SIZE);
     if (pte < 0) this.addressFault(a, access, false);
     const need = access & PF_FETCH ? PERM_X : access & PF_WRITE ? PERM_W : PERM_R;
@@ -471,7 +471,7 @@ export class Core implements FlagState {
   }
 
   setReg64(r: number, v: number): void {
-    this.r[2 * r] = v % TWO32;
+    this.r[2 * r] = v; // an Int32Array store keeps v modulo 2^32: no % on the double
     this.r[2 * r + 1] = Math.floor(v / TWO32);
   }
 
@@ -2013,7 +2013,7 @@ export class Core implements FlagState {
     const a = this.ea(i);
     if (this.code.sz[i] === 8) {
       // cmpxchg16b: rdx:rax vs m128, requires 16-byte alignment.
-      if (a % 16 !== 0) this.fault(VEC_GP, 0, 0);
+      if ((a & 15) !== 0) this.fault(VEC_GP, 0, 0);
       const p = this.wphys(a, 16);
       const dv = this.dv;
       const m0 = dv.getInt32(p, true), m1 = dv.getInt32(p + 4, true);
@@ -2336,12 +2336,12 @@ function udiv128(n3: number, n2: number, n1: number, n0: number, dh: number, dl:
   for (let k = 0; k < 64; k++) {
     // remainder = remainder * 2 + next dividend bit
     const top = rh >= 0x80000000;
-    rh = ((rh * 2) % TWO32) + (rl >= 0x80000000 ? 1 : 0);
-    rl = ((rl * 2) % TWO32) + (lo >= 0x80000000 ? 1 : 0);
-    lo = ((lo * 2) % TWO32) + (lo0 >= 0x80000000 ? 1 : 0);
-    lo0 = (lo0 * 2) % TWO32;
-    qh = ((qh * 2) % TWO32) + (ql >= 0x80000000 ? 1 : 0);
-    ql = (ql * 2) % TWO32;
+    rh = ((rh << 1) >>> 0) + (rl >= 0x80000000 ? 1 : 0);
+    rl = ((rl << 1) >>> 0) + (lo >= 0x80000000 ? 1 : 0);
+    lo = ((lo << 1) >>> 0) + (lo0 >= 0x80000000 ? 1 : 0);
+    lo0 = (lo0 << 1) >>> 0;
+    qh = ((qh << 1) >>> 0) + (ql >= 0x80000000 ? 1 : 0);
+    ql = (ql << 1) >>> 0;
     if (top || rh > udh || (rh === udh && rl >= udl)) {
       let sl = rl - udl, sh = rh - udh;
       if (sl < 0) { sl += TWO32; sh -= 1; }

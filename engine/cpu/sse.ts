@@ -28,7 +28,7 @@ const SHIFT_BY_REG = [S.PSRLW_I, S.PSRAW_I, S.PSLLW_I, S.PSRLD_I, S.PSRAD_I, S.P
 const TWO32 = 4294967296;
 
 export function loadVec(c: Core, a: number, n: number, dst: Int32Array, align: boolean): void {
-  if (align && a % 16 !== 0) c.fault(VEC_GP, 0, 0);
+  if (align && (a & 15) !== 0) c.fault(VEC_GP, 0, 0);
   const p = c.rphys(a, n);
   if (p >= 0) {
     for (let k = 0; k < n / 4; k++) dst[k] = c.dv.getInt32(p + 4 * k, true);
@@ -38,7 +38,7 @@ export function loadVec(c: Core, a: number, n: number, dst: Int32Array, align: b
 }
 
 export function storeVec(c: Core, a: number, n: number, src: Int32Array, off: number, align: boolean): void {
-  if (align && a % 16 !== 0) c.fault(VEC_GP, 0, 0);
+  if (align && (a & 15) !== 0) c.fault(VEC_GP, 0, 0);
   const p = c.wphys(a, n);
   if (p >= 0) {
     for (let k = 0; k < n / 4; k++) c.dv.setInt32(p + 4 * k, src[off + k], true);

@@ -176,7 +176,7 @@ function dotProduct(imm: number, k: number, mx: number): number {
 }
 
 function fxsave(c: Core, a: number): void {
-  if (a % 16 !== 0) c.fault(VEC_GP, 0, 0);
+  if ((a & 15) !== 0) c.fault(VEC_GP, 0, 0);
   c.wphys(a, 1);
   c.wphys(a + 511, 1); // both pages writable before any byte is written
   c.wr16(a, c.fpuControl);
@@ -201,7 +201,7 @@ function fxsave(c: Core, a: number): void {
 }
 
 function fxrstor(c: Core, a: number): void {
-  if (a % 16 !== 0) c.fault(VEC_GP, 0, 0);
+  if ((a & 15) !== 0) c.fault(VEC_GP, 0, 0);
   c.rphys(a + 511, 1);
   const mxcsr = c.rd32(a + 24);
   if ((mxcsr & ~0xffff) !== 0) c.fault(VEC_GP, 0, 0);
