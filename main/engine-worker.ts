@@ -7,6 +7,7 @@ import { Machine, type MachineConfig } from "../engine/machine.ts";
 import { Recorder } from "../engine/record/recorder.ts";
 import { Recording } from "../engine/record/recording.ts";
 import { ExactControl, type Stop } from "../engine/debug/exact.ts";
+import { CheckpointCache } from "../engine/record/checkpoints.ts";
 import { controlFor, nextStop, previousStop, seekExact, type StopSpec } from "../engine/debug/reverse.ts";
 import { disassemble } from "../engine/disasm.ts";
 import type { MachineStatus, PdKind } from "./protocol.ts";
@@ -44,6 +45,8 @@ const pdKinds = new Map<number, PdKind>();
 const pending: { stream: ConsoleStream; bytes: Uint8Array }[] = [];
 /** The machine a replay seek produced, kept so inspect and memory requests read the same point. */
 let replayed: { path: string; icount: number; machine: Machine } | null = null;
+/** Checkpoints of the recording seeks last went to (one recording's, so host memory holds one budget). */
+let checkpoints: { path: string; cache: CheckpointCache } | null = null;
 const recordings = new Map<string, Recording>();
 
 function post(report: WorkerReport): void {
@@ -228,7 +231,8 @@ function seek(path: string, icount: number): void {
     return;
   }
   const task = `re-executing to instruction ${icount.toLocaleString("en")}`;
-  const machine = seekExact(recordingAt(path), icount, (done) => post({ type: "progress", task, done, total: icount }));
+  if (checkpoints?.path !== path) checkpoints = { path, cache: new CheckpointCache() };
+  const machine = seekExact(recordingAt(path), icount, (done) => post({ type: "progress", task, done, total: icount }), checkpoints.cache);
   post({ type: "progress", task, done: icount, total: icount });
   replayed = { path, icount, machine };
 }

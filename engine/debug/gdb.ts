@@ -6,6 +6,7 @@ import type { Ec } from "../hedron/ec.ts";
 import type { Machine } from "../machine.ts";
 import type { Recording } from "../record/recording.ts";
 import { ExactControl, peekByte, type Stop } from "./exact.ts";
+import { CheckpointCache } from "../record/checkpoints.ts";
 import { previousStop, seekExact, type StopSpec } from "./reverse.ts";
 
 /** gdb's amd64 register order (its built-in target description for i386:x86-64). */
@@ -40,6 +41,8 @@ export class GdbSession {
   /** Where the debuggee's first instruction is: reverse execution stops there ("replaylog:begin"). */
   private readonly start: number;
   private readonly pd: number;
+  /** Reverse steps re-execute from the nearest of these (captured by earlier ones) rather than a recorded snapshot. */
+  private readonly checkpoints = new CheckpointCache();
   exited = false;
 
   /** On a recording (`rec`: reverse execution works) or on a live machine that has not run yet (`rec` null). */
@@ -126,7 +129,7 @@ export class GdbSession {
 
   reverseStep(): string {
     if (this.machine.icount <= this.start) return this.stopReply(null);
-    this.machine = seekExact(this.recording(), this.machine.icount - 1);
+    this.machine = seekExact(this.recording(), this.machine.icount - 1, undefined, this.checkpoints);
     return "S05";
   }
 
@@ -134,7 +137,7 @@ export class GdbSession {
     const rec = this.recording();
     const stop = previousStop(rec, this.machine.icount, this.spec);
     const to = stop && stop.icount >= this.start ? stop.icount : this.start;
-    this.machine = seekExact(rec, to);
+    this.machine = seekExact(rec, to, undefined, this.checkpoints);
     return stop && stop.icount >= this.start ? this.stopReply(stop) : this.stopReply(null);
   }
 

@@ -4,6 +4,7 @@
 import type { Machine } from "../machine.ts";
 import type { Recording } from "../record/recording.ts";
 import { replay } from "../record/replayer.ts";
+import type { CheckpointCache } from "../record/checkpoints.ts";
 import { ExactControl, type EventFilter, type RegisterWatch, type Stop, type Watchpoint } from "./exact.ts";
 
 export interface StopSpec {
@@ -15,12 +16,14 @@ export interface StopSpec {
 }
 
 /** Re-executes a recording (from its nearest snapshot) to exactly `icount`, or its end if that comes first. */
-export function seekExact(rec: Recording, icount: number, onChunk?: (icount: number) => void): Machine {
+export function seekExact(rec: Recording, icount: number, onChunk?: (icount: number) => void, checkpoints?: CheckpointCache): Machine {
   const result = replay(rec, {
     to: icount,
     verify: false,
     onChunk,
     onStart: (machine) => stopExactlyAt(machine, icount),
+    base: checkpoints?.before(icount),
+    onChunkEnd: checkpoints?.capturer(),
   });
   for (const cpu of result.machine.cpus) cpu.stops = null;
   return result.machine;

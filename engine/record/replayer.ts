@@ -12,6 +12,7 @@ import { replayingDiskIo, type DiskIo } from "../roottask/fat/disk.ts";
 import type { ChunkRecord, ConsoleRecord, InputRecord, Recording } from "./recording.ts";
 import type { HostIo } from "../roottask/fs/host.ts";
 import { RecordingError } from "./schema.ts";
+import { CheckpointCache } from "./checkpoints.ts";
 import { restoreSnapshot, worldHash } from "./snapshot.ts";
 import { stateHash } from "./state-hash.ts";
 
@@ -26,6 +27,19 @@ export interface ReplayOptions {
   onStart?: (machine: Machine) => void;
   /** Start from the latest snapshot at or before `to` instead of from boot (default: when `to` is given). */
   fromSnapshot?: boolean;
+  /** A later point than the recording's snapshot to start a plain replay from (engine/record/checkpoints.ts). */
+  base?: ReplayPoint | null;
+  /** Called at every chunk end of a plain replay with the counts a checkpoint there needs. */
+  onChunkEnd?: (machine: Machine, point: { events: number; inputs: number }) => void;
+}
+
+/** A machine state to restore (a snapshot's head and memory chain) and how many events and inputs came before it. */
+export interface ReplayPoint {
+  icount: number;
+  head: Uint8Array;
+  memory: readonly Uint8Array[];
+  events: number;
+  inputs: number;
 }
 
 export interface Divergence {
@@ -231,7 +245,8 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
 
   let startIcount = 0;
   if (options.fromSnapshot ?? !toEnd) {
-    const snap = rec.snapshotAtOrBefore(to, machine.frames.bytes.length + (64 << 20));
+    const base = !verify && options.base && options.base.icount <= to ? options.base : null;
+    const snap = base && base.icount > rec.snapshotIcountAtOrBefore(to) ? base : rec.snapshotAtOrBefore(to, machine.frames.bytes.length + (64 << 20));
     if (snap) {
       try {
         restoreSnapshot(machine, snap.head, snap.memory);
@@ -266,6 +281,7 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
     ended = got.halted;
     if (divergence) break;
     if (!verify) {
+      if (got.lastIcount === chunk.lastIcount) options.onChunkEnd?.(machine, { events: chunk.firstEvent + chunk.events, inputs: nextInput });
       options.onChunk?.(machine.icount);
       if (got.halted) break;
       continue;
@@ -306,10 +322,12 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
 
 /**
  * Seeks in a recording with the engine kept open (the UI's scrubbing, the debugger's stepping): a seek forward
- * within reach continues the machine it has; any other restores the nearest snapshot (chain) and re-executes from it.
+ * within reach continues the machine it has; any other restores the nearest snapshot (chain) or checkpoint and re-executes from it.
  */
 export class Seeker {
   private current: ReplayResult | null = null;
+  /** Chunk ends earlier seeks passed: a later seek near them re-executes at most a chunk. */
+  private readonly checkpoints = new CheckpointCache();
 
   constructor(readonly rec: Recording) {}
 
@@ -322,7 +340,7 @@ export class Seeker {
       return now.machine;
     }
     if (now && now.machine.icount === icount) return now.machine;
-    this.current = replay(this.rec, { to: icount, verify: false });
+    this.current = replay(this.rec, { to: icount, verify: false, base: this.checkpoints.before(icount), onChunkEnd: this.checkpoints.capturer() });
     return this.current.machine;
   }
 }
