@@ -67,8 +67,8 @@ export class CheckpointCache {
     let previous: MemoryLink | null = null;
     let stopped = false;
     return (machine, { events, inputs }) => {
-      if (stopped) return;
-      // A chunk end already held is captured too: the memory chain of this run's later checkpoints goes through it.
+      // A chunk end already held is not captured again: the shadow then diffs the next capture against the last one.
+      if (stopped || this.byIcount.has(machine.icount)) return;
       const snap = captureSnapshot(machine, shadow);
       if (snap.head.length + snap.memory.length > this.budgetBytes / 8) {
         stopped = true;
@@ -76,7 +76,6 @@ export class CheckpointCache {
       }
       const link: MemoryLink = { runs: snap.memory, previous: snap.keyframe ? null : previous };
       previous = link;
-      if (this.byIcount.has(machine.icount)) return;
       const point: Checkpoint = { icount: machine.icount, head: snap.head, memory: link, events, inputs, run };
       this.insert(point);
       this.touch(run);
