@@ -20,6 +20,7 @@ for (const variant of ["", "-O0", "-glibc"]) {
   cases.push({ guest: `fileio${variant}`, args: [] });
   cases.push({ guest: `sort${variant}`, args: ["3000"] });
   cases.push({ guest: `signals${variant}`, args: [] });
+  cases.push({ guest: `signal-spin${variant}`, args: [] });
   cases.push({ guest: `longdouble${variant}`, args: [] });
   cases.push({ guest: `wrapped-index${variant}`, args: [] });
   cases.push({ guest: `timers${variant}`, args: [] });

@@ -188,7 +188,11 @@ export function signalFrom(s: Sys, target: LinuxProcess, sig: number, code: numb
     return;
   }
   if (!to.pending.some((p) => p.sig === sig)) to.pending.push({ sig, code, pid: s.proc.pid });
-  if (what === "handler" && !blocked(to, sig) && to.blocked?.interruptible && to.blocked.result === null) {
+  if (what !== "handler" || blocked(to, sig) || to === s.thread) return;
+  if (!to.blocked) {
+    // It runs user code (or waits for its CPU): recalled, it enters the handler before its next instruction.
+    s.host.tasks?.interrupt?.(target, to);
+  } else if (to.blocked.interruptible && to.blocked.result === null) {
     to.blocked.result = -E.EINTR;
     s.waits.remove(to.tid, to.blocked.keys);
     s.waits.makeDue(to.tid);
