@@ -91,22 +91,25 @@ function storeNaN(w: F80Words, at: number): void {
 }
 
 /**
+ * Whether a mantissa truncated with dropped bits `x` (bit 31 the first dropped bit, lower bits sticky) and last kept
+ * bit `odd` rounds away from zero under the rounding mode.
+ */
+function roundsUp(s: number, x: number, odd: number): boolean {
+  switch (roundingMode) {
+    case RC_NEAREST: return x > 0x80000000 || (x === 0x80000000 && odd === 1);
+    case RC_DOWN: return s === 1 && x !== 0;
+    case RC_UP: return s === 0 && x !== 0;
+  }
+  return false;
+}
+
+/**
  * Rounds a 64-bit normalised mantissa with extra bits (`x`: bit 31 = round bit, lower bits sticky) and
- * packs it. e is the biased exponent. Precision control and tiny (denormal) results take the exact slow path.
+ * packs it. e is the biased exponent. Precision control and tiny (denormal) results take roundNarrow.
  */
 function roundPack(w: F80Words, at: number, s: number, e: number, h: number, l: number, x: number): void {
-  if (precisionBits !== 64 || e <= 0) {
-    const m = (BigInt(h) << 64n) | (BigInt(l) << 32n) | BigInt(x);
-    packBig(w, at, s, e, m, 95, precisionBits, 1);
-    return;
-  }
-  let up = false;
-  switch (roundingMode) {
-    case RC_NEAREST: up = x > 0x80000000 || (x === 0x80000000 && (l & 1) === 1); break;
-    case RC_DOWN: up = s === 1 && x !== 0; break;
-    case RC_UP: up = s === 0 && x !== 0; break;
-  }
-  if (up) {
+  if (precisionBits !== 64 || e <= 0) { roundNarrow(w, at, s, e, h, l, x, precisionBits); return; }
+  if (roundsUp(s, x, l & 1)) {
     l += 1;
     if (l >= TWO32) {
       l = 0;
@@ -114,58 +117,42 @@ function roundPack(w: F80Words, at: number, s: number, e: number, h: number, l: 
       if (h >= TWO32) { h = 0x80000000; e++; }
     }
   }
-  if (e >= 0x7fff) { overflow(w, at, s, 64, 0x7ffe); return; }
+  if (e >= 0x7fff) { overflow(w, at, s, 64); return; }
   store(w, at, s, e, h >>> 0, l >>> 0);
 }
 
-/** Whether a value truncated with remainder `rem` of half-quantum `half` rounds away from zero. */
-function roundsUp(s: number, q: bigint, rem: bigint, half: bigint): boolean {
-  if (rem === 0n) return false;
-  switch (roundingMode) {
-    case RC_NEAREST: return rem > half || (rem === half && (q & 1n) === 1n);
-    case RC_DOWN: return s === 1;
-    case RC_UP: return s === 0;
-  }
-  return false;
-}
-
-/** Overflow result: infinity, or the largest finite value when rounding towards zero's side. */
-function overflow(w: F80Words, at: number, s: number, bits: number, emax: number): void {
-  const toInf = roundingMode === RC_NEAREST || (roundingMode === RC_UP && s === 0) || (roundingMode === RC_DOWN && s === 1);
-  if (toInf) { store(w, at, s, 0x7fff, 0x80000000, 0); return; }
-  const m = ((1n << BigInt(bits)) - 1n) << BigInt(64 - bits);
-  store(w, at, s, emax, Number(m >> 32n), Number(m & 0xffffffffn));
-}
-
 /**
- * Exact rounding of value m * 2^(e - BIAS - top) (m's leading one at bit `top`) to `bits` significant bits with the
- * extended exponent range and gradual underflow below `emin` (biased).
+ * roundPack to `bits` significant bits (precision control) with gradual underflow: a result below the smallest normal
+ * exponent keeps correspondingly fewer bits and becomes an extended denormal (exponent 0, integer bit clear).
  */
-function packBig(w: F80Words, at: number, s: number, e: number, m: bigint, top: number, bits: number, emin: number): void {
-  if (top < 95) { m <<= BigInt(95 - top); top = 95; }
-  let drop = top + 1 - bits;
-  if (e < emin) drop += emin - e;
-  if (drop > top + 1) {
-    // Below half the smallest denormal: zero, or the smallest denormal when rounding away from zero.
-    const unit = roundsUp(s, 0n, m, m + 1n) ? 1n << BigInt(64 - bits) : 0n; // the quantum at this precision
-    store(w, at, s, 0, Number(unit >> 32n), Number(unit & 0xffffffffn));
-    return;
+function roundNarrow(w: F80Words, at: number, s: number, e: number, h: number, l: number, x: number, bits: number): void {
+  // Bits of (h, l) to drop (x is always below them); at least 1, as bits < 64 or e <= 0.
+  const drop = 64 - bits + (e < 1 ? 1 - e : 0);
+  shiftRight(h, l, 0, drop);
+  let qh = sh, ql = sl;
+  if (roundsUp(s, (sx | (x !== 0 ? 1 : 0)) >>> 0, ql & 1)) {
+    ql += 1;
+    if (ql >= TWO32) { ql = 0; qh += 1; } // qh < 2^31 here: at least one bit was dropped
   }
-  const q0 = m >> BigInt(drop), rem = m & ((1n << BigInt(drop)) - 1n);
-  let q = q0;
-  if (roundsUp(s, q0, rem, 1n << BigInt(drop - 1))) q += 1n;
-  // Mantissa aligned to 64 bits with the exponent of the leading bit position.
-  let ee = e < emin ? emin : e;
-  let shift = 63 - (top - drop) - (ee - e);
-  let mant = shift >= 0 ? q << BigInt(shift) : q >> BigInt(-shift);
-  if (mant >= 1n << 64n) { mant >>= 1n; ee++; shift--; }
-  if (mant === 0n) { store(w, at, s, 0, 0, 0); return; }
-  if (e < emin && mant < 1n << 63n) {
-    // Still tiny: an extended denormal keeps exponent 0 with the integer bit clear.
-    if (emin === 1) { store(w, at, s, 0, Number(mant >> 32n), Number(mant & 0xffffffffn)); return; }
-  }
-  if (ee >= 0x7fff) { overflow(w, at, s, bits, 0x7ffe); return; }
-  store(w, at, s, ee, Number(mant >> 32n), Number(mant & 0xffffffffn));
+  if (qh === 0 && ql === 0) { store(w, at, s, 0, 0, 0); return; }
+  // Back to a 64-bit mantissa (the kept bits' quantum is 2^(64 - bits) there); a carry out of the top adds a bit.
+  let ee = e < 1 ? 1 : e, shift = 64 - bits;
+  if (64 - leadingZeros64(qh, ql) > bits) { shift--; ee++; }
+  const mh = shlHigh(qh, ql, shift), ml = shlLow(ql, shift);
+  if (e < 1 && mh < 0x80000000) { store(w, at, s, 0, mh, ml); return; }
+  if (ee >= 0x7fff) { overflow(w, at, s, bits); return; }
+  store(w, at, s, ee, mh, ml);
+}
+
+/** Whether an overflowing result of sign s becomes infinity (else the largest finite value). */
+function overflowsToInfinity(s: number): boolean {
+  return roundingMode === RC_NEAREST || (roundingMode === RC_UP && s === 0) || (roundingMode === RC_DOWN && s === 1);
+}
+
+/** Overflow result: infinity, or the largest finite value of `bits` significant bits when rounding towards zero's side. */
+function overflow(w: F80Words, at: number, s: number, bits: number): void {
+  if (overflowsToInfinity(s)) { store(w, at, s, 0x7fff, 0x80000000, 0); return; }
+  store(w, at, s, 0x7ffe, bits >= 32 ? 0xffffffff : (0xffffffff << (32 - bits)) >>> 0, bits > 32 ? (0xffffffff << (64 - bits)) >>> 0 : 0);
 }
 
 /** Shifts (h, l, x) right by n with sticky, into module results sh/sl/sx. */
@@ -405,21 +392,7 @@ const BITS = new DataView(new ArrayBuffer(8));
 /** Exact conversion of a double into w[d]. */
 export function fromDouble(w: F80Words, d: number, v: number): void {
   BITS.setFloat64(0, v, true);
-  const lo = BITS.getUint32(0, true), hi = BITS.getUint32(4, true);
-  const s = hi >>> 31;
-  let e = (hi >>> 20) & 0x7ff;
-  let fh = hi & 0xfffff, fl = lo;
-  if (e === 0x7ff) {
-    const nan = fh !== 0 || fl !== 0;
-    store(w, d, s, 0x7fff, (0x80000000 | (nan ? 0x40000000 : 0) | (fh << 11) | (fl >>> 21)) >>> 0, (fl << 11) >>> 0);
-    return;
-  }
-  if (e === 0) {
-    if (fh === 0 && fl === 0) { store(w, d, s, 0, 0, 0); return; }
-    e = 1;
-    while ((fh & 0x100000) === 0) { fh = (fh << 1) | (fl >>> 31); fl = (fl << 1) >>> 0; e--; }
-  }
-  store(w, d, s, e - 1023 + BIAS, (0x80000000 | ((fh & 0xfffff) << 11) | (fl >>> 21)) >>> 0, (fl << 11) >>> 0);
+  fromBinary(w, d, BITS.getUint32(0, true), BITS.getUint32(4, true), true);
 }
 
 /** w[d] rounded to a double (round to nearest even). */
@@ -471,12 +444,7 @@ export function toInt(w: F80Words, a: number, bits: number, truncate: boolean): 
     shiftRight(aH, aL, 0, 63 - exp > 200 ? 200 : 63 - exp);
   } else shiftRight(aH, aL, 0, 63 - exp);
   h = sh; l = sl; x = sx;
-  const mode = truncate ? RC_ZERO : roundingMode;
-  let up = false;
-  if (mode === RC_NEAREST) up = x > 0x80000000 || (x === 0x80000000 && (l & 1) === 1);
-  else if (mode === RC_DOWN) up = aS === 1 && x !== 0;
-  else if (mode === RC_UP) up = aS === 0 && x !== 0;
-  if (up) {
+  if (!truncate && roundsUp(aS, x, l & 1)) {
     l += 1;
     if (l >= TWO32) { l = 0; h += 1; }
   }
@@ -527,55 +495,61 @@ export let binLo = 0, binHi = 0;
 /** w[a] rounded (per the rounding mode) to a float64 (double) or float32 bit pattern, exactly as fst does. */
 export function toBinary(w: F80Words, a: number, double: boolean): void {
   unpackA(w, a);
-  const bits = double ? 53 : 24, expBits = double ? 11 : 8;
-  const bias = (1 << (expBits - 1)) - 1, infCode = BigInt((1 << expBits) - 1) << BigInt(bits - 1);
-  const sign = BigInt(aS) << BigInt(bits + expBits - 1);
-  let code: bigint;
-  if (aK === K_BAD) code = (1n << BigInt(bits + expBits - 1)) | infCode | (1n << BigInt(bits - 2)); // the indefinite
-  else if (aK === K_NAN) {
-    const frac = ((BigInt(aH) << 32n) | BigInt(aL)) >> BigInt(64 - bits);
-    code = infCode | (frac & ((1n << BigInt(bits - 1)) - 1n)) | (1n << BigInt(bits - 2));
-  } else if (aK === K_INF) code = infCode;
-  else if (aK === K_ZERO) code = 0n;
-  else {
-    const m = (BigInt(aH) << 32n) | BigInt(aL);
+  // A double's exponent and top 20 fraction bits are in its high word; a float is all in the low word.
+  const sign = aS << 31;
+  let hi = 0, lo = 0;
+  if (aK === K_BAD) { hi = double ? 0xfff80000 : 0; lo = double ? 0 : 0xffc00000; } // the indefinite
+  else if (aK === K_NAN) { // quieted, the fraction's top bits kept
+    if (double) { hi = 0x7ff80000 | ((aH >>> 11) & 0xfffff); lo = (aH << 21) | (aL >>> 11); }
+    else lo = 0x7fc00000 | ((aH >>> 8) & 0x7fffff);
+  } else if (aK === K_INF) { hi = double ? 0x7ff00000 : 0; lo = double ? 0 : 0x7f800000; }
+  else if (aK === K_NORMAL) {
+    const bits = double ? 53 : 24, bias = double ? 1023 : 127;
     const E = aE - BIAS, emin = 1 - bias;
-    let drop = 64 - bits;
-    if (E < emin) drop += emin - E;
-    if (drop > 65) drop = 65;
-    const q0 = m >> BigInt(drop), rem = m & ((1n << BigInt(drop)) - 1n);
-    const q = roundsUp(aS, q0, rem, 1n << BigInt(drop - 1)) ? q0 + 1n : q0;
-    const eField = E < emin ? 1 : E + bias;
-    code = (BigInt(eField - 1) << BigInt(bits - 1)) + q;
-    if (code >= infCode) {
-      const toInf = roundingMode === RC_NEAREST || (roundingMode === RC_UP && aS === 0) || (roundingMode === RC_DOWN && aS === 1);
-      code = toInf ? infCode : infCode - 1n;
+    // Subnormal results keep fewer bits; the exponent field then is that of the smallest normal, less one.
+    shiftRight(aH, aL, 0, 64 - bits + (E < emin ? emin - E : 0));
+    let qh = sh, ql = sl;
+    if (roundsUp(aS, sx, ql & 1)) {
+      ql += 1;
+      if (ql >= TWO32) { ql = 0; qh += 1; }
+    }
+    // The rounded significand's leading bit carries into the exponent field (a rounding carry increments it).
+    const biasedLess1 = E < emin ? 0 : E + bias - 1;
+    if (double) {
+      hi = qh + biasedLess1 * 0x100000; lo = ql;
+      if (hi >= 0x7ff00000) { const inf = overflowsToInfinity(aS); hi = inf ? 0x7ff00000 : 0x7fefffff; lo = inf ? 0 : 0xffffffff; }
+    } else {
+      lo = ql + biasedLess1 * 0x800000;
+      if (lo >= 0x7f800000) lo = overflowsToInfinity(aS) ? 0x7f800000 : 0x7f7fffff;
     }
   }
-  code |= sign;
-  binLo = Number(code & 0xffffffffn) | 0;
-  binHi = Number(code >> 32n) | 0;
+  if (double) hi |= sign; else lo |= sign;
+  binLo = lo | 0;
+  binHi = hi | 0;
 }
 
 /** Exact load of a float64 (hi, lo halves) or float32 (lo) bit pattern; a signalling NaN becomes quiet. */
 export function fromBinary(w: F80Words, d: number, lo: number, hi: number, double: boolean): void {
-  const code = double ? (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0) : BigInt(lo >>> 0);
-  const bits = double ? 53 : 24, expBits = double ? 11 : 8;
-  const bias = (1 << (expBits - 1)) - 1;
-  const s = Number(code >> BigInt(bits + expBits - 1)) & 1;
-  const eField = Number((code >> BigInt(bits - 1)) & BigInt((1 << expBits) - 1));
-  const frac = code & ((1n << BigInt(bits - 1)) - 1n);
-  if (eField === (1 << expBits) - 1) {
-    const m = (1n << 63n) | (frac << BigInt(65 - bits)) | (frac !== 0n ? 1n << 62n : 0n);
-    store(w, d, s, 0x7fff, Number(m >> 32n), Number(m & 0xffffffffn));
+  // The fraction aligned below the integer bit (bit 63) of (fh, fl), and the exponent field.
+  let s: number, eField: number, fh: number, fl: number;
+  if (double) {
+    s = hi >>> 31; eField = (hi >>> 20) & 0x7ff;
+    fh = (((hi & 0xfffff) << 11) | (lo >>> 21)) >>> 0; fl = (lo << 11) >>> 0;
+  } else {
+    s = lo >>> 31; eField = (lo >>> 23) & 0xff;
+    fh = ((lo & 0x7fffff) << 8) >>> 0; fl = 0;
+  }
+  const expMax = double ? 0x7ff : 0xff, bias = double ? 1023 : 127;
+  if (eField === expMax) {
+    const nan = fh !== 0 || fl !== 0;
+    store(w, d, s, 0x7fff, (0x80000000 | (nan ? 0x40000000 : 0) | fh) >>> 0, fl);
     return;
   }
-  if (eField === 0 && frac === 0n) { store(w, d, s, 0, 0, 0); return; }
-  let m = eField === 0 ? frac : frac | (1n << BigInt(bits - 1));
-  let k = 0;
-  while (m < 1n << 63n) { m <<= 1n; k++; }
-  const e = (eField === 0 ? 1 : eField) - bias - (bits - 1) - k + BIAS + 63;
-  store(w, d, s, e, Number(m >> 32n), Number(m & 0xffffffffn));
+  if (eField !== 0) { store(w, d, s, eField - bias + BIAS, (0x80000000 | fh) >>> 0, fl); return; }
+  if (fh === 0 && fl === 0) { store(w, d, s, 0, 0, 0); return; }
+  // Denormal: the fraction's leading one, worth 2^-n, becomes the integer bit.
+  const n = leadingZeros64(fh, fl);
+  store(w, d, s, 1 - bias + BIAS - n, shlHigh(fh, fl, n), shlLow(fl, n));
 }
 
 /** w[d] = sqrt(w[a]), correctly rounded under rounding and precision control. */
@@ -586,30 +560,51 @@ export function sqrt(w: F80Words, d: number, a: number): void {
   if (aK === K_ZERO) { store(w, d, aS, 0, 0, 0); return; }
   if (aS) { storeNaN(w, d); return; }
   if (aK === K_INF) { store(w, d, 0, 0x7fff, 0x80000000, 0); return; }
-  let m = ((BigInt(aH) << 32n) | BigInt(aL)) << 128n;
-  let t = aE - BIAS - 63 - 128;
-  if (t & 1) { m <<= 1n; t -= 1; }
-  let r = isqrt(m);
-  const sticky = m !== r * r;
-  const top = bitLength(r) - 1;
-  const e = top + t / 2 + BIAS;
-  r = (r << 1n) | (sticky ? 1n : 0n);
-  packBig(w, d, 0, e, r, top + 1, precisionBits, 1);
+  // value = m * 2^(E - 63) = R * 2^(E - 63 - k) with R = m << k in [2^126, 2^128) and an even exponent, so that
+  // r = floor(sqrt(R)) has exactly 64 bits and sqrt(value) = (r + f) * 2^((E - 63 - k) / 2), 0 <= f < 1.
+  const E = aE - BIAS, k = E & 1 ? 64 : 63;
+  if (k === 64) { R3 = aH; R2 = aL; R1 = 0; } else { R3 = aH >>> 1; R2 = ((aH << 31) | (aL >>> 1)) >>> 0; R1 = (aL << 31) >>> 0; }
+  // A double estimate (about 52 good bits), then one Newton step from its exact remainder, leave r within 1 or 2 ...
+  let est = Math.sqrt(R3 * TWO32 + R2) * TWO32;
+  if (est >= TWO32 * TWO32) est = TWO32 * TWO32 - 2048;
+  let h = Math.floor(est / TWO32), l = est - h * TWO32;
+  mul64(h, l, h, l);
+  const rem = (R3 - P3) * 2 ** 96 + (R2 - P2) * TWO32 * TWO32 + (R1 - P1) * TWO32 - P0;
+  l += Math.floor(rem / (2 * est));
+  const carry = Math.floor(l / TWO32);
+  h += carry; l -= carry * TWO32;
+  if (h >= TWO32) { h = 0xffffffff; l = 0xffffffff; }
+  // ... which exact remainders R - r^2 (0 <= it <= 2r for the floor) then correct.
+  for (;;) {
+    squareRemainder(h, l);
+    if (D3 < 0) { l--; if (l < 0) { l = 0xffffffff; h--; } continue; }
+    const th = h >>> 31, tm = ((h << 1) | (l >>> 31)) >>> 0, tl = (l << 1) >>> 0; // 2r
+    if (D3 > 0 || D2 > th || (D2 === th && (D1 > tm || (D1 === tm && D0 > tl)))) {
+      l++; if (l === TWO32) { l = 0; h++; }
+      continue;
+    }
+    break;
+  }
+  // f >= 1/2 exactly when the remainder exceeds r (f is never exactly 1/2: R is an integer).
+  const x = (D2 | D1 | D0) === 0 ? 0 : D2 > 0 || D1 > h || (D1 === h && D0 > l) ? 0xc0000000 : 1;
+  roundPack(w, d, 0, 63 + (E - 63 - k) / 2 + BIAS, h, l, x);
+}
+
+/** The radicand R of sqrt (R0 = 0) and the remainder R - r^2 (D3 negative when r is too large). */
+let R3 = 0, R2 = 0, R1 = 0, D3 = 0, D2 = 0, D1 = 0, D0 = 0;
+function squareRemainder(h: number, l: number): void {
+  mul64(h, l, h, l);
+  let t = -P0;
+  let borrow = t < 0 ? 1 : 0;
+  D0 = t + borrow * TWO32;
+  t = R1 - P1 - borrow; borrow = t < 0 ? 1 : 0; D1 = t + borrow * TWO32;
+  t = R2 - P2 - borrow; borrow = t < 0 ? 1 : 0; D2 = t + borrow * TWO32;
+  D3 = R3 - P3 - borrow;
 }
 
 function bitLength(v: bigint): number {
   const hex = v.toString(16);
   return (hex.length - 1) * 4 + 32 - Math.clz32(parseInt(hex[0], 16));
-}
-
-/** floor(sqrt(n)) by Newton's iteration from above, started just above the double estimate (53 good bits). */
-function isqrt(n: bigint): bigint {
-  let x = BigInt(Math.floor(Math.sqrt(Number(n)) * (1 + 2 ** -40))) + 1n;
-  for (;;) {
-    const y = (x + n / x) >> 1n;
-    if (y >= x) return x;
-    x = y;
-  }
 }
 
 /** Quotient bits (low 3) and completeness of the last prem(). */
@@ -646,29 +641,31 @@ export function prem(w: F80Words, d: number, a: number, b: number, nearest: bool
     premQuotient = Number(q & 7n);
   }
   if (r === 0n) { store(w, d, aS, 0, 0, 0); return; }
+  // r < 2^65: normalised to 64 bits, a 65th bit shifted into the round position (exact either way).
   const top = bitLength(r) - 1;
+  const m = top <= 63 ? r << BigInt(63 - top) : r >> 1n;
   const saved = precisionBits;
   precisionBits = 64;
-  packBig(w, d, s, unitExp + top - 63, r, top, 64, 1);
+  roundPack(w, d, s, unitExp + top - 63, Number(m >> 32n), Number(m & 0xffffffffn), top <= 63 ? 0 : Number(r & 1n) << 31 >>> 0);
   precisionBits = saved;
 }
 
-/** The x87 constants (fld1 .. fldz) as 64-bit mantissas with the next bits, rounded per the rounding mode. */
-const CONSTANTS: [number, number, number, boolean][] = [
-  [0x3fff, 0x80000000, 0x00000000, false], // 1
-  [0x4000, 0xd49a784b, 0xcd1b8afe, false], // log2(10); next bits 0x49..
-  [0x3fff, 0xb8aa3b29, 0x5c17f0bb, true], // log2(e); next bits 0xbe..
-  [0x4000, 0xc90fdaa2, 0x2168c234, true], // pi; next bits 0xc4..
-  [0x3ffd, 0x9a209a84, 0xfbcff798, true], // log10(2); next bits 0x8f..
-  [0x3ffe, 0xb17217f7, 0xd1cf79ab, true], // ln(2); next bits 0xc9..
-  [0, 0, 0, false], // +0
-];
+/** The x87 constants (fld1 .. fldz): exponent, 64-bit mantissa, whether the next bits round it up to nearest. */
+const CONSTANTS = new Float64Array([
+  0x3fff, 0x80000000, 0x00000000, 0, // 1
+  0x4000, 0xd49a784b, 0xcd1b8afe, 0, // log2(10); next bits 0x49..
+  0x3fff, 0xb8aa3b29, 0x5c17f0bb, 1, // log2(e); next bits 0xbe..
+  0x4000, 0xc90fdaa2, 0x2168c234, 1, // pi; next bits 0xc4..
+  0x3ffd, 0x9a209a84, 0xfbcff798, 1, // log10(2); next bits 0x8f..
+  0x3ffe, 0xb17217f7, 0xd1cf79ab, 1, // ln(2); next bits 0xc9..
+  0, 0, 0, 0, // +0
+]);
 
 /** Loads constant k (0 = fld1 … 6 = fldz) into w[d]. */
 export function constant(w: F80Words, d: number, k: number): void {
-  const [e, h, l, halfUp] = CONSTANTS[k];
+  const e = CONSTANTS[4 * k], h = CONSTANTS[4 * k + 1], l = CONSTANTS[4 * k + 2];
   const inexact = k >= 1 && k <= 5;
-  const up = inexact && (roundingMode === RC_NEAREST ? halfUp : roundingMode === RC_UP);
+  const up = inexact && (roundingMode === RC_NEAREST ? CONSTANTS[4 * k + 3] === 1 : roundingMode === RC_UP);
   store(w, d, 0, e, h, up ? l + 1 : l);
 }
 
@@ -688,10 +685,9 @@ export function scaleBy(w: F80Words, a: number, b: number): void {
   const n = bK === K_ZERO || bE < BIAS ? 0 : bE - BIAS > 20 ? (bS ? -70000 : 70000) : (bS ? -1 : 1) * Math.floor(((bH * TWO32 + bL) / 2 ** 63) * 2 ** (bE - BIAS));
   const saved = precisionBits;
   precisionBits = 64;
-  const m = (BigInt(aH) << 32n) | BigInt(aL);
   const e = aE + n;
-  if (e >= 0x7fff) overflow(w, a, aS, 64, 0x7ffe);
-  else if (e <= 0) packBig(w, a, aS, e, m, 63, 64, 1);
+  if (e >= 0x7fff) overflow(w, a, aS, 64);
+  else if (e <= 0) roundPack(w, a, aS, e, aH, aL, 0);
   else store(w, a, aS, e, aH, aL);
   precisionBits = saved;
 }
