@@ -13,8 +13,14 @@ export const RC_NEAREST = 0, RC_DOWN = 1, RC_UP = 2, RC_ZERO = 3;
 export type F80Words = Uint32Array;
 
 // Unpacked operands and result (module scratch: no allocation per operation).
-let aS = 0, aE = 0, aH = 0, aL = 0, aK = 0;
-let bS = 0, bE = 0, bH = 0, bL = 0, bK = 0;
+let aS = 0, aE = 0, aK = 0;
+let bS = 0, bE = 0, bK = 0;
+/**
+ * Mantissa words of the operands, and below the other word-sized scratch results, are object fields: V8 updates a
+ * double field in place, whereas a module-level let holding a number beyond the small-integer range (any word with
+ * bit 31 set) allocates a heap number at every write.
+ */
+const A = { h: 0, l: 0 }, B = { h: 0, l: 0 };
 /** Operand kinds. */
 const K_ZERO = 0, K_NORMAL = 1, K_INF = 2, K_NAN = 3;
 /** An unsupported encoding (unnormal, pseudo-infinity, pseudo-NaN: exponent non-zero, integer bit clear): invalid. */
@@ -31,33 +37,33 @@ export function setControl(cw: number): void {
 }
 
 function unpackA(w: F80Words, at: number): void {
-  aL = w[at]; aH = w[at + 1];
+  A.l = w[at]; A.h = w[at + 1];
   const se = w[at + 2];
   aS = se >>> 15; aE = se & 0x7fff;
-  aK = aE !== 0 && aH < 0x80000000 ? K_BAD : classify(aE, aH, aL);
+  aK = aE !== 0 && A.h < 0x80000000 ? K_BAD : classify(aE, A.h, A.l);
   if (aK === K_NORMAL) {
     // A denormal or pseudo-denormal (integer bit set) has the exponent of the smallest normal.
     if (aE === 0) aE = 1;
-    if (aH < 0x80000000) normalizeA();
+    if (A.h < 0x80000000) normalizeA();
   }
 }
 
 function unpackB(w: F80Words, at: number): void {
-  bL = w[at]; bH = w[at + 1];
+  B.l = w[at]; B.h = w[at + 1];
   const se = w[at + 2];
   bS = se >>> 15; bE = se & 0x7fff;
-  bK = bE !== 0 && bH < 0x80000000 ? K_BAD : classify(bE, bH, bL);
+  bK = bE !== 0 && B.h < 0x80000000 ? K_BAD : classify(bE, B.h, B.l);
   if (bK === K_NORMAL && bE === 0) bE = 1; // as for A
-  if (bK === K_NORMAL && bH < 0x80000000) {
+  if (bK === K_NORMAL && B.h < 0x80000000) {
     // Denormal or unnormal operand: shift the mantissa up.
-    const n = leadingZeros64(bH, bL);
-    bH = shlHigh(bH, bL, n); bL = shlLow(bL, n); bE -= n;
+    const n = leadingZeros64(B.h, B.l);
+    B.h = shlHigh(B.h, B.l, n); B.l = shlLow(B.l, n); bE -= n;
   }
 }
 
 function normalizeA(): void {
-  const n = leadingZeros64(aH, aL);
-  aH = shlHigh(aH, aL, n); aL = shlLow(aL, n); aE -= n;
+  const n = leadingZeros64(A.h, A.l);
+  A.h = shlHigh(A.h, A.l, n); A.l = shlLow(A.l, n); aE -= n;
 }
 
 /** Leading zero bits of the non-zero 64-bit value (h, l). */
@@ -129,8 +135,8 @@ function roundNarrow(w: F80Words, at: number, s: number, e: number, h: number, l
   // Bits of (h, l) to drop (x is always below them); at least 1, as bits < 64 or e <= 0.
   const drop = 64 - bits + (e < 1 ? 1 - e : 0);
   shiftRight(h, l, 0, drop);
-  let qh = sh, ql = sl;
-  if (roundsUp(s, (sx | (x !== 0 ? 1 : 0)) >>> 0, ql & 1)) {
+  let qh = S.h, ql = S.l;
+  if (roundsUp(s, (S.x | (x !== 0 ? 1 : 0)) >>> 0, ql & 1)) {
     ql += 1;
     if (ql >= TWO32) { ql = 0; qh += 1; } // qh < 2^31 here: at least one bit was dropped
   }
@@ -155,11 +161,11 @@ function overflow(w: F80Words, at: number, s: number, bits: number): void {
   store(w, at, s, 0x7ffe, bits >= 32 ? 0xffffffff : (0xffffffff << (32 - bits)) >>> 0, bits > 32 ? (0xffffffff << (64 - bits)) >>> 0 : 0);
 }
 
-/** Shifts (h, l, x) right by n with sticky, into module results sh/sl/sx. */
-let sh = 0, sl = 0, sx = 0;
+/** Shifts (h, l, x) right by n with sticky, into module results S.h/S.l/S.x. */
+const S = { h: 0, l: 0, x: 0 };
 function shiftRight(h: number, l: number, x: number, n: number): void {
-  if (n === 0) { sh = h; sl = l; sx = x; return; }
-  if (n >= 96) { sh = 0; sl = 0; sx = (h | l | x) !== 0 ? 1 : 0; return; }
+  if (n === 0) { S.h = h; S.l = l; S.x = x; return; }
+  if (n >= 96) { S.h = 0; S.l = 0; S.x = (h | l | x) !== 0 ? 1 : 0; return; }
   let sticky = 0;
   while (n >= 32) {
     sticky |= x;
@@ -172,7 +178,7 @@ function shiftRight(h: number, l: number, x: number, n: number): void {
     l = ((l >>> n) | (h << (32 - n))) >>> 0;
     h = h >>> n;
   }
-  sh = h; sl = l; sx = (x | (sticky ? 1 : 0)) >>> 0;
+  S.h = h; S.l = l; S.x = (x | (sticky ? 1 : 0)) >>> 0;
 }
 
 /** w[d] = w[a] + w[b] (negate b first for subtraction). */
@@ -193,22 +199,22 @@ export function add(w: F80Words, d: number, a: number, b: number, subtract: bool
     return;
   }
   // x + 0 still rounds x to the precision control (and denormalises a normalised tiny operand).
-  if (aK === K_ZERO) { roundPack(w, d, bS, bE, bH, bL, 0); return; }
-  if (bK === K_ZERO) { roundPack(w, d, aS, aE, aH, aL, 0); return; }
+  if (aK === K_ZERO) { roundPack(w, d, bS, bE, B.h, B.l, 0); return; }
+  if (bK === K_ZERO) { roundPack(w, d, aS, aE, A.h, A.l, 0); return; }
   // Order so that |A| >= |B|.
-  if (bE > aE || (bE === aE && (bH > aH || (bH === aH && bL > aL)))) {
+  if (bE > aE || (bE === aE && (B.h > A.h || (B.h === A.h && B.l > A.l)))) {
     let t = aS; aS = bS; bS = t;
     t = aE; aE = bE; bE = t;
-    t = aH; aH = bH; bH = t;
-    t = aL; aL = bL; bL = t;
+    t = A.h; A.h = B.h; B.h = t;
+    t = A.l; A.l = B.l; B.l = t;
   }
-  shiftRight(bH, bL, 0, aE - bE);
+  shiftRight(B.h, B.l, 0, aE - bE);
   let h: number, l: number, x: number, e = aE;
   if (aS === bS) {
-    l = aL + sl;
-    h = aH + sh + (l >= TWO32 ? 1 : 0);
+    l = A.l + S.l;
+    h = A.h + S.h + (l >= TWO32 ? 1 : 0);
     l = l >>> 0;
-    x = sx;
+    x = S.x;
     if (h >= TWO32) {
       // Carry out: shift right by one.
       const sticky = x & 1;
@@ -219,13 +225,13 @@ export function add(w: F80Words, d: number, a: number, b: number, subtract: bool
     }
   } else {
     // A - B with B's extra bits: 96-bit subtraction.
-    let xx = 0 - sx;
+    let xx = 0 - S.x;
     let borrow = xx < 0 ? 1 : 0;
     x = xx < 0 ? xx + TWO32 : xx;
-    xx = aL - sl - borrow;
+    xx = A.l - S.l - borrow;
     borrow = xx < 0 ? 1 : 0;
     l = xx < 0 ? xx + TWO32 : xx;
-    h = aH - sh - borrow;
+    h = A.h - S.h - borrow;
     if (h === 0 && l === 0 && x === 0) {
       store(w, d, roundingMode === RC_DOWN ? 1 : 0, 0, 0, 0);
       return;
@@ -256,9 +262,9 @@ export function mul(w: F80Words, d: number, a: number, b: number): void {
     return;
   }
   if (aK === K_ZERO || bK === K_ZERO) { store(w, d, s, 0, 0, 0); return; }
-  mul64(aH, aL, bH, bL);
+  mul64(A.h, A.l, B.h, B.l);
   let e = aE + bE - BIAS + 1;
-  let h = P3, l = P2, x = P1, rest = P0;
+  let h = P.w3, l = P.w2, x = P.w1, rest = P.w0;
   if (h < 0x80000000) {
     h = ((h << 1) | (l >>> 31)) >>> 0;
     l = ((l << 1) | (x >>> 31)) >>> 0;
@@ -270,28 +276,20 @@ export function mul(w: F80Words, d: number, a: number, b: number): void {
 }
 
 /** 128-bit product words of two 64-bit mantissas (unsigned). */
-let P0 = 0, P1 = 0, P2 = 0, P3 = 0;
+const P = { w0: 0, w1: 0, w2: 0, w3: 0 };
 function mul64(ah: number, al: number, bh: number, bl: number): void {
-  const ll = mul32(al, bl), llh = MH;
-  const lh = mul32(al, bh), lhh = MH;
-  const hl = mul32(ah, bl), hlh = MH;
-  const hh = mul32(ah, bh), hhh = MH;
-  P0 = ll;
+  // 32x32-bit partial products: the low word exact by Math.imul; the double product is within 2^11 of the exact
+  // one, which exceeds the low word by a multiple of 2^32, so rounding recovers the high word.
+  const ll = Math.imul(al, bl) >>> 0, llh = Math.round((al * bl - ll) / TWO32);
+  const lh = Math.imul(al, bh) >>> 0, lhh = Math.round((al * bh - lh) / TWO32);
+  const hl = Math.imul(ah, bl) >>> 0, hlh = Math.round((ah * bl - hl) / TWO32);
+  const hh = Math.imul(ah, bh) >>> 0, hhh = Math.round((ah * bh - hh) / TWO32);
+  P.w0 = ll;
   let t = llh + lh + hl;
-  P1 = t >>> 0;
+  P.w1 = t >>> 0;
   t = Math.floor(t / TWO32) + lhh + hlh + hh;
-  P2 = t >>> 0;
-  P3 = Math.floor(t / TWO32) + hhh;
-}
-
-/** Low 32 bits of a*b (returned) and high 32 bits (in MH), as non-negative numbers. */
-let MH = 0;
-function mul32(a: number, b: number): number {
-  const a0 = a & 0xffff, a1 = a >>> 16, b0 = b & 0xffff, b1 = b >>> 16;
-  const lo = a0 * b0;
-  const mid = a1 * b0 + a0 * b1 + (lo >>> 16);
-  MH = a1 * b1 + Math.floor(mid / 65536);
-  return Math.imul(a, b) >>> 0;
+  P.w2 = t >>> 0;
+  P.w3 = Math.floor(t / TWO32) + hhh;
 }
 
 /** w[d] = w[a] / w[b]. Returns false on division of a finite non-zero by zero (the caller may flag #Z). */
@@ -307,10 +305,10 @@ export function div(w: F80Words, d: number, a: number, b: number): void {
   if (aK === K_ZERO) { store(w, d, s, 0, 0, 0); return; }
   // Long division in 16-bit digits (Knuth's algorithm D): the integer bit, then 80 fraction bits, then the sticky
   // bit from the remainder. Every intermediate is an integer below 2^53, so the doubles stay exact.
-  const b3 = bH >>> 16, b2 = bH & 0xffff, b1 = bL >>> 16, b0 = bL & 0xffff;
+  const b3 = B.h >>> 16, b2 = B.h & 0xffff, b1 = B.l >>> 16, b0 = B.l & 0xffff;
   const bTop = b3 * 65536 + b2;
-  let r4 = 0, r3 = aH >>> 16, r2 = aH & 0xffff, r1 = aL >>> 16, r0 = aL & 0xffff;
-  const one = aH > bH || (aH === bH && aL >= bL) ? 1 : 0;
+  let r4 = 0, r3 = A.h >>> 16, r2 = A.h & 0xffff, r1 = A.l >>> 16, r0 = A.l & 0xffff;
+  const one = A.h > B.h || (A.h === B.h && A.l >= B.l) ? 1 : 0;
   if (one) {
     // R -= B (R < 2B, so the result fits four digits).
     let t = r0 - b0; r0 = t & 0xffff; let c = t >> 16;
@@ -382,8 +380,8 @@ export function compare(w: F80Words, a: number, b: number): number {
   else if (bK === K_ZERO) mag = 1;
   else if (aK === K_INF || bK === K_INF) mag = aK === bK ? 0 : aK === K_INF ? 1 : -1;
   else if (aE !== bE) mag = aE > bE ? 1 : -1;
-  else if (aH !== bH) mag = aH > bH ? 1 : -1;
-  else mag = aL === bL ? 0 : aL > bL ? 1 : -1;
+  else if (A.h !== B.h) mag = A.h > B.h ? 1 : -1;
+  else mag = A.l === B.l ? 0 : A.l > B.l ? 1 : -1;
   return aS ? -mag : mag;
 }
 
@@ -403,7 +401,7 @@ export function toDouble(w: F80Words, a: number): number {
   if (aK === K_INF) return sign * Infinity;
   if (aK === K_NAN || aK === K_BAD) return NaN;
   // One correctly rounded addition turns the 64-bit mantissa into a 53-bit one; the scaling is exact.
-  const m = aH * TWO32 + aL;
+  const m = A.h * TWO32 + A.l;
   let e = aE - BIAS - 63;
   let v = m;
   while (e > 900) { v *= 2 ** 900; e -= 900; }
@@ -441,9 +439,9 @@ export function toInt(w: F80Words, a: number, bits: number, truncate: boolean): 
   if (exp >= 64) return false;
   let h: number, l: number, x: number;
   if (exp < 0) {
-    shiftRight(aH, aL, 0, 63 - exp > 200 ? 200 : 63 - exp);
-  } else shiftRight(aH, aL, 0, 63 - exp);
-  h = sh; l = sl; x = sx;
+    shiftRight(A.h, A.l, 0, 63 - exp > 200 ? 200 : 63 - exp);
+  } else shiftRight(A.h, A.l, 0, 63 - exp);
+  h = S.h; l = S.l; x = S.x;
   if (!truncate && roundsUp(aS, x, l & 1)) {
     l += 1;
     if (l >= TWO32) { l = 0; h += 1; }
@@ -500,16 +498,16 @@ export function toBinary(w: F80Words, a: number, double: boolean): void {
   let hi = 0, lo = 0;
   if (aK === K_BAD) { hi = double ? 0xfff80000 : 0; lo = double ? 0 : 0xffc00000; } // the indefinite
   else if (aK === K_NAN) { // quieted, the fraction's top bits kept
-    if (double) { hi = 0x7ff80000 | ((aH >>> 11) & 0xfffff); lo = (aH << 21) | (aL >>> 11); }
-    else lo = 0x7fc00000 | ((aH >>> 8) & 0x7fffff);
+    if (double) { hi = 0x7ff80000 | ((A.h >>> 11) & 0xfffff); lo = (A.h << 21) | (A.l >>> 11); }
+    else lo = 0x7fc00000 | ((A.h >>> 8) & 0x7fffff);
   } else if (aK === K_INF) { hi = double ? 0x7ff00000 : 0; lo = double ? 0 : 0x7f800000; }
   else if (aK === K_NORMAL) {
     const bits = double ? 53 : 24, bias = double ? 1023 : 127;
     const E = aE - BIAS, emin = 1 - bias;
     // Subnormal results keep fewer bits; the exponent field then is that of the smallest normal, less one.
-    shiftRight(aH, aL, 0, 64 - bits + (E < emin ? emin - E : 0));
-    let qh = sh, ql = sl;
-    if (roundsUp(aS, sx, ql & 1)) {
+    shiftRight(A.h, A.l, 0, 64 - bits + (E < emin ? emin - E : 0));
+    let qh = S.h, ql = S.l;
+    if (roundsUp(aS, S.x, ql & 1)) {
       ql += 1;
       if (ql >= TWO32) { ql = 0; qh += 1; }
     }
@@ -563,13 +561,13 @@ export function sqrt(w: F80Words, d: number, a: number): void {
   // value = m * 2^(E - 63) = R * 2^(E - 63 - k) with R = m << k in [2^126, 2^128) and an even exponent, so that
   // r = floor(sqrt(R)) has exactly 64 bits and sqrt(value) = (r + f) * 2^((E - 63 - k) / 2), 0 <= f < 1.
   const E = aE - BIAS, k = E & 1 ? 64 : 63;
-  if (k === 64) { R3 = aH; R2 = aL; R1 = 0; } else { R3 = aH >>> 1; R2 = ((aH << 31) | (aL >>> 1)) >>> 0; R1 = (aL << 31) >>> 0; }
+  if (k === 64) { Q.r3 = A.h; Q.r2 = A.l; Q.r1 = 0; } else { Q.r3 = A.h >>> 1; Q.r2 = ((A.h << 31) | (A.l >>> 1)) >>> 0; Q.r1 = (A.l << 31) >>> 0; }
   // A double estimate (about 52 good bits), then one Newton step from its exact remainder, leave r within 1 or 2 ...
-  let est = Math.sqrt(R3 * TWO32 + R2) * TWO32;
+  let est = Math.sqrt(Q.r3 * TWO32 + Q.r2) * TWO32;
   if (est >= TWO32 * TWO32) est = TWO32 * TWO32 - 2048;
   let h = Math.floor(est / TWO32), l = est - h * TWO32;
   mul64(h, l, h, l);
-  const rem = (R3 - P3) * 2 ** 96 + (R2 - P2) * TWO32 * TWO32 + (R1 - P1) * TWO32 - P0;
+  const rem = (Q.r3 - P.w3) * 2 ** 96 + (Q.r2 - P.w2) * TWO32 * TWO32 + (Q.r1 - P.w1) * TWO32 - P.w0;
   l += Math.floor(rem / (2 * est));
   const carry = Math.floor(l / TWO32);
   h += carry; l -= carry * TWO32;
@@ -577,29 +575,29 @@ export function sqrt(w: F80Words, d: number, a: number): void {
   // ... which exact remainders R - r^2 (0 <= it <= 2r for the floor) then correct.
   for (;;) {
     squareRemainder(h, l);
-    if (D3 < 0) { l--; if (l < 0) { l = 0xffffffff; h--; } continue; }
+    if (Q.d3 < 0) { l--; if (l < 0) { l = 0xffffffff; h--; } continue; }
     const th = h >>> 31, tm = ((h << 1) | (l >>> 31)) >>> 0, tl = (l << 1) >>> 0; // 2r
-    if (D3 > 0 || D2 > th || (D2 === th && (D1 > tm || (D1 === tm && D0 > tl)))) {
+    if (Q.d3 > 0 || Q.d2 > th || (Q.d2 === th && (Q.d1 > tm || (Q.d1 === tm && Q.d0 > tl)))) {
       l++; if (l === TWO32) { l = 0; h++; }
       continue;
     }
     break;
   }
   // f >= 1/2 exactly when the remainder exceeds r (f is never exactly 1/2: R is an integer).
-  const x = (D2 | D1 | D0) === 0 ? 0 : D2 > 0 || D1 > h || (D1 === h && D0 > l) ? 0xc0000000 : 1;
+  const x = (Q.d2 | Q.d1 | Q.d0) === 0 ? 0 : Q.d2 > 0 || Q.d1 > h || (Q.d1 === h && Q.d0 > l) ? 0xc0000000 : 1;
   roundPack(w, d, 0, 63 + (E - 63 - k) / 2 + BIAS, h, l, x);
 }
 
-/** The radicand R of sqrt (R0 = 0) and the remainder R - r^2 (D3 negative when r is too large). */
-let R3 = 0, R2 = 0, R1 = 0, D3 = 0, D2 = 0, D1 = 0, D0 = 0;
+/** The radicand R of sqrt (R0 = 0) and the remainder R - r^2 (Q.d3 negative when r is too large). */
+const Q = { r3: 0, r2: 0, r1: 0, d3: 0, d2: 0, d1: 0, d0: 0 };
 function squareRemainder(h: number, l: number): void {
   mul64(h, l, h, l);
-  let t = -P0;
+  let t = -P.w0;
   let borrow = t < 0 ? 1 : 0;
-  D0 = t + borrow * TWO32;
-  t = R1 - P1 - borrow; borrow = t < 0 ? 1 : 0; D1 = t + borrow * TWO32;
-  t = R2 - P2 - borrow; borrow = t < 0 ? 1 : 0; D2 = t + borrow * TWO32;
-  D3 = R3 - P3 - borrow;
+  Q.d0 = t + borrow * TWO32;
+  t = Q.r1 - P.w1 - borrow; borrow = t < 0 ? 1 : 0; Q.d1 = t + borrow * TWO32;
+  t = Q.r2 - P.w2 - borrow; borrow = t < 0 ? 1 : 0; Q.d2 = t + borrow * TWO32;
+  Q.d3 = Q.r3 - P.w3 - borrow;
 }
 
 function bitLength(v: bigint): number {
@@ -622,10 +620,10 @@ export function prem(w: F80Words, d: number, a: number, b: number, nearest: bool
   if (aK === K_BAD || bK === K_BAD) { storeNaN(w, d); return; }
   if (aK === K_NAN || bK === K_NAN) { copyNaN(w, d, a, b); return; }
   if (aK === K_INF || bK === K_ZERO) { storeNaN(w, d); return; }
-  if (aK === K_ZERO || bK === K_INF) { store(w, d, aS, aE, aH, aL); return; }
-  const ma = (BigInt(aH) << 32n) | BigInt(aL), mb = (BigInt(bH) << 32n) | BigInt(bL);
+  if (aK === K_ZERO || bK === K_INF) { store(w, d, aS, aE, A.h, A.l); return; }
+  const ma = (BigInt(A.h) << 32n) | BigInt(A.l), mb = (BigInt(B.h) << 32n) | BigInt(B.l);
   const D = aE - bE;
-  if (D < -1) { store(w, d, aS, aE, aH, aL); return; }
+  if (D < -1) { store(w, d, aS, aE, A.h, A.l); return; }
   let r: bigint, unitExp: number, s = aS;
   if (D >= 64) {
     const N = 32 + (D % 32);
@@ -682,13 +680,13 @@ export function scaleBy(w: F80Words, a: number, b: number): void {
     return;
   }
   if (aK !== K_NORMAL) return;
-  const n = bK === K_ZERO || bE < BIAS ? 0 : bE - BIAS > 20 ? (bS ? -70000 : 70000) : (bS ? -1 : 1) * Math.floor(((bH * TWO32 + bL) / 2 ** 63) * 2 ** (bE - BIAS));
+  const n = bK === K_ZERO || bE < BIAS ? 0 : bE - BIAS > 20 ? (bS ? -70000 : 70000) : (bS ? -1 : 1) * Math.floor(((B.h * TWO32 + B.l) / 2 ** 63) * 2 ** (bE - BIAS));
   const saved = precisionBits;
   precisionBits = 64;
   const e = aE + n;
   if (e >= 0x7fff) overflow(w, a, aS, 64);
-  else if (e <= 0) roundPack(w, a, aS, e, aH, aL, 0);
-  else store(w, a, aS, e, aH, aL);
+  else if (e <= 0) roundPack(w, a, aS, e, A.h, A.l, 0);
+  else store(w, a, aS, e, A.h, A.l);
   precisionBits = saved;
 }
 
@@ -699,5 +697,5 @@ export function extract(w: F80Words, a: number, e: number): void {
   if (aK === K_INF) { store(w, e, 0, 0x7fff, 0x80000000, 0); return; }
   if (aK === K_ZERO) { store(w, e, 1, 0x7fff, 0x80000000, 0); return; }
   fromInt64(w, e, aE - BIAS, aE - BIAS < 0 ? -1 : 0);
-  store(w, a, aS, BIAS, aH, aL);
+  store(w, a, aS, BIAS, A.h, A.l);
 }

@@ -1673,6 +1673,9 @@ export class Core implements FlagState {
             R[r + 1] = this.hi;
             break;
           }
+          case 73: // X87: float loops are mostly x87 instructions, so not through execSlow's dispatch
+            x87Exec(this, i);
+            break;
           default: {
             const x = this.execSlow(i);
             if (x === -1) break;
