@@ -112,8 +112,11 @@ function roundsUp(s: number, x: number, odd: number): boolean {
 /**
  * Rounds a 64-bit normalised mantissa with extra bits (`x`: bit 31 = round bit, lower bits sticky) and
  * packs it. e is the biased exponent. Precision control and tiny (denormal) results take roundNarrow.
+ * Words come as int32 bit patterns (`| 0`), like those of shiftRight, mul64 and productRemainder: a uint32 above
+ * 2^31 passed to a call V8 does not inline is boxed in a new heap number.
  */
 function roundPack(w: F80Words, at: number, s: number, e: number, h: number, l: number, x: number): void {
+  h >>>= 0; l >>>= 0; x >>>= 0;
   if (precisionBits !== 64 || e <= 0) { roundNarrow(w, at, s, e, h, l, x, precisionBits); return; }
   if (roundsUp(s, x, l & 1)) {
     l += 1;
@@ -134,7 +137,7 @@ function roundPack(w: F80Words, at: number, s: number, e: number, h: number, l: 
 function roundNarrow(w: F80Words, at: number, s: number, e: number, h: number, l: number, x: number, bits: number): void {
   // Bits of (h, l) to drop (x is always below them); at least 1, as bits < 64 or e <= 0.
   const drop = 64 - bits + (e < 1 ? 1 - e : 0);
-  shiftRight(h, l, 0, drop);
+  shiftRight(h | 0, l | 0, 0, drop);
   let qh = S.h, ql = S.l;
   if (roundsUp(s, (S.x | (x !== 0 ? 1 : 0)) >>> 0, ql & 1)) {
     ql += 1;
@@ -161,9 +164,10 @@ function overflow(w: F80Words, at: number, s: number, bits: number): void {
   store(w, at, s, 0x7ffe, bits >= 32 ? 0xffffffff : (0xffffffff << (32 - bits)) >>> 0, bits > 32 ? (0xffffffff << (64 - bits)) >>> 0 : 0);
 }
 
-/** Shifts (h, l, x) right by n with sticky, into module results S.h/S.l/S.x. */
+/** Shifts (h, l, x) (int32 words) right by n with sticky, into S.h/S.l/S.x. */
 const S = { h: 0, l: 0, x: 0 };
 function shiftRight(h: number, l: number, x: number, n: number): void {
+  h >>>= 0; l >>>= 0; x >>>= 0;
   if (n === 0) { S.h = h; S.l = l; S.x = x; return; }
   if (n >= 96) { S.h = 0; S.l = 0; S.x = (h | l | x) !== 0 ? 1 : 0; return; }
   let sticky = 0;
@@ -199,16 +203,15 @@ export function add(w: F80Words, d: number, a: number, b: number, subtract: bool
     return;
   }
   // x + 0 still rounds x to the precision control (and denormalises a normalised tiny operand).
-  if (aK === K_ZERO) { roundPack(w, d, bS, bE, B.h, B.l, 0); return; }
-  if (bK === K_ZERO) { roundPack(w, d, aS, aE, A.h, A.l, 0); return; }
+  if (aK === K_ZERO) { roundPack(w, d, bS, bE, B.h | 0, B.l | 0, 0); return; }
+  if (bK === K_ZERO) { roundPack(w, d, aS, aE, A.h | 0, A.l | 0, 0); return; }
   // Order so that |A| >= |B|.
   if (bE > aE || (bE === aE && (B.h > A.h || (B.h === A.h && B.l > A.l)))) {
-    let t = aS; aS = bS; bS = t;
-    t = aE; aE = bE; bE = t;
-    t = A.h; A.h = B.h; B.h = t;
-    t = A.l; A.l = B.l; B.l = t;
+    const ts = aS, te = aE, th = A.h, tl = A.l;
+    aS = bS; aE = bE; A.h = B.h; A.l = B.l;
+    bS = ts; bE = te; B.h = th; B.l = tl;
   }
-  shiftRight(B.h, B.l, 0, aE - bE);
+  shiftRight(B.h | 0, B.l | 0, 0, aE - bE);
   let h: number, l: number, x: number, e = aE;
   if (aS === bS) {
     l = A.l + S.l;
@@ -246,7 +249,7 @@ export function add(w: F80Words, d: number, a: number, b: number, subtract: bool
       x = (x << n) >>> 0;
     }
   }
-  roundPack(w, d, aS, e, h, l, x);
+  roundPack(w, d, aS, e, h | 0, l | 0, x | 0);
 }
 
 /** w[d] = w[a] * w[b]. */
@@ -262,7 +265,7 @@ export function mul(w: F80Words, d: number, a: number, b: number): void {
     return;
   }
   if (aK === K_ZERO || bK === K_ZERO) { store(w, d, s, 0, 0, 0); return; }
-  mul64(A.h, A.l, B.h, B.l);
+  mul64(A.h | 0, A.l | 0, B.h | 0, B.l | 0);
   let e = aE + bE - BIAS + 1;
   let h = P.w3, l = P.w2, x = P.w1, rest = P.w0;
   if (h < 0x80000000) {
@@ -272,12 +275,13 @@ export function mul(w: F80Words, d: number, a: number, b: number): void {
     rest = (rest << 1) >>> 0;
     e--;
   }
-  roundPack(w, d, s, e, h, l, (x | (rest !== 0 ? 1 : 0)) >>> 0);
+  roundPack(w, d, s, e, h | 0, l | 0, x | (rest !== 0 ? 1 : 0));
 }
 
-/** 128-bit product words of two 64-bit mantissas (unsigned). */
+/** 128-bit product words (unsigned) of two 64-bit mantissas (int32 words). */
 const P = { w0: 0, w1: 0, w2: 0, w3: 0 };
 function mul64(ah: number, al: number, bh: number, bl: number): void {
+  ah >>>= 0; al >>>= 0; bh >>>= 0; bl >>>= 0;
   // 32x32-bit partial products: the low word exact by Math.imul; the double product is within 2^11 of the exact
   // one, which exceeds the low word by a multiple of 2^32, so rounding recovers the high word.
   const ll = Math.imul(al, bl) >>> 0, llh = Math.round((al * bl - ll) / TWO32);
@@ -303,55 +307,27 @@ export function div(w: F80Words, d: number, a: number, b: number): void {
   if (bK === K_INF) { store(w, d, s, 0, 0, 0); return; }
   if (bK === K_ZERO) { if (aK === K_ZERO) storeNaN(w, d); else store(w, d, s, 0x7fff, 0x80000000, 0); return; }
   if (aK === K_ZERO) { store(w, d, s, 0, 0, 0); return; }
-  // Long division in 16-bit digits (Knuth's algorithm D): the integer bit, then 80 fraction bits, then the sticky
-  // bit from the remainder. Every intermediate is an integer below 2^53, so the doubles stay exact.
-  const b3 = B.h >>> 16, b2 = B.h & 0xffff, b1 = B.l >>> 16, b0 = B.l & 0xffff;
-  const bTop = b3 * 65536 + b2;
-  let r4 = 0, r3 = A.h >>> 16, r2 = A.h & 0xffff, r1 = A.l >>> 16, r0 = A.l & 0xffff;
-  const one = A.h > B.h || (A.h === B.h && A.l >= B.l) ? 1 : 0;
-  if (one) {
-    // R -= B (R < 2B, so the result fits four digits).
-    let t = r0 - b0; r0 = t & 0xffff; let c = t >> 16;
-    t = r1 - b1 + c; r1 = t & 0xffff; c = t >> 16;
-    t = r2 - b2 + c; r2 = t & 0xffff; c = t >> 16;
-    r3 = (r3 - b3 + c) & 0xffff;
-  }
-  let d1 = 0, d2 = 0, d3 = 0, d4 = 0, d5 = 0;
-  for (let k = 0; k < 5; k++) {
-    // R < B: bring in a zero digit, then the next digit q = floor(R / B) < 2^16, estimated from the top digits
-    // (never too small, at most two too large) and corrected by adding B back.
-    r4 = r3; r3 = r2; r2 = r1; r1 = r0; r0 = 0;
-    let q = Math.floor((r4 * 4294967296 + r3 * 65536 + r2) / bTop);
-    if (q > 0xffff) q = 0xffff;
-    let t = r0 - q * b0; let c = Math.floor(t / 65536); r0 = t - c * 65536;
-    t = r1 - q * b1 + c; c = Math.floor(t / 65536); r1 = t - c * 65536;
-    t = r2 - q * b2 + c; c = Math.floor(t / 65536); r2 = t - c * 65536;
-    t = r3 - q * b3 + c; c = Math.floor(t / 65536); r3 = t - c * 65536;
-    r4 += c;
-    while (r4 < 0) {
-      q--;
-      t = r0 + b0; r0 = t & 0xffff; c = t >>> 16;
-      t = r1 + b1 + c; r1 = t & 0xffff; c = t >>> 16;
-      t = r2 + b2 + c; r2 = t & 0xffff; c = t >>> 16;
-      t = r3 + b3 + c; r3 = t & 0xffff; c = t >>> 16;
-      r4 += c;
+  // Q = floor(N / B) with N = A << 63 when A >= B, else A << 64, has exactly 64 bits; the remainder's size against
+  // B gives the round and sticky bits (a remainder of exactly B / 2 is a tie).
+  const one = A.h > B.h || (A.h === B.h && A.l >= B.l);
+  const k = one ? 63 : 64;
+  wideA(k);
+  refine(false, k);
+  let h = Q.h, l = Q.l;
+  for (;;) {
+    productRemainder(h | 0, l | 0, B.h | 0, B.l | 0);
+    if (Q.d3 < 0) { l--; if (l < 0) { l = 0xffffffff; h--; } continue; }
+    if (Q.d3 > 0 || Q.d2 > 0 || Q.d1 > B.h || (Q.d1 === B.h && Q.d0 >= B.l)) {
+      l++; if (l === TWO32) { l = 0; h++; }
+      continue;
     }
-    if (k === 0) d1 = q; else if (k === 1) d2 = q; else if (k === 2) d3 = q; else if (k === 3) d4 = q; else d5 = q;
+    break;
   }
-  const sticky = (r0 | r1 | r2 | r3) !== 0 ? 1 : 0;
-  let e = aE - bE + BIAS;
-  let h: number, l: number, x: number;
-  if (one) {
-    h = (0x80000000 | (d1 << 15) | (d2 >>> 1)) >>> 0;
-    l = (((d2 & 1) << 31) | (d3 << 15) | (d4 >>> 1)) >>> 0;
-    x = (((d4 & 1) << 31) | (d5 << 15) | sticky) >>> 0;
-  } else {
-    e--;
-    h = ((d1 << 16) | d2) >>> 0;
-    l = ((d3 << 16) | d4) >>> 0;
-    x = ((d5 << 16) | sticky) >>> 0;
-  }
-  roundPack(w, d, s, e, h, l, x);
+  const twiceTop = Q.d1 >>> 31, twiceH = ((Q.d1 << 1) | (Q.d0 >>> 31)) >>> 0, twiceL = (Q.d0 << 1) >>> 0;
+  const x = (Q.d1 | Q.d0) === 0 ? 0 :
+    twiceTop === 0 && twiceH === B.h && twiceL === B.l ? 0x80000000 :
+    twiceTop > 0 || twiceH > B.h || (twiceH === B.h && twiceL > B.l) ? 0xc0000000 : 1;
+  roundPack(w, d, s, aE - bE + BIAS - (one ? 0 : 1), h | 0, l | 0, x | 0);
 }
 
 function copyNaN(w: F80Words, d: number, a: number, b: number): void {
@@ -439,19 +415,20 @@ export function toInt(w: F80Words, a: number, bits: number, truncate: boolean): 
   if (exp >= 64) return false;
   let h: number, l: number, x: number;
   if (exp < 0) {
-    shiftRight(A.h, A.l, 0, 63 - exp > 200 ? 200 : 63 - exp);
-  } else shiftRight(A.h, A.l, 0, 63 - exp);
+    shiftRight(A.h | 0, A.l | 0, 0, 63 - exp > 200 ? 200 : 63 - exp);
+  } else shiftRight(A.h | 0, A.l | 0, 0, 63 - exp);
   h = S.h; l = S.l; x = S.x;
   if (!truncate && roundsUp(aS, x, l & 1)) {
     l += 1;
     if (l >= TWO32) { l = 0; h += 1; }
   }
-  // Range check on the magnitude.
-  const limitHigh = bits === 64 ? 0x80000000 : 0;
-  const limit = bits === 64 ? 0 : 2 ** (bits - 1);
+  // Range check on the magnitude: at most 2^(bits - 1), and that only when negative.
   if (bits === 64) {
-    if (h > limitHigh || (h === limitHigh && (l !== 0 || aS === 0))) return false;
-  } else if (h !== 0 || l > limit || (l === limit && aS === 0)) return false;
+    if (h > 0x80000000 || (h === 0x80000000 && (l !== 0 || aS === 0))) return false;
+  } else {
+    const limit = bits === 32 ? 0x80000000 : 0x8000;
+    if (h !== 0 || l > limit || (l === limit && aS === 0)) return false;
+  }
   if (aS) {
     // Two's complement negation of (h, l).
     l = TWO32 - l;
@@ -505,7 +482,7 @@ export function toBinary(w: F80Words, a: number, double: boolean): void {
     const bits = double ? 53 : 24, bias = double ? 1023 : 127;
     const E = aE - BIAS, emin = 1 - bias;
     // Subnormal results keep fewer bits; the exponent field then is that of the smallest normal, less one.
-    shiftRight(A.h, A.l, 0, 64 - bits + (E < emin ? emin - E : 0));
+    shiftRight(A.h | 0, A.l | 0, 0, 64 - bits + (E < emin ? emin - E : 0));
     let qh = S.h, ql = S.l;
     if (roundsUp(aS, S.x, ql & 1)) {
       ql += 1;
@@ -561,20 +538,13 @@ export function sqrt(w: F80Words, d: number, a: number): void {
   // value = m * 2^(E - 63) = R * 2^(E - 63 - k) with R = m << k in [2^126, 2^128) and an even exponent, so that
   // r = floor(sqrt(R)) has exactly 64 bits and sqrt(value) = (r + f) * 2^((E - 63 - k) / 2), 0 <= f < 1.
   const E = aE - BIAS, k = E & 1 ? 64 : 63;
-  if (k === 64) { Q.r3 = A.h; Q.r2 = A.l; Q.r1 = 0; } else { Q.r3 = A.h >>> 1; Q.r2 = ((A.h << 31) | (A.l >>> 1)) >>> 0; Q.r1 = (A.l << 31) >>> 0; }
-  // A double estimate (about 52 good bits), then one Newton step from its exact remainder, leave r within 1 or 2 ...
-  let est = Math.sqrt(Q.r3 * TWO32 + Q.r2) * TWO32;
-  if (est >= TWO32 * TWO32) est = TWO32 * TWO32 - 2048;
-  let h = Math.floor(est / TWO32), l = est - h * TWO32;
-  mul64(h, l, h, l);
-  const rem = (Q.r3 - P.w3) * 2 ** 96 + (Q.r2 - P.w2) * TWO32 * TWO32 + (Q.r1 - P.w1) * TWO32 - P.w0;
-  l += Math.floor(rem / (2 * est));
-  const carry = Math.floor(l / TWO32);
-  h += carry; l -= carry * TWO32;
-  if (h >= TWO32) { h = 0xffffffff; l = 0xffffffff; }
+  wideA(k);
+  // A double estimate (about 52 good bits), then one Newton step from its remainder, leave r within 1 or 2 ...
+  refine(true, k);
+  let h = Q.h, l = Q.l;
   // ... which exact remainders R - r^2 (0 <= it <= 2r for the floor) then correct.
   for (;;) {
-    squareRemainder(h, l);
+    productRemainder(h | 0, l | 0, h | 0, l | 0);
     if (Q.d3 < 0) { l--; if (l < 0) { l = 0xffffffff; h--; } continue; }
     const th = h >>> 31, tm = ((h << 1) | (l >>> 31)) >>> 0, tl = (l << 1) >>> 0; // 2r
     if (Q.d3 > 0 || Q.d2 > th || (Q.d2 === th && (Q.d1 > tm || (Q.d1 === tm && Q.d0 > tl)))) {
@@ -585,19 +555,50 @@ export function sqrt(w: F80Words, d: number, a: number): void {
   }
   // f >= 1/2 exactly when the remainder exceeds r (f is never exactly 1/2: R is an integer).
   const x = (Q.d2 | Q.d1 | Q.d0) === 0 ? 0 : Q.d2 > 0 || Q.d1 > h || (Q.d1 === h && Q.d0 > l) ? 0xc0000000 : 1;
-  roundPack(w, d, 0, 63 + (E - 63 - k) / 2 + BIAS, h, l, x);
+  roundPack(w, d, 0, 63 + (E - 63 - k) / 2 + BIAS, h | 0, l | 0, x | 0);
 }
 
-/** The radicand R of sqrt (R0 = 0) and the remainder R - r^2 (Q.d3 negative when r is too large). */
-const Q = { r3: 0, r2: 0, r1: 0, d3: 0, d2: 0, d1: 0, d0: 0 };
-function squareRemainder(h: number, l: number): void {
-  mul64(h, l, h, l);
+/**
+ * The 128-bit dividend or radicand N (low word 0) of div and sqrt, a 64-bit quotient or root estimate (h, l), and
+ * the remainder N - (h, l) * (bh, bl) of productRemainder (d3 negative when the estimate is too large).
+ */
+const Q = { n3: 0, n2: 0, n1: 0, h: 0, l: 0, d3: 0, d2: 0, d1: 0, d0: 0 };
+
+/** N = A's mantissa << k (k = 63 or 64). */
+function wideA(k: number): void {
+  if (k === 64) { Q.n3 = A.h; Q.n2 = A.l; Q.n1 = 0; }
+  else { Q.n3 = A.h >>> 1; Q.n2 = ((A.h << 31) | (A.l >>> 1)) >>> 0; Q.n1 = (A.l << 31) >>> 0; }
+}
+
+/**
+ * Into Q.h/Q.l: a 64-bit root of N (square) or quotient N / B = A / B * 2^k, estimated in doubles (53 good bits) and
+ * improved by one Newton step q += (N - q * f) / slope (f = q itself or B), the remainder from exact products. Leaves
+ * q within a unit or two, for productRemainder to settle. (Doubles computed here, not passed: no heap numbers.)
+ */
+function refine(square: boolean, k: number): void {
+  const divisor = B.h * TWO32 + B.l;
+  let est = square ? Math.sqrt(Q.n3 * TWO32 + Q.n2) * TWO32 : ((A.h * TWO32 + A.l) / divisor) * (k === 63 ? 2 ** 63 : 2 ** 64); // constants: 2 ** k is a pow call
+  const slope = square ? 2 * est : divisor;
+  if (est >= TWO32 * TWO32) est = TWO32 * TWO32 - 2048;
+  let h = Math.floor(est / TWO32), l = est - h * TWO32;
+  if (square) mul64(h | 0, l | 0, h | 0, l | 0); else mul64(h | 0, l | 0, B.h | 0, B.l | 0);
+  // The words' differences summed in doubles: within 2^45 of a remainder below 2^80, plenty for the step.
+  const rem = (Q.n3 - P.w3) * 2 ** 96 + (Q.n2 - P.w2) * TWO32 * TWO32 + (Q.n1 - P.w1) * TWO32 - P.w0;
+  l += Math.floor(rem / slope);
+  const carry = Math.floor(l / TWO32);
+  h += carry; l -= carry * TWO32;
+  if (h >= TWO32) { h = 0xffffffff; l = 0xffffffff; }
+  Q.h = h; Q.l = l;
+}
+
+function productRemainder(h: number, l: number, bh: number, bl: number): void {
+  mul64(h, l, bh, bl);
   let t = -P.w0;
   let borrow = t < 0 ? 1 : 0;
   Q.d0 = t + borrow * TWO32;
-  t = Q.r1 - P.w1 - borrow; borrow = t < 0 ? 1 : 0; Q.d1 = t + borrow * TWO32;
-  t = Q.r2 - P.w2 - borrow; borrow = t < 0 ? 1 : 0; Q.d2 = t + borrow * TWO32;
-  Q.d3 = Q.r3 - P.w3 - borrow;
+  t = Q.n1 - P.w1 - borrow; borrow = t < 0 ? 1 : 0; Q.d1 = t + borrow * TWO32;
+  t = Q.n2 - P.w2 - borrow; borrow = t < 0 ? 1 : 0; Q.d2 = t + borrow * TWO32;
+  Q.d3 = Q.n3 - P.w3 - borrow;
 }
 
 function bitLength(v: bigint): number {
@@ -644,7 +645,7 @@ export function prem(w: F80Words, d: number, a: number, b: number, nearest: bool
   const m = top <= 63 ? r << BigInt(63 - top) : r >> 1n;
   const saved = precisionBits;
   precisionBits = 64;
-  roundPack(w, d, s, unitExp + top - 63, Number(m >> 32n), Number(m & 0xffffffffn), top <= 63 ? 0 : Number(r & 1n) << 31 >>> 0);
+  roundPack(w, d, s, unitExp + top - 63, Number(m >> 32n) | 0, Number(m & 0xffffffffn) | 0, top <= 63 ? 0 : Number(r & 1n) << 31);
   precisionBits = saved;
 }
 
@@ -685,7 +686,7 @@ export function scaleBy(w: F80Words, a: number, b: number): void {
   precisionBits = 64;
   const e = aE + n;
   if (e >= 0x7fff) overflow(w, a, aS, 64);
-  else if (e <= 0) roundPack(w, a, aS, e, A.h, A.l, 0);
+  else if (e <= 0) roundPack(w, a, aS, e, A.h | 0, A.l | 0, 0);
   else store(w, a, aS, e, A.h, A.l);
   precisionBits = saved;
 }
