@@ -28,9 +28,11 @@ const K_BAD = 4;
 
 /** Rounding mode and precision (mantissa bits: 24, 53 or 64) for the next pack, from the x87 control word. */
 export let roundingMode = RC_NEAREST;
-let precisionBits = 64;
+let precisionBits = 64, control = 0x037f;
 /** Sets rounding and precision control from a control word (PC 00 = 24 bits, 10 = 53, 11 = 64). */
 export function setControl(cw: number): void {
+  if (cw === control) return; // the common case: every x87 instruction sets it
+  control = cw;
   roundingMode = (cw >> 10) & 3;
   const pc = (cw >> 8) & 3;
   precisionBits = pc === 0 ? 24 : pc === 2 ? 53 : 64;

@@ -153,36 +153,39 @@ export function x87Exec(c: Core, i: number): void {
   const sti = code.rm[i] & 7;
   const w = c.fpx;
   f80.setControl(c.fpuControl);
+  // The memory operand's address (one call site, so V8 can inline ea), and the word offsets of ST(0) and ST(i)
+  // before any push or pop.
+  const a = code.mem[i] ? c.ea(i) : 0;
+  const s0 = 3 * c.fpTop, si = 3 * ((c.fpTop + sti) & 7);
   switch (op) {
     case X.LD_M:
-      loadMem(c, c.ea(i), e2);
+      loadMem(c, a, e2);
       push(c, T1);
       return;
     case X.ST_M: case X.STP_M:
-      storeMem(c, c.ea(i), e2, at(c, 0), false);
+      storeMem(c, a, e2, s0, false);
       if (op === X.STP_M) pop(c);
       return;
     case X.ISTTP_M:
-      storeMem(c, c.ea(i), e2, at(c, 0), true);
+      storeMem(c, a, e2, s0, true);
       pop(c);
       return;
     case X.ARITH_M:
-      loadMem(c, c.ea(i), e2 & 7);
-      arith(w, e2 >> 3, at(c, 0), at(c, 0), T1);
+      loadMem(c, a, e2 & 7);
+      arith(w, e2 >> 3, s0, s0, T1);
       return;
     case X.COM_M:
-      loadMem(c, c.ea(i), e2 & 7);
-      compareCC(c, at(c, 0), T1);
+      loadMem(c, a, e2 & 7);
+      compareCC(c, s0, T1);
       if (e2 >> 3 === 3) pop(c);
       return;
-    case X.LDCW: c.fpuControl = c.rd16(c.ea(i)); return;
-    case X.STCW: c.wr16(c.ea(i), c.fpuControl); return;
-    case X.STSW_M: c.wr16(c.ea(i), statusWord(c)); return;
+    case X.LDCW: c.fpuControl = c.rd16(a); return;
+    case X.STCW: c.wr16(a, c.fpuControl); return;
+    case X.STSW_M: c.wr16(a, statusWord(c)); return;
     case X.STSW_AX: if (sti !== 0) break; c.setR(0, 2, statusWord(c), 0); return; // only df e0
-    case X.LDENV: loadEnv(c, c.ea(i)); return;
-    case X.STENV: storeEnv(c, c.ea(i)); c.fpuControl |= 0x3f; return;
+    case X.LDENV: loadEnv(c, a); return;
+    case X.STENV: storeEnv(c, a); c.fpuControl |= 0x3f; return;
     case X.SAVE: {
-      const a = c.ea(i);
       c.wphys(a + 107, 1);
       storeEnv(c, a);
       for (let k = 0; k < 8; k++) storeMem(c, a + 28 + 10 * k, XM.F80, at(c, k), false);
@@ -190,7 +193,6 @@ export function x87Exec(c: Core, i: number): void {
       return;
     }
     case X.RSTOR: {
-      const a = c.ea(i);
       loadEnv(c, a);
       for (let k = 0; k < 8; k++) {
         loadMem(c, a + 28 + 10 * k, XM.F80);
@@ -198,33 +200,33 @@ export function x87Exec(c: Core, i: number): void {
       }
       return;
     }
-    case X.ARITH_ST0: arith(w, e2, at(c, 0), at(c, 0), at(c, sti)); return;
+    case X.ARITH_ST0: arith(w, e2, s0, s0, si); return;
     case X.ARITH_STI: case X.ARITH_STIP:
-      arith(w, e2, at(c, sti), at(c, sti), at(c, 0));
+      arith(w, e2, si, si, s0);
       if (op === X.ARITH_STIP) pop(c);
       return;
     case X.COM_ST: {
       if (!registerFormExists(op, e2, 0xc0 | sti)) break;
-      compareCC(c, at(c, 0), at(c, (e2 & 4) !== 0 ? 1 : sti));
+      compareCC(c, s0, (e2 & 4) !== 0 ? at(c, 1) : si);
       const pops = e2 & 3;
       for (let k = 0; k < pops; k++) pop(c);
       return;
     }
     case X.COMI: {
-      const r = f80.compare(w, at(c, 0), at(c, sti));
+      const r = f80.compare(w, s0, si);
       c.fop = F_NONE;
       c.fbits = r === 2 ? RFLAGS_ZF | RFLAGS_PF | RFLAGS_CF : r < 0 ? RFLAGS_CF : r === 0 ? RFLAGS_ZF : 0;
       if (e2 === 1) pop(c);
       return;
     }
-    case X.LD_ST: copy(w, T2, at(c, sti)); push(c, T2); return;
+    case X.LD_ST: copy(w, T2, si); push(c, T2); return;
     case X.XCH:
-      copy(w, T2, at(c, 0));
-      copy(w, at(c, 0), at(c, sti));
-      copy(w, at(c, sti), T2);
+      copy(w, T2, s0);
+      copy(w, s0, si);
+      copy(w, si, T2);
       return;
     case X.ST_ST: case X.STP_ST:
-      copy(w, at(c, sti), at(c, 0));
+      copy(w, si, s0);
       c.fpTag |= 1 << ((c.fpTop + sti) & 7);
       if (op === X.STP_ST) pop(c);
       return;
@@ -232,7 +234,7 @@ export function x87Exec(c: Core, i: number): void {
     case X.CMOV: {
       // fcmovb/e/be/u and their negations (e2 >= 4).
       const cc = FCMOV_CC[e2 & 3];
-      if (condition(c, e2 >= 4 ? cc + 1 : cc)) copy(w, at(c, 0), at(c, sti));
+      if (condition(c, e2 >= 4 ? cc + 1 : cc)) copy(w, s0, si);
       return;
     }
     case X.NOP: if (sti !== 0) break; return; // d9 d1-d7 do not exist
