@@ -54,42 +54,62 @@ function st(c: Core, k: number): number {
   return f80.toDouble(c.fpx, at(c, k));
 }
 
-/** Loads a memory operand into the scratch extended value T1. */
+/** Bytes of each memory operand kind (XM order: F32, F64, F80, I16, I32, I64). */
+const MEM_BYTES = [4, 8, 10, 2, 4, 8];
+
+/**
+ * Loads a memory operand into the scratch extended value T1. One translation and DataView reads where the operand
+ * lies in one page (every call with the address, a double beyond 2^31, costs a heap number unless V8 inlines it).
+ */
 function loadMem(c: Core, a: number, kind: number): void {
-  const w = c.fpx;
+  const w = c.fpx, n = MEM_BYTES[kind];
+  let lo: number, hi = 0, se = 0; // the operand's first, second 32-bit words and the f80's sign|exponent
+  const p = c.rphys(a, n);
+  if (p >= 0) {
+    const dv = c.dv;
+    lo = n === 2 ? dv.getInt16(p, true) : dv.getInt32(p, true);
+    if (n >= 8) hi = dv.getInt32(p + 4, true);
+    if (n === 10) se = dv.getUint16(p + 8, true);
+  } else {
+    lo = n === 2 ? (c.rd16(a) << 16) >> 16 : c.rd32(a);
+    if (n >= 8) hi = c.rd32(a + 4);
+    if (n === 10) se = c.rd16(a + 8);
+  }
   switch (kind) {
-    case XM.F32: f80.fromBinary(w, T1, c.rd32(a), 0, false); return;
-    case XM.F64: { const lo = c.rd64(a); f80.fromBinary(w, T1, lo, c.hi, true); return; }
-    case XM.F80: {
-      const lo = c.rd32(a), hi = c.rd32(a + 4), se = c.rd16(a + 8);
-      w[T1] = lo; w[T1 + 1] = hi; w[T1 + 2] = se;
-      return;
-    }
-    case XM.I16: { const v = (c.rd16(a) << 16) >> 16; f80.fromInt64(w, T1, v, v >> 31); return; }
-    case XM.I32: { const v = c.rd32(a); f80.fromInt64(w, T1, v, v >> 31); return; }
-    default: { const lo = c.rd64(a); f80.fromInt64(w, T1, lo, c.hi); }
+    case XM.F32: f80.fromBinary(w, T1, lo, 0, false); return;
+    case XM.F64: f80.fromBinary(w, T1, lo, hi, true); return;
+    case XM.F80: w[T1] = lo; w[T1 + 1] = hi; w[T1 + 2] = se; return;
+    case XM.I64: f80.fromInt64(w, T1, lo, hi); return;
+    default: f80.fromInt64(w, T1, lo, lo >> 31); // I16 (sign-extended above), I32
   }
 }
 
+/** Stores w[from] to memory as `kind` (fst, fist, fisttp: `truncate`), through one translation like loadMem. */
 function storeMem(c: Core, a: number, kind: number, from: number, truncate: boolean): void {
-  const w = c.fpx;
+  const w = c.fpx, n = MEM_BYTES[kind];
+  let lo: number, hi = 0, se = 0;
   switch (kind) {
-    case XM.F32: f80.toBinary(w, from, false); c.wr32(a, f80.binLo); return;
-    case XM.F64: f80.toBinary(w, from, true); c.wr64(a, f80.binLo, f80.binHi); return;
-    case XM.F80: {
-      c.wphys(a + 9, 1); // both pages writable before any byte is written
-      c.wr32(a, w[from]);
-      c.wr32(a + 4, w[from + 1]);
-      c.wr16(a + 8, w[from + 2]);
-      return;
+    case XM.F32: f80.toBinary(w, from, false); lo = f80.binLo; break;
+    case XM.F64: f80.toBinary(w, from, true); lo = f80.binLo; hi = f80.binHi; break;
+    case XM.F80: lo = w[from]; hi = w[from + 1]; se = w[from + 2]; break;
+    default: {
+      // Out of range: the integer indefinite (the most negative value).
+      const ok = f80.toInt(w, from, n * 8, truncate);
+      lo = ok ? f80.intLo : n === 2 ? 0x8000 : n === 4 ? 0x80000000 | 0 : 0;
+      hi = ok ? f80.intHi : 0x80000000 | 0;
     }
   }
-  const bits = kind === XM.I16 ? 16 : kind === XM.I32 ? 32 : 64;
-  const ok = f80.toInt(w, from, bits, truncate);
-  if (kind === XM.I16) c.wr16(a, ok ? f80.intLo & 0xffff : 0x8000);
-  else if (kind === XM.I32) c.wr32(a, ok ? f80.intLo : 0x80000000 | 0);
-  else if (ok) c.wr64(a, f80.intLo, f80.intHi);
-  else c.wr64(a, 0, 0x80000000 | 0);
+  const p = c.wphys(a, n); // both pages checked writable before any byte is written
+  if (p >= 0) {
+    const dv = c.dv;
+    if (n === 2) dv.setUint16(p, lo & 0xffff, true); else dv.setInt32(p, lo, true);
+    if (n >= 8) dv.setInt32(p + 4, hi, true);
+    if (n === 10) dv.setUint16(p + 8, se, true);
+  } else {
+    if (n === 2) c.wr16(a, lo & 0xffff); else c.wr32(a, lo);
+    if (n >= 8) c.wr32(a + 4, hi);
+    if (n === 10) c.wr16(a + 8, se);
+  }
 }
 
 /** d = a op b for the x87 arithmetic selectors (0 add, 1 mul, 4 sub, 5 subr, 6 div, 7 divr). */
