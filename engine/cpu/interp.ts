@@ -1951,9 +1951,6 @@ export class Core implements FlagState {
           }
           return -1;
         }
-        case 73: // X87
-          x87Exec(this, i);
-          return -1;
       default:
         throw new Error(`cpu: no handler for uop ${UOP_NAMES[ops[i]] ?? ops[i]}`);
     }
