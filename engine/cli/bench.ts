@@ -16,8 +16,8 @@ import { GUEST_DIR } from "./run.ts";
 
 export const BENCH_USAGE = `usage: hedron-lab bench cpu|record|syscalls|files|startup|net|disk|procs [options] [--json]
 
-  cpu   runs the CPU-bound guest (hashing, sorting, integer and floating-point arithmetic), the float guest
-        and a syscall-heavy guest natively, under qemu-x86_64 (when installed) and in the lab in every JIT
+  cpu   runs the CPU-bound guest (hashing, sorting, integer and floating-point arithmetic), the float guest,
+        the x87-heavy guest (x87-bench, 100,000 iterations per scale unit) and a syscall-heavy guest natively, under qemu-x86_64 (when installed) and in the lab in every JIT
         mode (whole processes), and prints guest MIPS, ratios and the JIT's compile time and code size
         (--scale N: bench size, default 3; --repeat N: lab runs per mode, best kept, default 2)
   record  prints the record/replay targets: recording overhead, trace size, replay speed, seek time
@@ -148,6 +148,7 @@ async function benchCpu(args: string[]): Promise<number> {
   const guests: BenchGuest[] = [
     { label: "CPU-bound", file: "bench", args: [String(scale)], sameOutput: true },
     { label: "float (x87 long double, SSE)", file: "longdouble", args: [], sameOutput: true },
+    { label: "x87-heavy", file: "x87-bench", args: [String(100_000 * scale)], sameOutput: true },
     { label: "syscall-heavy", file: "syscall-bench", args: [String(2000 * scale)], sameOutput: false },
   ];
   const results = guests.map((g) => benchGuest(g, repeat));

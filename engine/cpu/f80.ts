@@ -13,8 +13,14 @@ export const RC_NEAREST = 0, RC_DOWN = 1, RC_UP = 2, RC_ZERO = 3;
 export type F80Words = Uint32Array;
 
 // Unpacked operands and result (module scratch: no allocation per operation).
-let aS = 0, aE = 0, aH = 0, aL = 0, aK = 0;
-let bS = 0, bE = 0, bH = 0, bL = 0, bK = 0;
+let aS = 0, aE = 0, aK = 0;
+let bS = 0, bE = 0, bK = 0;
+/**
+ * Mantissa words of the operands, and below the other word-sized scratch results, are object fields: V8 updates a
+ * double field in place, whereas a module-level let holding a number beyond the small-integer range (any word with
+ * bit 31 set) allocates a heap number at every write.
+ */
+const A = { h: 0, l: 0 }, B = { h: 0, l: 0 };
 /** Operand kinds. */
 const K_ZERO = 0, K_NORMAL = 1, K_INF = 2, K_NAN = 3;
 /** An unsupported encoding (unnormal, pseudo-infinity, pseudo-NaN: exponent non-zero, integer bit clear): invalid. */
@@ -22,42 +28,44 @@ const K_BAD = 4;
 
 /** Rounding mode and precision (mantissa bits: 24, 53 or 64) for the next pack, from the x87 control word. */
 export let roundingMode = RC_NEAREST;
-let precisionBits = 64;
+let precisionBits = 64, control = 0x037f;
 /** Sets rounding and precision control from a control word (PC 00 = 24 bits, 10 = 53, 11 = 64). */
 export function setControl(cw: number): void {
+  if (cw === control) return; // the common case: every x87 instruction sets it
+  control = cw;
   roundingMode = (cw >> 10) & 3;
   const pc = (cw >> 8) & 3;
   precisionBits = pc === 0 ? 24 : pc === 2 ? 53 : 64;
 }
 
 function unpackA(w: F80Words, at: number): void {
-  aL = w[at]; aH = w[at + 1];
+  A.l = w[at]; A.h = w[at + 1];
   const se = w[at + 2];
   aS = se >>> 15; aE = se & 0x7fff;
-  aK = aE !== 0 && aH < 0x80000000 ? K_BAD : classify(aE, aH, aL);
+  aK = aE !== 0 && A.h < 0x80000000 ? K_BAD : classify(aE, A.h, A.l);
   if (aK === K_NORMAL) {
     // A denormal or pseudo-denormal (integer bit set) has the exponent of the smallest normal.
     if (aE === 0) aE = 1;
-    if (aH < 0x80000000) normalizeA();
+    if (A.h < 0x80000000) normalizeA();
   }
 }
 
 function unpackB(w: F80Words, at: number): void {
-  bL = w[at]; bH = w[at + 1];
+  B.l = w[at]; B.h = w[at + 1];
   const se = w[at + 2];
   bS = se >>> 15; bE = se & 0x7fff;
-  bK = bE !== 0 && bH < 0x80000000 ? K_BAD : classify(bE, bH, bL);
+  bK = bE !== 0 && B.h < 0x80000000 ? K_BAD : classify(bE, B.h, B.l);
   if (bK === K_NORMAL && bE === 0) bE = 1; // as for A
-  if (bK === K_NORMAL && bH < 0x80000000) {
+  if (bK === K_NORMAL && B.h < 0x80000000) {
     // Denormal or unnormal operand: shift the mantissa up.
-    const n = leadingZeros64(bH, bL);
-    bH = shlHigh(bH, bL, n); bL = shlLow(bL, n); bE -= n;
+    const n = leadingZeros64(B.h, B.l);
+    B.h = shlHigh(B.h, B.l, n); B.l = shlLow(B.l, n); bE -= n;
   }
 }
 
 function normalizeA(): void {
-  const n = leadingZeros64(aH, aL);
-  aH = shlHigh(aH, aL, n); aL = shlLow(aL, n); aE -= n;
+  const n = leadingZeros64(A.h, A.l);
+  A.h = shlHigh(A.h, A.l, n); A.l = shlLow(A.l, n); aE -= n;
 }
 
 /** Leading zero bits of the non-zero 64-bit value (h, l). */
@@ -91,22 +99,28 @@ function storeNaN(w: F80Words, at: number): void {
 }
 
 /**
+ * Whether a mantissa truncated with dropped bits `x` (bit 31 the first dropped bit, lower bits sticky) and last kept
+ * bit `odd` rounds away from zero under the rounding mode.
+ */
+function roundsUp(s: number, x: number, odd: number): boolean {
+  switch (roundingMode) {
+    case RC_NEAREST: return x > 0x80000000 || (x === 0x80000000 && odd === 1);
+    case RC_DOWN: return s === 1 && x !== 0;
+    case RC_UP: return s === 0 && x !== 0;
+  }
+  return false;
+}
+
+/**
  * Rounds a 64-bit normalised mantissa with extra bits (`x`: bit 31 = round bit, lower bits sticky) and
- * packs it. e is the biased exponent. Precision control and tiny (denormal) results take the exact slow path.
+ * packs it. e is the biased exponent. Precision control and tiny (denormal) results take roundNarrow.
+ * Words come as int32 bit patterns (`| 0`), like those of shiftRight, mul64 and productRemainder: a uint32 above
+ * 2^31 passed to a call V8 does not inline is boxed in a new heap number.
  */
 function roundPack(w: F80Words, at: number, s: number, e: number, h: number, l: number, x: number): void {
-  if (precisionBits !== 64 || e <= 0) {
-    const m = (BigInt(h) << 64n) | (BigInt(l) << 32n) | BigInt(x);
-    packBig(w, at, s, e, m, 95, precisionBits, 1);
-    return;
-  }
-  let up = false;
-  switch (roundingMode) {
-    case RC_NEAREST: up = x > 0x80000000 || (x === 0x80000000 && (l & 1) === 1); break;
-    case RC_DOWN: up = s === 1 && x !== 0; break;
-    case RC_UP: up = s === 0 && x !== 0; break;
-  }
-  if (up) {
+  h >>>= 0; l >>>= 0; x >>>= 0;
+  if (precisionBits !== 64 || e <= 0) { roundNarrow(w, at, s, e, h, l, x, precisionBits); return; }
+  if (roundsUp(s, x, l & 1)) {
     l += 1;
     if (l >= TWO32) {
       l = 0;
@@ -114,65 +128,50 @@ function roundPack(w: F80Words, at: number, s: number, e: number, h: number, l: 
       if (h >= TWO32) { h = 0x80000000; e++; }
     }
   }
-  if (e >= 0x7fff) { overflow(w, at, s, 64, 0x7ffe); return; }
+  if (e >= 0x7fff) { overflow(w, at, s, 64); return; }
   store(w, at, s, e, h >>> 0, l >>> 0);
 }
 
-/** Whether a value truncated with remainder `rem` of half-quantum `half` rounds away from zero. */
-function roundsUp(s: number, q: bigint, rem: bigint, half: bigint): boolean {
-  if (rem === 0n) return false;
-  switch (roundingMode) {
-    case RC_NEAREST: return rem > half || (rem === half && (q & 1n) === 1n);
-    case RC_DOWN: return s === 1;
-    case RC_UP: return s === 0;
-  }
-  return false;
-}
-
-/** Overflow result: infinity, or the largest finite value when rounding towards zero's side. */
-function overflow(w: F80Words, at: number, s: number, bits: number, emax: number): void {
-  const toInf = roundingMode === RC_NEAREST || (roundingMode === RC_UP && s === 0) || (roundingMode === RC_DOWN && s === 1);
-  if (toInf) { store(w, at, s, 0x7fff, 0x80000000, 0); return; }
-  const m = ((1n << BigInt(bits)) - 1n) << BigInt(64 - bits);
-  store(w, at, s, emax, Number(m >> 32n), Number(m & 0xffffffffn));
-}
-
 /**
- * Exact rounding of value m * 2^(e - BIAS - top) (m's leading one at bit `top`) to `bits` significant bits with the
- * extended exponent range and gradual underflow below `emin` (biased).
+ * roundPack to `bits` significant bits (precision control) with gradual underflow: a result below the smallest normal
+ * exponent keeps correspondingly fewer bits and becomes an extended denormal (exponent 0, integer bit clear).
  */
-function packBig(w: F80Words, at: number, s: number, e: number, m: bigint, top: number, bits: number, emin: number): void {
-  if (top < 95) { m <<= BigInt(95 - top); top = 95; }
-  let drop = top + 1 - bits;
-  if (e < emin) drop += emin - e;
-  if (drop > top + 1) {
-    // Below half the smallest denormal: zero, or the smallest denormal when rounding away from zero.
-    const unit = roundsUp(s, 0n, m, m + 1n) ? 1n << BigInt(64 - bits) : 0n; // the quantum at this precision
-    store(w, at, s, 0, Number(unit >> 32n), Number(unit & 0xffffffffn));
-    return;
+function roundNarrow(w: F80Words, at: number, s: number, e: number, h: number, l: number, x: number, bits: number): void {
+  // Bits of (h, l) to drop (x is always below them); at least 1, as bits < 64 or e <= 0.
+  const drop = 64 - bits + (e < 1 ? 1 - e : 0);
+  shiftRight(h | 0, l | 0, 0, drop);
+  let qh = S.h, ql = S.l;
+  if (roundsUp(s, (S.x | (x !== 0 ? 1 : 0)) >>> 0, ql & 1)) {
+    ql += 1;
+    if (ql >= TWO32) { ql = 0; qh += 1; } // qh < 2^31 here: at least one bit was dropped
   }
-  const q0 = m >> BigInt(drop), rem = m & ((1n << BigInt(drop)) - 1n);
-  let q = q0;
-  if (roundsUp(s, q0, rem, 1n << BigInt(drop - 1))) q += 1n;
-  // Mantissa aligned to 64 bits with the exponent of the leading bit position.
-  let ee = e < emin ? emin : e;
-  let shift = 63 - (top - drop) - (ee - e);
-  let mant = shift >= 0 ? q << BigInt(shift) : q >> BigInt(-shift);
-  if (mant >= 1n << 64n) { mant >>= 1n; ee++; shift--; }
-  if (mant === 0n) { store(w, at, s, 0, 0, 0); return; }
-  if (e < emin && mant < 1n << 63n) {
-    // Still tiny: an extended denormal keeps exponent 0 with the integer bit clear.
-    if (emin === 1) { store(w, at, s, 0, Number(mant >> 32n), Number(mant & 0xffffffffn)); return; }
-  }
-  if (ee >= 0x7fff) { overflow(w, at, s, bits, 0x7ffe); return; }
-  store(w, at, s, ee, Number(mant >> 32n), Number(mant & 0xffffffffn));
+  if (qh === 0 && ql === 0) { store(w, at, s, 0, 0, 0); return; }
+  // Back to a 64-bit mantissa (the kept bits' quantum is 2^(64 - bits) there); a carry out of the top adds a bit.
+  let ee = e < 1 ? 1 : e, shift = 64 - bits;
+  if (64 - leadingZeros64(qh, ql) > bits) { shift--; ee++; }
+  const mh = shlHigh(qh, ql, shift), ml = shlLow(ql, shift);
+  if (e < 1 && mh < 0x80000000) { store(w, at, s, 0, mh, ml); return; }
+  if (ee >= 0x7fff) { overflow(w, at, s, bits); return; }
+  store(w, at, s, ee, mh, ml);
 }
 
-/** Shifts (h, l, x) right by n with sticky, into module results sh/sl/sx. */
-let sh = 0, sl = 0, sx = 0;
+/** Whether an overflowing result of sign s becomes infinity (else the largest finite value). */
+function overflowsToInfinity(s: number): boolean {
+  return roundingMode === RC_NEAREST || (roundingMode === RC_UP && s === 0) || (roundingMode === RC_DOWN && s === 1);
+}
+
+/** Overflow result: infinity, or the largest finite value of `bits` significant bits when rounding towards zero's side. */
+function overflow(w: F80Words, at: number, s: number, bits: number): void {
+  if (overflowsToInfinity(s)) { store(w, at, s, 0x7fff, 0x80000000, 0); return; }
+  store(w, at, s, 0x7ffe, bits >= 32 ? 0xffffffff : (0xffffffff << (32 - bits)) >>> 0, bits > 32 ? (0xffffffff << (64 - bits)) >>> 0 : 0);
+}
+
+/** Shifts (h, l, x) (int32 words) right by n with sticky, into S.h/S.l/S.x. */
+const S = { h: 0, l: 0, x: 0 };
 function shiftRight(h: number, l: number, x: number, n: number): void {
-  if (n === 0) { sh = h; sl = l; sx = x; return; }
-  if (n >= 96) { sh = 0; sl = 0; sx = (h | l | x) !== 0 ? 1 : 0; return; }
+  h >>>= 0; l >>>= 0; x >>>= 0;
+  if (n === 0) { S.h = h; S.l = l; S.x = x; return; }
+  if (n >= 96) { S.h = 0; S.l = 0; S.x = (h | l | x) !== 0 ? 1 : 0; return; }
   let sticky = 0;
   while (n >= 32) {
     sticky |= x;
@@ -185,7 +184,7 @@ function shiftRight(h: number, l: number, x: number, n: number): void {
     l = ((l >>> n) | (h << (32 - n))) >>> 0;
     h = h >>> n;
   }
-  sh = h; sl = l; sx = (x | (sticky ? 1 : 0)) >>> 0;
+  S.h = h; S.l = l; S.x = (x | (sticky ? 1 : 0)) >>> 0;
 }
 
 /** w[d] = w[a] + w[b] (negate b first for subtraction). */
@@ -206,22 +205,21 @@ export function add(w: F80Words, d: number, a: number, b: number, subtract: bool
     return;
   }
   // x + 0 still rounds x to the precision control (and denormalises a normalised tiny operand).
-  if (aK === K_ZERO) { roundPack(w, d, bS, bE, bH, bL, 0); return; }
-  if (bK === K_ZERO) { roundPack(w, d, aS, aE, aH, aL, 0); return; }
+  if (aK === K_ZERO) { roundPack(w, d, bS, bE, B.h | 0, B.l | 0, 0); return; }
+  if (bK === K_ZERO) { roundPack(w, d, aS, aE, A.h | 0, A.l | 0, 0); return; }
   // Order so that |A| >= |B|.
-  if (bE > aE || (bE === aE && (bH > aH || (bH === aH && bL > aL)))) {
-    let t = aS; aS = bS; bS = t;
-    t = aE; aE = bE; bE = t;
-    t = aH; aH = bH; bH = t;
-    t = aL; aL = bL; bL = t;
+  if (bE > aE || (bE === aE && (B.h > A.h || (B.h === A.h && B.l > A.l)))) {
+    const ts = aS, te = aE, th = A.h, tl = A.l;
+    aS = bS; aE = bE; A.h = B.h; A.l = B.l;
+    bS = ts; bE = te; B.h = th; B.l = tl;
   }
-  shiftRight(bH, bL, 0, aE - bE);
+  shiftRight(B.h | 0, B.l | 0, 0, aE - bE);
   let h: number, l: number, x: number, e = aE;
   if (aS === bS) {
-    l = aL + sl;
-    h = aH + sh + (l >= TWO32 ? 1 : 0);
+    l = A.l + S.l;
+    h = A.h + S.h + (l >= TWO32 ? 1 : 0);
     l = l >>> 0;
-    x = sx;
+    x = S.x;
     if (h >= TWO32) {
       // Carry out: shift right by one.
       const sticky = x & 1;
@@ -232,13 +230,13 @@ export function add(w: F80Words, d: number, a: number, b: number, subtract: bool
     }
   } else {
     // A - B with B's extra bits: 96-bit subtraction.
-    let xx = 0 - sx;
+    let xx = 0 - S.x;
     let borrow = xx < 0 ? 1 : 0;
     x = xx < 0 ? xx + TWO32 : xx;
-    xx = aL - sl - borrow;
+    xx = A.l - S.l - borrow;
     borrow = xx < 0 ? 1 : 0;
     l = xx < 0 ? xx + TWO32 : xx;
-    h = aH - sh - borrow;
+    h = A.h - S.h - borrow;
     if (h === 0 && l === 0 && x === 0) {
       store(w, d, roundingMode === RC_DOWN ? 1 : 0, 0, 0, 0);
       return;
@@ -253,7 +251,7 @@ export function add(w: F80Words, d: number, a: number, b: number, subtract: bool
       x = (x << n) >>> 0;
     }
   }
-  roundPack(w, d, aS, e, h, l, x);
+  roundPack(w, d, aS, e, h | 0, l | 0, x | 0);
 }
 
 /** w[d] = w[a] * w[b]. */
@@ -269,9 +267,9 @@ export function mul(w: F80Words, d: number, a: number, b: number): void {
     return;
   }
   if (aK === K_ZERO || bK === K_ZERO) { store(w, d, s, 0, 0, 0); return; }
-  mul64(aH, aL, bH, bL);
+  mul64(A.h | 0, A.l | 0, B.h | 0, B.l | 0);
   let e = aE + bE - BIAS + 1;
-  let h = P3, l = P2, x = P1, rest = P0;
+  let h = P.w3, l = P.w2, x = P.w1, rest = P.w0;
   if (h < 0x80000000) {
     h = ((h << 1) | (l >>> 31)) >>> 0;
     l = ((l << 1) | (x >>> 31)) >>> 0;
@@ -279,32 +277,25 @@ export function mul(w: F80Words, d: number, a: number, b: number): void {
     rest = (rest << 1) >>> 0;
     e--;
   }
-  roundPack(w, d, s, e, h, l, (x | (rest !== 0 ? 1 : 0)) >>> 0);
+  roundPack(w, d, s, e, h | 0, l | 0, x | (rest !== 0 ? 1 : 0));
 }
 
-/** 128-bit product words of two 64-bit mantissas (unsigned). */
-let P0 = 0, P1 = 0, P2 = 0, P3 = 0;
+/** 128-bit product words (unsigned) of two 64-bit mantissas (int32 words). */
+const P = { w0: 0, w1: 0, w2: 0, w3: 0 };
 function mul64(ah: number, al: number, bh: number, bl: number): void {
-  const ll = mul32(al, bl), llh = MH;
-  const lh = mul32(al, bh), lhh = MH;
-  const hl = mul32(ah, bl), hlh = MH;
-  const hh = mul32(ah, bh), hhh = MH;
-  P0 = ll;
+  ah >>>= 0; al >>>= 0; bh >>>= 0; bl >>>= 0;
+  // 32x32-bit partial products: the low word exact by Math.imul; the double product is within 2^11 of the exact
+  // one, which exceeds the low word by a multiple of 2^32, so rounding recovers the high word.
+  const ll = Math.imul(al, bl) >>> 0, llh = Math.round((al * bl - ll) / TWO32);
+  const lh = Math.imul(al, bh) >>> 0, lhh = Math.round((al * bh - lh) / TWO32);
+  const hl = Math.imul(ah, bl) >>> 0, hlh = Math.round((ah * bl - hl) / TWO32);
+  const hh = Math.imul(ah, bh) >>> 0, hhh = Math.round((ah * bh - hh) / TWO32);
+  P.w0 = ll;
   let t = llh + lh + hl;
-  P1 = t >>> 0;
+  P.w1 = t >>> 0;
   t = Math.floor(t / TWO32) + lhh + hlh + hh;
-  P2 = t >>> 0;
-  P3 = Math.floor(t / TWO32) + hhh;
-}
-
-/** Low 32 bits of a*b (returned) and high 32 bits (in MH), as non-negative numbers. */
-let MH = 0;
-function mul32(a: number, b: number): number {
-  const a0 = a & 0xffff, a1 = a >>> 16, b0 = b & 0xffff, b1 = b >>> 16;
-  const lo = a0 * b0;
-  const mid = a1 * b0 + a0 * b1 + (lo >>> 16);
-  MH = a1 * b1 + Math.floor(mid / 65536);
-  return Math.imul(a, b) >>> 0;
+  P.w2 = t >>> 0;
+  P.w3 = Math.floor(t / TWO32) + hhh;
 }
 
 /** w[d] = w[a] / w[b]. Returns false on division of a finite non-zero by zero (the caller may flag #Z). */
@@ -318,55 +309,27 @@ export function div(w: F80Words, d: number, a: number, b: number): void {
   if (bK === K_INF) { store(w, d, s, 0, 0, 0); return; }
   if (bK === K_ZERO) { if (aK === K_ZERO) storeNaN(w, d); else store(w, d, s, 0x7fff, 0x80000000, 0); return; }
   if (aK === K_ZERO) { store(w, d, s, 0, 0, 0); return; }
-  // Long division in 16-bit digits (Knuth's algorithm D): the integer bit, then 80 fraction bits, then the sticky
-  // bit from the remainder. Every intermediate is an integer below 2^53, so the doubles stay exact.
-  const b3 = bH >>> 16, b2 = bH & 0xffff, b1 = bL >>> 16, b0 = bL & 0xffff;
-  const bTop = b3 * 65536 + b2;
-  let r4 = 0, r3 = aH >>> 16, r2 = aH & 0xffff, r1 = aL >>> 16, r0 = aL & 0xffff;
-  const one = aH > bH || (aH === bH && aL >= bL) ? 1 : 0;
-  if (one) {
-    // R -= B (R < 2B, so the result fits four digits).
-    let t = r0 - b0; r0 = t & 0xffff; let c = t >> 16;
-    t = r1 - b1 + c; r1 = t & 0xffff; c = t >> 16;
-    t = r2 - b2 + c; r2 = t & 0xffff; c = t >> 16;
-    r3 = (r3 - b3 + c) & 0xffff;
-  }
-  let d1 = 0, d2 = 0, d3 = 0, d4 = 0, d5 = 0;
-  for (let k = 0; k < 5; k++) {
-    // R < B: bring in a zero digit, then the next digit q = floor(R / B) < 2^16, estimated from the top digits
-    // (never too small, at most two too large) and corrected by adding B back.
-    r4 = r3; r3 = r2; r2 = r1; r1 = r0; r0 = 0;
-    let q = Math.floor((r4 * 4294967296 + r3 * 65536 + r2) / bTop);
-    if (q > 0xffff) q = 0xffff;
-    let t = r0 - q * b0; let c = Math.floor(t / 65536); r0 = t - c * 65536;
-    t = r1 - q * b1 + c; c = Math.floor(t / 65536); r1 = t - c * 65536;
-    t = r2 - q * b2 + c; c = Math.floor(t / 65536); r2 = t - c * 65536;
-    t = r3 - q * b3 + c; c = Math.floor(t / 65536); r3 = t - c * 65536;
-    r4 += c;
-    while (r4 < 0) {
-      q--;
-      t = r0 + b0; r0 = t & 0xffff; c = t >>> 16;
-      t = r1 + b1 + c; r1 = t & 0xffff; c = t >>> 16;
-      t = r2 + b2 + c; r2 = t & 0xffff; c = t >>> 16;
-      t = r3 + b3 + c; r3 = t & 0xffff; c = t >>> 16;
-      r4 += c;
+  // Q = floor(N / B) with N = A << 63 when A >= B, else A << 64, has exactly 64 bits; the remainder's size against
+  // B gives the round and sticky bits (a remainder of exactly B / 2 is a tie).
+  const one = A.h > B.h || (A.h === B.h && A.l >= B.l);
+  const k = one ? 63 : 64;
+  wideA(k);
+  refine(false, k);
+  let h = Q.h, l = Q.l;
+  for (;;) {
+    productRemainder(h | 0, l | 0, B.h | 0, B.l | 0);
+    if (Q.d3 < 0) { l--; if (l < 0) { l = 0xffffffff; h--; } continue; }
+    if (Q.d3 > 0 || Q.d2 > 0 || Q.d1 > B.h || (Q.d1 === B.h && Q.d0 >= B.l)) {
+      l++; if (l === TWO32) { l = 0; h++; }
+      continue;
     }
-    if (k === 0) d1 = q; else if (k === 1) d2 = q; else if (k === 2) d3 = q; else if (k === 3) d4 = q; else d5 = q;
+    break;
   }
-  const sticky = (r0 | r1 | r2 | r3) !== 0 ? 1 : 0;
-  let e = aE - bE + BIAS;
-  let h: number, l: number, x: number;
-  if (one) {
-    h = (0x80000000 | (d1 << 15) | (d2 >>> 1)) >>> 0;
-    l = (((d2 & 1) << 31) | (d3 << 15) | (d4 >>> 1)) >>> 0;
-    x = (((d4 & 1) << 31) | (d5 << 15) | sticky) >>> 0;
-  } else {
-    e--;
-    h = ((d1 << 16) | d2) >>> 0;
-    l = ((d3 << 16) | d4) >>> 0;
-    x = ((d5 << 16) | sticky) >>> 0;
-  }
-  roundPack(w, d, s, e, h, l, x);
+  const twiceTop = Q.d1 >>> 31, twiceH = ((Q.d1 << 1) | (Q.d0 >>> 31)) >>> 0, twiceL = (Q.d0 << 1) >>> 0;
+  const x = (Q.d1 | Q.d0) === 0 ? 0 :
+    twiceTop === 0 && twiceH === B.h && twiceL === B.l ? 0x80000000 :
+    twiceTop > 0 || twiceH > B.h || (twiceH === B.h && twiceL > B.l) ? 0xc0000000 : 1;
+  roundPack(w, d, s, aE - bE + BIAS - (one ? 0 : 1), h | 0, l | 0, x | 0);
 }
 
 function copyNaN(w: F80Words, d: number, a: number, b: number): void {
@@ -395,8 +358,8 @@ export function compare(w: F80Words, a: number, b: number): number {
   else if (bK === K_ZERO) mag = 1;
   else if (aK === K_INF || bK === K_INF) mag = aK === bK ? 0 : aK === K_INF ? 1 : -1;
   else if (aE !== bE) mag = aE > bE ? 1 : -1;
-  else if (aH !== bH) mag = aH > bH ? 1 : -1;
-  else mag = aL === bL ? 0 : aL > bL ? 1 : -1;
+  else if (A.h !== B.h) mag = A.h > B.h ? 1 : -1;
+  else mag = A.l === B.l ? 0 : A.l > B.l ? 1 : -1;
   return aS ? -mag : mag;
 }
 
@@ -405,21 +368,7 @@ const BITS = new DataView(new ArrayBuffer(8));
 /** Exact conversion of a double into w[d]. */
 export function fromDouble(w: F80Words, d: number, v: number): void {
   BITS.setFloat64(0, v, true);
-  const lo = BITS.getUint32(0, true), hi = BITS.getUint32(4, true);
-  const s = hi >>> 31;
-  let e = (hi >>> 20) & 0x7ff;
-  let fh = hi & 0xfffff, fl = lo;
-  if (e === 0x7ff) {
-    const nan = fh !== 0 || fl !== 0;
-    store(w, d, s, 0x7fff, (0x80000000 | (nan ? 0x40000000 : 0) | (fh << 11) | (fl >>> 21)) >>> 0, (fl << 11) >>> 0);
-    return;
-  }
-  if (e === 0) {
-    if (fh === 0 && fl === 0) { store(w, d, s, 0, 0, 0); return; }
-    e = 1;
-    while ((fh & 0x100000) === 0) { fh = (fh << 1) | (fl >>> 31); fl = (fl << 1) >>> 0; e--; }
-  }
-  store(w, d, s, e - 1023 + BIAS, (0x80000000 | ((fh & 0xfffff) << 11) | (fl >>> 21)) >>> 0, (fl << 11) >>> 0);
+  fromBinary(w, d, BITS.getUint32(0, true), BITS.getUint32(4, true), true);
 }
 
 /** w[d] rounded to a double (round to nearest even). */
@@ -430,7 +379,7 @@ export function toDouble(w: F80Words, a: number): number {
   if (aK === K_INF) return sign * Infinity;
   if (aK === K_NAN || aK === K_BAD) return NaN;
   // One correctly rounded addition turns the 64-bit mantissa into a 53-bit one; the scaling is exact.
-  const m = aH * TWO32 + aL;
+  const m = A.h * TWO32 + A.l;
   let e = aE - BIAS - 63;
   let v = m;
   while (e > 900) { v *= 2 ** 900; e -= 900; }
@@ -468,24 +417,20 @@ export function toInt(w: F80Words, a: number, bits: number, truncate: boolean): 
   if (exp >= 64) return false;
   let h: number, l: number, x: number;
   if (exp < 0) {
-    shiftRight(aH, aL, 0, 63 - exp > 200 ? 200 : 63 - exp);
-  } else shiftRight(aH, aL, 0, 63 - exp);
-  h = sh; l = sl; x = sx;
-  const mode = truncate ? RC_ZERO : roundingMode;
-  let up = false;
-  if (mode === RC_NEAREST) up = x > 0x80000000 || (x === 0x80000000 && (l & 1) === 1);
-  else if (mode === RC_DOWN) up = aS === 1 && x !== 0;
-  else if (mode === RC_UP) up = aS === 0 && x !== 0;
-  if (up) {
+    shiftRight(A.h | 0, A.l | 0, 0, 63 - exp > 200 ? 200 : 63 - exp);
+  } else shiftRight(A.h | 0, A.l | 0, 0, 63 - exp);
+  h = S.h; l = S.l; x = S.x;
+  if (!truncate && roundsUp(aS, x, l & 1)) {
     l += 1;
     if (l >= TWO32) { l = 0; h += 1; }
   }
-  // Range check on the magnitude.
-  const limitHigh = bits === 64 ? 0x80000000 : 0;
-  const limit = bits === 64 ? 0 : 2 ** (bits - 1);
+  // Range check on the magnitude: at most 2^(bits - 1), and that only when negative.
   if (bits === 64) {
-    if (h > limitHigh || (h === limitHigh && (l !== 0 || aS === 0))) return false;
-  } else if (h !== 0 || l > limit || (l === limit && aS === 0)) return false;
+    if (h > 0x80000000 || (h === 0x80000000 && (l !== 0 || aS === 0))) return false;
+  } else {
+    const limit = bits === 32 ? 0x80000000 : 0x8000;
+    if (h !== 0 || l > limit || (l === limit && aS === 0)) return false;
+  }
   if (aS) {
     // Two's complement negation of (h, l).
     l = TWO32 - l;
@@ -527,55 +472,61 @@ export let binLo = 0, binHi = 0;
 /** w[a] rounded (per the rounding mode) to a float64 (double) or float32 bit pattern, exactly as fst does. */
 export function toBinary(w: F80Words, a: number, double: boolean): void {
   unpackA(w, a);
-  const bits = double ? 53 : 24, expBits = double ? 11 : 8;
-  const bias = (1 << (expBits - 1)) - 1, infCode = BigInt((1 << expBits) - 1) << BigInt(bits - 1);
-  const sign = BigInt(aS) << BigInt(bits + expBits - 1);
-  let code: bigint;
-  if (aK === K_BAD) code = (1n << BigInt(bits + expBits - 1)) | infCode | (1n << BigInt(bits - 2)); // the indefinite
-  else if (aK === K_NAN) {
-    const frac = ((BigInt(aH) << 32n) | BigInt(aL)) >> BigInt(64 - bits);
-    code = infCode | (frac & ((1n << BigInt(bits - 1)) - 1n)) | (1n << BigInt(bits - 2));
-  } else if (aK === K_INF) code = infCode;
-  else if (aK === K_ZERO) code = 0n;
-  else {
-    const m = (BigInt(aH) << 32n) | BigInt(aL);
+  // A double's exponent and top 20 fraction bits are in its high word; a float is all in the low word.
+  const sign = aS << 31;
+  let hi = 0, lo = 0;
+  if (aK === K_BAD) { hi = double ? 0xfff80000 : 0; lo = double ? 0 : 0xffc00000; } // the indefinite
+  else if (aK === K_NAN) { // quieted, the fraction's top bits kept
+    if (double) { hi = 0x7ff80000 | ((A.h >>> 11) & 0xfffff); lo = (A.h << 21) | (A.l >>> 11); }
+    else lo = 0x7fc00000 | ((A.h >>> 8) & 0x7fffff);
+  } else if (aK === K_INF) { hi = double ? 0x7ff00000 : 0; lo = double ? 0 : 0x7f800000; }
+  else if (aK === K_NORMAL) {
+    const bits = double ? 53 : 24, bias = double ? 1023 : 127;
     const E = aE - BIAS, emin = 1 - bias;
-    let drop = 64 - bits;
-    if (E < emin) drop += emin - E;
-    if (drop > 65) drop = 65;
-    const q0 = m >> BigInt(drop), rem = m & ((1n << BigInt(drop)) - 1n);
-    const q = roundsUp(aS, q0, rem, 1n << BigInt(drop - 1)) ? q0 + 1n : q0;
-    const eField = E < emin ? 1 : E + bias;
-    code = (BigInt(eField - 1) << BigInt(bits - 1)) + q;
-    if (code >= infCode) {
-      const toInf = roundingMode === RC_NEAREST || (roundingMode === RC_UP && aS === 0) || (roundingMode === RC_DOWN && aS === 1);
-      code = toInf ? infCode : infCode - 1n;
+    // Subnormal results keep fewer bits; the exponent field then is that of the smallest normal, less one.
+    shiftRight(A.h | 0, A.l | 0, 0, 64 - bits + (E < emin ? emin - E : 0));
+    let qh = S.h, ql = S.l;
+    if (roundsUp(aS, S.x, ql & 1)) {
+      ql += 1;
+      if (ql >= TWO32) { ql = 0; qh += 1; }
+    }
+    // The rounded significand's leading bit carries into the exponent field (a rounding carry increments it).
+    const biasedLess1 = E < emin ? 0 : E + bias - 1;
+    if (double) {
+      hi = qh + biasedLess1 * 0x100000; lo = ql;
+      if (hi >= 0x7ff00000) { const inf = overflowsToInfinity(aS); hi = inf ? 0x7ff00000 : 0x7fefffff; lo = inf ? 0 : 0xffffffff; }
+    } else {
+      lo = ql + biasedLess1 * 0x800000;
+      if (lo >= 0x7f800000) lo = overflowsToInfinity(aS) ? 0x7f800000 : 0x7f7fffff;
     }
   }
-  code |= sign;
-  binLo = Number(code & 0xffffffffn) | 0;
-  binHi = Number(code >> 32n) | 0;
+  if (double) hi |= sign; else lo |= sign;
+  binLo = lo | 0;
+  binHi = hi | 0;
 }
 
 /** Exact load of a float64 (hi, lo halves) or float32 (lo) bit pattern; a signalling NaN becomes quiet. */
 export function fromBinary(w: F80Words, d: number, lo: number, hi: number, double: boolean): void {
-  const code = double ? (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0) : BigInt(lo >>> 0);
-  const bits = double ? 53 : 24, expBits = double ? 11 : 8;
-  const bias = (1 << (expBits - 1)) - 1;
-  const s = Number(code >> BigInt(bits + expBits - 1)) & 1;
-  const eField = Number((code >> BigInt(bits - 1)) & BigInt((1 << expBits) - 1));
-  const frac = code & ((1n << BigInt(bits - 1)) - 1n);
-  if (eField === (1 << expBits) - 1) {
-    const m = (1n << 63n) | (frac << BigInt(65 - bits)) | (frac !== 0n ? 1n << 62n : 0n);
-    store(w, d, s, 0x7fff, Number(m >> 32n), Number(m & 0xffffffffn));
+  // The fraction aligned below the integer bit (bit 63) of (fh, fl), and the exponent field.
+  let s: number, eField: number, fh: number, fl: number;
+  if (double) {
+    s = hi >>> 31; eField = (hi >>> 20) & 0x7ff;
+    fh = (((hi & 0xfffff) << 11) | (lo >>> 21)) >>> 0; fl = (lo << 11) >>> 0;
+  } else {
+    s = lo >>> 31; eField = (lo >>> 23) & 0xff;
+    fh = ((lo & 0x7fffff) << 8) >>> 0; fl = 0;
+  }
+  const expMax = double ? 0x7ff : 0xff, bias = double ? 1023 : 127;
+  if (eField === expMax) {
+    const nan = fh !== 0 || fl !== 0;
+    store(w, d, s, 0x7fff, (0x80000000 | (nan ? 0x40000000 : 0) | fh) >>> 0, fl);
     return;
   }
-  if (eField === 0 && frac === 0n) { store(w, d, s, 0, 0, 0); return; }
-  let m = eField === 0 ? frac : frac | (1n << BigInt(bits - 1));
-  let k = 0;
-  while (m < 1n << 63n) { m <<= 1n; k++; }
-  const e = (eField === 0 ? 1 : eField) - bias - (bits - 1) - k + BIAS + 63;
-  store(w, d, s, e, Number(m >> 32n), Number(m & 0xffffffffn));
+  if (eField !== 0) { store(w, d, s, eField - bias + BIAS, (0x80000000 | fh) >>> 0, fl); return; }
+  if (fh === 0 && fl === 0) { store(w, d, s, 0, 0, 0); return; }
+  // Denormal: the fraction's leading one, worth 2^-n, becomes the integer bit.
+  const n = leadingZeros64(fh, fl);
+  store(w, d, s, 1 - bias + BIAS - n, shlHigh(fh, fl, n), shlLow(fl, n));
 }
 
 /** w[d] = sqrt(w[a]), correctly rounded under rounding and precision control. */
@@ -586,30 +537,75 @@ export function sqrt(w: F80Words, d: number, a: number): void {
   if (aK === K_ZERO) { store(w, d, aS, 0, 0, 0); return; }
   if (aS) { storeNaN(w, d); return; }
   if (aK === K_INF) { store(w, d, 0, 0x7fff, 0x80000000, 0); return; }
-  let m = ((BigInt(aH) << 32n) | BigInt(aL)) << 128n;
-  let t = aE - BIAS - 63 - 128;
-  if (t & 1) { m <<= 1n; t -= 1; }
-  let r = isqrt(m);
-  const sticky = m !== r * r;
-  const top = bitLength(r) - 1;
-  const e = top + t / 2 + BIAS;
-  r = (r << 1n) | (sticky ? 1n : 0n);
-  packBig(w, d, 0, e, r, top + 1, precisionBits, 1);
+  // value = m * 2^(E - 63) = R * 2^(E - 63 - k) with R = m << k in [2^126, 2^128) and an even exponent, so that
+  // r = floor(sqrt(R)) has exactly 64 bits and sqrt(value) = (r + f) * 2^((E - 63 - k) / 2), 0 <= f < 1.
+  const E = aE - BIAS, k = E & 1 ? 64 : 63;
+  wideA(k);
+  // A double estimate (about 52 good bits), then one Newton step from its remainder, leave r within 1 or 2 ...
+  refine(true, k);
+  let h = Q.h, l = Q.l;
+  // ... which exact remainders R - r^2 (0 <= it <= 2r for the floor) then correct.
+  for (;;) {
+    productRemainder(h | 0, l | 0, h | 0, l | 0);
+    if (Q.d3 < 0) { l--; if (l < 0) { l = 0xffffffff; h--; } continue; }
+    const th = h >>> 31, tm = ((h << 1) | (l >>> 31)) >>> 0, tl = (l << 1) >>> 0; // 2r
+    if (Q.d3 > 0 || Q.d2 > th || (Q.d2 === th && (Q.d1 > tm || (Q.d1 === tm && Q.d0 > tl)))) {
+      l++; if (l === TWO32) { l = 0; h++; }
+      continue;
+    }
+    break;
+  }
+  // f >= 1/2 exactly when the remainder exceeds r (f is never exactly 1/2: R is an integer).
+  const x = (Q.d2 | Q.d1 | Q.d0) === 0 ? 0 : Q.d2 > 0 || Q.d1 > h || (Q.d1 === h && Q.d0 > l) ? 0xc0000000 : 1;
+  roundPack(w, d, 0, 63 + (E - 63 - k) / 2 + BIAS, h | 0, l | 0, x | 0);
+}
+
+/**
+ * The 128-bit dividend or radicand N (low word 0) of div and sqrt, a 64-bit quotient or root estimate (h, l), and
+ * the remainder N - (h, l) * (bh, bl) of productRemainder (d3 negative when the estimate is too large).
+ */
+const Q = { n3: 0, n2: 0, n1: 0, h: 0, l: 0, d3: 0, d2: 0, d1: 0, d0: 0 };
+
+/** N = A's mantissa << k (k = 63 or 64). */
+function wideA(k: number): void {
+  if (k === 64) { Q.n3 = A.h; Q.n2 = A.l; Q.n1 = 0; }
+  else { Q.n3 = A.h >>> 1; Q.n2 = ((A.h << 31) | (A.l >>> 1)) >>> 0; Q.n1 = (A.l << 31) >>> 0; }
+}
+
+/**
+ * Into Q.h/Q.l: a 64-bit root of N (square) or quotient N / B = A / B * 2^k, estimated in doubles (53 good bits) and
+ * improved by one Newton step q += (N - q * f) / slope (f = q itself or B), the remainder from exact products. Leaves
+ * q within a unit or two, for productRemainder to settle. (Doubles computed here, not passed: no heap numbers.)
+ */
+function refine(square: boolean, k: number): void {
+  const divisor = B.h * TWO32 + B.l;
+  let est = square ? Math.sqrt(Q.n3 * TWO32 + Q.n2) * TWO32 : ((A.h * TWO32 + A.l) / divisor) * (k === 63 ? 2 ** 63 : 2 ** 64); // constants: 2 ** k is a pow call
+  const slope = square ? 2 * est : divisor;
+  if (est >= TWO32 * TWO32) est = TWO32 * TWO32 - 2048;
+  let h = Math.floor(est / TWO32), l = est - h * TWO32;
+  if (square) mul64(h | 0, l | 0, h | 0, l | 0); else mul64(h | 0, l | 0, B.h | 0, B.l | 0);
+  // The words' differences summed in doubles: within 2^45 of a remainder below 2^80, plenty for the step.
+  const rem = (Q.n3 - P.w3) * 2 ** 96 + (Q.n2 - P.w2) * TWO32 * TWO32 + (Q.n1 - P.w1) * TWO32 - P.w0;
+  l += Math.floor(rem / slope);
+  const carry = Math.floor(l / TWO32);
+  h += carry; l -= carry * TWO32;
+  if (h >= TWO32) { h = 0xffffffff; l = 0xffffffff; }
+  Q.h = h; Q.l = l;
+}
+
+function productRemainder(h: number, l: number, bh: number, bl: number): void {
+  mul64(h, l, bh, bl);
+  let t = -P.w0;
+  let borrow = t < 0 ? 1 : 0;
+  Q.d0 = t + borrow * TWO32;
+  t = Q.n1 - P.w1 - borrow; borrow = t < 0 ? 1 : 0; Q.d1 = t + borrow * TWO32;
+  t = Q.n2 - P.w2 - borrow; borrow = t < 0 ? 1 : 0; Q.d2 = t + borrow * TWO32;
+  Q.d3 = Q.n3 - P.w3 - borrow;
 }
 
 function bitLength(v: bigint): number {
   const hex = v.toString(16);
   return (hex.length - 1) * 4 + 32 - Math.clz32(parseInt(hex[0], 16));
-}
-
-/** floor(sqrt(n)) by Newton's iteration from above, started just above the double estimate (53 good bits). */
-function isqrt(n: bigint): bigint {
-  let x = BigInt(Math.floor(Math.sqrt(Number(n)) * (1 + 2 ** -40))) + 1n;
-  for (;;) {
-    const y = (x + n / x) >> 1n;
-    if (y >= x) return x;
-    x = y;
-  }
 }
 
 /** Quotient bits (low 3) and completeness of the last prem(). */
@@ -627,10 +623,10 @@ export function prem(w: F80Words, d: number, a: number, b: number, nearest: bool
   if (aK === K_BAD || bK === K_BAD) { storeNaN(w, d); return; }
   if (aK === K_NAN || bK === K_NAN) { copyNaN(w, d, a, b); return; }
   if (aK === K_INF || bK === K_ZERO) { storeNaN(w, d); return; }
-  if (aK === K_ZERO || bK === K_INF) { store(w, d, aS, aE, aH, aL); return; }
-  const ma = (BigInt(aH) << 32n) | BigInt(aL), mb = (BigInt(bH) << 32n) | BigInt(bL);
+  if (aK === K_ZERO || bK === K_INF) { store(w, d, aS, aE, A.h, A.l); return; }
+  const ma = (BigInt(A.h) << 32n) | BigInt(A.l), mb = (BigInt(B.h) << 32n) | BigInt(B.l);
   const D = aE - bE;
-  if (D < -1) { store(w, d, aS, aE, aH, aL); return; }
+  if (D < -1) { store(w, d, aS, aE, A.h, A.l); return; }
   let r: bigint, unitExp: number, s = aS;
   if (D >= 64) {
     const N = 32 + (D % 32);
@@ -646,29 +642,31 @@ export function prem(w: F80Words, d: number, a: number, b: number, nearest: bool
     premQuotient = Number(q & 7n);
   }
   if (r === 0n) { store(w, d, aS, 0, 0, 0); return; }
+  // r < 2^65: normalised to 64 bits, a 65th bit shifted into the round position (exact either way).
   const top = bitLength(r) - 1;
+  const m = top <= 63 ? r << BigInt(63 - top) : r >> 1n;
   const saved = precisionBits;
   precisionBits = 64;
-  packBig(w, d, s, unitExp + top - 63, r, top, 64, 1);
+  roundPack(w, d, s, unitExp + top - 63, Number(m >> 32n) | 0, Number(m & 0xffffffffn) | 0, top <= 63 ? 0 : Number(r & 1n) << 31);
   precisionBits = saved;
 }
 
-/** The x87 constants (fld1 .. fldz) as 64-bit mantissas with the next bits, rounded per the rounding mode. */
-const CONSTANTS: [number, number, number, boolean][] = [
-  [0x3fff, 0x80000000, 0x00000000, false], // 1
-  [0x4000, 0xd49a784b, 0xcd1b8afe, false], // log2(10); next bits 0x49..
-  [0x3fff, 0xb8aa3b29, 0x5c17f0bb, true], // log2(e); next bits 0xbe..
-  [0x4000, 0xc90fdaa2, 0x2168c234, true], // pi; next bits 0xc4..
-  [0x3ffd, 0x9a209a84, 0xfbcff798, true], // log10(2); next bits 0x8f..
-  [0x3ffe, 0xb17217f7, 0xd1cf79ab, true], // ln(2); next bits 0xc9..
-  [0, 0, 0, false], // +0
-];
+/** The x87 constants (fld1 .. fldz): exponent, 64-bit mantissa, whether the next bits round it up to nearest. */
+const CONSTANTS = new Float64Array([
+  0x3fff, 0x80000000, 0x00000000, 0, // 1
+  0x4000, 0xd49a784b, 0xcd1b8afe, 0, // log2(10); next bits 0x49..
+  0x3fff, 0xb8aa3b29, 0x5c17f0bb, 1, // log2(e); next bits 0xbe..
+  0x4000, 0xc90fdaa2, 0x2168c234, 1, // pi; next bits 0xc4..
+  0x3ffd, 0x9a209a84, 0xfbcff798, 1, // log10(2); next bits 0x8f..
+  0x3ffe, 0xb17217f7, 0xd1cf79ab, 1, // ln(2); next bits 0xc9..
+  0, 0, 0, 0, // +0
+]);
 
 /** Loads constant k (0 = fld1 … 6 = fldz) into w[d]. */
 export function constant(w: F80Words, d: number, k: number): void {
-  const [e, h, l, halfUp] = CONSTANTS[k];
+  const e = CONSTANTS[4 * k], h = CONSTANTS[4 * k + 1], l = CONSTANTS[4 * k + 2];
   const inexact = k >= 1 && k <= 5;
-  const up = inexact && (roundingMode === RC_NEAREST ? halfUp : roundingMode === RC_UP);
+  const up = inexact && (roundingMode === RC_NEAREST ? CONSTANTS[4 * k + 3] === 1 : roundingMode === RC_UP);
   store(w, d, 0, e, h, up ? l + 1 : l);
 }
 
@@ -685,14 +683,13 @@ export function scaleBy(w: F80Words, a: number, b: number): void {
     return;
   }
   if (aK !== K_NORMAL) return;
-  const n = bK === K_ZERO || bE < BIAS ? 0 : bE - BIAS > 20 ? (bS ? -70000 : 70000) : (bS ? -1 : 1) * Math.floor(((bH * TWO32 + bL) / 2 ** 63) * 2 ** (bE - BIAS));
+  const n = bK === K_ZERO || bE < BIAS ? 0 : bE - BIAS > 20 ? (bS ? -70000 : 70000) : (bS ? -1 : 1) * Math.floor(((B.h * TWO32 + B.l) / 2 ** 63) * 2 ** (bE - BIAS));
   const saved = precisionBits;
   precisionBits = 64;
-  const m = (BigInt(aH) << 32n) | BigInt(aL);
   const e = aE + n;
-  if (e >= 0x7fff) overflow(w, a, aS, 64, 0x7ffe);
-  else if (e <= 0) packBig(w, a, aS, e, m, 63, 64, 1);
-  else store(w, a, aS, e, aH, aL);
+  if (e >= 0x7fff) overflow(w, a, aS, 64);
+  else if (e <= 0) roundPack(w, a, aS, e, A.h | 0, A.l | 0, 0);
+  else store(w, a, aS, e, A.h, A.l);
   precisionBits = saved;
 }
 
@@ -703,5 +700,5 @@ export function extract(w: F80Words, a: number, e: number): void {
   if (aK === K_INF) { store(w, e, 0, 0x7fff, 0x80000000, 0); return; }
   if (aK === K_ZERO) { store(w, e, 1, 0x7fff, 0x80000000, 0); return; }
   fromInt64(w, e, aE - BIAS, aE - BIAS < 0 ? -1 : 0);
-  store(w, a, aS, BIAS, aH, aL);
+  store(w, a, aS, BIAS, A.h, A.l);
 }

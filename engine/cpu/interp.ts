@@ -1673,6 +1673,9 @@ export class Core implements FlagState {
             R[r + 1] = this.hi;
             break;
           }
+          case 73: // X87: float loops are mostly x87 instructions, so not through execSlow's dispatch
+            x87Exec(this, i);
+            break;
           default: {
             const x = this.execSlow(i);
             if (x === -1) break;
@@ -1948,9 +1951,6 @@ export class Core implements FlagState {
           }
           return -1;
         }
-        case 73: // X87
-          x87Exec(this, i);
-          return -1;
       default:
         throw new Error(`cpu: no handler for uop ${UOP_NAMES[ops[i]] ?? ops[i]}`);
     }

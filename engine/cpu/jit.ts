@@ -7,6 +7,7 @@ import { USER_LIMIT } from "../memory/address-space.ts";
 import { ALU_TEST, HIGH_BYTE, NO_REG, FL_A32, FL_FS, FL_GS, FL_REP, FL_REPNE } from "./decoder.ts";
 import { condition, F_ADD, F_LOGIC, F_RES, F_SUB } from "./flags.ts";
 import { TERMINATORS, U } from "./table.ts";
+import { x87Exec } from "./x87.ts";
 
 /** A compiled region: returns -1 to keep dispatching, or an EXIT_* code. Updates rip and icount itself. */
 export type BlockFn = (c: Core, R: Int32Array, dv: DataView) => number;
@@ -14,7 +15,7 @@ export type BlockFn = (c: Core, R: Int32Array, dv: DataView) => number;
 /** Most blocks in one region (bounds compile time and code size). */
 const MAX_REGION_BLOCKS = 16;
 
-const HELPERS = { condition };
+const HELPERS = { condition, x87Exec };
 
 /** Uops that neither read nor write the arithmetic flags. */
 const FLAG_NEUTRAL = new Set<number>([
@@ -504,6 +505,9 @@ function blockCode(c: Core, first: number, go: (rip: number) => string, jump: (t
         break;
       case U.SMC_EXIT:
         out.push(`${done} c.rip = ${code.rip[i]}; return -1;`);
+        break;
+      case U.X87: // directly, not through execSlow's dispatch (an fst may write code: the smc check stays)
+        out.push(`H.x87Exec(c, ${i}); ${smc}`);
         break;
       default:
         if (IS_TERMINATOR.has(op)) out.push(`x = c.execSlow(${i}); ${done} return x === -2 ? -1 : x;`);

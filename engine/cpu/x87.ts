@@ -54,42 +54,62 @@ function st(c: Core, k: number): number {
   return f80.toDouble(c.fpx, at(c, k));
 }
 
-/** Loads a memory operand into the scratch extended value T1. */
+/** Bytes of each memory operand kind (XM order: F32, F64, F80, I16, I32, I64). */
+const MEM_BYTES = [4, 8, 10, 2, 4, 8];
+
+/**
+ * Loads a memory operand into the scratch extended value T1. One translation and DataView reads where the operand
+ * lies in one page (every call with the address, a double beyond 2^31, costs a heap number unless V8 inlines it).
+ */
 function loadMem(c: Core, a: number, kind: number): void {
-  const w = c.fpx;
+  const w = c.fpx, n = MEM_BYTES[kind];
+  let lo: number, hi = 0, se = 0; // the operand's first, second 32-bit words and the f80's sign|exponent
+  const p = c.rphys(a, n);
+  if (p >= 0) {
+    const dv = c.dv;
+    lo = n === 2 ? dv.getInt16(p, true) : dv.getInt32(p, true);
+    if (n >= 8) hi = dv.getInt32(p + 4, true);
+    if (n === 10) se = dv.getUint16(p + 8, true);
+  } else {
+    lo = n === 2 ? (c.rd16(a) << 16) >> 16 : c.rd32(a);
+    if (n >= 8) hi = c.rd32(a + 4);
+    if (n === 10) se = c.rd16(a + 8);
+  }
   switch (kind) {
-    case XM.F32: f80.fromBinary(w, T1, c.rd32(a), 0, false); return;
-    case XM.F64: { const lo = c.rd64(a); f80.fromBinary(w, T1, lo, c.hi, true); return; }
-    case XM.F80: {
-      const lo = c.rd32(a), hi = c.rd32(a + 4), se = c.rd16(a + 8);
-      w[T1] = lo; w[T1 + 1] = hi; w[T1 + 2] = se;
-      return;
-    }
-    case XM.I16: { const v = (c.rd16(a) << 16) >> 16; f80.fromInt64(w, T1, v, v >> 31); return; }
-    case XM.I32: { const v = c.rd32(a); f80.fromInt64(w, T1, v, v >> 31); return; }
-    default: { const lo = c.rd64(a); f80.fromInt64(w, T1, lo, c.hi); }
+    case XM.F32: f80.fromBinary(w, T1, lo, 0, false); return;
+    case XM.F64: f80.fromBinary(w, T1, lo, hi, true); return;
+    case XM.F80: w[T1] = lo; w[T1 + 1] = hi; w[T1 + 2] = se; return;
+    case XM.I64: f80.fromInt64(w, T1, lo, hi); return;
+    default: f80.fromInt64(w, T1, lo, lo >> 31); // I16 (sign-extended above), I32
   }
 }
 
+/** Stores w[from] to memory as `kind` (fst, fist, fisttp: `truncate`), through one translation like loadMem. */
 function storeMem(c: Core, a: number, kind: number, from: number, truncate: boolean): void {
-  const w = c.fpx;
+  const w = c.fpx, n = MEM_BYTES[kind];
+  let lo: number, hi = 0, se = 0;
   switch (kind) {
-    case XM.F32: f80.toBinary(w, from, false); c.wr32(a, f80.binLo); return;
-    case XM.F64: f80.toBinary(w, from, true); c.wr64(a, f80.binLo, f80.binHi); return;
-    case XM.F80: {
-      c.wphys(a + 9, 1); // both pages writable before any byte is written
-      c.wr32(a, w[from]);
-      c.wr32(a + 4, w[from + 1]);
-      c.wr16(a + 8, w[from + 2]);
-      return;
+    case XM.F32: f80.toBinary(w, from, false); lo = f80.binLo; break;
+    case XM.F64: f80.toBinary(w, from, true); lo = f80.binLo; hi = f80.binHi; break;
+    case XM.F80: lo = w[from]; hi = w[from + 1]; se = w[from + 2]; break;
+    default: {
+      // Out of range: the integer indefinite (the most negative value).
+      const ok = f80.toInt(w, from, n * 8, truncate);
+      lo = ok ? f80.intLo : n === 2 ? 0x8000 : n === 4 ? 0x80000000 | 0 : 0;
+      hi = ok ? f80.intHi : 0x80000000 | 0;
     }
   }
-  const bits = kind === XM.I16 ? 16 : kind === XM.I32 ? 32 : 64;
-  const ok = f80.toInt(w, from, bits, truncate);
-  if (kind === XM.I16) c.wr16(a, ok ? f80.intLo & 0xffff : 0x8000);
-  else if (kind === XM.I32) c.wr32(a, ok ? f80.intLo : 0x80000000 | 0);
-  else if (ok) c.wr64(a, f80.intLo, f80.intHi);
-  else c.wr64(a, 0, 0x80000000 | 0);
+  const p = c.wphys(a, n); // both pages checked writable before any byte is written
+  if (p >= 0) {
+    const dv = c.dv;
+    if (n === 2) dv.setUint16(p, lo & 0xffff, true); else dv.setInt32(p, lo, true);
+    if (n >= 8) dv.setInt32(p + 4, hi, true);
+    if (n === 10) dv.setUint16(p + 8, se, true);
+  } else {
+    if (n === 2) c.wr16(a, lo & 0xffff); else c.wr32(a, lo);
+    if (n >= 8) c.wr32(a + 4, hi);
+    if (n === 10) c.wr16(a + 8, se);
+  }
 }
 
 /** d = a op b for the x87 arithmetic selectors (0 add, 1 mul, 4 sub, 5 subr, 6 div, 7 divr). */
@@ -153,36 +173,39 @@ export function x87Exec(c: Core, i: number): void {
   const sti = code.rm[i] & 7;
   const w = c.fpx;
   f80.setControl(c.fpuControl);
+  // The memory operand's address (one call site, so V8 can inline ea), and the word offsets of ST(0) and ST(i)
+  // before any push or pop.
+  const a = code.mem[i] ? c.ea(i) : 0;
+  const s0 = 3 * c.fpTop, si = 3 * ((c.fpTop + sti) & 7);
   switch (op) {
     case X.LD_M:
-      loadMem(c, c.ea(i), e2);
+      loadMem(c, a, e2);
       push(c, T1);
       return;
     case X.ST_M: case X.STP_M:
-      storeMem(c, c.ea(i), e2, at(c, 0), false);
+      storeMem(c, a, e2, s0, false);
       if (op === X.STP_M) pop(c);
       return;
     case X.ISTTP_M:
-      storeMem(c, c.ea(i), e2, at(c, 0), true);
+      storeMem(c, a, e2, s0, true);
       pop(c);
       return;
     case X.ARITH_M:
-      loadMem(c, c.ea(i), e2 & 7);
-      arith(w, e2 >> 3, at(c, 0), at(c, 0), T1);
+      loadMem(c, a, e2 & 7);
+      arith(w, e2 >> 3, s0, s0, T1);
       return;
     case X.COM_M:
-      loadMem(c, c.ea(i), e2 & 7);
-      compareCC(c, at(c, 0), T1);
+      loadMem(c, a, e2 & 7);
+      compareCC(c, s0, T1);
       if (e2 >> 3 === 3) pop(c);
       return;
-    case X.LDCW: c.fpuControl = c.rd16(c.ea(i)); return;
-    case X.STCW: c.wr16(c.ea(i), c.fpuControl); return;
-    case X.STSW_M: c.wr16(c.ea(i), statusWord(c)); return;
+    case X.LDCW: c.fpuControl = c.rd16(a); return;
+    case X.STCW: c.wr16(a, c.fpuControl); return;
+    case X.STSW_M: c.wr16(a, statusWord(c)); return;
     case X.STSW_AX: if (sti !== 0) break; c.setR(0, 2, statusWord(c), 0); return; // only df e0
-    case X.LDENV: loadEnv(c, c.ea(i)); return;
-    case X.STENV: storeEnv(c, c.ea(i)); c.fpuControl |= 0x3f; return;
+    case X.LDENV: loadEnv(c, a); return;
+    case X.STENV: storeEnv(c, a); c.fpuControl |= 0x3f; return;
     case X.SAVE: {
-      const a = c.ea(i);
       c.wphys(a + 107, 1);
       storeEnv(c, a);
       for (let k = 0; k < 8; k++) storeMem(c, a + 28 + 10 * k, XM.F80, at(c, k), false);
@@ -190,7 +213,6 @@ export function x87Exec(c: Core, i: number): void {
       return;
     }
     case X.RSTOR: {
-      const a = c.ea(i);
       loadEnv(c, a);
       for (let k = 0; k < 8; k++) {
         loadMem(c, a + 28 + 10 * k, XM.F80);
@@ -198,33 +220,33 @@ export function x87Exec(c: Core, i: number): void {
       }
       return;
     }
-    case X.ARITH_ST0: arith(w, e2, at(c, 0), at(c, 0), at(c, sti)); return;
+    case X.ARITH_ST0: arith(w, e2, s0, s0, si); return;
     case X.ARITH_STI: case X.ARITH_STIP:
-      arith(w, e2, at(c, sti), at(c, sti), at(c, 0));
+      arith(w, e2, si, si, s0);
       if (op === X.ARITH_STIP) pop(c);
       return;
     case X.COM_ST: {
       if (!registerFormExists(op, e2, 0xc0 | sti)) break;
-      compareCC(c, at(c, 0), at(c, (e2 & 4) !== 0 ? 1 : sti));
+      compareCC(c, s0, (e2 & 4) !== 0 ? at(c, 1) : si);
       const pops = e2 & 3;
       for (let k = 0; k < pops; k++) pop(c);
       return;
     }
     case X.COMI: {
-      const r = f80.compare(w, at(c, 0), at(c, sti));
+      const r = f80.compare(w, s0, si);
       c.fop = F_NONE;
       c.fbits = r === 2 ? RFLAGS_ZF | RFLAGS_PF | RFLAGS_CF : r < 0 ? RFLAGS_CF : r === 0 ? RFLAGS_ZF : 0;
       if (e2 === 1) pop(c);
       return;
     }
-    case X.LD_ST: copy(w, T2, at(c, sti)); push(c, T2); return;
+    case X.LD_ST: copy(w, T2, si); push(c, T2); return;
     case X.XCH:
-      copy(w, T2, at(c, 0));
-      copy(w, at(c, 0), at(c, sti));
-      copy(w, at(c, sti), T2);
+      copy(w, T2, s0);
+      copy(w, s0, si);
+      copy(w, si, T2);
       return;
     case X.ST_ST: case X.STP_ST:
-      copy(w, at(c, sti), at(c, 0));
+      copy(w, si, s0);
       c.fpTag |= 1 << ((c.fpTop + sti) & 7);
       if (op === X.STP_ST) pop(c);
       return;
@@ -232,7 +254,7 @@ export function x87Exec(c: Core, i: number): void {
     case X.CMOV: {
       // fcmovb/e/be/u and their negations (e2 >= 4).
       const cc = FCMOV_CC[e2 & 3];
-      if (condition(c, e2 >= 4 ? cc + 1 : cc)) copy(w, at(c, 0), at(c, sti));
+      if (condition(c, e2 >= 4 ? cc + 1 : cc)) copy(w, s0, si);
       return;
     }
     case X.NOP: if (sti !== 0) break; return; // d9 d1-d7 do not exist

@@ -21,6 +21,7 @@ const CASES: [string, string[], string][] = [
   ["fileio", [], ""], ["fileio-O0", [], ""],
   ["cat", [], "a line\nanother line\n"], ["cat-O0", [], "x\n"],
   ["bench", ["1"], ""], ["bench-O0", ["1"], ""],
+  ["x87-bench", ["3000"], ""], ["x87-bench-O0", ["1000"], ""],
 ];
 
 /**
