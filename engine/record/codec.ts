@@ -65,6 +65,11 @@ export class ByteWriter {
     this.buf[this.length++] = b;
   }
 
+  /** Overwrites the byte at `at`, written earlier, with 0 ≤ b < 0x80. */
+  setByte(at: number, b: number): void {
+    this.buf[at] = b;
+  }
+
   bytes(data: Uint8Array): void {
     this.uint(data.length);
     this.raw(data);

@@ -1,7 +1,10 @@
 // One trace chunk's events as one columnar blob: a string table, then each field as its own varint column.
 // A row per event cost four SQLite calls per syscall; columns of small deltas deflate to a few bytes per event.
+// Since schema version 3 a last column holds captures (events.ts): a syscall's registers and shown guest bytes,
+// from which its text is rendered when read, instead of the text itself.
 
-import type { EventKind, MachineEvent } from "../events.ts";
+import type { CaptureRenderer, EventKind, MachineEvent } from "../events.ts";
+import { renderSyscall, SYSCALL_CAPTURE } from "../roottask/linux/format.ts";
 import { ByteReader, ByteWriter, DecodeError } from "./codec.ts";
 
 /** Kind codes in the blob: the position in this list (append only; a reordering is a schema change). */
@@ -10,8 +13,20 @@ export const EVENT_KINDS: readonly EventKind[] = [
 ];
 const KIND_CODE = new Map<string, number>(EVENT_KINDS.map((k, i) => [k, i]));
 
-/** Column order in the blob. */
-const enum Col { Kind, Icount, Vcycles, HostNs, Cpu, Pd, Ec, Name, Args, Result, Cost, CallId, Count }
+/** Column order in the blob (Capture only since schema version 3). */
+const enum Col { Kind, Icount, Vcycles, HostNs, Cpu, Pd, Ec, Name, Args, Result, Cost, CallId, Capture, Count }
+
+/** The first schema version whose event blobs have the capture column. */
+export const CAPTURES_SINCE = 3;
+
+/** Renderers by a capture's first byte. */
+const RENDERERS: Readonly<Record<number, CaptureRenderer>> = { [SYSCALL_CAPTURE]: renderSyscall };
+
+/**
+ * In the capture column, per event: NO_CAPTURE, SAME_CAPTURE (as the chunk's last capture of an event of the same
+ * name: a loop's syscalls repeat theirs), or the length + CAPTURE_BYTES and the bytes.
+ */
+const NO_CAPTURE = 0, SAME_CAPTURE = 1, CAPTURE_BYTES = 2;
 
 /** A number as a zigzag varint plus one, or 0 and a float64 when it is not a safe integer below 2^51 in magnitude. */
 function putNumber(w: ByteWriter, v: number): void {
@@ -65,6 +80,13 @@ export class EventColumnWriter {
   private nameIx = new Uint32Array(1024);
   private argsIx = new Uint32Array(1024);
   private resultIx = new Uint32Array(1024);
+  /** Per event NO_CAPTURE, SAME_CAPTURE or the capture's length + CAPTURE_BYTES; the bytes themselves in `captureBytes`. */
+  private captureMark = new Uint32Array(1024);
+  private captureBytes = new Uint8Array(1 << 16);
+  private captureLength = 0;
+  /** Where in `captureBytes` the chunk's last capture of each name (by string index) starts, and its length. */
+  private readonly lastCaptureAt: number[] = [];
+  private readonly lastCaptureLength: number[] = [];
   private readonly strings = new Map<string, number>();
   private readonly table = new ByteWriter();
   /** The last string of each text column and its index: most events repeat their predecessor's name or result. */
@@ -87,37 +109,70 @@ export class EventColumnWriter {
     return i;
   }
 
+  /** An event with its text (migrations, tests). */
   add(e: MachineEvent): void {
-    const kind = KIND_CODE.get(e.kind);
-    if (kind === undefined) throw new TypeError(`record: unknown event kind ${e.kind}`);
+    this.event(e.kind, e.icount, e.vcycles, e.hostNs, e.cpu, e.pd, e.ec, e.name, e.args, e.result, e.cost, e.callId ?? NaN, null);
+  }
+
+  /** One event as the kernel delivers it to raw sinks (events.ts). */
+  event(
+    kindName: EventKind, icount: number, vcycles: number, hostNs: number, cpu: number, pd: number, ec: number, name: string,
+    args: string, result: string, cost: number, callId: number, capture: Uint8Array | null,
+  ): void {
+    const kind = KIND_CODE.get(kindName);
+    if (kind === undefined) throw new TypeError(`record: unknown event kind ${kindName}`);
     const n = this.count;
     if (n === this.kind.length) this.grow();
     this.kind[n] = kind;
-    this.cpu[n] = e.cpu;
+    this.cpu[n] = cpu;
     const nums = this.nums;
-    nums[Num.Icount][n] = e.icount;
-    nums[Num.Vcycles][n] = e.vcycles;
-    nums[Num.HostNs][n] = Math.round(e.hostNs);
-    nums[Num.Pd][n] = e.pd;
-    nums[Num.Ec][n] = e.ec;
-    nums[Num.Cost][n] = e.cost;
-    nums[Num.CallId][n] = e.callId === undefined ? NaN : e.callId;
-    if (e.name !== this.lastName || this.lastNameIx < 0) {
-      this.lastName = e.name;
-      this.lastNameIx = this.string(e.name);
+    nums[Num.Icount][n] = icount;
+    nums[Num.Vcycles][n] = vcycles;
+    nums[Num.HostNs][n] = Math.round(hostNs);
+    nums[Num.Pd][n] = pd;
+    nums[Num.Ec][n] = ec;
+    nums[Num.Cost][n] = cost;
+    nums[Num.CallId][n] = callId;
+    if (name !== this.lastName || this.lastNameIx < 0) {
+      this.lastName = name;
+      this.lastNameIx = this.string(name);
     }
     this.nameIx[n] = this.lastNameIx;
-    if (e.args !== this.lastArgs || this.lastArgsIx < 0) {
-      this.lastArgs = e.args;
-      this.lastArgsIx = this.string(e.args);
+    if (args !== this.lastArgs || this.lastArgsIx < 0) {
+      this.lastArgs = args;
+      this.lastArgsIx = this.string(args);
     }
     this.argsIx[n] = this.lastArgsIx;
-    if (e.result !== this.lastResult || this.lastResultIx < 0) {
-      this.lastResult = e.result;
-      this.lastResultIx = this.string(e.result);
+    if (result !== this.lastResult || this.lastResultIx < 0) {
+      this.lastResult = result;
+      this.lastResultIx = this.string(result);
     }
     this.resultIx[n] = this.lastResultIx;
+    this.captureMark[n] = capture === null ? NO_CAPTURE : this.addCapture(this.lastNameIx, capture);
     this.count = n + 1;
+  }
+
+  /** Stores `capture` unless it repeats the last one of the same name; returns the event's capture mark. */
+  private addCapture(nameIx: number, capture: Uint8Array): number {
+    const len = capture.length;
+    const at = this.lastCaptureAt[nameIx];
+    if (at !== undefined && this.lastCaptureLength[nameIx] === len) {
+      const bytes = this.captureBytes;
+      let i = 0;
+      while (i < len && bytes[at + i] === capture[i]) i++;
+      if (i === len) return SAME_CAPTURE;
+    }
+    const start = this.captureLength;
+    if (start + len > this.captureBytes.length) {
+      const wider = new Uint8Array(Math.max(this.captureBytes.length * 2, start + len));
+      wider.set(this.captureBytes.subarray(0, start));
+      this.captureBytes = wider;
+    }
+    this.captureBytes.set(capture, start);
+    this.captureLength = start + len;
+    this.lastCaptureAt[nameIx] = start;
+    this.lastCaptureLength[nameIx] = len;
+    return len + CAPTURE_BYTES;
   }
 
   private grow(): void {
@@ -133,6 +188,7 @@ export class EventColumnWriter {
     this.nameIx = wider(this.nameIx, (k) => new Uint32Array(k));
     this.argsIx = wider(this.argsIx, (k) => new Uint32Array(k));
     this.resultIx = wider(this.resultIx, (k) => new Uint32Array(k));
+    this.captureMark = wider(this.captureMark, (k) => new Uint32Array(k));
   }
 
   /** The blob: count, string table, then every column length-prefixed. Resets the writer for the next chunk. */
@@ -144,6 +200,15 @@ export class EventColumnWriter {
       c[Col.Name].uint(this.nameIx[i]);
       c[Col.Args].uint(this.argsIx[i]);
       c[Col.Result].uint(this.resultIx[i]);
+    }
+    const captureCol = c[Col.Capture];
+    for (let i = 0, at = 0; i < n; i++) {
+      const mark = this.captureMark[i];
+      captureCol.uint(mark);
+      if (mark >= CAPTURE_BYTES) {
+        captureCol.raw(this.captureBytes.subarray(at, at + mark - CAPTURE_BYTES));
+        at += mark - CAPTURE_BYTES;
+      }
     }
     putColumn(c[Col.Icount], nums[Num.Icount], n, true);
     putColumn(c[Col.Vcycles], nums[Num.Vcycles], n, true);
@@ -179,6 +244,9 @@ export class EventColumnWriter {
     this.table.length = 0;
     this.count = 0;
     this.lastNameIx = this.lastArgsIx = this.lastResultIx = -1;
+    this.captureLength = 0;
+    this.lastCaptureAt.length = 0;
+    this.lastCaptureLength.length = 0;
   }
 }
 
@@ -186,8 +254,8 @@ export class EventColumnWriter {
 const MAX_EVENTS = 1 << 24;
 
 /**
- * A decoded chunk of events: numeric columns in typed arrays, text kept as undecoded bytes until an event is
- * asked for (a timeline that only counts kinds and costs never builds a string).
+ * A decoded chunk of events: numeric columns in typed arrays, text kept as undecoded bytes (or captures) until an
+ * event is asked for (a timeline that only counts kinds and costs never builds a string).
  */
 export class EventBatch {
   readonly kind: Uint8Array;
@@ -205,8 +273,16 @@ export class EventBatch {
   private readonly resultIx: Uint32Array;
   private readonly stringBytes: Uint8Array[];
   private readonly stringCache: (string | undefined)[];
+  /** The capture column's bytes, and where each event's capture is in them (-1: none, its text is in the table). */
+  private readonly captureData: Uint8Array;
+  private readonly captureAt: Int32Array;
+  private readonly captureLength: Uint32Array;
+  /** The last event whose capture was rendered (get() asks for its args and then its result). */
+  private renderedIx = -1;
+  private rendered = { args: "", result: "" };
 
-  constructor(raw: Uint8Array) {
+  /** `schemaVersion` (the recording's) decides the blob's layout: a capture column since CAPTURES_SINCE. */
+  constructor(raw: Uint8Array, schemaVersion: number) {
     const r = new ByteReader(raw);
     const n = r.uint();
     if (n > MAX_EVENTS) throw new DecodeError(`event chunk of ${n} events`);
@@ -215,9 +291,10 @@ export class EventBatch {
     this.stringBytes = [];
     for (let i = 0; i < strings; i++) this.stringBytes.push(r.bytes());
     this.stringCache = new Array(strings);
-    const cols: ByteReader[] = [];
-    for (let i = 0; i < Col.Count; i++) cols.push(new ByteReader(r.bytes()));
+    const columns: Uint8Array[] = [];
+    for (let i = 0, count = schemaVersion >= CAPTURES_SINCE ? Col.Count : Col.Capture; i < count; i++) columns.push(r.bytes());
     if (!r.done) throw new DecodeError("event chunk has trailing bytes");
+    const cols = columns.map((bytes) => new ByteReader(bytes));
     this.kind = new Uint8Array(n);
     this.icount = new Float64Array(n);
     this.vcycles = new Float64Array(n);
@@ -230,11 +307,17 @@ export class EventBatch {
     this.nameIx = new Uint32Array(n);
     this.argsIx = new Uint32Array(n);
     this.resultIx = new Uint32Array(n);
+    this.captureData = columns[Col.Capture] ?? new Uint8Array(0);
+    this.captureAt = new Int32Array(n).fill(-1);
+    this.captureLength = new Uint32Array(n);
     const str = (col: ByteReader) => {
       const i = col.uint();
       if (i >= strings) throw new DecodeError("event names a string the chunk does not have");
       return i;
     };
+    const captureCol = cols[Col.Capture] as ByteReader | undefined;
+    /** The last event with a capture of its own, by name. */
+    const lastCapture = new Map<number, number>();
     let icount = 0, vcycles = 0, hostNs = 0, callId = 0;
     for (let i = 0; i < n; i++) {
       const kind = cols[Col.Kind].uint();
@@ -253,6 +336,19 @@ export class EventBatch {
       const hasCall = cols[Col.CallId].uint();
       if (hasCall > 1) throw new DecodeError("malformed call id");
       this.callId[i] = hasCall ? (callId += getNumber(cols[Col.CallId])) : NaN;
+      const mark = captureCol ? captureCol.uint() : NO_CAPTURE;
+      if (mark === NO_CAPTURE) continue;
+      if (mark === SAME_CAPTURE) {
+        const from = lastCapture.get(this.nameIx[i]);
+        if (from === undefined) throw new DecodeError("an event repeats a capture its chunk does not have");
+        this.captureAt[i] = this.captureAt[from];
+        this.captureLength[i] = this.captureLength[from];
+      } else {
+        this.captureAt[i] = captureCol!.offset;
+        this.captureLength[i] = captureCol!.raw(mark - CAPTURE_BYTES).length;
+        if (this.captureLength[i] === 0) throw new DecodeError("empty event capture");
+        lastCapture.set(this.nameIx[i], i);
+      }
     }
     for (const col of cols) if (!col.done) throw new DecodeError("event column has trailing bytes");
   }
@@ -267,6 +363,21 @@ export class EventBatch {
     return s;
   }
 
+  /** Event `i`'s capture (a view into the batch), or null when its text was stored as text. */
+  capture(i: number): Uint8Array | null {
+    const at = this.captureAt[i];
+    return at < 0 ? null : this.captureData.subarray(at, at + this.captureLength[i]);
+  }
+
+  /** Event `i`'s text rendered from its capture. */
+  private render(i: number): { args: string; result: string } {
+    if (this.renderedIx !== i) {
+      this.rendered = renderCapture(this.capture(i)!);
+      this.renderedIx = i;
+    }
+    return this.rendered;
+  }
+
   kindOf(i: number): EventKind {
     return EVENT_KINDS[this.kind[i]];
   }
@@ -276,14 +387,14 @@ export class EventBatch {
   }
 
   args(i: number): string {
-    return this.text(this.argsIx[i]);
+    return this.captureAt[i] < 0 ? this.text(this.argsIx[i]) : this.render(i).args;
   }
 
   result(i: number): string {
-    return this.text(this.resultIx[i]);
+    return this.captureAt[i] < 0 ? this.text(this.resultIx[i]) : this.render(i).result;
   }
 
-  /** Event `i` as the machine emitted it. */
+  /** Event `i` as the machine emitted it (its text rendered from its capture, if it has one). */
   get(i: number): MachineEvent {
     const e: MachineEvent = {
       kind: this.kindOf(i), icount: this.icount[i], vcycles: this.vcycles[i], hostNs: this.hostNs[i], cpu: this.cpu[i],
@@ -293,13 +404,36 @@ export class EventBatch {
     return e;
   }
 
-  /** Whether event `i` equals `e` in every field the guest's execution determines (all but host time). */
-  matches(i: number, e: MachineEvent): boolean {
-    return (
-      this.kindOf(i) === e.kind && this.icount[i] === e.icount && this.vcycles[i] === e.vcycles && this.cpu[i] === e.cpu &&
-      this.pd[i] === e.pd && this.ec[i] === e.ec && this.cost[i] === e.cost &&
-      (Number.isNaN(this.callId[i]) ? e.callId === undefined : this.callId[i] === e.callId) &&
-      this.name(i) === e.name && this.args(i) === e.args && this.result(i) === e.result
-    );
+  /**
+   * Whether event `i` equals an event as a raw sink receives it (events.ts) in every field the guest's execution
+   * determines (all but host time): captures compare byte for byte, text with text (a capture rendered when only
+   * one side has one: a recording of schema version 2 stored text).
+   */
+  matches(
+    i: number, kind: EventKind, icount: number, vcycles: number, cpu: number, pd: number, ec: number, name: string, args: string,
+    result: string, cost: number, callId: number, capture: Uint8Array | null,
+  ): boolean {
+    if (
+      this.kindOf(i) !== kind || this.icount[i] !== icount || this.vcycles[i] !== vcycles || this.cpu[i] !== cpu ||
+      this.pd[i] !== pd || this.ec[i] !== ec || this.cost[i] !== cost ||
+      (Number.isNaN(this.callId[i]) ? !Number.isNaN(callId) : this.callId[i] !== callId) || this.name(i) !== name
+    ) return false;
+    const at = this.captureAt[i];
+    if (capture !== null && at >= 0) {
+      const len = capture.length;
+      if (this.captureLength[i] !== len) return false;
+      const data = this.captureData;
+      for (let k = 0; k < len; k++) if (data[at + k] !== capture[k]) return false;
+      return true;
+    }
+    if (capture !== null) ({ args, result } = renderCapture(capture));
+    return this.args(i) === args && this.result(i) === result;
   }
+}
+
+/** A capture's text, by the renderer its first byte names. */
+export function renderCapture(capture: Uint8Array): { args: string; result: string } {
+  const render = RENDERERS[capture[0]];
+  if (!render) throw new DecodeError(`event capture of unknown format ${capture[0]}`);
+  return render(capture);
 }

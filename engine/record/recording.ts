@@ -161,11 +161,13 @@ export class Recording {
     /** The schema version of the file opened, when it was migrated to a temporary copy of the current one. */
     readonly migratedFrom: number | null,
     private readonly temporary: string | null,
+    /** The schema version of the file read (the copy's, when migrated): event blobs decode by it. */
+    readonly schemaVersion: number,
   ) {}
 
   /**
    * Opens a recording without scanning it (`check: true` adds SQLite's structural check); a version 1 file is
-   * migrated into a temporary file of the current schema (deleted on close), so everything reads one format.
+   * migrated into a temporary file of the current schema (deleted on close), a version 2 file read as it is (migrate.ts).
    */
   static open(path: string, options?: OpenOptions): Recording {
     let { db, version } = openRecordingDb(path, options);
@@ -176,10 +178,12 @@ export class Recording {
       } finally {
         db.close();
       }
-      db = openRecordingDb(temporary).db;
+      const copy = openRecordingDb(temporary);
+      db = copy.db;
+      version = copy.version;
     }
     try {
-      return new Recording(path, db, readSession(path, db), temporary ? version : null, temporary);
+      return new Recording(path, db, readSession(path, db), temporary ? LEGACY_VERSION : null, temporary, version);
     } catch (err) {
       db.close();
       if (temporary) rmSync(dirname(temporary), { recursive: true, force: true });
@@ -256,7 +260,7 @@ export class Recording {
         | { events: number; event_data: Buffer; event_crc: number }
         | undefined;
       if (!row) throw new RangeError(`no trace chunk ${seq}`);
-      const batch = new EventBatch(unpackBlob(row.event_data, row.event_crc, MAX_CHUNK_BYTES));
+      const batch = new EventBatch(unpackBlob(row.event_data, row.event_crc, MAX_CHUNK_BYTES), this.schemaVersion);
       if (batch.length !== row.events) throw new DecodeError(`chunk ${seq} says ${row.events} events, its data holds ${batch.length}`);
       return batch;
     });

@@ -6,7 +6,7 @@ import type { MachineEvent } from "../events.ts";
 import { Machine, type MachineConfig } from "../machine.ts";
 import { DecodeError } from "./codec.ts";
 import { ChunkDriver, type ChunkEnd, type StoredConfig } from "./driver.ts";
-import type { EventBatch } from "./event-chunk.ts";
+import { type EventBatch, renderCapture } from "./event-chunk.ts";
 import { CONSOLE_CLOSED_INPUT, replayingHostIo } from "./host-io.ts";
 import { replayingDiskIo, type DiskIo } from "../roottask/fat/disk.ts";
 import type { ChunkRecord, ConsoleRecord, InputRecord, Recording } from "./recording.ts";
@@ -218,13 +218,17 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
   };
   const consoleWrites: ConsoleRecord[] = [];
   if (verify) {
-    machine.onEvent((e) => {
-      if (divergence) return;
-      const want = recordedEvent(produced++);
-      if (!want) diverge(e.icount, `replay produced an event the recording does not have: ${describeEvent(e)}`);
-      else if (!want.batch.matches(want.i, e)) {
-        diverge(Math.min(want.batch.icount[want.i], e.icount), `event #${produced}: recorded ${describeEvent(want.batch.get(want.i))}, replayed ${describeEvent(e)}`);
-      }
+    machine.onRawEvent({
+      event(kind, icount, vcycles, hostNs, cpu, pd, ec, name, args, result, cost, callId, capture) {
+        if (divergence) return;
+        const want = recordedEvent(produced++);
+        if (want && want.batch.matches(want.i, kind, icount, vcycles, cpu, pd, ec, name, args, result, cost, callId, capture)) return;
+        // Only now is the replayed event built, its text rendered, for the message.
+        if (capture !== null) ({ args, result } = renderCapture(capture));
+        const e: MachineEvent = { kind, icount, vcycles, hostNs, cpu, pd, ec, name, args, result, cost, callId: Number.isNaN(callId) ? undefined : callId };
+        if (!want) diverge(icount, `replay produced an event the recording does not have: ${describeEvent(e)}`);
+        else diverge(Math.min(want.batch.icount[want.i], icount), `event #${produced}: recorded ${describeEvent(want.batch.get(want.i))}, replayed ${describeEvent(e)}`);
+      },
     });
     machine.onConsole((stream, bytes) => consoleWrites.push({ icount: machine.icount, stream, data: bytes.slice() }));
   }

@@ -2,7 +2,7 @@
 // A run may be killed at any moment, so every commit leaves a file that opens and reads up to that point.
 
 import type Database from "better-sqlite3";
-import type { ConsoleStream, MachineEvent } from "../events.ts";
+import type { ConsoleStream, EventKind, MachineEvent, RawEventSink } from "../events.ts";
 import { encodeTraceChunk, packBlob, type BlockStream } from "./codec.ts";
 import { ChunkDigest, finalDigest, genesisDigest, type RowValue } from "./digest.ts";
 import { EventColumnWriter } from "./event-chunk.ts";
@@ -50,7 +50,7 @@ export const GENESIS_FIELDS = [
 /** The session fields the final digest covers. */
 export const FINAL_FIELDS = ["status", "final_icount", "final_vcycles", "exit_status", "stop_reason", "host_stop"] as const;
 
-export class RecordingWriter {
+export class RecordingWriter implements RawEventSink {
   readonly db: Database.Database;
   private readonly columns = new EventColumnWriter();
   private minVcycles = Infinity;
@@ -113,11 +113,20 @@ export class RecordingWriter {
     return this.chunkCount + 1;
   }
 
-  event(e: MachineEvent): void {
+  /** An event with its text (migrations). */
+  add(e: MachineEvent): void {
+    this.event(e.kind, e.icount, e.vcycles, e.hostNs, e.cpu, e.pd, e.ec, e.name, e.args, e.result, e.cost, e.callId ?? NaN, null);
+  }
+
+  /** An event as the machine delivers it to raw sinks (a capture stored instead of text where it has one). */
+  event(
+    kind: EventKind, icount: number, vcycles: number, hostNs: number, cpu: number, pd: number, ec: number, name: string,
+    args: string, result: string, cost: number, callId: number, capture: Uint8Array | null,
+  ): void {
     this.eventCount++;
-    this.columns.add(e);
-    if (e.vcycles < this.minVcycles) this.minVcycles = e.vcycles;
-    if (e.vcycles > this.maxVcycles) this.maxVcycles = e.vcycles;
+    this.columns.event(kind, icount, vcycles, hostNs, cpu, pd, ec, name, args, result, cost, callId, capture);
+    if (vcycles < this.minVcycles) this.minVcycles = vcycles;
+    if (vcycles > this.maxVcycles) this.maxVcycles = vcycles;
   }
 
   console(icount: number, stream: ConsoleStream, bytes: Uint8Array): void {
