@@ -16,8 +16,13 @@ let stringScratch = new Uint8Array(4096);
 
 /** Appends unsigned varints (LEB128, exact for integers below 2^53), raw bytes and float64s to a growing buffer. */
 export class ByteWriter {
-  private buf = new Uint8Array(1024);
+  private buf: Uint8Array;
   length = 0;
+
+  /** `capacity`: the bytes expected (the buffer still grows past it). */
+  constructor(capacity = 1024) {
+    this.buf = new Uint8Array(Math.max(capacity, 16));
+  }
 
   private reserve(extra: number): void {
     if (this.length + extra <= this.buf.length) return;
@@ -63,6 +68,28 @@ export class ByteWriter {
   byte(b: number): void {
     if (this.length === this.buf.length) this.reserve(1);
     this.buf[this.length++] = b;
+  }
+
+  /** Appends `len` bytes of `src` from `start` (a loop for short runs: no view object per copy). */
+  copy(src: Uint8Array, start: number, len: number): void {
+    this.reserve(len);
+    const buf = this.buf;
+    let n = this.length;
+    if (len <= 32) for (let i = 0; i < len; i++) buf[n++] = src[start + i];
+    else {
+      buf.set(src.subarray(start, start + len), n);
+      n += len;
+    }
+    this.length = n;
+  }
+
+  /**
+   * The buffer, with room for `extra` more bytes at `length`: tight encoding loops write there themselves and then
+   * set `length` (a method call per byte was most of their cost).
+   */
+  room(extra: number): Uint8Array {
+    this.reserve(extra);
+    return this.buf;
   }
 
   /** Overwrites the byte at `at`, written earlier, with 0 ≤ b < 0x80. */

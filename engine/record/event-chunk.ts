@@ -44,26 +44,122 @@ function getNumber(r: ByteReader): number {
   return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
 }
 
+/** Reads one varint at `at` of `bytes` (as ByteReader.uint does); the position after it is left in `varintEnd`. */
+let varintEnd = 0;
+function varintAt(bytes: Uint8Array, at: number): number {
+  let v = 0;
+  let scale = 1;
+  for (let i = 0; i < 8; i++) {
+    if (at >= bytes.length) throw new DecodeError("varint runs past the end of the data");
+    const b = bytes[at++];
+    if (b < 0x80) {
+      varintEnd = at;
+      return v + b * scale;
+    }
+    v += (b & 0x7f) * scale;
+    scale *= 0x80;
+  }
+  throw new DecodeError("varint longer than 8 bytes");
+}
+
+/**
+ * Decodes a whole column of `n` plain varints into `out`, each below `limit` (else `what` is the error), and checks
+ * that nothing follows. One loop over the bytes per column (a method call per value was most of a decode), into
+ * one array type so the loop stays monomorphic.
+ */
+function getUintColumn(bytes: Uint8Array, n: number, out: Uint32Array, limit: number, what: (v: number) => string): void {
+  const len = bytes.length;
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    let v = at < len ? bytes[at] : 0x80;
+    if (v < 0x80) at++;
+    else {
+      v = varintAt(bytes, at);
+      at = varintEnd;
+    }
+    if (v >= limit) throw new DecodeError(what(v));
+    out[i] = v;
+  }
+  if (at !== len) throw new DecodeError("event column has trailing bytes");
+}
+
+/** Decodes a whole column written by `putColumn` into `out` (summing the deltas when `delta` is set). */
+function getNumberColumn(bytes: Uint8Array, n: number, out: Float64Array, delta: boolean): void {
+  const len = bytes.length;
+  let at = 0;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    // Values of one or two bytes (all but a few) in 32-bit integer operations; the rest as getNumber reads them.
+    const b0 = at < len ? bytes[at] : 0;
+    const b1 = at + 1 < len ? bytes[at + 1] : 0x80;
+    let d: number;
+    if (b0 > 0 && b0 < 0x80) {
+      const u = b0 - 1;
+      d = (u >>> 1) ^ -(u & 1);
+      at++;
+    } else if (b0 >= 0x80 && b1 < 0x80) {
+      const u = ((b0 & 0x7f) | (b1 << 7)) - 1;
+      d = (u >>> 1) ^ -(u & 1);
+      at += 2;
+    } else {
+      const r = new ByteReader(bytes);
+      r.offset = at;
+      d = getNumber(r);
+      at = r.offset;
+    }
+    out[i] = delta ? (sum += d) : d;
+  }
+  if (at !== len) throw new DecodeError("event column has trailing bytes");
+}
+
 /** Largest magnitude the integer fast path of `putColumn` encodes with 32-bit operations. */
 const SMALL = 1 << 29;
+/** Bytes a varint below 2^32 takes at most. */
+const VARINT32 = 5;
 
 /**
  * Encodes `n` values of one column as `putNumber` does, each as a delta from the previous one when `delta` is set.
- * One tight loop over a typed array per column at chunk end: per-event calls through the generic encoder were most
- * of the recorder's cost on syscall-heavy guests.
+ * One tight loop per column at chunk end, writing into the buffer directly: per-event calls through the generic
+ * encoder were most of the recorder's cost on syscall-heavy guests.
  */
 function putColumn(w: ByteWriter, values: Float64Array, n: number, delta: boolean): void {
+  let buf = w.room(n * VARINT32);
+  let at = w.length;
   let prev = 0;
   for (let i = 0; i < n; i++) {
     const v = values[i];
     const d = delta ? v - prev : v;
     prev = v;
     if (d === (d | 0) && d > -SMALL && d < SMALL) {
-      const z = ((d << 1) ^ (d >> 31)) + 1;
-      if (z < 0x80) w.byte(z);
-      else w.uint(z);
-    } else putNumber(w, d);
+      let z = ((d << 1) ^ (d >> 31)) + 1;
+      while (z >= 0x80) {
+        buf[at++] = (z & 0x7f) | 0x80;
+        z >>>= 7;
+      }
+      buf[at++] = z;
+    } else {
+      w.length = at;
+      putNumber(w, d);
+      buf = w.room((n - i) * VARINT32);
+      at = w.length;
+    }
   }
+  w.length = at;
+}
+
+/** Encodes `n` unsigned values below 2^32 of one column as plain varints, as `putColumn` does. */
+function putUintColumn(w: ByteWriter, values: Uint8Array | Uint32Array, n: number): void {
+  const buf = w.room(n * VARINT32);
+  let at = w.length;
+  for (let i = 0; i < n; i++) {
+    let v = values[i];
+    while (v >= 0x80) {
+      buf[at++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    buf[at++] = v;
+  }
+  w.length = at;
 }
 
 /** Column values kept per event until the chunk ends. */
@@ -194,19 +290,17 @@ export class EventColumnWriter {
   /** The blob: count, string table, then every column length-prefixed. Resets the writer for the next chunk. */
   finish(): Uint8Array {
     const n = this.count, c = this.cols, nums = this.nums;
-    for (let i = 0; i < n; i++) {
-      c[Col.Kind].uint(this.kind[i]);
-      c[Col.Cpu].uint(this.cpu[i]);
-      c[Col.Name].uint(this.nameIx[i]);
-      c[Col.Args].uint(this.argsIx[i]);
-      c[Col.Result].uint(this.resultIx[i]);
-    }
+    putUintColumn(c[Col.Kind], this.kind, n);
+    putUintColumn(c[Col.Cpu], this.cpu, n);
+    putUintColumn(c[Col.Name], this.nameIx, n);
+    putUintColumn(c[Col.Args], this.argsIx, n);
+    putUintColumn(c[Col.Result], this.resultIx, n);
     const captureCol = c[Col.Capture];
     for (let i = 0, at = 0; i < n; i++) {
       const mark = this.captureMark[i];
       captureCol.uint(mark);
       if (mark >= CAPTURE_BYTES) {
-        captureCol.raw(this.captureBytes.subarray(at, at + mark - CAPTURE_BYTES));
+        captureCol.copy(this.captureBytes, at, mark - CAPTURE_BYTES);
         at += mark - CAPTURE_BYTES;
       }
     }
@@ -228,12 +322,16 @@ export class EventColumnWriter {
         callId = id;
       }
     }
-    const w = new ByteWriter();
+    // One buffer of the final size: growing one from small doubled and copied the chunk's bytes several times.
+    const table = this.table.finish();
+    let size = 2 * VARINT32 + table.length;
+    for (const col of c) size += VARINT32 + col.length;
+    const w = new ByteWriter(size);
     w.uint(n);
     w.uint(this.strings.size);
-    w.raw(this.table.finish());
+    w.raw(table);
     for (const col of c) w.bytes(col.finish());
-    const out = w.finish().slice();
+    const out = w.finish();
     this.reset();
     return out;
   }
@@ -294,7 +392,6 @@ export class EventBatch {
     const columns: Uint8Array[] = [];
     for (let i = 0, count = schemaVersion >= CAPTURES_SINCE ? Col.Count : Col.Capture; i < count; i++) columns.push(r.bytes());
     if (!r.done) throw new DecodeError("event chunk has trailing bytes");
-    const cols = columns.map((bytes) => new ByteReader(bytes));
     this.kind = new Uint8Array(n);
     this.icount = new Float64Array(n);
     this.vcycles = new Float64Array(n);
@@ -310,33 +407,38 @@ export class EventBatch {
     this.captureData = columns[Col.Capture] ?? new Uint8Array(0);
     this.captureAt = new Int32Array(n).fill(-1);
     this.captureLength = new Uint32Array(n);
-    const str = (col: ByteReader) => {
-      const i = col.uint();
-      if (i >= strings) throw new DecodeError("event names a string the chunk does not have");
-      return i;
-    };
-    const captureCol = cols[Col.Capture] as ByteReader | undefined;
+    const missing = () => "event names a string the chunk does not have";
+    const small = new Uint32Array(n);
+    getUintColumn(columns[Col.Kind], n, small, EVENT_KINDS.length, (k) => `unknown event kind ${k}`);
+    this.kind.set(small);
+    getNumberColumn(columns[Col.Icount], n, this.icount, true);
+    getNumberColumn(columns[Col.Vcycles], n, this.vcycles, true);
+    getNumberColumn(columns[Col.HostNs], n, this.hostNs, true);
+    getUintColumn(columns[Col.Cpu], n, small, 2 ** 32, (c) => `event on cpu ${c}`);
+    this.cpu.set(small);
+    getNumberColumn(columns[Col.Pd], n, this.pd, false);
+    getNumberColumn(columns[Col.Ec], n, this.ec, false);
+    getUintColumn(columns[Col.Name], n, this.nameIx, strings, missing);
+    getUintColumn(columns[Col.Args], n, this.argsIx, strings, missing);
+    getUintColumn(columns[Col.Result], n, this.resultIx, strings, missing);
+    getNumberColumn(columns[Col.Cost], n, this.cost, false);
+    const calls = new ByteReader(columns[Col.CallId]);
+    let callId = 0;
+    for (let i = 0; i < n; i++) {
+      const hasCall = calls.uint();
+      if (hasCall > 1) throw new DecodeError("malformed call id");
+      this.callId[i] = hasCall ? (callId += getNumber(calls)) : NaN;
+    }
+    if (!calls.done) throw new DecodeError("event column has trailing bytes");
+    if (columns[Col.Capture]) this.captures(new ByteReader(columns[Col.Capture]), n);
+  }
+
+  /** Locates every event's capture in the capture column (a repeat points at its name's last capture). */
+  private captures(col: ByteReader, n: number): void {
     /** The last event with a capture of its own, by name. */
     const lastCapture = new Map<number, number>();
-    let icount = 0, vcycles = 0, hostNs = 0, callId = 0;
     for (let i = 0; i < n; i++) {
-      const kind = cols[Col.Kind].uint();
-      if (kind >= EVENT_KINDS.length) throw new DecodeError(`unknown event kind ${kind}`);
-      this.kind[i] = kind;
-      this.icount[i] = icount += getNumber(cols[Col.Icount]);
-      this.vcycles[i] = vcycles += getNumber(cols[Col.Vcycles]);
-      this.hostNs[i] = hostNs += getNumber(cols[Col.HostNs]);
-      this.cpu[i] = cols[Col.Cpu].uint();
-      this.pd[i] = getNumber(cols[Col.Pd]);
-      this.ec[i] = getNumber(cols[Col.Ec]);
-      this.nameIx[i] = str(cols[Col.Name]);
-      this.argsIx[i] = str(cols[Col.Args]);
-      this.resultIx[i] = str(cols[Col.Result]);
-      this.cost[i] = getNumber(cols[Col.Cost]);
-      const hasCall = cols[Col.CallId].uint();
-      if (hasCall > 1) throw new DecodeError("malformed call id");
-      this.callId[i] = hasCall ? (callId += getNumber(cols[Col.CallId])) : NaN;
-      const mark = captureCol ? captureCol.uint() : NO_CAPTURE;
+      const mark = col.uint();
       if (mark === NO_CAPTURE) continue;
       if (mark === SAME_CAPTURE) {
         const from = lastCapture.get(this.nameIx[i]);
@@ -344,13 +446,13 @@ export class EventBatch {
         this.captureAt[i] = this.captureAt[from];
         this.captureLength[i] = this.captureLength[from];
       } else {
-        this.captureAt[i] = captureCol!.offset;
-        this.captureLength[i] = captureCol!.raw(mark - CAPTURE_BYTES).length;
+        this.captureAt[i] = col.offset;
+        this.captureLength[i] = col.raw(mark - CAPTURE_BYTES).length;
         if (this.captureLength[i] === 0) throw new DecodeError("empty event capture");
         lastCapture.set(this.nameIx[i], i);
       }
     }
-    for (const col of cols) if (!col.done) throw new DecodeError("event column has trailing bytes");
+    if (!col.done) throw new DecodeError("event column has trailing bytes");
   }
 
   get length(): number {

@@ -206,7 +206,8 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
   let batch: EventBatch | null = null;
   let batchStart = 0;
   let batchChunk = 0;
-  const recordedEvent = (n: number): { batch: EventBatch; i: number } | null => {
+  /** The recorded batch holding event `n` (its first event is then `batchStart`), null past the recording's last. */
+  const recordedBatch = (n: number): EventBatch | null => {
     if (!batch || n < batchStart || n >= batchStart + batch.length) {
       let c = chunks[batchChunk];
       while (c && c.firstEvent + c.events <= n) c = chunks[++batchChunk];
@@ -214,20 +215,22 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
       batch = rec.eventBatch(c.seq);
       batchStart = c.firstEvent;
     }
-    return { batch, i: n - batchStart };
+    return batch;
   };
   const consoleWrites: ConsoleRecord[] = [];
   if (verify) {
     machine.onRawEvent({
       event(kind, icount, vcycles, hostNs, cpu, pd, ec, name, args, result, cost, callId, capture) {
         if (divergence) return;
-        const want = recordedEvent(produced++);
-        if (want && want.batch.matches(want.i, kind, icount, vcycles, cpu, pd, ec, name, args, result, cost, callId, capture)) return;
+        const n = produced++;
+        const want = recordedBatch(n);
+        const i = n - batchStart;
+        if (want && want.matches(i, kind, icount, vcycles, cpu, pd, ec, name, args, result, cost, callId, capture)) return;
         // Only now is the replayed event built, its text rendered, for the message.
         if (capture !== null) ({ args, result } = renderCapture(capture));
         const e: MachineEvent = { kind, icount, vcycles, hostNs, cpu, pd, ec, name, args, result, cost, callId: Number.isNaN(callId) ? undefined : callId };
         if (!want) diverge(icount, `replay produced an event the recording does not have: ${describeEvent(e)}`);
-        else diverge(Math.min(want.batch.icount[want.i], icount), `event #${produced}: recorded ${describeEvent(want.batch.get(want.i))}, replayed ${describeEvent(e)}`);
+        else diverge(Math.min(want.icount[i], icount), `event #${produced}: recorded ${describeEvent(want.get(i))}, replayed ${describeEvent(e)}`);
       },
     });
     machine.onConsole((stream, bytes) => consoleWrites.push({ icount: machine.icount, stream, data: bytes.slice() }));

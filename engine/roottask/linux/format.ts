@@ -3,11 +3,12 @@
 // Capturing only reads guest memory and never fails: an unreadable pointer is printed as an address.
 
 import { AddressSpace, PageFault } from "../../memory/address-space.ts";
+import { PAGE_MASK, PAGE_SIZE } from "../../memory/frames.ts";
 import { PATH_MAX, S_IFMT } from "../fs/abi.ts";
-import { errnoMessage, errnoName } from "../fs/errno.ts";
+import { E, errnoMessage, errnoName } from "../fs/errno.ts";
 import { type EnumSet, type FlagSet, SA_FLAGS, signalName } from "./abi.ts";
 import { ByteReader, ByteWriter, DecodeError } from "../../record/codec.ts";
-import { GuestErrno, newSyscallFrame, readCString, setSyscallArg, type SyscallFrame } from "./context.ts";
+import { GuestErrno, newSyscallFrame, setSyscallArg, type SyscallFrame } from "./context.ts";
 import { type ArgSpec, BY_NUMBER, type StructName, type SyscallRow } from "./table.ts";
 import {
   Bytes, decodeIovecs, IOVEC_SIZE, RLIMIT_SIZE, SIGACTION, STACK_T, STAT, STATX, SYSINFO, TIMESPEC_SIZE,
@@ -174,6 +175,32 @@ export function formatStruct(bytes: Uint8Array, name: StructName): string {
 /** Bytes shown of iovec element `v` when `budget` bytes are left to show (an out-iovec shows only what was read). */
 const iovecShown = (len: number, budget: number) => Math.min(len, budget, STRING_LIMIT + 1);
 
+/** Copies `len` guest bytes at `addr` into `w`; throws PageFault if any is unreadable (`w` then holds a part). */
+function copyGuest(space: AddressSpace, addr: number, len: number, w: ByteWriter): void {
+  const bytes = space.frames.bytes;
+  for (let done = 0; done < len;) {
+    const phys = space.translate(addr + done, 0);
+    const chunk = Math.min(len - done, PAGE_SIZE - ((addr + done) & PAGE_MASK));
+    w.copy(bytes, phys, chunk);
+    done += chunk;
+  }
+}
+
+/** Copies the NUL-terminated string at `addr` (without the NUL) into `w`, as readCString reads it. */
+function copyCString(space: AddressSpace, addr: number, max: number, w: ByteWriter): void {
+  const bytes = space.frames.bytes;
+  for (let total = 0; total < max;) {
+    const phys = space.translate(addr + total, 0);
+    const chunk = Math.min(PAGE_SIZE - ((addr + total) & PAGE_MASK), max - total);
+    let nul = 0;
+    while (nul < chunk && bytes[phys + nul] !== 0) nul++;
+    w.copy(bytes, phys, nul);
+    if (nul < chunk) return;
+    total += chunk;
+  }
+  throw new GuestErrno(E.ENAMETOOLONG);
+}
+
 /** The iovec array (up to IOVEC_SHOWN entries) followed by the shown bytes of each non-NULL element. */
 function readIovec(space: AddressSpace, addr: number, count: number, out: boolean, result: number, w: ByteWriter): void {
   const array = space.read(addr, Math.min(count, IOVEC_SHOWN) * IOVEC_SIZE);
@@ -182,7 +209,7 @@ function readIovec(space: AddressSpace, addr: number, count: number, out: boolea
   for (const v of decodeIovecs(array)) {
     const n = iovecShown(v.len, budget);
     budget -= Math.min(v.len, budget);
-    if (v.base !== 0) w.raw(space.read(v.base, n));
+    if (v.base !== 0) copyGuest(space, v.base, n, w);
   }
 }
 
@@ -219,24 +246,26 @@ function readArgMemory(space: AddressSpace, frame: SyscallFrame, spec: ArgSpec, 
   switch (spec.kind) {
     case "path":
       if (u64 === 0) return false;
-      w.raw(readCString(space, u64, PATH_MAX));
+      copyCString(space, u64, PATH_MAX, w);
       return true;
     case "inbuf":
-      w.raw(space.read(u64, Math.min(lenArg, STRING_LIMIT + 1)));
+      copyGuest(space, u64, Math.min(lenArg, STRING_LIMIT + 1), w);
       return true;
     case "outbuf":
       if (!done(frame, phase) || u64 === 0) return false;
-      w.raw(space.read(u64, Math.min(lenArg, frame.result, STRING_LIMIT + 1)));
+      copyGuest(space, u64, Math.min(lenArg, frame.result, STRING_LIMIT + 1), w);
       return true;
     case "outstr":
       if (!done(frame, phase)) return false;
-      w.raw(readCString(space, u64, PATH_MAX));
+      copyCString(space, u64, PATH_MAX, w);
       return true;
     case "struct": {
       if (u64 === 0 || (spec.out && !done(frame, phase))) return false;
       const { size, shown } = STRUCTS[spec.struct!];
-      const all = space.read(u64, size);
-      for (let k = 0; k < shown.length; k += 2) w.raw(all.subarray(shown[k], shown[k] + shown[k + 1]));
+      // The text needs the whole struct readable (it spans at most two pages), then shows only these ranges.
+      space.translate(u64, 0);
+      space.translate(u64 + size - 1, 0);
+      for (let k = 0; k < shown.length; k += 2) copyGuest(space, u64 + shown[k], shown[k + 1], w);
       return true;
     }
     case "iovec":
