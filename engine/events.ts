@@ -49,6 +49,8 @@ export type CaptureRenderer = (capture: Uint8Array) => { args: string; result: s
  * `capture` (null if none) is valid only during the call.
  */
 export interface RawEventSink {
+  /** False for a sink that ignores host time (the verifier): the kernel then reads no clock on its behalf. */
+  readonly hostTime?: boolean;
   event(
     kind: EventKind, icount: number, vcycles: number, hostNs: number, cpu: number, pd: number, ec: number, name: string,
     args: string, result: string, cost: number, callId: number, capture: Uint8Array | null,

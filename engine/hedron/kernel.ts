@@ -125,6 +125,10 @@ export class Kernel {
   rootSc = -1;
   private readonly listeners: EventListener[] = [];
   private readonly sinks: RawEventSink[] = [];
+  /** Whether a subscriber wants host time: a clock reading costs about as much as recording the event. */
+  private hostClock = false;
+  /** The host time the events of one operation share (holdHostTime), NaN when each reads the clock. */
+  private heldHostNs = NaN;
   private readonly hostStart = performance.now();
   private readonly print: (text: string) => void;
 
@@ -555,12 +559,32 @@ export class Kernel {
   }
 
   onEvent(listener: EventListener): () => void {
-    return subscribe(this.listeners, listener);
+    return subscribe(this.listeners, listener, () => this.subscribersChanged());
   }
 
   /** Subscribes a sink to every event as plain values (events.ts): no per-event object, no text for captured events. */
   onRawEvent(sink: RawEventSink): () => void {
-    return subscribe(this.sinks, sink);
+    return subscribe(this.sinks, sink, () => this.subscribersChanged());
+  }
+
+  private subscribersChanged(): void {
+    this.hostClock = this.listeners.length > 0 || this.sinks.some((s) => s.hostTime !== false);
+  }
+
+  /**
+   * The events emitted until releaseHostTime are one operation (a host handler's reply hypercall and the
+   * portal_reply it performs) and share one host clock reading.
+   */
+  holdHostTime(): void {
+    this.heldHostNs = this.hostNow();
+  }
+
+  releaseHostTime(): void {
+    this.heldHostNs = NaN;
+  }
+
+  private hostNow(): number {
+    return this.hostClock ? Math.round((performance.now() - this.hostStart) * 1e6) : 0;
   }
 
   /** Emits one event on behalf of `ec` (or the kernel with ec = null); callers check `tracing` before building text. */
@@ -582,7 +606,8 @@ export class Kernel {
   ): void {
     const cpu = ec ? ec.cpu : this.nowCpu;
     const icount = this.icount, vcycles = this.cpus[cpu].clock, pd = ec ? ec.pd : -1, ecId = ec ? ec.id : -1;
-    const hostNs = Math.round((performance.now() - this.hostStart) * 1e6);
+    const held = this.heldHostNs;
+    const hostNs = held === held ? held : this.hostNow();
     for (let i = 0; i < this.sinks.length; i++) {
       this.sinks[i].event(kind, icount, vcycles, hostNs, cpu, pd, ecId, name, args, result, cost, callId, capture);
     }
@@ -653,11 +678,13 @@ export class Kernel {
   }
 }
 
-/** Adds `item` to `list`; the returned function removes it again. */
-function subscribe<T>(list: T[], item: T): () => void {
+/** Adds `item` to `list`, then calls `changed`; the returned function removes it again (and calls `changed`). */
+function subscribe<T>(list: T[], item: T, changed: () => void): () => void {
   list.push(item);
+  changed();
   return () => {
     const i = list.indexOf(item);
     if (i >= 0) list.splice(i, 1);
+    changed();
   };
 }

@@ -17,6 +17,7 @@ let stringScratch = new Uint8Array(4096);
 /** Appends unsigned varints (LEB128, exact for integers below 2^53), raw bytes and float64s to a growing buffer. */
 export class ByteWriter {
   private buf: Uint8Array;
+  private view: Uint8Array = new Uint8Array(0);
   length = 0;
 
   /** `capacity`: the bytes expected (the buffer still grows past it). */
@@ -42,8 +43,8 @@ export class ByteWriter {
     this.reserve(8);
     const buf = this.buf;
     let n = this.length;
-    if (v <= 0x7fffffff) {
-      // Below 2^31 shifts are exact and much cheaper than the division the general case needs.
+    if (v <= 0xffffffff) {
+      // Below 2^32 shifts (unsigned) are exact and much cheaper than the division the general case needs.
       while (v >= 0x80) {
         buf[n++] = (v & 0x7f) | 0x80;
         v >>>= 7;
@@ -122,8 +123,10 @@ export class ByteWriter {
     this.raw(stringScratch.subarray(0, written));
   }
 
+  /** The bytes written, as a view of the buffer (the same view while buffer and length stay: making one is not free). */
   finish(): Uint8Array {
-    return this.buf.subarray(0, this.length);
+    if (this.view.buffer !== this.buf.buffer || this.view.length !== this.length) this.view = this.buf.subarray(0, this.length);
+    return this.view;
   }
 }
 

@@ -102,10 +102,16 @@ function getNumberColumn(bytes: Uint8Array, n: number, out: Float64Array, delta:
       d = (u >>> 1) ^ -(u & 1);
       at += 2;
     } else {
-      const r = new ByteReader(bytes);
-      r.offset = at;
-      d = getNumber(r);
-      at = r.offset;
+      const z = varintAt(bytes, at);
+      at = varintEnd;
+      if (z !== 0) {
+        const u = z - 1;
+        d = u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+      } else {
+        if (at + 8 > len) throw new DecodeError("number runs past the end of the data");
+        d = new DataView(bytes.buffer, bytes.byteOffset + at, 8).getFloat64(0, true);
+        at += 8;
+      }
     }
     out[i] = delta ? (sum += d) : d;
   }
@@ -207,7 +213,7 @@ export class EventColumnWriter {
 
   /** An event with its text (migrations, tests). */
   add(e: MachineEvent): void {
-    this.event(e.kind, e.icount, e.vcycles, e.hostNs, e.cpu, e.pd, e.ec, e.name, e.args, e.result, e.cost, e.callId ?? NaN, null);
+    this.event(e.kind, e.icount, e.vcycles, Math.round(e.hostNs), e.cpu, e.pd, e.ec, e.name, e.args, e.result, e.cost, e.callId ?? NaN, null);
   }
 
   /** One event as the kernel delivers it to raw sinks (events.ts). */
@@ -224,7 +230,7 @@ export class EventColumnWriter {
     const nums = this.nums;
     nums[Num.Icount][n] = icount;
     nums[Num.Vcycles][n] = vcycles;
-    nums[Num.HostNs][n] = Math.round(hostNs);
+    nums[Num.HostNs][n] = hostNs;
     nums[Num.Pd][n] = pd;
     nums[Num.Ec][n] = ec;
     nums[Num.Cost][n] = cost;

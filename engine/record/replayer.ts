@@ -220,6 +220,7 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
   const consoleWrites: ConsoleRecord[] = [];
   if (verify) {
     machine.onRawEvent({
+      hostTime: false,
       event(kind, icount, vcycles, hostNs, cpu, pd, ec, name, args, result, cost, callId, capture) {
         if (divergence) return;
         const n = produced++;

@@ -115,7 +115,7 @@ export class RecordingWriter implements RawEventSink {
 
   /** An event with its text (migrations). */
   add(e: MachineEvent): void {
-    this.event(e.kind, e.icount, e.vcycles, e.hostNs, e.cpu, e.pd, e.ec, e.name, e.args, e.result, e.cost, e.callId ?? NaN, null);
+    this.event(e.kind, e.icount, e.vcycles, Math.round(e.hostNs), e.cpu, e.pd, e.ec, e.name, e.args, e.result, e.cost, e.callId ?? NaN, null);
   }
 
   /** An event as the machine delivers it to raw sinks (a capture stored instead of text where it has one). */
