@@ -219,16 +219,36 @@ export interface BlockStream {
  * difference from the previous one. Loops repeat the same small deltas, which deflate folds to a few bits.
  */
 export function encodeTraceChunk(streams: readonly BlockStream[]): Uint8Array {
-  const w = new ByteWriter();
+  let blocks = 0;
+  for (const s of streams) blocks += s.length;
+  // Sized for deltas of up to 5 bytes each (within ±2^30, all but jumps across the address space) up front.
+  const w = new ByteWriter(blocks * 5 + 16);
   w.uint(streams.length);
   for (const { addresses, length } of streams) {
     w.uint(length);
+    let buf = w.room(length * 5);
+    let at = w.length;
     let prev = 0;
     for (let i = 0; i < length; i++) {
       const a = addresses[i];
-      w.int(a - prev);
+      const d = a - prev;
       prev = a;
+      if (d === (d | 0) && d > -0x40000000 && d < 0x40000000) {
+        // ByteWriter.int's zigzag varint, written in place with 32-bit operations.
+        let z = (d << 1) ^ (d >> 31);
+        while (z >= 0x80) {
+          buf[at++] = (z & 0x7f) | 0x80;
+          z >>>= 7;
+        }
+        buf[at++] = z;
+      } else {
+        w.length = at;
+        w.int(d);
+        buf = w.room((length - i) * 5);
+        at = w.length;
+      }
     }
+    w.length = at;
   }
   return w.finish();
 }
