@@ -324,7 +324,10 @@ export class EventColumnWriter {
       if (Number.isNaN(id)) callCol.byte(0);
       else {
         callCol.byte(1);
-        putNumber(callCol, id - callId);
+        // A reply repeats its call's id, the next call adds one: putNumber's one-byte case without its checks.
+        const d = id - callId;
+        if (d >= 0 && d < 0x40) callCol.byte(d * 2 + 1);
+        else putNumber(callCol, d);
         callId = id;
       }
     }

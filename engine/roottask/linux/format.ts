@@ -263,9 +263,13 @@ function readArgMemory(space: AddressSpace, frame: SyscallFrame, spec: ArgSpec, 
       if (u64 === 0 || (spec.out && !done(frame, phase))) return false;
       const { size, shown } = STRUCTS[spec.struct!];
       // The text needs the whole struct readable (it spans at most two pages), then shows only these ranges.
-      space.translate(u64, 0);
-      space.translate(u64 + size - 1, 0);
-      for (let k = 0; k < shown.length; k += 2) copyGuest(space, u64 + shown[k], shown[k + 1], w);
+      const phys = space.translate(u64, 0);
+      if ((u64 & PAGE_MASK) + size <= PAGE_SIZE) {
+        for (let k = 0; k < shown.length; k += 2) w.copy(space.frames.bytes, phys + shown[k], shown[k + 1]);
+      } else {
+        space.translate(u64 + size - 1, 0);
+        for (let k = 0; k < shown.length; k += 2) copyGuest(space, u64 + shown[k], shown[k + 1], w);
+      }
       return true;
     }
     case "iovec":
