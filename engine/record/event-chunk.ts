@@ -384,9 +384,8 @@ export class EventBatch {
   private readonly captureData: Uint8Array;
   private readonly captureAt: Int32Array;
   private readonly captureLength: Uint32Array;
-  /** The last event whose capture was rendered (get() asks for its args and then its result). */
-  private renderedIx = -1;
-  private rendered = { args: "", result: "" };
+  /** Text rendered from captures, by the capture's place: an event repeating a capture shares its text. */
+  private readonly rendered = new Map<number, { args: string; result: string }>();
 
   /** `schemaVersion` (the recording's) decides the blob's layout: a capture column since CAPTURES_SINCE. */
   constructor(raw: Uint8Array, schemaVersion: number) {
@@ -482,11 +481,12 @@ export class EventBatch {
 
   /** Event `i`'s text rendered from its capture. */
   private render(i: number): { args: string; result: string } {
-    if (this.renderedIx !== i) {
-      this.rendered = renderCapture(this.capture(i)!);
-      this.renderedIx = i;
+    let text = this.rendered.get(this.captureAt[i]);
+    if (text === undefined) {
+      text = renderCapture(this.capture(i)!);
+      this.rendered.set(this.captureAt[i], text);
     }
-    return this.rendered;
+    return text;
   }
 
   kindOf(i: number): EventKind {
