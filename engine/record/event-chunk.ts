@@ -3,7 +3,7 @@
 // Since schema version 3 a last column holds captures (events.ts): a syscall's registers and shown guest bytes,
 // from which its text is rendered when read, instead of the text itself.
 
-import type { CaptureRenderer, EventKind, MachineEvent } from "../events.ts";
+import type { CaptureRenderer, EventKind, MachineEvent, RawEventSink } from "../events.ts";
 import { renderSyscall, SYSCALL_CAPTURE } from "../roottask/linux/format.ts";
 import { ByteReader, ByteWriter, DecodeError } from "./codec.ts";
 
@@ -172,7 +172,7 @@ function putUintColumn(w: ByteWriter, values: Uint8Array | Uint32Array, n: numbe
 const enum Num { Icount, Vcycles, HostNs, Pd, Ec, Cost, CallId, Count }
 
 /** Collects a chunk's events column by column as they are emitted; `finish` returns the raw (uncompressed) blob. */
-export class EventColumnWriter {
+export class EventColumnWriter implements RawEventSink {
   /** Kept across chunks and grown as needed: a fresh set per chunk was a fifth of the recorder's garbage. */
   private readonly cols: ByteWriter[] = Array.from({ length: Col.Count }, () => new ByteWriter());
   private nums: Float64Array[] = Array.from({ length: Num.Count }, () => new Float64Array(1024));
@@ -209,6 +209,21 @@ export class EventColumnWriter {
       this.table.string(s);
     }
     return i;
+  }
+
+  /** The smallest and largest virtual time of the open chunk's events (a scan at chunk end, not a test per event). */
+  minVcycles(): number {
+    const v = this.nums[Num.Vcycles];
+    let min = Infinity;
+    for (let i = 0; i < this.count; i++) if (v[i] < min) min = v[i];
+    return min;
+  }
+
+  maxVcycles(): number {
+    const v = this.nums[Num.Vcycles];
+    let max = -Infinity;
+    for (let i = 0; i < this.count; i++) if (v[i] > max) max = v[i];
+    return max;
   }
 
   /** An event with its text (migrations, tests). */
