@@ -124,14 +124,15 @@ const SMALL = 1 << 29;
 const VARINT32 = 5;
 
 /**
- * Encodes `n` values of one column as `putNumber` does, each as a delta from the previous one when `delta` is set.
+ * Encodes `n` values of one column as `putNumber` does, each as a delta from the previous one when `delta` is set
+ * (the first from `from`); returns the last value, where the column's next values continue.
  * One tight loop per column at chunk end, writing into the buffer directly: per-event calls through the generic
  * encoder were most of the recorder's cost on syscall-heavy guests.
  */
-function putColumn(w: ByteWriter, values: Float64Array, n: number, delta: boolean): void {
+function putColumn(w: ByteWriter, values: Float64Array, n: number, delta: boolean, from = 0): number {
   let buf = w.room(n * VARINT32);
   let at = w.length;
-  let prev = 0;
+  let prev = from;
   for (let i = 0; i < n; i++) {
     const v = values[i];
     const d = delta ? v - prev : v;
@@ -151,6 +152,7 @@ function putColumn(w: ByteWriter, values: Float64Array, n: number, delta: boolea
     }
   }
   w.length = at;
+  return prev;
 }
 
 /** Encodes `n` unsigned values below 2^32 of one column as plain varints, as `putColumn` does. */
@@ -168,24 +170,42 @@ function putUintColumn(w: ByteWriter, values: Uint8Array | Uint32Array, n: numbe
   w.length = at;
 }
 
-/** Column values kept per event until the chunk ends. */
+/** Events held in typed arrays before they are encoded onto the columns. */
+const BATCH = 4096;
+
+/** Numeric fields held per event until they are encoded. */
 const enum Num { Icount, Vcycles, HostNs, Pd, Ec, Cost, CallId, Count }
 
 /** Collects a chunk's events column by column as they are emitted; `finish` returns the raw (uncompressed) blob. */
 export class EventColumnWriter implements RawEventSink {
-  /** Kept across chunks and grown as needed: a fresh set per chunk was a fifth of the recorder's garbage. */
+  /** Kept across chunks: a fresh set per chunk was a fifth of the recorder's garbage. */
   private readonly cols: ByteWriter[] = Array.from({ length: Col.Count }, () => new ByteWriter());
-  private nums: Float64Array[] = Array.from({ length: Num.Count }, () => new Float64Array(1024));
-  /** Kind, CPU, the three string indices and whether a call id is present, one byte or int per event. */
-  private kind = new Uint8Array(1024);
-  private cpu = new Uint32Array(1024);
-  private nameIx = new Uint32Array(1024);
-  private argsIx = new Uint32Array(1024);
-  private resultIx = new Uint32Array(1024);
+  /**
+   * The last BATCH events' fields, encoded into `cols` whenever they fill up: arrays this small stay in the CPU's
+   * cache, where a chunk's worth (tens of MB for 200 k events) made every write and the encoding pass miss it.
+   */
+  private readonly nums: Float64Array[] = Array.from({ length: Num.Count }, () => new Float64Array(BATCH));
+  /** Kind, CPU and the three string indices, one byte or int per event. */
+  private readonly kind = new Uint8Array(BATCH);
+  private readonly cpu = new Uint32Array(BATCH);
+  private readonly nameIx = new Uint32Array(BATCH);
+  private readonly argsIx = new Uint32Array(BATCH);
+  private readonly resultIx = new Uint32Array(BATCH);
   /** Per event NO_CAPTURE, SAME_CAPTURE or the capture's length + CAPTURE_BYTES; the bytes themselves in `captureBytes`. */
-  private captureMark = new Uint32Array(1024);
+  private readonly captureMark = new Uint32Array(BATCH);
+  /** Events held in the arrays above. */
+  private held = 0;
+  /** Where each delta column and the call ids continue, and the chunk's virtual time bounds so far. */
+  private prevIcount = 0;
+  private prevVcycles = 0;
+  private prevHostNs = 0;
+  private prevCallId = 0;
+  private minV = Infinity;
+  private maxV = -Infinity;
+  /** The chunk's captures; those up to `captureFlushed` are in the capture column already. */
   private captureBytes = new Uint8Array(1 << 16);
   private captureLength = 0;
+  private captureFlushed = 0;
   /** Where in `captureBytes` the chunk's last capture of each name (by string index) starts, and its length. */
   private readonly lastCaptureAt: number[] = [];
   private readonly lastCaptureLength: number[] = [];
@@ -211,19 +231,15 @@ export class EventColumnWriter implements RawEventSink {
     return i;
   }
 
-  /** The smallest and largest virtual time of the open chunk's events (a scan at chunk end, not a test per event). */
+  /** The smallest and largest virtual time of the open chunk's events. */
   minVcycles(): number {
-    const v = this.nums[Num.Vcycles];
-    let min = Infinity;
-    for (let i = 0; i < this.count; i++) if (v[i] < min) min = v[i];
-    return min;
+    this.flush();
+    return this.minV;
   }
 
   maxVcycles(): number {
-    const v = this.nums[Num.Vcycles];
-    let max = -Infinity;
-    for (let i = 0; i < this.count; i++) if (v[i] > max) max = v[i];
-    return max;
+    this.flush();
+    return this.maxV;
   }
 
   /** An event with its text (migrations, tests). */
@@ -238,8 +254,8 @@ export class EventColumnWriter implements RawEventSink {
   ): void {
     const kind = KIND_CODE.get(kindName);
     if (kind === undefined) throw new TypeError(`record: unknown event kind ${kindName}`);
-    const n = this.count;
-    if (n === this.kind.length) this.grow();
+    if (this.held === BATCH) this.flush();
+    const n = this.held;
     this.kind[n] = kind;
     this.cpu[n] = cpu;
     const nums = this.nums;
@@ -266,7 +282,8 @@ export class EventColumnWriter implements RawEventSink {
     }
     this.resultIx[n] = this.lastResultIx;
     this.captureMark[n] = capture === null ? NO_CAPTURE : this.addCapture(this.lastNameIx, capture);
-    this.count = n + 1;
+    this.held = n + 1;
+    this.count++;
   }
 
   /** Stores `capture` unless it repeats the last one of the same name; returns the event's capture mark. */
@@ -292,32 +309,18 @@ export class EventColumnWriter implements RawEventSink {
     return len + CAPTURE_BYTES;
   }
 
-  private grow(): void {
-    const size = this.kind.length * 2;
-    const wider = <T extends Uint8Array | Uint32Array | Float64Array>(a: T, make: (n: number) => T): T => {
-      const b = make(size);
-      b.set(a);
-      return b;
-    };
-    this.nums = this.nums.map((a) => wider(a, (k) => new Float64Array(k)));
-    this.kind = wider(this.kind, (k) => new Uint8Array(k));
-    this.cpu = wider(this.cpu, (k) => new Uint32Array(k));
-    this.nameIx = wider(this.nameIx, (k) => new Uint32Array(k));
-    this.argsIx = wider(this.argsIx, (k) => new Uint32Array(k));
-    this.resultIx = wider(this.resultIx, (k) => new Uint32Array(k));
-    this.captureMark = wider(this.captureMark, (k) => new Uint32Array(k));
-  }
-
-  /** The blob: count, string table, then every column length-prefixed. Resets the writer for the next chunk. */
-  finish(): Uint8Array {
-    const n = this.count, c = this.cols, nums = this.nums;
+  /** Encodes the held events onto the columns. */
+  private flush(): void {
+    const n = this.held, c = this.cols, nums = this.nums;
+    if (n === 0) return;
     putUintColumn(c[Col.Kind], this.kind, n);
     putUintColumn(c[Col.Cpu], this.cpu, n);
     putUintColumn(c[Col.Name], this.nameIx, n);
     putUintColumn(c[Col.Args], this.argsIx, n);
     putUintColumn(c[Col.Result], this.resultIx, n);
     const captureCol = c[Col.Capture];
-    for (let i = 0, at = 0; i < n; i++) {
+    let at = this.captureFlushed;
+    for (let i = 0; i < n; i++) {
       const mark = this.captureMark[i];
       captureCol.uint(mark);
       if (mark >= CAPTURE_BYTES) {
@@ -325,15 +328,21 @@ export class EventColumnWriter implements RawEventSink {
         at += mark - CAPTURE_BYTES;
       }
     }
-    putColumn(c[Col.Icount], nums[Num.Icount], n, true);
-    putColumn(c[Col.Vcycles], nums[Num.Vcycles], n, true);
-    putColumn(c[Col.HostNs], nums[Num.HostNs], n, true);
+    this.captureFlushed = at;
+    const vcycles = nums[Num.Vcycles];
+    for (let i = 0; i < n; i++) {
+      if (vcycles[i] < this.minV) this.minV = vcycles[i];
+      if (vcycles[i] > this.maxV) this.maxV = vcycles[i];
+    }
+    this.prevIcount = putColumn(c[Col.Icount], nums[Num.Icount], n, true, this.prevIcount);
+    this.prevVcycles = putColumn(c[Col.Vcycles], vcycles, n, true, this.prevVcycles);
+    this.prevHostNs = putColumn(c[Col.HostNs], nums[Num.HostNs], n, true, this.prevHostNs);
     putColumn(c[Col.Pd], nums[Num.Pd], n, false);
     putColumn(c[Col.Ec], nums[Num.Ec], n, false);
     putColumn(c[Col.Cost], nums[Num.Cost], n, false);
     // Call ids: a presence flag, then the delta from the previous present id.
     const calls = nums[Num.CallId], callCol = c[Col.CallId];
-    let callId = 0;
+    let callId = this.prevCallId;
     for (let i = 0; i < n; i++) {
       const id = calls[i];
       if (Number.isNaN(id)) callCol.byte(0);
@@ -346,12 +355,20 @@ export class EventColumnWriter implements RawEventSink {
         callId = id;
       }
     }
+    this.prevCallId = callId;
+    this.held = 0;
+  }
+
+  /** The blob: count, string table, then every column length-prefixed. Resets the writer for the next chunk. */
+  finish(): Uint8Array {
+    this.flush();
+    const c = this.cols;
     // One buffer of the final size: growing one from small doubled and copied the chunk's bytes several times.
     const table = this.table.finish();
     let size = 2 * VARINT32 + table.length;
     for (const col of c) size += VARINT32 + col.length;
     const w = new ByteWriter(size);
-    w.uint(n);
+    w.uint(this.count);
     w.uint(this.strings.size);
     w.raw(table);
     for (const col of c) w.bytes(col.finish());
@@ -366,7 +383,10 @@ export class EventColumnWriter implements RawEventSink {
     this.table.length = 0;
     this.count = 0;
     this.lastNameIx = this.lastArgsIx = this.lastResultIx = -1;
-    this.captureLength = 0;
+    this.captureLength = this.captureFlushed = 0;
+    this.prevIcount = this.prevVcycles = this.prevHostNs = this.prevCallId = 0;
+    this.minV = Infinity;
+    this.maxV = -Infinity;
     this.lastCaptureAt.length = 0;
     this.lastCaptureLength.length = 0;
   }
