@@ -518,7 +518,12 @@ export class EventBatch {
   private render(i: number): { args: string; result: string } {
     let text = this.rendered.get(this.captureAt[i]);
     if (text === undefined) {
-      text = renderCapture(this.capture(i)!);
+      try {
+        text = renderCapture(this.capture(i)!);
+      } catch (err) {
+        // A damaged capture is a damaged recording, whatever the renderer tripped over.
+        throw err instanceof DecodeError ? err : new DecodeError(`an event capture does not render (${(err as Error).message})`);
+      }
       this.rendered.set(this.captureAt[i], text);
     }
     return text;

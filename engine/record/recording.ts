@@ -288,11 +288,14 @@ export class Recording {
       if (c.lastIcount < from || c.events === 0) continue;
       if (c.firstIcount > to) break;
       const batch = this.eventBatch(c.seq);
-      for (let i = 0; i < batch.length && out.length < limit; i++) {
-        if (batch.icount[i] < from || batch.icount[i] > to) continue;
-        if (skip > 0) skip--;
-        else out.push(batch.get(i));
-      }
+      // Text renders from captures here, so damage in one is reported as damage.
+      this.read(`events of chunk ${c.seq}`, () => {
+        for (let i = 0; i < batch.length && out.length < limit; i++) {
+          if (batch.icount[i] < from || batch.icount[i] > to) continue;
+          if (skip > 0) skip--;
+          else out.push(batch.get(i));
+        }
+      });
       if (out.length >= limit) break;
     }
     return out;
@@ -301,8 +304,10 @@ export class Recording {
   /** Up to `limit` events following event number `afterSeq` (events are numbered from 1, without gaps). */
   eventsAfter(afterSeq: number, limit: number): MachineEvent[] {
     const out: MachineEvent[] = [];
-    for (const { firstEvent, batch } of this.eventChunks(afterSeq)) {
-      for (let i = Math.max(0, afterSeq - firstEvent); i < batch.length && out.length < limit; i++) out.push(batch.get(i));
+    for (const { chunk, firstEvent, batch } of this.eventChunks(afterSeq)) {
+      this.read(`events of chunk ${chunk}`, () => {
+        for (let i = Math.max(0, afterSeq - firstEvent); i < batch.length && out.length < limit; i++) out.push(batch.get(i));
+      });
       if (out.length >= limit) break;
     }
     return out;
@@ -310,7 +315,9 @@ export class Recording {
 
   /** Every event, streamed in order (exports of large recordings do not hold them all in memory). */
   *eachEvent(): Generator<MachineEvent> {
-    for (const { batch } of this.eventChunks()) for (let i = 0; i < batch.length; i++) yield batch.get(i);
+    for (const { chunk, batch } of this.eventChunks()) {
+      for (let i = 0; i < batch.length; i++) yield this.read(`events of chunk ${chunk}`, () => batch.get(i));
+    }
   }
 
   /**

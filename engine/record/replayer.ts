@@ -117,6 +117,16 @@ function describeEvent(e: MachineEvent): string {
     `${e.callId === undefined ? "" : `, call ${e.callId}`} [cpu ${e.cpu} pd ${e.pd} ec ${e.ec}]`, 300);
 }
 
+/** describeEvent of recorded event `i`, its text rendered from its capture: a capture that does not render is damage. */
+function describeRecorded(rec: Recording, batch: EventBatch, i: number): string {
+  try {
+    return describeEvent(batch.get(i));
+  } catch (err) {
+    if (err instanceof DecodeError) throw new RecordingError("corrupt", rec.path, `the recording is corrupt (event text: ${err.message})`);
+    throw err;
+  }
+}
+
 const showBytes = (b: Uint8Array) => JSON.stringify(clip(Buffer.from(b).toString("latin1"), 60));
 
 /** The first difference between recorded and replayed console writes of one chunk, or null. */
@@ -231,7 +241,7 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
         if (capture !== null) ({ args, result } = renderCapture(capture));
         const e: MachineEvent = { kind, icount, vcycles, hostNs, cpu, pd, ec, name, args, result, cost, callId: Number.isNaN(callId) ? undefined : callId };
         if (!want) diverge(icount, `replay produced an event the recording does not have: ${describeEvent(e)}`);
-        else diverge(Math.min(want.icount[i], icount), `event #${produced}: recorded ${describeEvent(want.get(i))}, replayed ${describeEvent(e)}`);
+        else diverge(Math.min(want.icount[i], icount), `event #${produced}: recorded ${describeRecorded(rec, want, i)}, replayed ${describeEvent(e)}`);
       },
     });
     machine.onConsole((stream, bytes) => consoleWrites.push({ icount: machine.icount, stream, data: bytes.slice() }));
@@ -370,8 +380,8 @@ function chunkDifference(
   if (got.vcycles !== chunk.vcycles) return `virtual time at its end: recorded cycle ${chunk.vcycles}, replayed ${got.vcycles}`;
   const recordedEvents = chunk.firstEvent + chunk.events;
   if (produced !== recordedEvents) {
-    const missing = produced < recordedEvents ? rec.eventBatch(chunk.seq).get(produced - chunk.firstEvent) : null;
-    return `replay produced ${produced - chunk.firstEvent} events, the recording has ${chunk.events}${missing ? ` (first missing: ${describeEvent(missing)})` : ""}`;
+    const missing = produced < recordedEvents ? describeRecorded(rec, rec.eventBatch(chunk.seq), produced - chunk.firstEvent) : null;
+    return `replay produced ${produced - chunk.firstEvent} events, the recording has ${chunk.events}${missing ? ` (first missing: ${missing})` : ""}`;
   }
   const consoleDiff = consoleDifference(rec.chunkConsole(chunk.seq), consoleWrites);
   if (consoleDiff) return consoleDiff;

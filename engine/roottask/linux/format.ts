@@ -344,10 +344,11 @@ export function formatResult(row: SyscallRow | undefined, frame: SyscallFrame): 
 // registers, the result and the few guest bytes the text shows, read now because memory changes later), and the
 // text is rendered from it only when somebody looks (the Events view, --trace, export, replay's messages).
 
-/** First byte of a capture: which renderer reads it (a capture format of its own may follow later). */
+/** First byte of a syscall capture: it names the renderer (other events may get capture formats of their own). */
 export const SYSCALL_CAPTURE = 1;
 
-const enum CaptureFlag { Exit = 1, Exited = 2, Blocked = 4, FloatResult = 8 }
+/** Blocked: captured at the call's entry (it blocked; the text shows no out-buffers). */
+const enum CaptureFlag { Exited = 1, Blocked = 2, FloatResult = 4 }
 
 /** Arguments a row's text reads (its own, and those naming a length, count or condition), or all six without a row. */
 const CAPTURED_ARGS: number[] = [];
@@ -369,7 +370,7 @@ function capturedArgs(row: SyscallRow | undefined, nr: number): number {
 export function captureSyscall(row: SyscallRow | undefined, space: AddressSpace, frame: SyscallFrame, phase: Phase, w: ByteWriter): void {
   const r = frame.result;
   const floatResult = !(Number.isInteger(r) && Math.abs(r) < 2 ** 51);
-  const flags = (phase === "exit" ? CaptureFlag.Exit : CaptureFlag.Blocked) | (frame.exited ? CaptureFlag.Exited : 0) |
+  const flags = (phase === "entry" ? CaptureFlag.Blocked : 0) | (frame.exited ? CaptureFlag.Exited : 0) |
     (floatResult ? CaptureFlag.FloatResult : 0);
   w.byte(SYSCALL_CAPTURE);
   w.uint(frame.nr);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { EventKind } from "../../../engine/events.ts";
-import { ByteWriter } from "../../../engine/record/codec.ts";
+import { ByteWriter, DecodeError } from "../../../engine/record/codec.ts";
 import { EventBatch, EventColumnWriter } from "../../../engine/record/event-chunk.ts";
 import { SCHEMA_VERSION } from "../../../engine/record/schema.ts";
 import { captureSyscall, renderSyscall } from "../../../engine/roottask/linux/format.ts";
@@ -53,4 +53,12 @@ test("a chunk of 30,000 events (several encoding batches) decodes field for fiel
   assert.equal(batch.get(3).args, "7");
   assert.equal(batch.get(3003).result, "-1 EBADF (Bad file descriptor)");
   assert.equal(w.count, 0);
+});
+
+test("a damaged capture is a DecodeError when its text is asked for, never another exception", () => {
+  const damaged = [closeCapture(3, 0).slice(0, 3), Uint8Array.of(9, 1, 2), Uint8Array.of(1, 3, 0, 0, 3, 0, 7)];
+  const w = new EventColumnWriter();
+  damaged.forEach((capture, i) => w.event("foreign_syscall", i, i, i, 0, 6, 51, `call${i}`, "", "", 1, NaN, capture));
+  const batch = new EventBatch(w.finish().slice(), SCHEMA_VERSION);
+  for (let i = 0; i < damaged.length; i++) assert.throws(() => batch.get(i), DecodeError, `capture ${i}`);
 });
