@@ -37,6 +37,26 @@ export interface MachineEvent {
 
 export type EventListener = (event: MachineEvent) => void;
 
+/**
+ * An event's text rendered from its capture: what an emitter records instead of text when building the text would
+ * cost more than the event (a syscall's strace line). The capture's first byte names its renderer.
+ */
+export type CaptureRenderer = (capture: Uint8Array) => { args: string; result: string };
+
+/**
+ * The recorder's and the verifying replayer's way in: every event as plain values, no object per event and no text
+ * where the emitter has a capture (`args` and `result` are then empty). `callId` is NaN where there is none;
+ * `capture` (null if none) is valid only during the call.
+ */
+export interface RawEventSink {
+  /** False for a sink that ignores host time (the verifier): the kernel then reads no clock on its behalf. */
+  readonly hostTime?: boolean;
+  event(
+    kind: EventKind, icount: number, vcycles: number, hostNs: number, cpu: number, pd: number, ec: number, name: string,
+    args: string, result: string, cost: number, callId: number, capture: Uint8Array | null,
+  ): void;
+}
+
 /** Console output of the machine: guest stdout/stderr, the serial line, the debug console. */
 export type ConsoleStream = "stdout" | "stderr" | "serial" | "debugcon";
 export type ConsoleListener = (stream: ConsoleStream, bytes: Uint8Array) => void;

@@ -7,7 +7,7 @@ import { Framebuffer } from "./devices/framebuffer.ts";
 import { SerialPort } from "./devices/serial.ts";
 import { VirtualTimer } from "./devices/timer.ts";
 import { VgaText } from "./devices/vga.ts";
-import type { ConsoleListener, ConsoleStream, EventListener } from "./events.ts";
+import type { ConsoleListener, ConsoleStream, EventListener, RawEventSink } from "./events.ts";
 import { HYPERCALL_NAMES, vectorName } from "./hedron/abi.ts";
 import { COST_TABLE, costsByKind, type CallKindCost } from "./hedron/costs.ts";
 import { Kernel } from "./hedron/kernel.ts";
@@ -180,6 +180,11 @@ export class Machine {
 
   onEvent(listener: EventListener): () => void {
     return this.kernel.onEvent(listener);
+  }
+
+  /** Events as plain values with captures instead of text (the recorder's and the verifier's path, events.ts). */
+  onRawEvent(sink: RawEventSink): () => void {
+    return this.kernel.onRawEvent(sink);
   }
 
   onConsole(listener: ConsoleListener): () => void {

@@ -154,8 +154,12 @@ export function call(
     // The handler's return is its `reply` hypercall.
     k.charge(callee.cpu, SYSCALL_ENTRY, "syscall");
     k.stats.hypercalls[HC_REPLY]++;
-    if (k.tracing) k.emit("hypercall", callee, "reply", "sel=0", "SUCCESS", SYSCALL_ENTRY);
+    if (k.tracing) {
+      k.holdHostTime();
+      k.emit("hypercall", callee, "reply", "sel=0", "SUCCESS", SYSCALL_ENTRY);
+    }
     reply(k, callee);
+    k.releaseHostTime();
     return NO_STATUS;
   }
   // The callee runs at once on the donated time: a return to user mode (§9's 791 counts it), not a scheduler switch.

@@ -3,7 +3,7 @@
 
 import { EXIT_BUDGET, EXIT_EXCEPTION, EXIT_SYSCALL } from "../cpu/cpu.ts";
 import { RDI, RSP, type CpuState } from "../cpu/state.ts";
-import type { EventKind, EventListener } from "../events.ts";
+import type { CaptureRenderer, EventKind, EventListener, MachineEvent, RawEventSink } from "../events.ts";
 import { PERM_R, PERM_RW, USER_LIMIT, type AddressSpace } from "../memory/address-space.ts";
 import { FramePool, PAGE_SIZE } from "../memory/frames.ts";
 import {
@@ -124,6 +124,11 @@ export class Kernel {
   rootEc = -1;
   rootSc = -1;
   private readonly listeners: EventListener[] = [];
+  private readonly sinks: RawEventSink[] = [];
+  /** Whether a subscriber wants host time: a clock reading costs about as much as recording the event. */
+  private hostClock = false;
+  /** The host time the events of one operation share (holdHostTime), NaN when each reads the clock. */
+  private heldHostNs = NaN;
   private readonly hostStart = performance.now();
   private readonly print: (text: string) => void;
 
@@ -550,23 +555,66 @@ export class Kernel {
   }
 
   get tracing(): boolean {
-    return this.listeners.length > 0;
+    return this.listeners.length > 0 || this.sinks.length > 0;
   }
 
   onEvent(listener: EventListener): () => void {
-    this.listeners.push(listener);
-    return () => {
-      const i = this.listeners.indexOf(listener);
-      if (i >= 0) this.listeners.splice(i, 1);
-    };
+    return subscribe(this.listeners, listener, () => this.subscribersChanged());
+  }
+
+  /** Subscribes a sink to every event as plain values (events.ts): no per-event object, no text for captured events. */
+  onRawEvent(sink: RawEventSink): () => void {
+    return subscribe(this.sinks, sink, () => this.subscribersChanged());
+  }
+
+  private subscribersChanged(): void {
+    this.hostClock = this.listeners.length > 0 || this.sinks.some((s) => s.hostTime !== false);
+  }
+
+  /**
+   * The events emitted until releaseHostTime are one operation (a host handler's reply hypercall and the
+   * portal_reply it performs) and share one host clock reading.
+   */
+  holdHostTime(): void {
+    this.heldHostNs = this.hostNow();
+  }
+
+  releaseHostTime(): void {
+    this.heldHostNs = NaN;
+  }
+
+  private hostNow(): number {
+    return this.hostClock ? Math.round((performance.now() - this.hostStart) * 1e6) : 0;
   }
 
   /** Emits one event on behalf of `ec` (or the kernel with ec = null); callers check `tracing` before building text. */
   emit(kind: EventKind, ec: Ec | null, name: string, args: string, result: string, cost: number, callId?: number): void {
+    this.deliver(kind, ec, name, args, result, cost, callId ?? NaN, null, null);
+  }
+
+  /**
+   * Emits an event whose text `render` builds from `capture` (valid during the call only): raw sinks store the
+   * capture, and the text is built only if an event listener wants it.
+   */
+  emitCaptured(kind: EventKind, ec: Ec | null, name: string, capture: Uint8Array, render: CaptureRenderer, cost: number): void {
+    this.deliver(kind, ec, name, "", "", cost, NaN, capture, render);
+  }
+
+  private deliver(
+    kind: EventKind, ec: Ec | null, name: string, args: string, result: string, cost: number, callId: number,
+    capture: Uint8Array | null, render: CaptureRenderer | null,
+  ): void {
     const cpu = ec ? ec.cpu : this.nowCpu;
-    const event = {
-      kind, icount: this.icount, vcycles: this.cpus[cpu].clock, hostNs: Math.round((performance.now() - this.hostStart) * 1e6),
-      cpu, pd: ec ? ec.pd : -1, ec: ec ? ec.id : -1, name, args, result, cost, callId,
+    const icount = this.icount, vcycles = this.cpus[cpu].clock, pd = ec ? ec.pd : -1, ecId = ec ? ec.id : -1;
+    const held = this.heldHostNs;
+    const hostNs = held === held ? held : this.hostNow();
+    for (let i = 0; i < this.sinks.length; i++) {
+      this.sinks[i].event(kind, icount, vcycles, hostNs, cpu, pd, ecId, name, args, result, cost, callId, capture);
+    }
+    if (this.listeners.length === 0) return;
+    if (render) ({ args, result } = render(capture!));
+    const event: MachineEvent = {
+      kind, icount, vcycles, hostNs, cpu, pd, ec: ecId, name, args, result, cost, callId: Number.isNaN(callId) ? undefined : callId,
     };
     for (const l of this.listeners) l(event);
   }
@@ -628,4 +676,15 @@ export class Kernel {
     this.frames.bytes.set(bytes, first * PAGE_SIZE);
     return first * PAGE_SIZE;
   }
+}
+
+/** Adds `item` to `list`, then calls `changed`; the returned function removes it again (and calls `changed`). */
+function subscribe<T>(list: T[], item: T, changed: () => void): () => void {
+  list.push(item);
+  changed();
+  return () => {
+    const i = list.indexOf(item);
+    if (i >= 0) list.splice(i, 1);
+    changed();
+  };
 }

@@ -16,8 +16,14 @@ let stringScratch = new Uint8Array(4096);
 
 /** Appends unsigned varints (LEB128, exact for integers below 2^53), raw bytes and float64s to a growing buffer. */
 export class ByteWriter {
-  private buf = new Uint8Array(1024);
+  private buf: Uint8Array;
+  private view: Uint8Array = new Uint8Array(0);
   length = 0;
+
+  /** `capacity`: the bytes expected (the buffer still grows past it). */
+  constructor(capacity = 1024) {
+    this.buf = new Uint8Array(Math.max(capacity, 16));
+  }
 
   private reserve(extra: number): void {
     if (this.length + extra <= this.buf.length) return;
@@ -37,8 +43,8 @@ export class ByteWriter {
     this.reserve(8);
     const buf = this.buf;
     let n = this.length;
-    if (v <= 0x7fffffff) {
-      // Below 2^31 shifts are exact and much cheaper than the division the general case needs.
+    if (v <= 0xffffffff) {
+      // Below 2^32 shifts (unsigned) are exact and much cheaper than the division the general case needs.
       while (v >= 0x80) {
         buf[n++] = (v & 0x7f) | 0x80;
         v >>>= 7;
@@ -63,6 +69,33 @@ export class ByteWriter {
   byte(b: number): void {
     if (this.length === this.buf.length) this.reserve(1);
     this.buf[this.length++] = b;
+  }
+
+  /** Appends `len` bytes of `src` from `start` (a loop for short runs: no view object per copy). */
+  copy(src: Uint8Array, start: number, len: number): void {
+    this.reserve(len);
+    const buf = this.buf;
+    let n = this.length;
+    if (len <= 32) for (let i = 0; i < len; i++) buf[n++] = src[start + i];
+    else {
+      buf.set(src.subarray(start, start + len), n);
+      n += len;
+    }
+    this.length = n;
+  }
+
+  /**
+   * The buffer, with room for `extra` more bytes at `length`: tight encoding loops write there themselves and then
+   * set `length` (a method call per byte was most of their cost).
+   */
+  room(extra: number): Uint8Array {
+    this.reserve(extra);
+    return this.buf;
+  }
+
+  /** Overwrites the byte at `at`, written earlier, with 0 ≤ b < 0x80. */
+  setByte(at: number, b: number): void {
+    this.buf[at] = b;
   }
 
   bytes(data: Uint8Array): void {
@@ -90,8 +123,10 @@ export class ByteWriter {
     this.raw(stringScratch.subarray(0, written));
   }
 
+  /** The bytes written, as a view of the buffer (the same view while buffer and length stay: making one is not free). */
   finish(): Uint8Array {
-    return this.buf.subarray(0, this.length);
+    if (this.view.buffer !== this.buf.buffer || this.view.length !== this.length) this.view = this.buf.subarray(0, this.length);
+    return this.view;
   }
 }
 
@@ -184,16 +219,36 @@ export interface BlockStream {
  * difference from the previous one. Loops repeat the same small deltas, which deflate folds to a few bits.
  */
 export function encodeTraceChunk(streams: readonly BlockStream[]): Uint8Array {
-  const w = new ByteWriter();
+  let blocks = 0;
+  for (const s of streams) blocks += s.length;
+  // Sized for deltas of up to 5 bytes each (within ±2^30, all but jumps across the address space) up front.
+  const w = new ByteWriter(blocks * 5 + 16);
   w.uint(streams.length);
   for (const { addresses, length } of streams) {
     w.uint(length);
+    let buf = w.room(length * 5);
+    let at = w.length;
     let prev = 0;
     for (let i = 0; i < length; i++) {
       const a = addresses[i];
-      w.int(a - prev);
+      const d = a - prev;
       prev = a;
+      if (d === (d | 0) && d > -0x40000000 && d < 0x40000000) {
+        // ByteWriter.int's zigzag varint, written in place with 32-bit operations.
+        let z = (d << 1) ^ (d >> 31);
+        while (z >= 0x80) {
+          buf[at++] = (z & 0x7f) | 0x80;
+          z >>>= 7;
+        }
+        buf[at++] = z;
+      } else {
+        w.length = at;
+        w.int(d);
+        buf = w.room((length - i) * 5);
+        at = w.length;
+      }
     }
+    w.length = at;
   }
   return w.finish();
 }

@@ -28,6 +28,7 @@ export interface ChunkEnd {
   firstIcount: number;
   lastIcount: number;
   vcycles: number;
+  /** Views of the driver's trace buffers: valid until the next step (the recorder encodes, replay compares them). */
   streams: BlockStream[];
   stateHash: string;
   halted: boolean;
@@ -89,7 +90,7 @@ export class ChunkDriver {
     const halted = this.runTo(this.chunkEnd, true);
     this.chunkStart = m.icount;
     this.chunkEnd = this.nextBoundary();
-    const streams = m.cpus.map((cpu, i) => ({ addresses: this.buffers[i].slice(0, cpu.blockTraceLength), length: cpu.blockTraceLength }));
+    const streams = m.cpus.map((cpu, i) => ({ addresses: this.buffers[i].subarray(0, cpu.blockTraceLength), length: cpu.blockTraceLength }));
     for (const cpu of m.cpus) cpu.blockTraceLength = 0;
     const slice = halted ? -1 : Math.floor(firstIcount / this.chunkInstructions) % MEMORY_SLICES;
     return { firstIcount, lastIcount: m.icount, vcycles: m.vcycles, streams, stateHash: stateHash(m, slice), halted };

@@ -1,7 +1,10 @@
 // One trace chunk's events as one columnar blob: a string table, then each field as its own varint column.
 // A row per event cost four SQLite calls per syscall; columns of small deltas deflate to a few bytes per event.
+// Since schema version 3 a last column holds captures (events.ts): a syscall's registers and shown guest bytes,
+// from which its text is rendered when read, instead of the text itself.
 
-import type { EventKind, MachineEvent } from "../events.ts";
+import type { CaptureRenderer, EventKind, MachineEvent, RawEventSink } from "../events.ts";
+import { renderSyscall, SYSCALL_CAPTURE } from "../roottask/linux/format.ts";
 import { ByteReader, ByteWriter, DecodeError } from "./codec.ts";
 
 /** Kind codes in the blob: the position in this list (append only; a reordering is a schema change). */
@@ -10,8 +13,20 @@ export const EVENT_KINDS: readonly EventKind[] = [
 ];
 const KIND_CODE = new Map<string, number>(EVENT_KINDS.map((k, i) => [k, i]));
 
-/** Column order in the blob. */
-const enum Col { Kind, Icount, Vcycles, HostNs, Cpu, Pd, Ec, Name, Args, Result, Cost, CallId, Count }
+/** Column order in the blob (Capture only since schema version 3). */
+const enum Col { Kind, Icount, Vcycles, HostNs, Cpu, Pd, Ec, Name, Args, Result, Cost, CallId, Capture, Count }
+
+/** The first schema version whose event blobs have the capture column. */
+export const CAPTURES_SINCE = 3;
+
+/** Renderers by a capture's first byte. */
+const RENDERERS: Readonly<Record<number, CaptureRenderer>> = { [SYSCALL_CAPTURE]: renderSyscall };
+
+/**
+ * In the capture column, per event: NO_CAPTURE, SAME_CAPTURE (as the chunk's last capture of an event of the same
+ * name: a loop's syscalls repeat theirs), or the length + CAPTURE_BYTES and the bytes.
+ */
+const NO_CAPTURE = 0, SAME_CAPTURE = 1, CAPTURE_BYTES = 2;
 
 /** A number as a zigzag varint plus one, or 0 and a float64 when it is not a safe integer below 2^51 in magnitude. */
 function putNumber(w: ByteWriter, v: number): void {
@@ -29,42 +44,171 @@ function getNumber(r: ByteReader): number {
   return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
 }
 
-/** Largest magnitude the integer fast path of `putColumn` encodes with 32-bit operations. */
-const SMALL = 1 << 29;
+/** Reads one varint at `at` of `bytes` (as ByteReader.uint does); the position after it is left in `varintEnd`. */
+let varintEnd = 0;
+function varintAt(bytes: Uint8Array, at: number): number {
+  let v = 0;
+  let scale = 1;
+  for (let i = 0; i < 8; i++) {
+    if (at >= bytes.length) throw new DecodeError("varint runs past the end of the data");
+    const b = bytes[at++];
+    if (b < 0x80) {
+      varintEnd = at;
+      return v + b * scale;
+    }
+    v += (b & 0x7f) * scale;
+    scale *= 0x80;
+  }
+  throw new DecodeError("varint longer than 8 bytes");
+}
 
 /**
- * Encodes `n` values of one column as `putNumber` does, each as a delta from the previous one when `delta` is set.
- * One tight loop over a typed array per column at chunk end: per-event calls through the generic encoder were most
- * of the recorder's cost on syscall-heavy guests.
+ * Decodes a whole column of `n` plain varints into `out`, each below `limit` (else `what` is the error), and checks
+ * that nothing follows. One loop over the bytes per column (a method call per value was most of a decode), into
+ * one array type so the loop stays monomorphic.
  */
-function putColumn(w: ByteWriter, values: Float64Array, n: number, delta: boolean): void {
-  let prev = 0;
+function getUintColumn(bytes: Uint8Array, n: number, out: Uint32Array, limit: number, what: (v: number) => string): void {
+  const len = bytes.length;
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    let v = at < len ? bytes[at] : 0x80;
+    if (v < 0x80) at++;
+    else {
+      v = varintAt(bytes, at);
+      at = varintEnd;
+    }
+    if (v >= limit) throw new DecodeError(what(v));
+    out[i] = v;
+  }
+  if (at !== len) throw new DecodeError("event column has trailing bytes");
+}
+
+/** Decodes a whole column written by `putColumn` into `out` (summing the deltas when `delta` is set). */
+function getNumberColumn(bytes: Uint8Array, n: number, out: Float64Array, delta: boolean): void {
+  const len = bytes.length;
+  let at = 0;
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    // Values of one or two bytes (all but a few) in 32-bit integer operations; the rest as getNumber reads them.
+    const b0 = at < len ? bytes[at] : 0;
+    const b1 = at + 1 < len ? bytes[at + 1] : 0x80;
+    let d: number;
+    if (b0 > 0 && b0 < 0x80) {
+      const u = b0 - 1;
+      d = (u >>> 1) ^ -(u & 1);
+      at++;
+    } else if (b0 >= 0x80 && b1 < 0x80) {
+      const u = ((b0 & 0x7f) | (b1 << 7)) - 1;
+      d = (u >>> 1) ^ -(u & 1);
+      at += 2;
+    } else {
+      const z = varintAt(bytes, at);
+      at = varintEnd;
+      if (z !== 0) {
+        const u = z - 1;
+        d = u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+      } else {
+        if (at + 8 > len) throw new DecodeError("number runs past the end of the data");
+        d = new DataView(bytes.buffer, bytes.byteOffset + at, 8).getFloat64(0, true);
+        at += 8;
+      }
+    }
+    out[i] = delta ? (sum += d) : d;
+  }
+  if (at !== len) throw new DecodeError("event column has trailing bytes");
+}
+
+/** Largest magnitude the integer fast path of `putColumn` encodes with 32-bit operations. */
+const SMALL = 1 << 29;
+/** Bytes a varint below 2^32 takes at most. */
+const VARINT32 = 5;
+
+/**
+ * Encodes `n` values of one column as `putNumber` does, each as a delta from the previous one when `delta` is set
+ * (the first from `from`); returns the last value, where the column's next values continue.
+ * One tight loop per column at chunk end, writing into the buffer directly: per-event calls through the generic
+ * encoder were most of the recorder's cost on syscall-heavy guests.
+ */
+function putColumn(w: ByteWriter, values: Float64Array, n: number, delta: boolean, from = 0): number {
+  let buf = w.room(n * VARINT32);
+  let at = w.length;
+  let prev = from;
   for (let i = 0; i < n; i++) {
     const v = values[i];
     const d = delta ? v - prev : v;
     prev = v;
     if (d === (d | 0) && d > -SMALL && d < SMALL) {
-      const z = ((d << 1) ^ (d >> 31)) + 1;
-      if (z < 0x80) w.byte(z);
-      else w.uint(z);
-    } else putNumber(w, d);
+      let z = ((d << 1) ^ (d >> 31)) + 1;
+      while (z >= 0x80) {
+        buf[at++] = (z & 0x7f) | 0x80;
+        z >>>= 7;
+      }
+      buf[at++] = z;
+    } else {
+      w.length = at;
+      putNumber(w, d);
+      buf = w.room((n - i) * VARINT32);
+      at = w.length;
+    }
   }
+  w.length = at;
+  return prev;
 }
 
-/** Column values kept per event until the chunk ends. */
+/** Encodes `n` unsigned values below 2^32 of one column as plain varints, as `putColumn` does. */
+function putUintColumn(w: ByteWriter, values: Uint8Array | Uint32Array, n: number): void {
+  const buf = w.room(n * VARINT32);
+  let at = w.length;
+  for (let i = 0; i < n; i++) {
+    let v = values[i];
+    while (v >= 0x80) {
+      buf[at++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    buf[at++] = v;
+  }
+  w.length = at;
+}
+
+/** Events held in typed arrays before they are encoded onto the columns. */
+const BATCH = 4096;
+
+/** Numeric fields held per event until they are encoded. */
 const enum Num { Icount, Vcycles, HostNs, Pd, Ec, Cost, CallId, Count }
 
 /** Collects a chunk's events column by column as they are emitted; `finish` returns the raw (uncompressed) blob. */
-export class EventColumnWriter {
-  /** Kept across chunks and grown as needed: a fresh set per chunk was a fifth of the recorder's garbage. */
+export class EventColumnWriter implements RawEventSink {
+  /** Kept across chunks: a fresh set per chunk was a fifth of the recorder's garbage. */
   private readonly cols: ByteWriter[] = Array.from({ length: Col.Count }, () => new ByteWriter());
-  private nums: Float64Array[] = Array.from({ length: Num.Count }, () => new Float64Array(1024));
-  /** Kind, CPU, the three string indices and whether a call id is present, one byte or int per event. */
-  private kind = new Uint8Array(1024);
-  private cpu = new Uint32Array(1024);
-  private nameIx = new Uint32Array(1024);
-  private argsIx = new Uint32Array(1024);
-  private resultIx = new Uint32Array(1024);
+  /**
+   * The last BATCH events' fields, encoded into `cols` whenever they fill up: arrays this small stay in the CPU's
+   * cache, where a chunk's worth (tens of MB for 200 k events) made every write and the encoding pass miss it.
+   */
+  private readonly nums: Float64Array[] = Array.from({ length: Num.Count }, () => new Float64Array(BATCH));
+  /** Kind, CPU and the three string indices, one byte or int per event. */
+  private readonly kind = new Uint8Array(BATCH);
+  private readonly cpu = new Uint32Array(BATCH);
+  private readonly nameIx = new Uint32Array(BATCH);
+  private readonly argsIx = new Uint32Array(BATCH);
+  private readonly resultIx = new Uint32Array(BATCH);
+  /** Per event NO_CAPTURE, SAME_CAPTURE or the capture's length + CAPTURE_BYTES; the bytes themselves in `captureBytes`. */
+  private readonly captureMark = new Uint32Array(BATCH);
+  /** Events held in the arrays above. */
+  private held = 0;
+  /** Where each delta column and the call ids continue, and the chunk's virtual time bounds so far. */
+  private prevIcount = 0;
+  private prevVcycles = 0;
+  private prevHostNs = 0;
+  private prevCallId = 0;
+  private minV = Infinity;
+  private maxV = -Infinity;
+  /** The chunk's captures; those up to `captureFlushed` are in the capture column already. */
+  private captureBytes = new Uint8Array(1 << 16);
+  private captureLength = 0;
+  private captureFlushed = 0;
+  /** Where in `captureBytes` the chunk's last capture of each name (by string index) starts, and its length. */
+  private readonly lastCaptureAt: number[] = [];
+  private readonly lastCaptureLength: number[] = [];
   private readonly strings = new Map<string, number>();
   private readonly table = new ByteWriter();
   /** The last string of each text column and its index: most events repeat their predecessor's name or result. */
@@ -87,88 +231,148 @@ export class EventColumnWriter {
     return i;
   }
 
+  /** The smallest and largest virtual time of the open chunk's events. */
+  minVcycles(): number {
+    this.flush();
+    return this.minV;
+  }
+
+  maxVcycles(): number {
+    this.flush();
+    return this.maxV;
+  }
+
+  /** An event with its text (migrations, tests). */
   add(e: MachineEvent): void {
-    const kind = KIND_CODE.get(e.kind);
-    if (kind === undefined) throw new TypeError(`record: unknown event kind ${e.kind}`);
-    const n = this.count;
-    if (n === this.kind.length) this.grow();
+    this.event(e.kind, e.icount, e.vcycles, Math.round(e.hostNs), e.cpu, e.pd, e.ec, e.name, e.args, e.result, e.cost, e.callId ?? NaN, null);
+  }
+
+  /** One event as the kernel delivers it to raw sinks (events.ts). */
+  event(
+    kindName: EventKind, icount: number, vcycles: number, hostNs: number, cpu: number, pd: number, ec: number, name: string,
+    args: string, result: string, cost: number, callId: number, capture: Uint8Array | null,
+  ): void {
+    const kind = KIND_CODE.get(kindName);
+    if (kind === undefined) throw new TypeError(`record: unknown event kind ${kindName}`);
+    if (this.held === BATCH) this.flush();
+    const n = this.held;
     this.kind[n] = kind;
-    this.cpu[n] = e.cpu;
+    this.cpu[n] = cpu;
     const nums = this.nums;
-    nums[Num.Icount][n] = e.icount;
-    nums[Num.Vcycles][n] = e.vcycles;
-    nums[Num.HostNs][n] = Math.round(e.hostNs);
-    nums[Num.Pd][n] = e.pd;
-    nums[Num.Ec][n] = e.ec;
-    nums[Num.Cost][n] = e.cost;
-    nums[Num.CallId][n] = e.callId === undefined ? NaN : e.callId;
-    if (e.name !== this.lastName || this.lastNameIx < 0) {
-      this.lastName = e.name;
-      this.lastNameIx = this.string(e.name);
+    nums[Num.Icount][n] = icount;
+    nums[Num.Vcycles][n] = vcycles;
+    nums[Num.HostNs][n] = hostNs;
+    nums[Num.Pd][n] = pd;
+    nums[Num.Ec][n] = ec;
+    nums[Num.Cost][n] = cost;
+    nums[Num.CallId][n] = callId;
+    if (name !== this.lastName || this.lastNameIx < 0) {
+      this.lastName = name;
+      this.lastNameIx = this.string(name);
     }
     this.nameIx[n] = this.lastNameIx;
-    if (e.args !== this.lastArgs || this.lastArgsIx < 0) {
-      this.lastArgs = e.args;
-      this.lastArgsIx = this.string(e.args);
+    if (args !== this.lastArgs || this.lastArgsIx < 0) {
+      this.lastArgs = args;
+      this.lastArgsIx = this.string(args);
     }
     this.argsIx[n] = this.lastArgsIx;
-    if (e.result !== this.lastResult || this.lastResultIx < 0) {
-      this.lastResult = e.result;
-      this.lastResultIx = this.string(e.result);
+    if (result !== this.lastResult || this.lastResultIx < 0) {
+      this.lastResult = result;
+      this.lastResultIx = this.string(result);
     }
     this.resultIx[n] = this.lastResultIx;
-    this.count = n + 1;
+    this.captureMark[n] = capture === null ? NO_CAPTURE : this.addCapture(this.lastNameIx, capture);
+    this.held = n + 1;
+    this.count++;
   }
 
-  private grow(): void {
-    const size = this.kind.length * 2;
-    const wider = <T extends Uint8Array | Uint32Array | Float64Array>(a: T, make: (n: number) => T): T => {
-      const b = make(size);
-      b.set(a);
-      return b;
-    };
-    this.nums = this.nums.map((a) => wider(a, (k) => new Float64Array(k)));
-    this.kind = wider(this.kind, (k) => new Uint8Array(k));
-    this.cpu = wider(this.cpu, (k) => new Uint32Array(k));
-    this.nameIx = wider(this.nameIx, (k) => new Uint32Array(k));
-    this.argsIx = wider(this.argsIx, (k) => new Uint32Array(k));
-    this.resultIx = wider(this.resultIx, (k) => new Uint32Array(k));
-  }
-
-  /** The blob: count, string table, then every column length-prefixed. Resets the writer for the next chunk. */
-  finish(): Uint8Array {
-    const n = this.count, c = this.cols, nums = this.nums;
-    for (let i = 0; i < n; i++) {
-      c[Col.Kind].uint(this.kind[i]);
-      c[Col.Cpu].uint(this.cpu[i]);
-      c[Col.Name].uint(this.nameIx[i]);
-      c[Col.Args].uint(this.argsIx[i]);
-      c[Col.Result].uint(this.resultIx[i]);
+  /** Stores `capture` unless it repeats the last one of the same name; returns the event's capture mark. */
+  private addCapture(nameIx: number, capture: Uint8Array): number {
+    const len = capture.length;
+    const at = this.lastCaptureAt[nameIx];
+    if (at !== undefined && this.lastCaptureLength[nameIx] === len) {
+      const bytes = this.captureBytes;
+      let i = 0;
+      while (i < len && bytes[at + i] === capture[i]) i++;
+      if (i === len) return SAME_CAPTURE;
     }
-    putColumn(c[Col.Icount], nums[Num.Icount], n, true);
-    putColumn(c[Col.Vcycles], nums[Num.Vcycles], n, true);
-    putColumn(c[Col.HostNs], nums[Num.HostNs], n, true);
+    const start = this.captureLength;
+    if (start + len > this.captureBytes.length) {
+      const wider = new Uint8Array(Math.max(this.captureBytes.length * 2, start + len));
+      wider.set(this.captureBytes.subarray(0, start));
+      this.captureBytes = wider;
+    }
+    this.captureBytes.set(capture, start);
+    this.captureLength = start + len;
+    this.lastCaptureAt[nameIx] = start;
+    this.lastCaptureLength[nameIx] = len;
+    return len + CAPTURE_BYTES;
+  }
+
+  /** Encodes the held events onto the columns. */
+  private flush(): void {
+    const n = this.held, c = this.cols, nums = this.nums;
+    if (n === 0) return;
+    putUintColumn(c[Col.Kind], this.kind, n);
+    putUintColumn(c[Col.Cpu], this.cpu, n);
+    putUintColumn(c[Col.Name], this.nameIx, n);
+    putUintColumn(c[Col.Args], this.argsIx, n);
+    putUintColumn(c[Col.Result], this.resultIx, n);
+    const captureCol = c[Col.Capture];
+    let at = this.captureFlushed;
+    for (let i = 0; i < n; i++) {
+      const mark = this.captureMark[i];
+      captureCol.uint(mark);
+      if (mark >= CAPTURE_BYTES) {
+        captureCol.copy(this.captureBytes, at, mark - CAPTURE_BYTES);
+        at += mark - CAPTURE_BYTES;
+      }
+    }
+    this.captureFlushed = at;
+    const vcycles = nums[Num.Vcycles];
+    for (let i = 0; i < n; i++) {
+      if (vcycles[i] < this.minV) this.minV = vcycles[i];
+      if (vcycles[i] > this.maxV) this.maxV = vcycles[i];
+    }
+    this.prevIcount = putColumn(c[Col.Icount], nums[Num.Icount], n, true, this.prevIcount);
+    this.prevVcycles = putColumn(c[Col.Vcycles], vcycles, n, true, this.prevVcycles);
+    this.prevHostNs = putColumn(c[Col.HostNs], nums[Num.HostNs], n, true, this.prevHostNs);
     putColumn(c[Col.Pd], nums[Num.Pd], n, false);
     putColumn(c[Col.Ec], nums[Num.Ec], n, false);
     putColumn(c[Col.Cost], nums[Num.Cost], n, false);
     // Call ids: a presence flag, then the delta from the previous present id.
     const calls = nums[Num.CallId], callCol = c[Col.CallId];
-    let callId = 0;
+    let callId = this.prevCallId;
     for (let i = 0; i < n; i++) {
       const id = calls[i];
       if (Number.isNaN(id)) callCol.byte(0);
       else {
         callCol.byte(1);
-        putNumber(callCol, id - callId);
+        // A reply repeats its call's id, the next call adds one: putNumber's one-byte case without its checks.
+        const d = id - callId;
+        if (d >= 0 && d < 0x40) callCol.byte(d * 2 + 1);
+        else putNumber(callCol, d);
         callId = id;
       }
     }
-    const w = new ByteWriter();
-    w.uint(n);
+    this.prevCallId = callId;
+    this.held = 0;
+  }
+
+  /** The blob: count, string table, then every column length-prefixed. Resets the writer for the next chunk. */
+  finish(): Uint8Array {
+    this.flush();
+    const c = this.cols;
+    // One buffer of the final size: growing one from small doubled and copied the chunk's bytes several times.
+    const table = this.table.finish();
+    let size = 2 * VARINT32 + table.length;
+    for (const col of c) size += VARINT32 + col.length;
+    const w = new ByteWriter(size);
+    w.uint(this.count);
     w.uint(this.strings.size);
-    w.raw(this.table.finish());
+    w.raw(table);
     for (const col of c) w.bytes(col.finish());
-    const out = w.finish().slice();
+    const out = w.finish();
     this.reset();
     return out;
   }
@@ -179,6 +383,12 @@ export class EventColumnWriter {
     this.table.length = 0;
     this.count = 0;
     this.lastNameIx = this.lastArgsIx = this.lastResultIx = -1;
+    this.captureLength = this.captureFlushed = 0;
+    this.prevIcount = this.prevVcycles = this.prevHostNs = this.prevCallId = 0;
+    this.minV = Infinity;
+    this.maxV = -Infinity;
+    this.lastCaptureAt.length = 0;
+    this.lastCaptureLength.length = 0;
   }
 }
 
@@ -186,8 +396,8 @@ export class EventColumnWriter {
 const MAX_EVENTS = 1 << 24;
 
 /**
- * A decoded chunk of events: numeric columns in typed arrays, text kept as undecoded bytes until an event is
- * asked for (a timeline that only counts kinds and costs never builds a string).
+ * A decoded chunk of events: numeric columns in typed arrays, text kept as undecoded bytes (or captures) until an
+ * event is asked for (a timeline that only counts kinds and costs never builds a string).
  */
 export class EventBatch {
   readonly kind: Uint8Array;
@@ -205,8 +415,15 @@ export class EventBatch {
   private readonly resultIx: Uint32Array;
   private readonly stringBytes: Uint8Array[];
   private readonly stringCache: (string | undefined)[];
+  /** The capture column's bytes, and where each event's capture is in them (-1: none, its text is in the table). */
+  private readonly captureData: Uint8Array;
+  private readonly captureAt: Int32Array;
+  private readonly captureLength: Uint32Array;
+  /** Text rendered from captures, by the capture's place: an event repeating a capture shares its text. */
+  private readonly rendered = new Map<number, { args: string; result: string }>();
 
-  constructor(raw: Uint8Array) {
+  /** `schemaVersion` (the recording's) decides the blob's layout: a capture column since CAPTURES_SINCE. */
+  constructor(raw: Uint8Array, schemaVersion: number) {
     const r = new ByteReader(raw);
     const n = r.uint();
     if (n > MAX_EVENTS) throw new DecodeError(`event chunk of ${n} events`);
@@ -215,8 +432,8 @@ export class EventBatch {
     this.stringBytes = [];
     for (let i = 0; i < strings; i++) this.stringBytes.push(r.bytes());
     this.stringCache = new Array(strings);
-    const cols: ByteReader[] = [];
-    for (let i = 0; i < Col.Count; i++) cols.push(new ByteReader(r.bytes()));
+    const columns: Uint8Array[] = [];
+    for (let i = 0, count = schemaVersion >= CAPTURES_SINCE ? Col.Count : Col.Capture; i < count; i++) columns.push(r.bytes());
     if (!r.done) throw new DecodeError("event chunk has trailing bytes");
     this.kind = new Uint8Array(n);
     this.icount = new Float64Array(n);
@@ -230,31 +447,55 @@ export class EventBatch {
     this.nameIx = new Uint32Array(n);
     this.argsIx = new Uint32Array(n);
     this.resultIx = new Uint32Array(n);
-    const str = (col: ByteReader) => {
-      const i = col.uint();
-      if (i >= strings) throw new DecodeError("event names a string the chunk does not have");
-      return i;
-    };
-    let icount = 0, vcycles = 0, hostNs = 0, callId = 0;
+    this.captureData = columns[Col.Capture] ?? new Uint8Array(0);
+    this.captureAt = new Int32Array(n).fill(-1);
+    this.captureLength = new Uint32Array(n);
+    const missing = () => "event names a string the chunk does not have";
+    const small = new Uint32Array(n);
+    getUintColumn(columns[Col.Kind], n, small, EVENT_KINDS.length, (k) => `unknown event kind ${k}`);
+    this.kind.set(small);
+    getNumberColumn(columns[Col.Icount], n, this.icount, true);
+    getNumberColumn(columns[Col.Vcycles], n, this.vcycles, true);
+    getNumberColumn(columns[Col.HostNs], n, this.hostNs, true);
+    getUintColumn(columns[Col.Cpu], n, small, 2 ** 32, (c) => `event on cpu ${c}`);
+    this.cpu.set(small);
+    getNumberColumn(columns[Col.Pd], n, this.pd, false);
+    getNumberColumn(columns[Col.Ec], n, this.ec, false);
+    getUintColumn(columns[Col.Name], n, this.nameIx, strings, missing);
+    getUintColumn(columns[Col.Args], n, this.argsIx, strings, missing);
+    getUintColumn(columns[Col.Result], n, this.resultIx, strings, missing);
+    getNumberColumn(columns[Col.Cost], n, this.cost, false);
+    const calls = new ByteReader(columns[Col.CallId]);
+    let callId = 0;
     for (let i = 0; i < n; i++) {
-      const kind = cols[Col.Kind].uint();
-      if (kind >= EVENT_KINDS.length) throw new DecodeError(`unknown event kind ${kind}`);
-      this.kind[i] = kind;
-      this.icount[i] = icount += getNumber(cols[Col.Icount]);
-      this.vcycles[i] = vcycles += getNumber(cols[Col.Vcycles]);
-      this.hostNs[i] = hostNs += getNumber(cols[Col.HostNs]);
-      this.cpu[i] = cols[Col.Cpu].uint();
-      this.pd[i] = getNumber(cols[Col.Pd]);
-      this.ec[i] = getNumber(cols[Col.Ec]);
-      this.nameIx[i] = str(cols[Col.Name]);
-      this.argsIx[i] = str(cols[Col.Args]);
-      this.resultIx[i] = str(cols[Col.Result]);
-      this.cost[i] = getNumber(cols[Col.Cost]);
-      const hasCall = cols[Col.CallId].uint();
+      const hasCall = calls.uint();
       if (hasCall > 1) throw new DecodeError("malformed call id");
-      this.callId[i] = hasCall ? (callId += getNumber(cols[Col.CallId])) : NaN;
+      this.callId[i] = hasCall ? (callId += getNumber(calls)) : NaN;
     }
-    for (const col of cols) if (!col.done) throw new DecodeError("event column has trailing bytes");
+    if (!calls.done) throw new DecodeError("event column has trailing bytes");
+    if (columns[Col.Capture]) this.captures(new ByteReader(columns[Col.Capture]), n);
+  }
+
+  /** Locates every event's capture in the capture column (a repeat points at its name's last capture). */
+  private captures(col: ByteReader, n: number): void {
+    /** The last event with a capture of its own, by name. */
+    const lastCapture = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      const mark = col.uint();
+      if (mark === NO_CAPTURE) continue;
+      if (mark === SAME_CAPTURE) {
+        const from = lastCapture.get(this.nameIx[i]);
+        if (from === undefined) throw new DecodeError("an event repeats a capture its chunk does not have");
+        this.captureAt[i] = this.captureAt[from];
+        this.captureLength[i] = this.captureLength[from];
+      } else {
+        this.captureAt[i] = col.offset;
+        this.captureLength[i] = col.raw(mark - CAPTURE_BYTES).length;
+        if (this.captureLength[i] === 0) throw new DecodeError("empty event capture");
+        lastCapture.set(this.nameIx[i], i);
+      }
+    }
+    if (!col.done) throw new DecodeError("event column has trailing bytes");
   }
 
   get length(): number {
@@ -267,6 +508,27 @@ export class EventBatch {
     return s;
   }
 
+  /** Event `i`'s capture (a view into the batch), or null when its text was stored as text. */
+  capture(i: number): Uint8Array | null {
+    const at = this.captureAt[i];
+    return at < 0 ? null : this.captureData.subarray(at, at + this.captureLength[i]);
+  }
+
+  /** Event `i`'s text rendered from its capture. */
+  private render(i: number): { args: string; result: string } {
+    let text = this.rendered.get(this.captureAt[i]);
+    if (text === undefined) {
+      try {
+        text = renderCapture(this.capture(i)!);
+      } catch (err) {
+        // A damaged capture is a damaged recording, whatever the renderer tripped over.
+        throw err instanceof DecodeError ? err : new DecodeError(`an event capture does not render (${(err as Error).message})`);
+      }
+      this.rendered.set(this.captureAt[i], text);
+    }
+    return text;
+  }
+
   kindOf(i: number): EventKind {
     return EVENT_KINDS[this.kind[i]];
   }
@@ -276,14 +538,14 @@ export class EventBatch {
   }
 
   args(i: number): string {
-    return this.text(this.argsIx[i]);
+    return this.captureAt[i] < 0 ? this.text(this.argsIx[i]) : this.render(i).args;
   }
 
   result(i: number): string {
-    return this.text(this.resultIx[i]);
+    return this.captureAt[i] < 0 ? this.text(this.resultIx[i]) : this.render(i).result;
   }
 
-  /** Event `i` as the machine emitted it. */
+  /** Event `i` as the machine emitted it (its text rendered from its capture, if it has one). */
   get(i: number): MachineEvent {
     const e: MachineEvent = {
       kind: this.kindOf(i), icount: this.icount[i], vcycles: this.vcycles[i], hostNs: this.hostNs[i], cpu: this.cpu[i],
@@ -293,13 +555,36 @@ export class EventBatch {
     return e;
   }
 
-  /** Whether event `i` equals `e` in every field the guest's execution determines (all but host time). */
-  matches(i: number, e: MachineEvent): boolean {
-    return (
-      this.kindOf(i) === e.kind && this.icount[i] === e.icount && this.vcycles[i] === e.vcycles && this.cpu[i] === e.cpu &&
-      this.pd[i] === e.pd && this.ec[i] === e.ec && this.cost[i] === e.cost &&
-      (Number.isNaN(this.callId[i]) ? e.callId === undefined : this.callId[i] === e.callId) &&
-      this.name(i) === e.name && this.args(i) === e.args && this.result(i) === e.result
-    );
+  /**
+   * Whether event `i` equals an event as a raw sink receives it (events.ts) in every field the guest's execution
+   * determines (all but host time): captures compare byte for byte, text with text (a capture rendered when only
+   * one side has one: a recording of schema version 2 stored text).
+   */
+  matches(
+    i: number, kind: EventKind, icount: number, vcycles: number, cpu: number, pd: number, ec: number, name: string, args: string,
+    result: string, cost: number, callId: number, capture: Uint8Array | null,
+  ): boolean {
+    if (
+      this.kindOf(i) !== kind || this.icount[i] !== icount || this.vcycles[i] !== vcycles || this.cpu[i] !== cpu ||
+      this.pd[i] !== pd || this.ec[i] !== ec || this.cost[i] !== cost ||
+      (Number.isNaN(this.callId[i]) ? !Number.isNaN(callId) : this.callId[i] !== callId) || this.name(i) !== name
+    ) return false;
+    const at = this.captureAt[i];
+    if (capture !== null && at >= 0) {
+      const len = capture.length;
+      if (this.captureLength[i] !== len) return false;
+      const data = this.captureData;
+      for (let k = 0; k < len; k++) if (data[at + k] !== capture[k]) return false;
+      return true;
+    }
+    if (capture !== null) ({ args, result } = renderCapture(capture));
+    return this.args(i) === args && this.result(i) === result;
   }
+}
+
+/** A capture's text, by the renderer its first byte names. */
+export function renderCapture(capture: Uint8Array): { args: string; result: string } {
+  const render = RENDERERS[capture[0]];
+  if (!render) throw new DecodeError(`event capture of unknown format ${capture[0]}`);
+  return render(capture);
 }

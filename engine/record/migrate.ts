@@ -1,5 +1,7 @@
-// Opens recordings of schema version 1 (an event row per event, full snapshots, no digest chain) by converting
-// them into a temporary file of the current schema: one reader for every version, and old files stay untouched.
+// Opens recordings of older schema versions. Version 1 (an event row per event, full snapshots, no digest chain) is
+// converted into a temporary file of the current schema: one reader for every version, and old files stay untouched.
+// Version 2 has the current tables and differs only inside its event blobs (text where version 3 stores captures):
+// it is read in place, EventBatch decoding its blobs by the file's version, so its digest chain still vouches for it.
 
 import type Database from "better-sqlite3";
 import { mkdtempSync } from "node:fs";
@@ -7,7 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { ConsoleStream, EventKind, MachineEvent } from "../events.ts";
 import { decodeTraceChunk, DecodeError, unpackBlob } from "./codec.ts";
-import { RecordingError } from "./schema.ts";
+import { RecordingError, SCHEMA_VERSION } from "./schema.ts";
 import { RecordingWriter } from "./writer.ts";
 
 const MAX_BLOB = 1 << 28;
@@ -30,7 +32,7 @@ function drain<T extends { icount: number }>(c: Cursor<T>, upTo: number, use: (r
 }
 
 /**
- * Writes a version 2 copy of the version 1 recording open in `db` and returns its path (a file in a fresh temporary
+ * Writes a current-version copy of the version 1 recording open in `db` and returns its path (a file in a fresh temporary
  * folder). Rows go to the chunk whose instruction range holds them; the copy's digest chain vouches for the copy,
  * not for the original, which had none.
  */
@@ -68,7 +70,7 @@ export function migrateLegacy(source: string, db: Database.Database): string {
             name: String(e.name), args: String(e.args), result: String(e.result), cost: e.cost,
           };
           if (e.call_id !== null) event.callId = e.call_id;
-          writer.event(event);
+          writer.add(event);
         });
         drain(inputs, upTo, (r) => writer.input(r.icount, String(r.kind), r.data));
         drain(consoles, upTo, (r) => writer.console(r.icount, r.stream as ConsoleStream, r.data));
@@ -92,6 +94,6 @@ export function migrateLegacy(source: string, db: Database.Database): string {
   } catch (err) {
     if (err instanceof RecordingError) throw err;
     const detail = err instanceof DecodeError || err instanceof SyntaxError ? err.message : String((err as Error).message ?? err);
-    throw new RecordingError("corrupt", source, `a schema version 1 recording that does not convert to version 2 (${detail.slice(0, 200)})`);
+    throw new RecordingError("corrupt", source, `a schema version 1 recording that does not convert to version ${SCHEMA_VERSION} (${detail.slice(0, 200)})`);
   }
 }

@@ -93,7 +93,7 @@ export class Recorder {
       new Map(config.modules.map((m) => [m.name, m.bytes])),
     );
     this.machine = new Machine(recorded);
-    this.machine.onEvent((e) => this.writer.event(e));
+    this.machine.onRawEvent(this.writer.events);
     this.machine.onConsole((stream, bytes) => this.writer.console(this.machine.icount, stream, bytes));
     this.driver = new ChunkDriver(this.machine, chunkInstructions, options.instructionStream ?? true);
   }

@@ -161,11 +161,13 @@ export class Recording {
     /** The schema version of the file opened, when it was migrated to a temporary copy of the current one. */
     readonly migratedFrom: number | null,
     private readonly temporary: string | null,
+    /** The schema version of the file read (the copy's, when migrated): event blobs decode by it. */
+    readonly schemaVersion: number,
   ) {}
 
   /**
    * Opens a recording without scanning it (`check: true` adds SQLite's structural check); a version 1 file is
-   * migrated into a temporary file of the current schema (deleted on close), so everything reads one format.
+   * migrated into a temporary file of the current schema (deleted on close), a version 2 file read as it is (migrate.ts).
    */
   static open(path: string, options?: OpenOptions): Recording {
     let { db, version } = openRecordingDb(path, options);
@@ -176,10 +178,12 @@ export class Recording {
       } finally {
         db.close();
       }
-      db = openRecordingDb(temporary).db;
+      const copy = openRecordingDb(temporary);
+      db = copy.db;
+      version = copy.version;
     }
     try {
-      return new Recording(path, db, readSession(path, db), temporary ? version : null, temporary);
+      return new Recording(path, db, readSession(path, db), temporary ? LEGACY_VERSION : null, temporary, version);
     } catch (err) {
       db.close();
       if (temporary) rmSync(dirname(temporary), { recursive: true, force: true });
@@ -256,7 +260,7 @@ export class Recording {
         | { events: number; event_data: Buffer; event_crc: number }
         | undefined;
       if (!row) throw new RangeError(`no trace chunk ${seq}`);
-      const batch = new EventBatch(unpackBlob(row.event_data, row.event_crc, MAX_CHUNK_BYTES));
+      const batch = new EventBatch(unpackBlob(row.event_data, row.event_crc, MAX_CHUNK_BYTES), this.schemaVersion);
       if (batch.length !== row.events) throw new DecodeError(`chunk ${seq} says ${row.events} events, its data holds ${batch.length}`);
       return batch;
     });
@@ -284,11 +288,14 @@ export class Recording {
       if (c.lastIcount < from || c.events === 0) continue;
       if (c.firstIcount > to) break;
       const batch = this.eventBatch(c.seq);
-      for (let i = 0; i < batch.length && out.length < limit; i++) {
-        if (batch.icount[i] < from || batch.icount[i] > to) continue;
-        if (skip > 0) skip--;
-        else out.push(batch.get(i));
-      }
+      // Text renders from captures here, so damage in one is reported as damage.
+      this.read(`events of chunk ${c.seq}`, () => {
+        for (let i = 0; i < batch.length && out.length < limit; i++) {
+          if (batch.icount[i] < from || batch.icount[i] > to) continue;
+          if (skip > 0) skip--;
+          else out.push(batch.get(i));
+        }
+      });
       if (out.length >= limit) break;
     }
     return out;
@@ -297,8 +304,10 @@ export class Recording {
   /** Up to `limit` events following event number `afterSeq` (events are numbered from 1, without gaps). */
   eventsAfter(afterSeq: number, limit: number): MachineEvent[] {
     const out: MachineEvent[] = [];
-    for (const { firstEvent, batch } of this.eventChunks(afterSeq)) {
-      for (let i = Math.max(0, afterSeq - firstEvent); i < batch.length && out.length < limit; i++) out.push(batch.get(i));
+    for (const { chunk, firstEvent, batch } of this.eventChunks(afterSeq)) {
+      this.read(`events of chunk ${chunk}`, () => {
+        for (let i = Math.max(0, afterSeq - firstEvent); i < batch.length && out.length < limit; i++) out.push(batch.get(i));
+      });
       if (out.length >= limit) break;
     }
     return out;
@@ -306,7 +315,9 @@ export class Recording {
 
   /** Every event, streamed in order (exports of large recordings do not hold them all in memory). */
   *eachEvent(): Generator<MachineEvent> {
-    for (const { batch } of this.eventChunks()) for (let i = 0; i < batch.length; i++) yield batch.get(i);
+    for (const { chunk, batch } of this.eventChunks()) {
+      for (let i = 0; i < batch.length; i++) yield this.read(`events of chunk ${chunk}`, () => batch.get(i));
+    }
   }
 
   /**

@@ -6,7 +6,7 @@ import type { MachineEvent } from "../events.ts";
 import { Machine, type MachineConfig } from "../machine.ts";
 import { DecodeError } from "./codec.ts";
 import { ChunkDriver, type ChunkEnd, type StoredConfig } from "./driver.ts";
-import type { EventBatch } from "./event-chunk.ts";
+import { type EventBatch, renderCapture } from "./event-chunk.ts";
 import { CONSOLE_CLOSED_INPUT, replayingHostIo } from "./host-io.ts";
 import { replayingDiskIo, type DiskIo } from "../roottask/fat/disk.ts";
 import type { ChunkRecord, ConsoleRecord, InputRecord, Recording } from "./recording.ts";
@@ -131,6 +131,16 @@ function describeEvent(e: MachineEvent): string {
     `${e.callId === undefined ? "" : `, call ${e.callId}`} [cpu ${e.cpu} pd ${e.pd} ec ${e.ec}]`, 300);
 }
 
+/** describeEvent of recorded event `i`, its text rendered from its capture: a capture that does not render is damage. */
+function describeRecorded(rec: Recording, batch: EventBatch, i: number): string {
+  try {
+    return describeEvent(batch.get(i));
+  } catch (err) {
+    if (err instanceof DecodeError) throw new RecordingError("corrupt", rec.path, `the recording is corrupt (event text: ${err.message})`);
+    throw err;
+  }
+}
+
 const showBytes = (b: Uint8Array) => JSON.stringify(clip(Buffer.from(b).toString("latin1"), 60));
 
 /** The first difference between recorded and replayed console writes of one chunk, or null. */
@@ -220,7 +230,8 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
   let batch: EventBatch | null = null;
   let batchStart = 0;
   let batchChunk = 0;
-  const recordedEvent = (n: number): { batch: EventBatch; i: number } | null => {
+  /** The recorded batch holding event `n` (its first event is then `batchStart`), null past the recording's last. */
+  const recordedBatch = (n: number): EventBatch | null => {
     if (!batch || n < batchStart || n >= batchStart + batch.length) {
       let c = chunks[batchChunk];
       while (c && c.firstEvent + c.events <= n) c = chunks[++batchChunk];
@@ -228,17 +239,24 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
       batch = rec.eventBatch(c.seq);
       batchStart = c.firstEvent;
     }
-    return { batch, i: n - batchStart };
+    return batch;
   };
   const consoleWrites: ConsoleRecord[] = [];
   if (verify) {
-    machine.onEvent((e) => {
-      if (divergence) return;
-      const want = recordedEvent(produced++);
-      if (!want) diverge(e.icount, `replay produced an event the recording does not have: ${describeEvent(e)}`);
-      else if (!want.batch.matches(want.i, e)) {
-        diverge(Math.min(want.batch.icount[want.i], e.icount), `event #${produced}: recorded ${describeEvent(want.batch.get(want.i))}, replayed ${describeEvent(e)}`);
-      }
+    machine.onRawEvent({
+      hostTime: false,
+      event(kind, icount, vcycles, hostNs, cpu, pd, ec, name, args, result, cost, callId, capture) {
+        if (divergence) return;
+        const n = produced++;
+        const want = recordedBatch(n);
+        const i = n - batchStart;
+        if (want && want.matches(i, kind, icount, vcycles, cpu, pd, ec, name, args, result, cost, callId, capture)) return;
+        // Only now is the replayed event built, its text rendered, for the message.
+        if (capture !== null) ({ args, result } = renderCapture(capture));
+        const e: MachineEvent = { kind, icount, vcycles, hostNs, cpu, pd, ec, name, args, result, cost, callId: Number.isNaN(callId) ? undefined : callId };
+        if (!want) diverge(icount, `replay produced an event the recording does not have: ${describeEvent(e)}`);
+        else diverge(Math.min(want.icount[i], icount), `event #${produced}: recorded ${describeRecorded(rec, want, i)}, replayed ${describeEvent(e)}`);
+      },
     });
     machine.onConsole((stream, bytes) => consoleWrites.push({ icount: machine.icount, stream, data: bytes.slice() }));
   }
@@ -380,8 +398,8 @@ function chunkDifference(
   if (got.vcycles !== chunk.vcycles) return `virtual time at its end: recorded cycle ${chunk.vcycles}, replayed ${got.vcycles}`;
   const recordedEvents = chunk.firstEvent + chunk.events;
   if (produced !== recordedEvents) {
-    const missing = produced < recordedEvents ? rec.eventBatch(chunk.seq).get(produced - chunk.firstEvent) : null;
-    return `replay produced ${produced - chunk.firstEvent} events, the recording has ${chunk.events}${missing ? ` (first missing: ${describeEvent(missing)})` : ""}`;
+    const missing = produced < recordedEvents ? describeRecorded(rec, rec.eventBatch(chunk.seq), produced - chunk.firstEvent) : null;
+    return `replay produced ${produced - chunk.firstEvent} events, the recording has ${chunk.events}${missing ? ` (first missing: ${missing})` : ""}`;
   }
   const consoleDiff = consoleDifference(rec.chunkConsole(chunk.seq), consoleWrites);
   if (consoleDiff) return consoleDiff;

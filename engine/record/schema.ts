@@ -6,8 +6,11 @@ import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from "nod
 
 /** `PRAGMA application_id`: "HdLb". Marks a SQLite file as a Hedron Lab recording. */
 export const APPLICATION_ID = 0x48644c62;
-/** `PRAGMA user_version`: bumped on every incompatible change of the tables below (version 1 files are migrated, migrate.ts). */
-export const SCHEMA_VERSION = 2;
+/**
+ * `PRAGMA user_version`: bumped on every incompatible change of the tables below or their blobs (version 1 files are
+ * migrated, version 2 files read in place: migrate.ts). 3: event blobs carry captures (event-chunk.ts).
+ */
+export const SCHEMA_VERSION = 3;
 
 /** Instructions per chunk a recording may declare: the trace buffers are sized from it. */
 export const MAX_CHUNK_INSTRUCTIONS = 1 << 26;
@@ -215,7 +218,7 @@ export function openRecordingDb(path: string, options: OpenOptions = {}): { db: 
       throw new RecordingError("foreign", path, `schema version ${version} is not one this build can read`);
     }
     const present = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]);
-    const missing = (version === SCHEMA_VERSION ? TABLES : LEGACY_TABLES).filter((t) => !present.has(t));
+    const missing = (version === LEGACY_VERSION ? LEGACY_TABLES : TABLES).filter((t) => !present.has(t));
     if (missing.length > 0) {
       throw new RecordingError("corrupt", path, `the recording lacks its ${missing.join(", ")} table${missing.length > 1 ? "s" : ""} (damaged or edited)${walHint}`);
     }

@@ -19,6 +19,12 @@ const MAGIC = "HLSNAP";
  * Named as ClassName.property.
  */
 const KEEP_LIVE = new Set(["Kernel.listeners", "Kernel.hostStart", "Machine.hostMs", "Machine.consoleListeners", "FsTree.hostIo"]);
+/**
+ * Host wiring added later (raw event sinks and their need of a host clock, the roottask's scratch buffer for event
+ * captures): kept live too, and left out of the graph altogether, so world hashes and snapshots of recordings made
+ * before them stay valid.
+ */
+const UNSEEN = new Set(["Kernel.sinks", "Kernel.hostClock", "Kernel.heldHostNs", "Roottask.capture"]);
 
 const enum Tag {
   Undefined, Null, False, True, Uint, NegInt, F64, String, BigInt,
@@ -119,7 +125,7 @@ class GraphWriter {
       if (v instanceof Promise || v instanceof WeakMap || v instanceof WeakSet || v instanceof ArrayBuffer) {
         throw new TypeError(`${path} is a ${name}: not state a snapshot can hold`);
       }
-      const keys = Object.keys(v);
+      const keys = Object.keys(v).filter((key) => !UNSEEN.has(`${name}.${key}`));
       w.uint(Tag.Object);
       w.string(name);
       w.uint(keys.length);
@@ -283,7 +289,7 @@ class GraphReader {
     }
     // A field the fresh object has and the saved one lacks means the snapshot was taken by other code.
     for (const key of Object.keys(target)) {
-      if (!keys.has(key) && typeof target[key] !== "function" && !KEEP_LIVE.has(`${name}.${key}`)) {
+      if (!keys.has(key) && typeof target[key] !== "function" && !KEEP_LIVE.has(`${name}.${key}`) && !UNSEEN.has(`${name}.${key}`)) {
         throw new DecodeError(`the snapshot comes from a different engine build (${name} has no field '${key}' in it)`);
       }
     }

@@ -2,7 +2,7 @@
 // A run may be killed at any moment, so every commit leaves a file that opens and reads up to that point.
 
 import type Database from "better-sqlite3";
-import type { ConsoleStream, MachineEvent } from "../events.ts";
+import type { ConsoleStream, MachineEvent, RawEventSink } from "../events.ts";
 import { encodeTraceChunk, packBlob, type BlockStream } from "./codec.ts";
 import { ChunkDigest, finalDigest, genesisDigest, type RowValue } from "./digest.ts";
 import { EventColumnWriter } from "./event-chunk.ts";
@@ -52,9 +52,10 @@ export const FINAL_FIELDS = ["status", "final_icount", "final_vcycles", "exit_st
 
 export class RecordingWriter {
   readonly db: Database.Database;
+  /** The open chunk's events; subscribed to the machine directly (`events`), so an event costs one call. */
   private readonly columns = new EventColumnWriter();
-  private minVcycles = Infinity;
-  private maxVcycles = -Infinity;
+  /** Events of the chunks committed so far. */
+  private committedEvents = 0;
   private digest = new ChunkDigest();
   private link: Uint8Array;
   private readonly insConsole: Database.Statement;
@@ -63,7 +64,6 @@ export class RecordingWriter {
   private readonly insSnapshot: Database.Statement;
   private readonly insFrame: Database.Statement;
   /** Totals, for progress and the bench. */
-  eventCount = 0;
   inputCount = 0;
   chunkCount = 0;
   traceBytes = 0;
@@ -113,11 +113,19 @@ export class RecordingWriter {
     return this.chunkCount + 1;
   }
 
-  event(e: MachineEvent): void {
-    this.eventCount++;
+  /** Events of committed chunks and of the open one. */
+  get eventCount(): number {
+    return this.committedEvents + this.columns.count;
+  }
+
+  /** Where the machine delivers its events (Machine.onRawEvent): a capture is stored instead of text where it has one. */
+  get events(): RawEventSink {
+    return this.columns;
+  }
+
+  /** An event with its text (migrations). */
+  add(e: MachineEvent): void {
     this.columns.add(e);
-    if (e.vcycles < this.minVcycles) this.minVcycles = e.vcycles;
-    if (e.vcycles > this.maxVcycles) this.maxVcycles = e.vcycles;
   }
 
   console(icount: number, stream: ConsoleStream, bytes: Uint8Array): void {
@@ -154,10 +162,10 @@ export class RecordingWriter {
     const trace = packBlob(encodeTraceChunk(streams), true);
     const blocks = streams.reduce((n, s) => n + s.length, 0);
     const events = this.columns.count;
+    const firstEvent = this.committedEvents;
+    const min = events > 0 ? this.columns.minVcycles() : null;
+    const max = events > 0 ? this.columns.maxVcycles() : null;
     const eventBlob = packBlob(this.columns.finish(), true);
-    const firstEvent = this.eventCount - events;
-    const min = events > 0 ? this.minVcycles : null;
-    const max = events > 0 ? this.maxVcycles : null;
     const chunkRow: RowValue[] = [seq, firstIcount, lastIcount, vcycles, blocks, trace.data, trace.crc, stateHash, worldHash];
     const eventRow: RowValue[] = [firstEvent, events, eventBlob.data, eventBlob.crc, min, max];
     this.digest.add("trace chunk", chunkRow);
@@ -167,7 +175,7 @@ export class RecordingWriter {
       const memory = packBlob(snapshot.memory, true);
       this.snapshotBytes += head.data.length + memory.data.length;
       const row: RowValue[] = [
-        snapshot.icount, seq, snapshot.vcycles, this.eventCount, this.inputCount, snapshot.keyframe ? 1 : 0, head.data, head.crc,
+        snapshot.icount, seq, snapshot.vcycles, firstEvent + events, this.inputCount, snapshot.keyframe ? 1 : 0, head.data, head.crc,
         memory.data, memory.crc, snapshot.stateHash, snapshot.worldHash,
       ];
       this.insSnapshot.run(row);
@@ -177,8 +185,7 @@ export class RecordingWriter {
     this.insChunk.run(...chunkRow, ...eventRow, parts, link);
     this.link = link;
     this.digest = new ChunkDigest();
-    this.minVcycles = Infinity;
-    this.maxVcycles = -Infinity;
+    this.committedEvents += events;
     this.traceBytes += trace.data.length;
     this.eventBytes += eventBlob.data.length;
     this.chunkCount++;

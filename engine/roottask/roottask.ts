@@ -21,6 +21,7 @@ import {
 import { disassemble, hexBytes } from "../disasm.ts";
 import { describeFault, PERM_RW, PERM_RWX, type AddressSpace } from "../memory/address-space.ts";
 import { PAGE_SIZE } from "../memory/frames.ts";
+import { ByteWriter } from "../record/codec.ts";
 import type { DebugCon } from "../devices/debugcon.ts";
 import type { SerialPort } from "../devices/serial.ts";
 import { AT_FDCWD, O_RDONLY } from "./fs/abi.ts";
@@ -33,6 +34,7 @@ import { NetStack, SocketWouldBlock } from "./net/stack.ts";
 import { NativeNetWaits, SERVICE_NET, serveNet } from "./net/service.ts";
 import { Hypercalls, XFER_DELEGATE, XFER_FROM_KERNEL } from "./hypercalls.ts";
 import { BLOCKED, newSyscallFrame, setSyscallArg, UnknownSyscallError, type LinuxProcess, type LinuxThread, type SyscallFrame, type TerminalInfo } from "./linux/context.ts";
+import { type Phase, renderSyscall } from "./linux/format.ts";
 import { LinuxPersonality } from "./linux/personality.ts";
 import { sharedPages } from "./linux/memory.ts";
 import { ProcessTable, SIGNAL_NAMES, SIGNAL_OF_VECTOR, type AppKind, type FaultReport, type Process } from "./process.ts";
@@ -157,6 +159,8 @@ export class Roottask implements HostRuntime {
   private readonly services: ServiceHost;
   private prng: number;
   private readonly frame: SyscallFrame = newSyscallFrame();
+  /** Where a syscall event's capture is built (reused: listeners copy it during the emit). */
+  private readonly capture = new ByteWriter();
   private blockOrder = MIN_BLOCK_ORDER;
   private nextThreadSel = FIRST_THREAD_SEL;
   /** Root selector of the EC (and + 1 its SC) of every thread not created with its process, by tid. */
@@ -831,20 +835,17 @@ export class Roottask implements HostRuntime {
     }
     const ec = this.kernel.ecs.get(thread.ec) ?? null;
     if (f.result === BLOCKED) {
-      if (this.kernel.tracing) this.kernel.emit("foreign_syscall", ec, name, this.personality.formatArgs(linux, f, "entry"), "<blocked>", 0);
+      if (this.kernel.tracing) this.emitSyscall(ec, name, linux, f, "entry", 0);
       const deadline = this.deadlineCycles(thread);
       if (resumed) setWithheldDeadline(this.kernel, thread.ec, deadline);
       else withholdReply(this.kernel, via, deadline);
       return;
     }
-    // Formatted after the call, so out-buffers and out-structs show what the syscall wrote.
-    const callText = this.kernel.tracing ? this.personality.formatArgs(linux, f) : "";
     const work = linuxWork(name, f.result);
     this.kernel.charge(resumed ? thread.cpu : this.kernel.nowCpu, work, "service");
     this.syscallCounts.set(name, (this.syscallCounts.get(name) ?? 0) + 1);
-    if (this.kernel.tracing) {
-      this.kernel.emit("foreign_syscall", ec, name, callText, f.exited ? `exit ${f.exitStatus}` : this.personality.formatResult(f), work);
-    }
+    // Captured after the call, so out-buffers and out-structs show what the syscall wrote.
+    if (this.kernel.tracing) this.emitSyscall(ec, name, linux, f, "exit", work);
     if (f.threadExited) {
       this.personality.removeThread(linux, thread);
       this.endThread(proc, thread);
@@ -890,6 +891,14 @@ export class Roottask implements HostRuntime {
   }
 
   /** A blocked call's deadline (virtual ns) as cycles on its thread's CPU clock; 0 = none. */
+  /** The foreign_syscall event, its text left to render from the capture when somebody views it. */
+  private emitSyscall(ec: Ec | null, name: string, linux: LinuxProcess, f: SyscallFrame, phase: Phase, work: number): void {
+    const w = this.capture;
+    w.length = 0;
+    this.personality.capture(linux, f, phase, w);
+    this.kernel.emitCaptured("foreign_syscall", ec, name, w.finish(), renderSyscall, work);
+  }
+
   private deadlineCycles(thread: LinuxThread): number {
     const ns = thread.blocked?.deadlineNs ?? 0;
     if (ns === 0) return 0;

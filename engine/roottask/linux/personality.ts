@@ -2,6 +2,7 @@
 // Errors are values: every guest-visible failure is -errno, a bad guest pointer is -EFAULT, never an exception.
 
 import { RAX, type CpuState } from "../../cpu/state.ts";
+import { ByteWriter } from "../../record/codec.ts";
 import { PageFault } from "../../memory/address-space.ts";
 import { E } from "../fs/errno.ts";
 import { FD_LIMIT } from "../fs/file-server.ts";
@@ -9,7 +10,7 @@ import {
   GuestErrno, type LinuxProcess, type LinuxThread, newSyscallFrame, type PersonalityHost, Sys, type SyscallFrame, UnknownSyscallError,
 } from "./context.ts";
 import { FUTEX_BITSET_ALL, futexWake } from "./futex.ts";
-import { formatArgs, formatResult as formatResultText, type Phase } from "./format.ts";
+import { captureSyscall, formatResult as formatResultText, type Phase, renderSyscall } from "./format.ts";
 import { syscallName } from "./names.ts";
 import { defaultRlimits, terminate } from "./process.ts";
 import { deliverDue, deliverFault, emptySigactions, nextRestarts, resetHandlers, signalFrom, signalsDue, sigreturnState } from "./signal.ts";
@@ -355,9 +356,19 @@ export class LinuxPersonality {
     return BY_NUMBER[nr]?.name ?? syscallName(nr);
   }
 
-  /** The decoded argument list alone (the event's `args`); out-buffers show their contents at "exit". */
+  /**
+   * Appends the capture a syscall event's text is later rendered from (format.ts) to `w`: at "exit" after the call
+   * (out-buffers then show their contents), at "entry" for a call that blocked.
+   */
+  capture(proc: LinuxProcess, frame: SyscallFrame, phase: Phase, w: ByteWriter): void {
+    captureSyscall(BY_NUMBER[frame.nr], proc.space, frame, phase, w);
+  }
+
+  /** The decoded argument list alone (the event's `args`), rendered from a capture as the event's text is. */
   formatArgs(proc: LinuxProcess, frame: SyscallFrame, phase: Phase = "exit"): string {
-    return formatArgs(BY_NUMBER[frame.nr], proc.space, frame, phase);
+    const w = new ByteWriter();
+    this.capture(proc, frame, phase, w);
+    return renderSyscall(w.finish()).args;
   }
 
   /** strace-like call text, e.g. `write(1, "hello\n", 6)`; call it after syscall() to see out-buffers. */

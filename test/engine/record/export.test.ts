@@ -51,7 +51,7 @@ test("CSV export has a header and one row per event, quoted fields read back exa
 test("CSV export defuses guest text a spreadsheet would run as a formula", () => {
   const p = join(dir, "formula.hlrec");
   const w = new RecordingWriter(p, session, new Map());
-  w.event({ kind: "foreign_syscall", icount: 1, vcycles: 1, hostNs: 1, cpu: 0, pd: 1, ec: 1, name: "open", args: "=HYPERLINK(\"x\")", result: "-ENOENT", cost: 1 });
+  w.add({ kind: "foreign_syscall", icount: 1, vcycles: 1, hostNs: 1, cpu: 0, pd: 1, ec: 1, name: "open", args: "=HYPERLINK(\"x\")", result: "-ENOENT", cost: 1 });
   w.chunk(0, 2, 2, [], "hash", null);
   w.finish({ icount: 2, vcycles: 2, exitStatus: 0, stopReason: "exit" });
   w.close();

@@ -142,7 +142,25 @@ test("a recording made before the columnar format (schema version 1) still opens
   }
 });
 
+// Made by the engine of schema version 2 (event text stored as text, no captures) from recordings/fileio.hlrec: it is
+// read in place, and this engine's captures, rendered, must equal its stored text event for event.
+test("a recording of schema version 2 opens in place, reads its event text, and re-executes identically", () => {
+  const rec = Recording.open(join(import.meta.dirname, "fixtures/v2-fileio.hlrec"));
+  try {
+    assert.equal(rec.migratedFrom, null);
+    assert.equal(rec.schemaVersion, 2);
+    assert.equal(rec.checkIntegrity(), null);
+    const syscalls = [...rec.events()].filter((e) => e.kind === "foreign_syscall");
+    assert.equal(syscalls.length, 137);
+    assert.equal(syscalls.find((e) => e.name === "open")?.args, '"fileio-test.txt", O_RDWR|O_CREAT|O_TRUNC|O_LARGEFILE, 0644');
+    const result = replay(rec);
+    assert.equal(result.divergence, null, result.divergence?.what);
+  } finally {
+    rec.close();
+  }
+});
+
 test("a recording from an unknown future schema gets one line naming the versions", () => {
   const path = copyOf("hello.hlrec", (db) => db.pragma("user_version = 9"));
-  assert.equal(refusal(path), `${path}: recorded with a newer Hedron Lab (schema version 9; this build reads versions 1–2): open it with a newer hedron-lab`);
+  assert.equal(refusal(path), `${path}: recorded with a newer Hedron Lab (schema version 9; this build reads versions 1–3): open it with a newer hedron-lab`);
 });

@@ -28,7 +28,7 @@ export function writeSample(path: string, finish: boolean): void {
   fb2[0] = 0xee;
   w.frame(3000, 8, 4, 4, false, diffFrame(fb1, fb2));
   for (let i = 0; i < 5000; i++) {
-    w.event(event(i, i % 10 === 0 ? "portal_call" : i % 10 === 1 ? "portal_reply" : "foreign_syscall", i % 10 < 2 ? { callId: Math.floor(i / 10) } : {}));
+    w.add(event(i, i % 10 === 0 ? "portal_call" : i % 10 === 1 ? "portal_reply" : "foreign_syscall", i % 10 < 2 ? { callId: Math.floor(i / 10) } : {}));
     if (i % 500 === 0) w.console(i * 100, i % 1000 === 0 ? "stdout" : "stderr", Buffer.from(`line ${i}\n`));
     if (i === 1234) w.input(i * 100, "stdin", Buffer.from("typed\n"));
     if (i % 100 === 99) {

@@ -12,7 +12,7 @@ import { EventBatch, EventColumnWriter } from "../../../engine/record/event-chun
 import type { MachineEvent } from "../../../engine/events.ts";
 import { Recorder } from "../../../engine/record/recorder.ts";
 import { Recording } from "../../../engine/record/recording.ts";
-import { RecordingError } from "../../../engine/record/schema.ts";
+import { RecordingError, SCHEMA_VERSION } from "../../../engine/record/schema.ts";
 import { replay } from "../../../engine/record/replayer.ts";
 import { rechain } from "./rechain.ts";
 
@@ -60,7 +60,7 @@ function verify(path: string): string | null {
 
 function chunkEvents(db: Database.Database, chunk: number): MachineEvent[] {
   const row = db.prepare("SELECT event_data, event_crc FROM trace_chunk WHERE seq = ?").get(chunk) as { event_data: Buffer; event_crc: number };
-  const batch = new EventBatch(unpackBlob(row.event_data, row.event_crc, 1 << 26));
+  const batch = new EventBatch(unpackBlob(row.event_data, row.event_crc, 1 << 26), SCHEMA_VERSION);
   return Array.from({ length: batch.length }, (_, i) => batch.get(i));
 }
 

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { quote } from "../../../../engine/roottask/linux/format.ts";
+import { ByteWriter } from "../../../../engine/record/codec.ts";
+import { setSyscallArg } from "../../../../engine/roottask/linux/context.ts";
+import { captureSyscall, formatStruct, quote, renderSyscall } from "../../../../engine/roottask/linux/format.ts";
 import { ROWS } from "../../../../engine/roottask/linux/table.ts";
 import { AT_FDCWD, setup, UNMAPPED } from "./harness.ts";
 
@@ -113,4 +115,44 @@ test("every table row has a unique number and name, and buffer kinds point at a 
       if (arg.kind === "struct") assert.ok(arg.struct, `${row.name}.${arg.name}`);
     }
   }
+});
+
+test("a struct's capture keeps every byte its text shows: random contents render as from the whole struct, within a page or across two", () => {
+  const h = setup();
+  let seed = 12345;
+  const random = () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+  const seen = new Set<string>();
+  const room = h.alloc(512 + 8192);
+  for (const row of ROWS) {
+    row.args.forEach((spec, i) => {
+      if (spec.kind !== "struct" || seen.has(spec.struct!)) return;
+      seen.add(spec.struct!);
+      for (let round = 0; round < 20; round++) {
+        const bytes = Uint8Array.from({ length: 512 }, random);
+        h.frame.nr = row.nr;
+        for (let k = 0; k < 6; k++) setSyscallArg(h.frame, k, 0, 0);
+        // Every other round the struct straddles a page boundary.
+        const at = round % 2 === 0 ? room : room + 8192 - (room % 4096) - 24;
+        h.space.write(at, bytes);
+        setSyscallArg(h.frame, i, at, 0);
+        h.frame.result = 0;
+        h.frame.exited = false;
+        const w = new ByteWriter();
+        captureSyscall(row, h.space, h.frame, "exit", w);
+        assert.ok(renderSyscall(w.finish()).args.includes(formatStruct(bytes, spec.struct!)), `${row.name} ${spec.struct}`);
+      }
+    });
+  }
+  assert.equal(seen.size, 10);
+});
+
+test("a capture renders the same text after the guest overwrote the memory it showed", () => {
+  const h = setup();
+  const buf = h.put(new TextEncoder().encode("before"));
+  h.call("write", 1, buf, 6);
+  const w = new ByteWriter();
+  h.linux.capture(h.proc, h.frame, "exit", w);
+  h.space.write(buf, new TextEncoder().encode("after!"));
+  assert.deepEqual(renderSyscall(w.finish()), { args: '1, "before", 6', result: "6" });
+  assert.equal(h.linux.formatArgs(h.proc, h.frame), '1, "after!", 6');
 });
