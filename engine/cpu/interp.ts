@@ -14,6 +14,7 @@ import { x87Exec } from "./x87.ts";
 import { compileRegion, regionBlocks, type BlockFn } from "./jit.ts";
 import { compileWasmRegion, MAX_WASM_BLOCKS } from "./wasm/compiler.ts";
 import { AREA_REGS, AREA_RBASE, AREA_RTAG, AREA_WBASE, AREA_WTAG } from "./wasm/layout.ts";
+import type { RegionRuntime } from "./wasm/runtime.ts";
 
 export const EXIT_BUDGET = 0, EXIT_SYSCALL = 1, EXIT_EXCEPTION = 2;
 
@@ -111,6 +112,8 @@ export class Core implements FlagState {
   readonly area: number;
   /** Whether hot regions are compiled to WebAssembly (else to JavaScript). */
   wasmRegions = false;
+  /** The table, links and dispatch the WebAssembly regions share (made with the first region). */
+  regionRuntime: RegionRuntime | null = null;
   private readonly xtag = new Float64Array(TLB_SIZE).fill(-1);
   private readonly xbase = new Int32Array(TLB_SIZE);
   /** Physical offset of the operand of the current read-modify-write instruction, or -1 (page-crossing). */
@@ -191,6 +194,7 @@ export class Core implements FlagState {
     this.wtag.fill(-1);
     this.xtag.fill(-1);
     this.jcRip.fill(-1);
+    this.regionRuntime?.clearLinks();
   }
 
   /** Brings TLBs and decoded blocks in line with the space's generation and other writers of code frames. */
@@ -1090,6 +1094,7 @@ export class Core implements FlagState {
     this.hits.fill(0);
     this.warm.fill(0);
     this.jitFns.fill(null);
+    this.regionRuntime?.reset();
     this.pageBlocks.clear();
     this.pageEpoch.clear();
     this.jcRip.fill(-1);
