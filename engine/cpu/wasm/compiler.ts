@@ -7,11 +7,11 @@ import { blockLength, compileRegion, type BlockFn } from "../jit.ts";
 import { ALU_TEST, FL_A32, FL_FS, FL_GS, FL_REP, FL_REPNE, HIGH_BYTE, NO_REG } from "../decoder.ts";
 import { F_ADD, F_DEC, F_INC, F_LOGIC, F_NONE, F_RES, F_SUB } from "../flags.ts";
 import { RFLAGS_CF, RFLAGS_OF, RFLAGS_ZF } from "../state.ts";
-import { TERMINATORS, U } from "../table.ts";
-import { buildModule, FunctionBody, I32, I64, OP } from "./encoder.ts";
+import { FOP, FTYPE, S, TERMINATORS, U } from "../table.ts";
+import { buildModule, F64, FunctionBody, I32, I64, OP } from "./encoder.ts";
 import {
-  AREA_DF, AREA_EXIT_COUNT, AREA_EXIT_LEFT, AREA_EXIT_RIP, AREA_FSBASE, AREA_GSBASE, AREA_RBASE, AREA_REGS, AREA_RTAG,
-  AREA_WBASE, AREA_WTAG,
+  AREA_DF, AREA_EXIT_COUNT, AREA_EXIT_LEFT, AREA_EXIT_RIP, AREA_FSBASE, AREA_GSBASE, AREA_MXCSR, AREA_RBASE, AREA_REGS,
+  AREA_RTAG, AREA_WBASE, AREA_WTAG, AREA_XMM,
   FLAG_FA, FLAG_FB, FLAG_FBITS, FLAG_FCIN, FLAG_FOP, FLAG_FR, FLAG_FSZ,
 } from "./layout.ts";
 import { LEFT_IN_INTERPRETER, RegionRuntime, RUN_TYPE } from "./runtime.ts";
@@ -20,7 +20,10 @@ const IS_TERMINATOR = new Set<number>(TERMINATORS);
 
 // Locals: parameters (segment to enter, instruction budget), then scratch.
 const SEG = 0, BUDGET = 1, CNT = 2, RET = 3, T = 4, P = 5, REG0 = 6, A = 22, V = 23, W = 24, X = 25, Y = 26;
-const LOCALS: [number, number][] = [[4, I32], [21, I64]];
+const FA = 27, FB = 28, FR = 29;
+const LOCALS: [number, number][] = [[4, I32], [21, I64], [3, F64]];
+/** The smallest normal double: results and operands at least this large (or zero) raise nothing but PE. */
+const MIN_NORMAL64 = 2 ** -1022;
 /**
  * Imported helpers (RegionRuntime.imports): CF of the current lazy flags; replace the flags in a mask by the given
  * bits; interpret one slot (registers spilled), returning 0 to go on with the next instruction or 1 to leave; the six
@@ -55,6 +58,29 @@ function isAlu(op: number): boolean {
     op === U.ALU_RR64 || op === U.ALU_RR32 || op === U.ALU_RI64 || op === U.ALU_RI32;
 }
 
+/**
+ * The SSE forms compiled (none touches RFLAGS): register moves and logic, movsd/movq loads and stores, cvtsi2sd of a
+ * 32-bit integer (always exact), and addsd/subsd/mulsd/divsd, whose result is kept when nothing but the
+ * already-set PE flag could arise under round-to-nearest (the interpreter's own fast path), else interpreted.
+ * 0: not compiled, 1: compiled, 2: compiled with a hand-over (TLB miss or a case for the interpreter).
+ */
+function sseKind(c: Core, i: number): number {
+  const code = c.code, mem = code.mem[i] !== 0;
+  switch (code.ext[i]) {
+    case S.MOVA_LD: case S.MOVU_LD: case S.MOVA_ST: case S.MOVU_ST: case S.PXOR: case S.POR: case S.PAND: case S.PANDN:
+      return mem ? 0 : 1;
+    case S.MOVSD_LD: case S.MOVQ_LD: case S.MOVSD_ST: case S.MOVQ_ST:
+      return mem ? 2 : 1;
+    case S.CVTSI2SD:
+      return code.sz[i] !== 4 ? 0 : mem ? 2 : 1;
+    case S.FARITH: {
+      const fop = code.ext2[i] >> 2;
+      return (code.ext2[i] & 3) === FTYPE.SD && (fop === FOP.ADD || fop === FOP.SUB || fop === FOP.MUL || fop === FOP.DIV) ? 2 : 0;
+    }
+  }
+  return 0;
+}
+
 function shiftCount(c: Core, i: number): number {
   return c.code.imm[i] & (c.code.sz[i] === 8 ? 63 : 31);
 }
@@ -74,6 +100,7 @@ function flagsAfter(c: Core, i: number, before: FlagSource | null): FlagSource |
     case U.RET: case U.PUSH_I: case U.PUSH_E: case U.MOVS: case U.STOS:
       return before;
     case U.BSF: case U.BSR: case U.TZCNT: case U.LZCNT: case U.POPCNT: return { kind: F_NONE, sz };
+    case U.SSE: return sseKind(c, i) !== 0 ? before : null;
     case U.NEG: return { kind: F_SUB, sz };
     case U.INC: return { kind: F_INC, sz };
     case U.DEC: return { kind: F_DEC, sz };
@@ -319,6 +346,8 @@ class RegionCompiler {
         return code.imm[i] === 0 ? 2 : 0;
       case U.JMP_E: case U.CALL_E:
         return 2;
+      case U.SSE:
+        return sseKind(this.c, i);
     }
     return 0;
   }
@@ -820,6 +849,7 @@ class RegionCompiler {
           } else this.setReg(rm, 1, () => { this.condition(ext, src); f.op(OP.i64_extend_i32_u); });
           break;
         case U.BSF: case U.BSR: case U.TZCNT: case U.LZCNT: case U.POPCNT: this.bitScan(i, n, flags); break;
+        case U.SSE: this.sse(i, n); break;
         case U.PUSH_I:
           this.push(i, n, () => f.i64(this.immediate(i, 8)));
           break;
@@ -1019,6 +1049,99 @@ class RegionCompiler {
       f.get(X).op(OP.i64_eqz).get(W).op(OP.i64_eqz).i32(6).op(OP.i32_shl).op(OP.i32_or);
       f.call(IMPORT_PATCH);
     }
+  }
+
+  /** Byte offset of the low (0) or high (8) half of XMM register x in the area. */
+  private xmm(x: number, half: number): number {
+    return this.area + AREA_XMM + 16 * x + half;
+  }
+
+  /** Copies 8 bytes of XMM register `from` to `to` (offsets from xmm()). */
+  private copyXmm(to: number, from: number): void {
+    this.f.i32(0).i32(0).mem(OP.i64_load, from).mem(OP.i64_store, to);
+  }
+
+  /** The SSE forms sseKind accepts. */
+  private sse(i: number, n: number): void {
+    const code = this.code, f = this.f, op = code.ext[i], d = code.rg[i], s = code.rm[i], mem = code.mem[i] !== 0;
+    switch (op) {
+      case S.MOVA_LD: case S.MOVU_LD:
+        this.copyXmm(this.xmm(d, 0), this.xmm(s, 0));
+        this.copyXmm(this.xmm(d, 8), this.xmm(s, 8));
+        return;
+      case S.MOVA_ST: case S.MOVU_ST:
+        this.copyXmm(this.xmm(s, 0), this.xmm(d, 0));
+        this.copyXmm(this.xmm(s, 8), this.xmm(d, 8));
+        return;
+      case S.PXOR: case S.POR: case S.PAND: case S.PANDN:
+        for (const half of [0, 8]) {
+          f.i32(0);
+          f.i32(0).mem(OP.i64_load, this.xmm(d, half));
+          if (op === S.PANDN) f.i64(-1).op(OP.i64_xor);
+          f.i32(0).mem(OP.i64_load, this.xmm(s, half));
+          f.op(op === S.PXOR ? OP.i64_xor : op === S.POR ? OP.i64_or : OP.i64_and);
+          f.mem(OP.i64_store, this.xmm(d, half));
+        }
+        return;
+      case S.MOVSD_LD: case S.MOVQ_LD:
+        if (mem) {
+          this.readE(i, 8, n);
+          f.set(V);
+          f.i32(0).get(V).mem(OP.i64_store, this.xmm(d, 0));
+        } else this.copyXmm(this.xmm(d, 0), this.xmm(s, 0));
+        if (mem || op === S.MOVQ_LD) f.i32(0).i64(0).mem(OP.i64_store, this.xmm(d, 8));
+        return;
+      case S.MOVSD_ST: case S.MOVQ_ST:
+        if (mem) {
+          this.address(i);
+          f.set(A);
+          this.translate(i, 8, true, n);
+          this.store(8, () => f.i32(0).mem(OP.i64_load, this.xmm(d, 0)));
+          return;
+        }
+        this.copyXmm(this.xmm(s, 0), this.xmm(d, 0));
+        if (op === S.MOVQ_ST) f.i32(0).i64(0).mem(OP.i64_store, this.xmm(s, 8));
+        return;
+      case S.CVTSI2SD:
+        this.readE(i, 4, n);
+        f.set(V);
+        f.i32(0).get(V).op(OP.i32_wrap_i64).op(OP.f64_convert_i32_s).mem(OP.f64_store, this.xmm(d, 0));
+        return;
+    }
+    // addsd/subsd/mulsd/divsd.
+    const fop = code.ext2[i] >> 2;
+    f.i32(0).mem(OP.f64_load, this.xmm(d, 0)).set(FA);
+    if (mem) {
+      this.readE(i, 8, n);
+      f.op(OP.f64_reinterpret_i64).set(FB);
+    } else f.i32(0).mem(OP.f64_load, this.xmm(s, 0)).set(FB);
+    f.get(FA).get(FB).op(fop === FOP.ADD ? OP.f64_add : fop === FOP.SUB ? OP.f64_sub : fop === FOP.MUL ? OP.f64_mul : OP.f64_div).set(FR);
+    const normal = (x: number): void => {
+      f.get(x).op(OP.f64_abs).f64(MIN_NORMAL64).op(OP.f64_ge);
+      f.get(x).op(OP.f64_abs).f64(Infinity).op(OP.f64_lt).op(OP.i32_and);
+    };
+    const zero = (x: number): void => { f.get(x).f64(0).op(OP.f64_eq); };
+    const normalOrZero = (x: number): void => { normal(x); zero(x); f.op(OP.i32_or); };
+    // Round to nearest and PE already set; operands normal or zero (no DE); a normal result, or a zero one that is
+    // exact (a sum, or a zero operand); no division by zero.
+    f.i32(0).mem(OP.i32_load, this.area + AREA_MXCSR).i32(0x6020).op(OP.i32_and).i32(0x20).op(OP.i32_eq);
+    normalOrZero(FA);
+    f.op(OP.i32_and);
+    normalOrZero(FB);
+    f.op(OP.i32_and);
+    normal(FR);
+    zero(FR);
+    if (fop === FOP.ADD || fop === FOP.SUB) f.i32(1);
+    else { zero(FA); zero(FB); f.op(OP.i32_or); }
+    f.op(OP.i32_and).op(OP.i32_or);
+    f.op(OP.i32_and);
+    if (fop === FOP.DIV) { zero(FB); f.op(OP.i32_eqz).op(OP.i32_and); }
+    f.op(OP.i32_eqz);
+    f.open(OP.if);
+    this.interpret(i, n);
+    f.br(this.insnLevel);
+    f.end();
+    f.i32(0).get(FR).mem(OP.f64_store, this.xmm(d, 0));
   }
 
   /** Two- and three-operand imul (32 or 64 bits): CF = OF = the signed product did not fit. */

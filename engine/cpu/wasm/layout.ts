@@ -29,4 +29,7 @@ export const AREA_WBASE = AREA_WTAG + 2048;
  */
 export const AREA_LINKS = AREA_WBASE + 1024;
 export const LINK_ENTRIES = 4096;
-export const AREA_END = AREA_LINKS + 16 * LINK_ENTRIES;
+/** 16 XMM registers as 4 int32 lanes each, then MXCSR (i32, refreshed with the flags). */
+export const AREA_XMM = AREA_LINKS + 16 * LINK_ENTRIES;
+export const AREA_MXCSR = AREA_XMM + 256;
+export const AREA_END = AREA_MXCSR + 8;

@@ -11,7 +11,7 @@ import { RFLAGS_AF, RFLAGS_CF, RFLAGS_OF } from "../state.ts";
 import { TERMINATORS } from "../table.ts";
 import { buildModule, FunctionBody, I32, I64, OP, type FuncType } from "./encoder.ts";
 import {
-  AREA_DF, AREA_END, AREA_EXIT_COUNT, AREA_EXIT_LEFT, AREA_EXIT_RIP, AREA_FLAGS, AREA_FSBASE, AREA_LINKS,
+  AREA_DF, AREA_END, AREA_EXIT_COUNT, AREA_EXIT_LEFT, AREA_EXIT_RIP, AREA_FLAGS, AREA_FSBASE, AREA_LINKS, AREA_MXCSR,
   FLAG_FA, FLAG_FB,
   FLAG_FBITS, FLAG_FCIN, FLAG_FOP, FLAG_FR, FLAG_FSZ, LINK_ENTRIES,
 } from "./layout.ts";
@@ -151,6 +151,7 @@ export class RegionRuntime {
   private readonly exitRip: Int32Array;
   private readonly exitCount: Int32Array;
   private readonly segments: Int32Array;
+  private readonly mxcsr: Int32Array;
   private readonly free: number[] = [];
   private nextIndex = 0;
   /** frames.codeWrites when the links were last known valid: any code write since may have made a region stale. */
@@ -166,6 +167,7 @@ export class RegionRuntime {
     this.exitRip = new Int32Array(buffer, area + AREA_EXIT_RIP, 2);
     this.exitCount = new Int32Array(buffer, area + AREA_EXIT_COUNT, 1);
     this.segments = new Int32Array(buffer, area + AREA_FSBASE, 4);
+    this.mxcsr = new Int32Array(buffer, area + AREA_MXCSR, 1);
     this.exitCount[0] = 0;
     this.clearLinks();
     const exports = new WebAssembly.Instance(new WebAssembly.Module(runtimeModule(area)), {
@@ -198,6 +200,7 @@ export class RegionRuntime {
     };
   }
 
+  /** Lazy flags, DF, segment bases and MXCSR into the area (the regions read them there). */
   private flagsIn(): void {
     const S = this.flags, c = this.c;
     S[0] = c.fop; S[1] = c.fsz; S[2] = c.fa; S[3] = c.fah; S[4] = c.fb; S[5] = c.fbh; S[6] = c.fr; S[7] = c.frh;
@@ -206,6 +209,7 @@ export class RegionRuntime {
     const G = this.segments;
     G[0] = c.fsBase | 0; G[1] = Math.floor(c.fsBase / 4294967296) | 0;
     G[2] = c.gsBase | 0; G[3] = Math.floor(c.gsBase / 4294967296) | 0;
+    this.mxcsr[0] = c.mxcsr;
   }
 
   private flagsOut(): void {
