@@ -163,8 +163,10 @@ class RegionCompiler {
   private loopLevel = 0;
   /** The block around the current instruction: a TLB miss interprets it and continues after it. */
   private insnLevel = 0;
-  /** First slot of the block being emitted. */
+  /** First slot of the block being emitted, its index in the region and the level of the loop around it. */
   private first = 0;
+  private current = 0;
+  private selfLevel = 0;
   /** Per slot of the current block: compiled (1 pure, 2 may exit at a TLB miss) or 0 (interpreted). */
   private kinds: number[] = [];
   private needFlags: boolean[] = [];
@@ -213,11 +215,11 @@ class RegionCompiler {
     for (let k = this.blocks.length - 1; k >= 0; k--) levels[k] = f.open(OP.block);
     f.get(SEG);
     f.brTable(levels, levels[0]);
-    for (const first of this.blocks) {
+    this.blocks.forEach((first, k) => {
       f.end();
       this.analyse(first, blockLength(c, first));
-      this.block(first);
-    }
+      this.block(first, k);
+    });
     f.end(); // loop
     f.end(); // exit block
     this.spill();
@@ -395,8 +397,11 @@ class RegionCompiler {
     f.open(OP.if);
     this.exitTo(rip);
     f.end();
-    f.i32(k).set(SEG);
-    f.br(this.loopLevel);
+    if (k === this.current) f.br(this.selfLevel);
+    else {
+      f.i32(k).set(SEG);
+      f.br(this.loopLevel);
+    }
   }
 
   /** Continue at the address in local V: one of the candidate block starts stays inside, anything else leaves. */
@@ -673,9 +678,12 @@ class RegionCompiler {
   // ------------------------------------------------------------------ instructions
 
   /** Emits the block at slot first. */
-  private block(first: number): void {
+  private block(first: number, segment: number): void {
     const f = this.f;
     this.first = first;
+    // A jump back to the block's own start branches here directly (the loops of hot code), not through br_table.
+    this.current = segment;
+    this.selfLevel = f.open(OP.loop);
     for (let k = 0, n = 0; ; k++) {
       const i = first + k, op = this.code.op[i];
       if (this.kinds[k] === 0) this.interpret(i, n);
@@ -688,6 +696,8 @@ class RegionCompiler {
       if (op !== U.END) n++;
       if (op === U.END || IS_TERMINATOR.has(op)) {
         f.op(OP.unreachable); // every terminator branched away (or the interpreter left)
+        f.end();
+        f.op(OP.unreachable);
         return;
       }
     }
