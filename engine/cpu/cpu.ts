@@ -16,10 +16,13 @@ export { EXIT_BUDGET, EXIT_EXCEPTION, EXIT_SYSCALL } from "./interp.ts";
 export const JIT_MODES = ["off", "blocks", "regions", "wasm"] as const;
 export type JitMode = (typeof JIT_MODES)[number];
 /** The default: the fastest exact mode measured on this machine (README, CPU). */
-export const DEFAULT_JIT_MODE: JitMode = "blocks";
+export const DEFAULT_JIT_MODE: JitMode = "wasm";
 const BLOCK_THRESHOLD = 1000;
 const REGION_THRESHOLD = 20000;
-/** WebAssembly regions pay sooner: Liftoff compiles them in well under a millisecond. */
+/**
+ * WebAssembly regions are compiled as soon as a block is hot (BLOCK_THRESHOLD); a block whose region would not pay
+ * runs as JavaScript and is tried again as a region after this many compiled entries.
+ */
 const WASM_REGION_THRESHOLD = 2000;
 export { VEC_AC, VEC_BP, VEC_DB, VEC_DE, VEC_GP, VEC_PF, VEC_UD, VEC_XM } from "./interp.ts";
 

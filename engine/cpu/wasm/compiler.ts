@@ -267,7 +267,6 @@ class RegionCompiler {
     const c = this.c, code = this.code, runtime = this.runtime;
     const run = new WebAssembly.Instance(new WebAssembly.Module(bytes), runtime.imports).exports.run as Function;
     const index = runtime.add(run);
-    this.blocks.forEach((first, k) => runtime.link(code.rip[first], index, k));
     // The code frames the region was compiled from and their epochs: a write to any of them retires the region.
     const frames = [...new Set(this.blocks.map((s) => c.codeFrame(code.rip[s])))];
     const epochs = frames.map((fr) => c.frames.codeEpoch[fr]);

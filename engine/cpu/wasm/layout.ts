@@ -28,7 +28,7 @@ export const AREA_WBASE = AREA_WTAG + 2048;
  * the region runtime looks exits up in (runtime.ts); an empty entry's rip is -1.
  */
 export const AREA_LINKS = AREA_WBASE + 1024;
-export const LINK_ENTRIES = 4096;
+export const LINK_ENTRIES = 64;
 /** 16 XMM registers as 4 int32 lanes each, then MXCSR (i32, refreshed with the flags). */
 export const AREA_XMM = AREA_LINKS + 16 * LINK_ENTRIES;
 export const AREA_MXCSR = AREA_XMM + 256;

@@ -28,9 +28,11 @@ const MAX_BUDGET = 0x3fffffff;
 const IS_TERMINATOR = new Uint8Array(256);
 for (const t of TERMINATORS) IS_TERMINATOR[t] = 1;
 
-/** Index of rip in the links (the same function in WebAssembly and here). */
+/** Index of rip in the links: the top bits of its low half times 2^32 / phi (the same in WebAssembly). */
+const LINK_SHIFT = 32 - Math.log2(LINK_ENTRIES);
+const LINK_MULTIPLIER = 0x9e3779b1;
 function linkIndex(lo: number): number {
-  return (lo ^ (lo >>> 10)) & (LINK_ENTRIES - 1);
+  return Math.imul(lo, LINK_MULTIPLIER) >>> LINK_SHIFT;
 }
 
 /** dispatch(table index, segment, budget) and carry() over the CPU's area at `area`. */
@@ -47,10 +49,14 @@ function runtimeModule(area: number): Uint8Array<ArrayBuffer> {
   d.end();
   d.i32(0).mem(OP.i32_load, area + AREA_EXIT_LEFT).tee(BUDGET).i32(0).op(OP.i32_le_s);
   d.br(out, OP.br_if);
-  d.i32(0).mem(OP.i64_load, area + AREA_EXIT_RIP).tee(RIP).op(OP.i32_wrap_i64).tee(P);
-  d.get(P).i32(10).op(OP.i32_shr_u).op(OP.i32_xor).i32(LINK_ENTRIES - 1).op(OP.i32_and).i32(4).op(OP.i32_shl).set(P);
+  d.i32(0).mem(OP.i64_load, area + AREA_EXIT_RIP).tee(RIP).op(OP.i32_wrap_i64);
+  d.i32(LINK_MULTIPLIER).op(OP.i32_mul).i32(LINK_SHIFT).op(OP.i32_shr_u).i32(4).op(OP.i32_shl).set(P);
+  // Two ways: the entry at the index, else its neighbour (index ^ 1).
   d.get(P).mem(OP.i64_load, area + AREA_LINKS).get(RIP).op(OP.i64_ne);
+  d.open(OP.if);
+  d.get(P).i32(16).op(OP.i32_xor).tee(P).mem(OP.i64_load, area + AREA_LINKS).get(RIP).op(OP.i64_ne);
   d.br(out, OP.br_if);
+  d.end();
   d.get(P).mem(OP.i32_load, area + AREA_LINKS + 8).set(INDEX);
   d.get(P).mem(OP.i32_load, area + AREA_LINKS + 12).set(SEG);
   d.br(again);
@@ -250,11 +256,21 @@ export class RegionRuntime {
   /** Links rip (a block start decoded in the current address space) to entry `seg` of region `index`. */
   link(rip: number, index: number, seg: number): void {
     if (this.c.frames.codeWrites !== this.linkedCodeWrites) this.clearLinks();
-    const lo = rip | 0, p = 4 * linkIndex(lo);
-    this.links[p] = lo;
-    this.links[p + 1] = Math.floor(rip / 4294967296) | 0;
-    this.links[p + 2] = index;
-    this.links[p + 3] = seg;
+    const L = this.links, lo = rip | 0, hi = Math.floor(rip / 4294967296) | 0;
+    // Two ways (index and index ^ 1): rip's own entry, else a free one, else the older moves to the second way.
+    let p = 4 * linkIndex(lo);
+    const q = p ^ 4;
+    if (!(L[p] === lo && L[p + 1] === hi)) {
+      if (L[q] === lo && L[q + 1] === hi) p = q;
+      else if (L[p] !== -1 || L[p + 1] !== -1) {
+        if (L[q] !== -1 || L[q + 1] !== -1) L.copyWithin(q, p, p + 4);
+        else p = q;
+      }
+    }
+    L[p] = lo;
+    L[p + 1] = hi;
+    L[p + 2] = index;
+    L[p + 3] = seg;
   }
 
   /** Runs region `index` from entry `seg` (at rip) and whatever it links to; returns -1 or an EXIT_* code. */
