@@ -131,7 +131,7 @@ export interface FuncType { params: number[]; results: number[] }
 function section(out: number[], id: number, body: number[]): void {
   out.push(id);
   unsigned(out, body.length);
-  for (const b of body) out.push(b);
+  out.push(...body);
 }
 
 function vec(out: number[], items: number[][]): void {
@@ -192,17 +192,30 @@ export function buildModule(
     vec(s, functions.map((f, k) => { const e = [...name(f.name), 0x00]; unsigned(e, imports.length + k); return e; }));
     return s;
   })());
-  const code: number[] = [];
-  unsigned(code, functions.length);
-  for (const f of functions) {
-    const fn: number[] = [];
-    unsigned(fn, f.locals.length);
-    for (const [n, t] of f.locals) { unsigned(fn, n); fn.push(t); }
-    for (const b of f.body.bytes) fn.push(b);
-    fn.push(OP.end);
-    unsigned(code, fn.length);
-    for (const b of fn) code.push(b);
-  }
-  section(out, 10, code);
-  return Uint8Array.from(out);
+  // The code section: bodies are copied once, into the finished module (they are most of its bytes).
+  const heads: number[][] = functions.map((f) => {
+    const head: number[] = [];
+    unsigned(head, f.locals.length);
+    for (const [n, t] of f.locals) { unsigned(head, n); head.push(t); }
+    return head;
+  });
+  const sizes = functions.map((f, k) => heads[k].length + f.body.bytes.length + 1);
+  const count: number[] = [];
+  unsigned(count, functions.length);
+  const entries = functions.map((_, k) => { const e: number[] = []; unsigned(e, sizes[k]); e.push(...heads[k]); return e; });
+  const codeSize = count.length + entries.reduce((n, e, k) => n + e.length + sizes[k] - heads[k].length, 0);
+  out.push(10);
+  unsigned(out, codeSize);
+  out.push(...count);
+  const module = new Uint8Array(out.length + codeSize - count.length);
+  module.set(out);
+  let at = out.length;
+  functions.forEach((f, k) => {
+    module.set(entries[k], at);
+    at += entries[k].length;
+    module.set(f.body.bytes, at);
+    at += f.body.bytes.length;
+    module[at++] = OP.end;
+  });
+  return module;
 }
