@@ -135,6 +135,8 @@ export class Core implements FlagState {
   /** Entries of compiled blocks per first slot; at regionThreshold the block is recompiled as a region. */
   private readonly warm = new Uint32Array(CODE_SLOTS);
   private readonly jitFns: (BlockFn | null)[] = new Array<BlockFn | null>(CODE_SLOTS).fill(null);
+  /** Per slot of an indirect jmp/call the interpreter ran (with WebAssembly regions): where it last went. */
+  readonly indirectTargets = new Map<number, number>();
   /** Set when a store dropped decoded code, so a compiled block stops after the storing instruction. */
   smc = false;
   /**
@@ -1098,6 +1100,7 @@ export class Core implements FlagState {
     this.warm.fill(0);
     this.jitFns.fill(null);
     this.regionRuntime?.reset();
+    this.indirectTargets.clear();
     this.pageBlocks.clear();
     this.pageEpoch.clear();
     this.jcRip.fill(-1);
@@ -1589,6 +1592,7 @@ export class Core implements FlagState {
           case 34: { // JMP_E
             const v = mems[i] ? this.rd64(this.ea(i)) : this.getR(rms[i], 8);
             this.rip = (this.hi >>> 0) * TWO32 + (v >>> 0);
+            if (this.wasmRegions) this.indirectTargets.set(i, this.rip);
             break block;
           }
           case 35: { // CALL
@@ -1603,6 +1607,7 @@ export class Core implements FlagState {
             const next = rips[i] + lens[i];
             this.push64(next | 0, Math.floor(next / TWO32));
             this.rip = target;
+            if (this.wasmRegions) this.indirectTargets.set(i, target);
             break block;
           }
           case 37: { // RET

@@ -901,7 +901,11 @@ class RegionCompiler {
           f.set(V);
           if (op === U.CALL_E) this.push(i, n, () => f.i64(next));
           this.count(n + 1);
-          this.gotoDynamic([]);
+          {
+            // Where the interpreter saw it go, when that block is in the region.
+            const seen = this.c.indirectTargets.get(i);
+            this.gotoDynamic(seen !== undefined && this.starts.has(seen) ? [seen] : []);
+          }
           return;
         case U.END:
           this.count(n);
