@@ -139,7 +139,7 @@ function readsFlags(c: Core, i: number): boolean {
 type Flag = "of" | "cf" | "zf" | "sf" | "pf";
 
 /** Most blocks in one WebAssembly region (regionBlocks follows them across pages). */
-export const MAX_WASM_BLOCKS = 64;
+export const MAX_WASM_BLOCKS = 32;
 
 /**
  * Compiles one region: an entry function per block (blocks[k] enters at k); null when WebAssembly would not pay

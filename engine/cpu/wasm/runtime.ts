@@ -24,6 +24,8 @@ export const RUN_TYPE: FuncType = { params: [I32, I32], results: [I32] };
 export const LEFT_IN_INTERPRETER = -3;
 /** Most instructions one dispatch may run (keeps the i32 budget arithmetic in range). */
 const MAX_BUDGET = 0x3fffffff;
+/** Most instructions one call of a region may run before dispatch calls it again. */
+const SLICE = 1 << 16;
 
 const IS_TERMINATOR = new Uint8Array(256);
 for (const t of TERMINATORS) IS_TERMINATOR[t] = 1;
@@ -37,17 +39,21 @@ function linkIndex(lo: number): number {
 
 /** dispatch(table index, segment, budget) and carry() over the CPU's area at `area`. */
 function runtimeModule(area: number): Uint8Array<ArrayBuffer> {
-  // dispatch: call the region; while it left for a linked rip with budget left, call that region.
+  // dispatch: call the region; while it left for a linked rip with budget left, call that region. Each call gets at
+  // most SLICE instructions, so a region that loops for long is called again now and then and runs the code V8 has
+  // tiered it up to meanwhile (a running call keeps its first code).
   const d = new FunctionBody();
-  const INDEX = 0, SEG = 1, BUDGET = 2, X = 3, P = 4, RIP = 5;
+  const INDEX = 0, SEG = 1, BUDGET = 2, X = 3, P = 4, RIP = 5, PART = 6;
   const out = d.open(OP.block);
   const again = d.open(OP.loop);
+  d.get(BUDGET).i32(SLICE).get(BUDGET).i32(SLICE).op(OP.i32_lt_s).op(OP.select).set(PART);
   // Type 4 is RUN_TYPE, after the four functions' own types.
-  d.get(SEG).get(BUDGET).get(INDEX).callIndirect(4).tee(X).i32(-1).op(OP.i32_ne);
+  d.get(SEG).get(PART).get(INDEX).callIndirect(4).tee(X).i32(-1).op(OP.i32_ne);
   d.open(OP.if);
   d.get(X).op(OP.return);
   d.end();
-  d.i32(0).mem(OP.i32_load, area + AREA_EXIT_LEFT).tee(BUDGET).i32(0).op(OP.i32_le_s);
+  d.get(BUDGET).get(PART).op(OP.i32_sub).i32(0).mem(OP.i32_load, area + AREA_EXIT_LEFT).op(OP.i32_add).tee(BUDGET)
+    .i32(0).op(OP.i32_le_s);
   d.br(out, OP.br_if);
   d.i32(0).mem(OP.i64_load, area + AREA_EXIT_RIP).tee(RIP).op(OP.i32_wrap_i64);
   d.i32(LINK_MULTIPLIER).op(OP.i32_mul).i32(LINK_SHIFT).op(OP.i32_shr_u).i32(4).op(OP.i32_shl).set(P);
@@ -139,7 +145,7 @@ function runtimeModule(area: number): Uint8Array<ArrayBuffer> {
   patch.i32(0).i32(F_NONE).mem(OP.i32_store, area + FLAG_FOP);
 
   return buildModule([], [
-    { name: "dispatch", type: { params: [I32, I32, I32], results: [I32] }, locals: [[2, I32], [1, I64]], body: d },
+    { name: "dispatch", type: { params: [I32, I32, I32], results: [I32] }, locals: [[2, I32], [1, I64], [1, I32]], body: d },
     { name: "carry", type: { params: [], results: [I32] }, locals: [[1, I32], [1, I64]], body: carry },
     { name: "materialize", type: { params: [], results: [I32] }, locals: [[1, I32], [1, I64], [1, I32]], body: materialize },
     { name: "patch", type: { params: [I32, I32], results: [] }, locals: [], body: patch },
