@@ -30,7 +30,7 @@ const CASES: [string, string[], string][] = [
  */
 const MODES: [string, number, number, boolean][] = [
   ["interpreted", Infinity, Infinity, false], ["blocks", 1000, Infinity, false], ["all compiled", 0, Infinity, false],
-  ["regions", 0, 3, false], ["wasm regions", 0, 3, true], ["default (wasm)", 1000, 2000, true],
+  ["regions", 0, 3, false], ["wasm regions", 0, 3, true], ["default (wasm)", 250, 2000, true],
 ];
 
 for (const [name, args, stdin] of CASES) {
