@@ -8,6 +8,8 @@ import { ALU_TEST, FL_A32, FL_FS, FL_GS, FL_REP, FL_REPNE, HIGH_BYTE, NO_REG } f
 import { F_ADD, F_DEC, F_INC, F_LOGIC, F_NONE, F_RES, F_SUB } from "../flags.ts";
 import { RFLAGS_CF, RFLAGS_OF, RFLAGS_ZF } from "../state.ts";
 import { FOP, FTYPE, S, TERMINATORS, U } from "../table.ts";
+import { PERM_X } from "../../memory/address-space.ts";
+import { PAGE_SIZE } from "../../memory/frames.ts";
 import { buildModule, F64, FunctionBody, I32, I64, OP } from "./encoder.ts";
 import {
   AREA_DF, AREA_EXIT_COUNT, AREA_EXIT_LEFT, AREA_EXIT_RIP, AREA_FSBASE, AREA_GSBASE, AREA_MXCSR, AREA_RBASE, AREA_REGS,
@@ -267,17 +269,27 @@ class RegionCompiler {
     const c = this.c, code = this.code, runtime = this.runtime;
     const run = new WebAssembly.Instance(new WebAssembly.Module(bytes), runtime.imports).exports.run as Function;
     const index = runtime.add(run);
-    // The code frames the region was compiled from and their epochs: a write to any of them retires the region.
-    const frames = [...new Set(this.blocks.map((s) => c.codeFrame(code.rip[s])))];
+    // The code frames the region was compiled from, their epochs and the pages mapping them: a write to any of them,
+    // or another mapping of one of the pages (seen when the address space changed), retires the region.
+    const pages = [...new Set(this.blocks.map((s) => Math.floor(code.rip[s] / PAGE_SIZE)))];
+    const frames = pages.map((vpn) => c.codeFrame(vpn * PAGE_SIZE));
     const epochs = frames.map((fr) => c.frames.codeEpoch[fr]);
     const codeEpoch = c.frames.codeEpoch;
-    let stale = false;
+    let stale = false, space = c.space, generation = space?.generation;
     return this.blocks.map((first, entry) => {
       const rip = code.rip[first];
       let fallback: BlockFn | null = null;
       return (core, R, dv) => {
         if (!stale) {
           for (let j = 0; j < frames.length; j++) if (codeEpoch[frames[j]] !== epochs[j]) stale = true;
+          if (core.space !== space || core.space?.generation !== generation) {
+            space = core.space;
+            generation = space?.generation;
+            for (let j = 0; j < pages.length; j++) {
+              const pte = space === null ? -1 : space.lookup(pages[j]);
+              if (pte < 0 || (pte & PERM_X) === 0 || Math.floor(pte / 8) !== frames[j]) stale = true;
+            }
+          }
           if (stale) runtime.remove(index);
         }
         if (core.blockTrace !== null || stale) return (fallback ??= compileRegion(core, [first]))(core, R, dv);

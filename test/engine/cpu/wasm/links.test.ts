@@ -65,3 +65,53 @@ for (const budget of [1 << 30, 777]) {
     for (const mode of ["blocks", "regions", "wasm"] as const) assert.deepEqual(run(mode, budget), interpreted, mode);
   });
 }
+
+// 3000 times rbx += F() with a direct call (F on the next page, in the caller's region); at the first budget stop
+// past 6000 instructions F's page is mapped to a fresh frame holding `mov eax, 7` while the old frame stays alive.
+const CALLER = [
+  0xb9, 0xb8, 0x0b, 0x00, 0x00, // mov ecx, 3000
+  0x31, 0xdb, // xor ebx, ebx
+  0xe8, 0xf4, 0x0f, 0x00, 0x00, // loop: call F
+  0x01, 0xc3, // add ebx, eax
+  0xff, 0xc9, // dec ecx
+  0x75, 0xf5, // jnz loop
+  0xcc, // int3
+];
+
+function runRemapped(mode: JitMode): { stops: number[]; rbx: number } {
+  const frames = new FramePool(8);
+  const space = new AddressSpace(frames);
+  space.mapAnonymous(CODE, 0x2000, PERM_RWX);
+  space.write(CODE, Uint8Array.from(CALLER));
+  space.write(F, Uint8Array.from(FUNCTION_F));
+  space.mapAnonymous(STACK_TOP - 0x1000, 0x1000, PERM_RW);
+  const cpu = new Cpu(frames, 0);
+  cpu.jitMode = mode;
+  const state = new CpuState();
+  state.rip = CODE;
+  state.set(RSP, STACK_TOP);
+  cpu.load(state, space);
+  const stops: number[] = [];
+  let remapped = false;
+  for (;;) {
+    const why = cpu.run(777);
+    stops.push(cpu.icount);
+    if (!remapped && cpu.icount > 6000) {
+      remapped = true;
+      frames.retain(Math.floor(space.lookup(F / 4096) / 8)); // the old frame outlives the mapping
+      space.unmap(F / 4096);
+      space.mapAnonymous(F, 0x1000, PERM_RWX);
+      space.write(F, Uint8Array.from([0xb8, 0x07, 0x00, 0x00, 0x00, 0xc3]));
+    }
+    if (why === EXIT_BUDGET) continue;
+    assert.equal(why, EXIT_EXCEPTION);
+    assert.equal(cpu.exitVector, VEC_BP);
+    return { stops, rbx: cpu.reg64(RBX) };
+  }
+}
+
+test("a page of a region mapped to other code is not run from the old frame", () => {
+  const interpreted = runRemapped("off");
+  assert.ok(interpreted.rbx > 3000 && interpreted.rbx < 7 * 3000);
+  for (const mode of ["blocks", "regions", "wasm"] as const) assert.deepEqual(runRemapped(mode), interpreted, mode);
+});
