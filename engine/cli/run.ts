@@ -47,9 +47,10 @@ options:
                       (default: half of --memory)
   --max-instructions N  stop the run after N guest instructions (exit status ${EXIT_LIMIT})
   --timeout SECONDS   stop the run after SECONDS of host time (exit status ${EXIT_LIMIT}); SIGINT stops it too (${EXIT_INTERRUPTED})
-  --jit MODE          off (interpreter only), blocks (hot blocks compiled; the default), regions (hot blocks
-                      later recompiled with the blocks they branch to) or wasm (those regions compiled to
-                      WebAssembly); every mode retires the same instructions
+  --jit MODE          off (interpreter only), blocks (hot blocks compiled to JavaScript), regions (hot blocks
+                      later recompiled with the blocks they branch to) or wasm (hot blocks compiled with the blocks
+                      they reach to WebAssembly regions linked to each other; the default); every mode retires the
+                      same instructions
   --kind KIND         run ELF as native, foreign (Linux) or hybrid (default: what its .hedron.kind section says,
                       foreign without one)
   --boot FILE.json    boot several modules side by side: a JSON array of {"path", "name"?, "kind"?, "argv"?}

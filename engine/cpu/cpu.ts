@@ -16,10 +16,15 @@ export { EXIT_BUDGET, EXIT_EXCEPTION, EXIT_SYSCALL } from "./interp.ts";
 export const JIT_MODES = ["off", "blocks", "regions", "wasm"] as const;
 export type JitMode = (typeof JIT_MODES)[number];
 /** The default: the fastest exact mode measured on this machine (README, CPU). */
-export const DEFAULT_JIT_MODE: JitMode = "blocks";
+export const DEFAULT_JIT_MODE: JitMode = "wasm";
 const BLOCK_THRESHOLD = 1000;
+/** WebAssembly regions pay after fewer entries (bench 3, paired: whole-process CPU 0.72-0.86 s vs 0.78-0.99 s at 1000). */
+const WASM_BLOCK_THRESHOLD = 250;
 const REGION_THRESHOLD = 20000;
-/** WebAssembly regions pay sooner: Liftoff compiles them in well under a millisecond. */
+/**
+ * WebAssembly regions are compiled as soon as a block is hot (WASM_BLOCK_THRESHOLD); a block whose region would not
+ * pay runs as JavaScript and is tried again as a region after this many compiled entries.
+ */
 const WASM_REGION_THRESHOLD = 2000;
 export { VEC_AC, VEC_BP, VEC_DB, VEC_DE, VEC_GP, VEC_PF, VEC_UD, VEC_XM } from "./interp.ts";
 
@@ -36,7 +41,7 @@ export class Cpu extends Core {
   }
 
   set jitMode(mode: JitMode) {
-    this.jitThreshold = mode === "off" ? Infinity : BLOCK_THRESHOLD;
+    this.jitThreshold = mode === "off" ? Infinity : mode === "wasm" ? WASM_BLOCK_THRESHOLD : BLOCK_THRESHOLD;
     this.regionThreshold = mode === "regions" ? REGION_THRESHOLD : mode === "wasm" ? WASM_REGION_THRESHOLD : Infinity;
     this.wasmRegions = mode === "wasm" && this.area >= 0;
   }

@@ -13,7 +13,8 @@ import { sseExtExec } from "./sse4.ts";
 import { x87Exec } from "./x87.ts";
 import { compileRegion, regionBlocks, type BlockFn } from "./jit.ts";
 import { compileWasmRegion, MAX_WASM_BLOCKS } from "./wasm/compiler.ts";
-import { AREA_REGS, AREA_RBASE, AREA_RTAG, AREA_WBASE, AREA_WTAG } from "./wasm/layout.ts";
+import { AREA_REGS, AREA_RBASE, AREA_RTAG, AREA_WBASE, AREA_WTAG, AREA_XMM } from "./wasm/layout.ts";
+import type { RegionRuntime } from "./wasm/runtime.ts";
 
 export const EXIT_BUDGET = 0, EXIT_SYSCALL = 1, EXIT_EXCEPTION = 2;
 
@@ -54,10 +55,10 @@ for (const t of TERMINATORS) IS_TERMINATOR[t] = 1;
 export class Core implements FlagState {
   /** 16 GPRs as (low, high) int32 pairs, as in CpuState; in the CPU's area of guest memory (wasm/layout.ts). */
   readonly r: Int32Array;
-  /** 16 XMM registers as 4 int32 lanes, with float views of the same bytes. */
-  readonly xmm = new Int32Array(64);
-  readonly xmmF32 = new Float32Array(this.xmm.buffer);
-  readonly xmmF64 = new Float64Array(this.xmm.buffer);
+  /** 16 XMM registers as 4 int32 lanes, with float views of the same bytes; in the CPU's area too. */
+  readonly xmm: Int32Array;
+  readonly xmmF32: Float32Array;
+  readonly xmmF64: Float64Array;
   rip = 0;
   fsBase = 0;
   gsBase = 0;
@@ -111,6 +112,8 @@ export class Core implements FlagState {
   readonly area: number;
   /** Whether hot regions are compiled to WebAssembly (else to JavaScript). */
   wasmRegions = false;
+  /** The table, links and dispatch the WebAssembly regions share (made with the first region). */
+  regionRuntime: RegionRuntime | null = null;
   private readonly xtag = new Float64Array(TLB_SIZE).fill(-1);
   private readonly xbase = new Int32Array(TLB_SIZE);
   /** Physical offset of the operand of the current read-modify-write instruction, or -1 (page-crossing). */
@@ -132,6 +135,8 @@ export class Core implements FlagState {
   /** Entries of compiled blocks per first slot; at regionThreshold the block is recompiled as a region. */
   private readonly warm = new Uint32Array(CODE_SLOTS);
   private readonly jitFns: (BlockFn | null)[] = new Array<BlockFn | null>(CODE_SLOTS).fill(null);
+  /** Per slot of an indirect jmp/call the interpreter ran (with WebAssembly regions): where it last went. */
+  readonly indirectTargets = new Map<number, number>();
   /** Set when a store dropped decoded code, so a compiled block stops after the storing instruction. */
   smc = false;
   /**
@@ -166,6 +171,9 @@ export class Core implements FlagState {
     this.rbase = at(i32, AREA_RBASE, TLB_SIZE, 4);
     this.wtag = at(f64, AREA_WTAG, TLB_SIZE, 8).fill(-1);
     this.wbase = at(i32, AREA_WBASE, TLB_SIZE, 4);
+    this.xmm = at(i32, AREA_XMM, 64, 4);
+    this.xmmF32 = new Float32Array(this.xmm.buffer, this.xmm.byteOffset, 64);
+    this.xmmF64 = new Float64Array(this.xmm.buffer, this.xmm.byteOffset, 32);
   }
 
   // ---------------------------------------------------------------- exceptions
@@ -191,6 +199,7 @@ export class Core implements FlagState {
     this.wtag.fill(-1);
     this.xtag.fill(-1);
     this.jcRip.fill(-1);
+    this.regionRuntime?.clearLinks();
   }
 
   /** Brings TLBs and decoded blocks in line with the space's generation and other writers of code frames. */
@@ -1090,6 +1099,8 @@ export class Core implements FlagState {
     this.hits.fill(0);
     this.warm.fill(0);
     this.jitFns.fill(null);
+    this.regionRuntime?.reset();
+    this.indirectTargets.clear();
     this.pageBlocks.clear();
     this.pageEpoch.clear();
     this.jcRip.fill(-1);
@@ -1162,20 +1173,28 @@ export class Core implements FlagState {
     return this.hits[s] !== 0 || this.jitFns[s] !== null;
   }
 
+  /**
+   * Compiles the hot block at first. With WebAssembly regions it becomes a region straight away (a block that loops
+   * on itself is entered once per loop, so it would wait for its region in JavaScript); otherwise, or when the region
+   * would not pay, a JavaScript block, and when warm (region) a JavaScript region on its page.
+   */
   private compile(first: number, region: boolean): BlockFn {
     const t0 = performance.now();
-    const wasm = region && this.wasmRegions;
-    const blocks = wasm ? regionBlocks(this, first, MAX_WASM_BLOCKS, true) : region ? regionBlocks(this, first) : [first];
-    const entries = wasm ? compileWasmRegion(this, blocks) : null;
-    // A WebAssembly region is entered at any of its blocks; those count as warm already (no region of their own).
-    if (entries !== null) {
-      for (let k = 1; k < blocks.length; k++) {
-        this.jitFns[blocks[k]] = entries[k];
-        this.warm[blocks[k]] = Math.max(this.warm[blocks[k]], this.regionThreshold);
+    let fn: BlockFn | null = null;
+    if (this.wasmRegions) {
+      const blocks = regionBlocks(this, first, MAX_WASM_BLOCKS, true);
+      const entries = compileWasmRegion(this, blocks);
+      if (entries !== null) {
+        // Entered at any of its blocks; those count as warm already (no region of their own).
+        for (let k = 0; k < blocks.length; k++) {
+          this.jitFns[blocks[k]] = entries[k];
+          this.warm[blocks[k]] = Math.max(this.warm[blocks[k]], this.regionThreshold);
+        }
+        fn = entries[0];
       }
     }
     // JavaScript regions stay on one page (their invalidation drops the page's blocks together).
-    const fn = entries !== null ? entries[0] : compileRegion(this, wasm ? regionBlocks(this, first) : blocks);
+    fn ??= compileRegion(this, region ? regionBlocks(this, first) : [first]);
     this.jitCompileMs += performance.now() - t0;
     this.jitCompiled++;
     return fn;
@@ -1573,6 +1592,7 @@ export class Core implements FlagState {
           case 34: { // JMP_E
             const v = mems[i] ? this.rd64(this.ea(i)) : this.getR(rms[i], 8);
             this.rip = (this.hi >>> 0) * TWO32 + (v >>> 0);
+            if (this.wasmRegions) this.indirectTargets.set(i, this.rip);
             break block;
           }
           case 35: { // CALL
@@ -1587,6 +1607,7 @@ export class Core implements FlagState {
             const next = rips[i] + lens[i];
             this.push64(next | 0, Math.floor(next / TWO32));
             this.rip = target;
+            if (this.wasmRegions) this.indirectTargets.set(i, target);
             break block;
           }
           case 37: { // RET

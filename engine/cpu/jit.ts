@@ -242,6 +242,9 @@ export function regionBlocks(c: Core, first: number, max = MAX_REGION_BLOCKS, an
     const op = code.op[last], next = code.rip[last] + code.len[last];
     const targets = op === U.JCC || op === U.CALL ? [code.disp[last], next] : op === U.JMP ? [code.disp[last]] :
       op === U.END ? [code.rip[last]] : op === U.CALL_E ? [next] : [];
+    // WebAssembly regions also follow an indirect jump or call to where the interpreter saw it go last.
+    const went = anyPage && (op === U.CALL_E || op === U.JMP_E) ? c.indirectTargets.get(last) : undefined;
+    if (went !== undefined) targets.push(went);
     for (const rip of targets) {
       if ((!anyPage && rip - (rip & 0xfff) !== page) || blocks.length >= max) continue;
       const s = c.decodedBlock(rip);

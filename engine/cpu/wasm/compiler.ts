@@ -5,36 +5,48 @@
 import type { Core } from "../interp.ts";
 import { blockLength, compileRegion, type BlockFn } from "../jit.ts";
 import { ALU_TEST, FL_A32, FL_FS, FL_GS, FL_REP, FL_REPNE, HIGH_BYTE, NO_REG } from "../decoder.ts";
-import { carry, F_ADD, F_DEC, F_INC, F_LOGIC, F_NONE, F_RES, F_SUB, materialize } from "../flags.ts";
-import { RFLAGS_CF, RFLAGS_OF } from "../state.ts";
-import { TERMINATORS, U } from "../table.ts";
-
-const IS_TERMINATOR = new Set<number>(TERMINATORS);
-import { buildModule, FunctionBody, I32, I64, OP } from "./encoder.ts";
+import { F_ADD, F_DEC, F_INC, F_LOGIC, F_NONE, F_RES, F_SUB } from "../flags.ts";
+import { RFLAGS_CF, RFLAGS_OF, RFLAGS_ZF } from "../state.ts";
+import { FOP, FTYPE, S, TERMINATORS, U } from "../table.ts";
+import { PERM_X } from "../../memory/address-space.ts";
+import { PAGE_SIZE } from "../../memory/frames.ts";
+import { buildModule, F64, FunctionBody, I32, I64, OP } from "./encoder.ts";
 import {
-  AREA_DF, AREA_EXIT_COUNT, AREA_EXIT_RIP, AREA_FLAGS, AREA_RBASE, AREA_REGS, AREA_RTAG, AREA_WBASE, AREA_WTAG,
+  AREA_DF, AREA_EXIT_COUNT, AREA_EXIT_LEFT, AREA_EXIT_RIP, AREA_FSBASE, AREA_GSBASE, AREA_MXCSR, AREA_RBASE, AREA_REGS,
+  AREA_RTAG, AREA_WBASE, AREA_WTAG, AREA_XMM,
   FLAG_FA, FLAG_FB, FLAG_FBITS, FLAG_FCIN, FLAG_FOP, FLAG_FR, FLAG_FSZ,
 } from "./layout.ts";
+import { LEFT_IN_INTERPRETER, RegionRuntime, RUN_TYPE } from "./runtime.ts";
+
+const IS_TERMINATOR = new Set<number>(TERMINATORS);
 
 // Locals: parameters (segment to enter, instruction budget), then scratch.
 const SEG = 0, BUDGET = 1, CNT = 2, RET = 3, T = 4, P = 5, REG0 = 6, A = 22, V = 23, W = 24, X = 25, Y = 26;
-const LOCALS: [number, number][] = [[4, I32], [21, I64]];
+const FA = 27, FB = 28, FR = 29;
+const LOCALS: [number, number][] = [[4, I32], [21, I64], [3, F64]];
+/** The smallest normal double: results and operands at least this large (or zero) raise nothing but PE. */
+const MIN_NORMAL64 = 2 ** -1022;
 /**
- * Imported helpers: CF of the current lazy flags; replace CF and OF by the given bits (rotates); interpret one slot
- * (registers spilled), returning 0 to go on with the next instruction or 1 to leave.
+ * Imported helpers (RegionRuntime.imports): CF of the current lazy flags; replace the flags in a mask by the given
+ * bits; interpret one slot (registers spilled), returning 0 to go on with the next instruction or 1 to leave; the six
+ * arithmetic flags as RFLAGS bits.
  */
-const IMPORT_CARRY = 0, IMPORT_PATCH = 1, IMPORT_STEP = 2;
-/** run()'s result when the interpreter took over: rip and any exit are already set. */
-const LEFT_IN_INTERPRETER = -3;
-const ALL_REGS: readonly number[] = Array.from({ length: 16 }, (_, r) => r);
+const IMPORT_CARRY = 0, IMPORT_PATCH = 1, IMPORT_STEP = 2, IMPORT_MATERIALIZE = 3;
 
 /** Regions where more than one instruction and this share would leave for the interpreter stay JavaScript. */
 const MAX_INTERPRETED_SHARE = 0.25;
 
+/** The registers in a bit mask, in order. */
+function registerList(mask: number): number[] {
+  const list: number[] = [];
+  for (let r = 0; r < 16; r++) if ((mask & (1 << r)) !== 0) list.push(r);
+  return list;
+}
+
 /** What the lazy flags hold at a point of a block, as far as the compiler knows: kind and size, or null. */
 interface FlagSource { kind: number; sz: number }
 
-const MASKS = [0n, 0xffn, 0xffffn, 0n, 0xffffffffn, 0n, 0n, 0n, 0n];
+const MASKS = [0, 0xff, 0xffff, 0, 0xffffffff, 0, 0, 0, 0];
 /** Lazy-flag kind of each ALU operation (add or adc sbb and sub xor cmp test); adc/sbb also record CF in fcin. */
 const ALU_KIND = [F_ADD, F_LOGIC, F_ADD, F_SUB, F_LOGIC, F_SUB, F_LOGIC, F_SUB, F_LOGIC];
 
@@ -46,6 +58,29 @@ function aluExt(c: Core, i: number): number {
 function isAlu(op: number): boolean {
   return op === U.ALU_EG || op === U.ALU_GE || op === U.ALU_EI || op === U.TEST_EG || op === U.TEST_EI ||
     op === U.ALU_RR64 || op === U.ALU_RR32 || op === U.ALU_RI64 || op === U.ALU_RI32;
+}
+
+/**
+ * The SSE forms compiled (none touches RFLAGS): register moves and logic, movsd/movq loads and stores, cvtsi2sd of a
+ * 32-bit integer (always exact), and addsd/subsd/mulsd/divsd, whose result is kept when nothing but the
+ * already-set PE flag could arise under round-to-nearest (the interpreter's own fast path), else interpreted.
+ * 0: not compiled, 1: compiled, 2: compiled with a hand-over (TLB miss or a case for the interpreter).
+ */
+function sseKind(c: Core, i: number): number {
+  const code = c.code, mem = code.mem[i] !== 0;
+  switch (code.ext[i]) {
+    case S.MOVA_LD: case S.MOVU_LD: case S.MOVA_ST: case S.MOVU_ST: case S.PXOR: case S.POR: case S.PAND: case S.PANDN:
+      return mem ? 0 : 1;
+    case S.MOVSD_LD: case S.MOVQ_LD: case S.MOVSD_ST: case S.MOVQ_ST:
+      return mem ? 2 : 1;
+    case S.CVTSI2SD:
+      return code.sz[i] !== 4 ? 0 : mem ? 2 : 1;
+    case S.FARITH: {
+      const fop = code.ext2[i] >> 2;
+      return (code.ext2[i] & 3) === FTYPE.SD && (fop === FOP.ADD || fop === FOP.SUB || fop === FOP.MUL || fop === FOP.DIV) ? 2 : 0;
+    }
+  }
+  return 0;
 }
 
 function shiftCount(c: Core, i: number): number {
@@ -64,8 +99,10 @@ function flagsAfter(c: Core, i: number, before: FlagSource | null): FlagSource |
     case U.NOP: case U.MOV_EG: case U.MOV_GE: case U.MOV_EI: case U.LEA: case U.MOVZX: case U.MOVSX: case U.MOV_RR64:
     case U.MOV_RR32: case U.MOV_RI: case U.LD64: case U.LD32: case U.ST64: case U.ST32: case U.PUSH_R64: case U.POP_R64:
     case U.JMP: case U.CALL: case U.END: case U.CMOV: case U.SETCC: case U.JCC: case U.NOT: case U.JMP_E: case U.CALL_E:
-    case U.RET:
+    case U.RET: case U.PUSH_I: case U.PUSH_E: case U.MOVS: case U.STOS:
       return before;
+    case U.BSF: case U.BSR: case U.TZCNT: case U.LZCNT: case U.POPCNT: return { kind: F_NONE, sz };
+    case U.SSE: return sseKind(c, i) !== 0 ? before : null;
     case U.NEG: return { kind: F_SUB, sz };
     case U.INC: return { kind: F_INC, sz };
     case U.DEC: return { kind: F_DEC, sz };
@@ -83,7 +120,7 @@ function flagsAfter(c: Core, i: number, before: FlagSource | null): FlagSource |
 function writesAllFlags(c: Core, i: number): boolean {
   const op = c.code.op[i];
   if (isAlu(op)) return ALU_KIND[aluExt(c, i)] >= 0;
-  if (op === U.NEG || op === U.IMUL_GE || op === U.IMUL_GEI) return true;
+  if (op === U.NEG || op === U.IMUL_GE || op === U.IMUL_GEI || op === U.POPCNT) return true;
   return op === U.SHIFT_EI && c.code.ext[i] >= 4 && shiftCount(c, i) !== 0;
 }
 
@@ -104,7 +141,7 @@ function readsFlags(c: Core, i: number): boolean {
 type Flag = "of" | "cf" | "zf" | "sf" | "pf";
 
 /** Most blocks in one WebAssembly region (regionBlocks follows them across pages). */
-export const MAX_WASM_BLOCKS = 64;
+export const MAX_WASM_BLOCKS = 32;
 
 /**
  * Compiles one region: an entry function per block (blocks[k] enters at k); null when WebAssembly would not pay
@@ -113,7 +150,7 @@ export const MAX_WASM_BLOCKS = 64;
 export function compileWasmRegion(c: Core, blocks: number[]): BlockFn[] | null {
   const memory = c.frames.memory;
   if (memory === null || c.area < 0) return null;
-  return new RegionCompiler(c, blocks, memory).build();
+  return new RegionCompiler(c, blocks, c.regionRuntime ??= new RegionRuntime(c, memory)).build();
 }
 
 class RegionCompiler {
@@ -128,17 +165,21 @@ class RegionCompiler {
   private loopLevel = 0;
   /** The block around the current instruction: a TLB miss interprets it and continues after it. */
   private insnLevel = 0;
-  /** First slot of the block being emitted. */
+  /** First slot of the block being emitted, its index in the region and the level of the loop around it. */
   private first = 0;
+  private current = 0;
+  private selfLevel = 0;
   /** Per slot of the current block: compiled (1 pure, 2 may exit at a TLB miss) or 0 (interpreted). */
   private kinds: number[] = [];
   private needFlags: boolean[] = [];
   private sources: (FlagSource | null)[] = [];
+  /** Registers the compiled instructions use: loaded on entry, stored on exit (the others stay in the area). */
+  private used: number[] = [];
 
   constructor(
     private readonly c: Core,
     private readonly blocks: number[],
-    private readonly memory: WebAssembly.Memory,
+    private readonly runtime: RegionRuntime,
   ) {
     this.code = c.code;
     this.area = c.area;
@@ -147,6 +188,7 @@ class RegionCompiler {
   build(): BlockFn[] | null {
     const c = this.c, code = this.code, f = this.f;
     let total = 0, interpreted = 0;
+    let used = 0;
     this.blocks.forEach((first, k) => {
       if (!this.starts.has(code.rip[first])) this.starts.set(code.rip[first], k);
     });
@@ -162,9 +204,11 @@ class RegionCompiler {
         if (code.op[first + k] === U.SMC_EXIT) return null;
         if (code.op[first + k] !== U.END) total++;
         if (this.kinds[k] === 0) interpreted++;
+        else used |= this.registersOf(first + k);
       }
     }
-    if (interpreted > 1 + total * MAX_INTERPRETED_SHARE || this.kindOf(this.blocks[0], null) === 0) return null;
+    this.used = registerList(used);
+    if (interpreted > 1 + total * MAX_INTERPRETED_SHARE || this.kindOf(this.blocks[0]) === 0) return null;
 
     this.reload();
     this.exitLevel = f.open(OP.block);
@@ -173,116 +217,83 @@ class RegionCompiler {
     for (let k = this.blocks.length - 1; k >= 0; k--) levels[k] = f.open(OP.block);
     f.get(SEG);
     f.brTable(levels, levels[0]);
-    for (const first of this.blocks) {
+    this.blocks.forEach((first, k) => {
       f.end();
       this.analyse(first, blockLength(c, first));
-      this.block(first);
-    }
+      this.block(first, k);
+    });
     f.end(); // loop
     f.end(); // exit block
     this.spill();
-    f.i32(0).get(CNT).mem(OP.i32_store, this.area + AREA_EXIT_COUNT);
+    // The retired count goes to what the interpreter has yet to add, the budget left to dispatch.
+    f.i32(0).i32(0).mem(OP.i32_load, this.area + AREA_EXIT_COUNT).get(CNT).op(OP.i32_add).mem(OP.i32_store, this.area + AREA_EXIT_COUNT);
+    f.i32(0).get(BUDGET).get(CNT).op(OP.i32_sub).mem(OP.i32_store, this.area + AREA_EXIT_LEFT);
     f.get(RET);
     const bytes = buildModule([
       { name: "carry", type: { params: [], results: [I32] } },
-      { name: "patch", type: { params: [I32], results: [] } },
+      { name: "patch", type: { params: [I32, I32], results: [] } },
       { name: "step", type: { params: [I32, I32], results: [I32] } },
-    ], { params: [I32, I32], results: [I32] }, LOCALS, f);
+      { name: "materialize", type: { params: [], results: [I32] } },
+    ], [{ name: "run", type: RUN_TYPE, locals: LOCALS, body: f }]);
     c.jitCodeBytes += bytes.length;
     return this.wrap(bytes);
   }
 
-  private spill(regs: readonly number[] = ALL_REGS): void {
+  private spill(regs: readonly number[] = this.used): void {
     for (const r of regs) this.f.i32(0).get(REG0 + r).mem(OP.i64_store, this.area + AREA_REGS + 8 * r);
   }
 
-  private reload(regs: readonly number[] = ALL_REGS): void {
+  private reload(regs: readonly number[] = this.used): void {
     for (const r of regs) this.f.i32(0).mem(OP.i64_load, this.area + AREA_REGS + 8 * r).set(REG0 + r);
   }
 
-  /** The registers a compiled slot reads or writes (what its interpreted TLB-miss path must spill and reload). */
-  private registersOf(i: number): number[] {
+  /** The registers a compiled slot reads or writes, as a bit mask (what its TLB-miss path spills and reloads). */
+  private registersOf(i: number): number {
     const code = this.code, op = code.op[i];
-    const regs = new Set<number>();
-    for (const r of [code.rg[i], code.rm[i], code.ix[i]]) if (r !== NO_REG) regs.add(r >= HIGH_BYTE ? r - HIGH_BYTE : r);
-    if (op === U.PUSH_R64 || op === U.POP_R64 || op === U.CALL || op === U.CALL_E || op === U.RET) regs.add(4);
-    if (op === U.MOVS) regs.add(6).add(7);
-    if (op === U.STOS) regs.add(0).add(7);
-    return [...regs].filter((r) => r < 16);
+    let regs = 0;
+    for (const r of [code.rg[i], code.rm[i], code.ix[i]]) if (r !== NO_REG) regs |= 1 << (r >= HIGH_BYTE ? r - HIGH_BYTE : r);
+    if (op === U.PUSH_R64 || op === U.POP_R64 || op === U.PUSH_I || op === U.PUSH_E || op === U.CALL || op === U.CALL_E || op === U.RET) regs |= 1 << 4;
+    if (op === U.MOVS) regs |= (1 << 6) | (1 << 7);
+    if (op === U.STOS) regs |= 1 | (1 << 7);
+    if ((op === U.MOVS || op === U.STOS) && (code.fl[i] & (FL_REP | FL_REPNE)) !== 0) regs |= 1 << 1;
+    if (op === U.SHIFT_ECL) regs |= 1 << 1;
+    return regs & 0xffff;
   }
 
-  /** The JavaScript entry: lazy flags in and out of the area, interpreted slots, re-entry at known addresses. */
+  /**
+   * The JavaScript entries, one per block: each runs the region (and what it links to) through the runtime. A block
+   * trace records every block entry, and a region whose code was written is stale: then the block's own JavaScript
+   * function runs instead.
+   */
   private wrap(bytes: Uint8Array<ArrayBuffer>): BlockFn[] {
-    const buffer = this.memory.buffer, area = this.area;
-    const S = new Int32Array(buffer, area + AREA_FLAGS, 10);
-    const exitRip = new Float64Array(buffer, area + AREA_EXIT_RIP, 1);
-    const exitCount = new Int32Array(buffer, area + AREA_EXIT_COUNT, 1);
-    const df = new Int32Array(buffer, area + AREA_DF, 1);
-    const c = this.c;
-    const flagsIn = (): void => {
-      S[0] = c.fop; S[1] = c.fsz; S[2] = c.fa; S[3] = c.fah; S[4] = c.fb; S[5] = c.fbh; S[6] = c.fr; S[7] = c.frh;
-      S[8] = c.fcin; S[9] = c.fbits;
-      df[0] = (c.rfOther >> 10) & 1;
-    };
-    const flagsOut = (): void => {
-      c.fop = S[0]; c.fsz = S[1]; c.fa = S[2]; c.fah = S[3]; c.fb = S[4]; c.fbh = S[5]; c.fr = S[6]; c.frh = S[7];
-      c.fcin = S[8]; c.fbits = S[9];
-    };
-    const imports = {
-      m: {
-        mem: this.memory,
-        step: (slot: number, retired: number): number => slot + retired,
-        carry: (): number => { flagsOut(); return carry(c) ? 1 : 0; },
-        patch: (bits: number): void => {
-          flagsOut();
-          c.fbits = (materialize(c) & ~(RFLAGS_CF | RFLAGS_OF)) | bits;
-          c.fop = F_NONE;
-          flagsIn();
-        },
-      },
-    };
-    const code = this.code;
-    /** What the interpreter's slot left to do: an EXIT_* code, -1 (rip set) or -2 (code was written: leave). */
-    let pending = -1;
-    imports.m.step = (slot: number, retired: number): number => {
-      c.icount += retired;
-      flagsOut();
-      const y = c.interpretSlot(slot);
-      flagsIn();
-      if (y >= 0) pending = y;
-      else if (c.smc) { c.smc = false; pending = -2; }
-      else if (IS_TERMINATOR.has(code.op[slot])) pending = -1;
-      else return 0;
-      return 1;
-    };
-    const run = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports).exports.run as (seg: number, budget: number) => number;
-    const starts = this.starts;
-    // The code frames the region was compiled from and their epochs: a write to any of them retires the region.
-    const frames = [...new Set(this.blocks.map((s) => c.codeFrame(code.rip[s])))];
+    const c = this.c, code = this.code, runtime = this.runtime;
+    const run = new WebAssembly.Instance(new WebAssembly.Module(bytes), runtime.imports).exports.run as Function;
+    const index = runtime.add(run);
+    // The code frames the region was compiled from, their epochs and the pages mapping them: a write to any of them,
+    // or another mapping of one of the pages (seen when the address space changed), retires the region.
+    const pages = [...new Set(this.blocks.map((s) => Math.floor(code.rip[s] / PAGE_SIZE)))];
+    const frames = pages.map((vpn) => c.codeFrame(vpn * PAGE_SIZE));
     const epochs = frames.map((fr) => c.frames.codeEpoch[fr]);
     const codeEpoch = c.frames.codeEpoch;
-    let stale = false;
+    let stale = false, space = c.space, generation = space?.generation;
     return this.blocks.map((first, entry) => {
+      const rip = code.rip[first];
       let fallback: BlockFn | null = null;
       return (core, R, dv) => {
-      if (!stale) for (let j = 0; j < frames.length; j++) if (codeEpoch[frames[j]] !== epochs[j]) stale = true;
-      // A block trace records every block entry: the JavaScript block leaves at its end for the dispatcher.
-      if (core.blockTrace !== null || stale) return (fallback ??= compileRegion(core, [first]))(core, R, dv);
-      let k = entry;
-      for (;;) {
-        flagsIn();
-        const room = core.runLimit - core.icount;
-        const x = run(k, room > 0x3fffffff ? 0x3fffffff : room);
-        core.icount += exitCount[0];
-        flagsOut();
-        if (x === LEFT_IN_INTERPRETER) {
-          if (pending !== -1) return pending === -2 ? -1 : pending;
-        } else core.rip = exitRip[0];
-        if (core.icount >= core.runLimit) return -1;
-        const next = starts.get(core.rip);
-        if (next === undefined) return -1;
-        k = next;
-      }
+        if (!stale) {
+          for (let j = 0; j < frames.length; j++) if (codeEpoch[frames[j]] !== epochs[j]) stale = true;
+          if (core.space !== space || core.space?.generation !== generation) {
+            space = core.space;
+            generation = space?.generation;
+            for (let j = 0; j < pages.length; j++) {
+              const pte = space === null ? -1 : space.lookup(pages[j]);
+              if (pte < 0 || (pte & PERM_X) === 0 || Math.floor(pte / 8) !== frames[j]) stale = true;
+            }
+          }
+          if (stale) runtime.remove(index);
+        }
+        if (core.blockTrace !== null || stale) return (fallback ??= compileRegion(core, [first]))(core, R, dv);
+        return runtime.enter(index, entry, rip);
       };
     });
   }
@@ -297,7 +308,7 @@ class RegionCompiler {
     let src: FlagSource | null = null;
     for (let k = 0; k < n; k++) {
       this.sources[k] = src;
-      this.kinds[k] = this.kindOf(first + k, src);
+      this.kinds[k] = this.kindOf(first + k);
       src = flagsAfter(this.c, first + k, src);
     }
     let live = true;
@@ -310,9 +321,9 @@ class RegionCompiler {
   }
 
   /** 0: left to the interpreter; 1: compiled, never exits; 2: compiled, exits on a TLB miss. */
-  private kindOf(i: number, src: FlagSource | null): number {
+  private kindOf(i: number): number {
     const code = this.code, op = code.op[i], sz = code.sz[i], mem = code.mem[i] !== 0;
-    const m = mem ? ((code.fl[i] & (FL_FS | FL_GS)) !== 0 ? 0 : 2) : 1;
+    const m = mem ? 2 : 1;
     switch (op) {
       case U.NOP: case U.MOV_RR64: case U.MOV_RR32: case U.MOV_RI: case U.END: case U.JMP: case U.LEA:
         return 1;
@@ -327,25 +338,29 @@ class RegionCompiler {
       case U.SHIFT_ECL:
         return !mem && (sz === 4 || sz === 8) && code.ext[i] >= 4 ? 1 : 0;
       case U.MOVS: case U.STOS:
-        return (code.fl[i] & (FL_REP | FL_REPNE | FL_A32 | FL_FS | FL_GS)) === 0 ? 2 : 0;
+        return (code.fl[i] & FL_A32) === 0 ? 2 : 0;
+      case U.BSF: case U.BSR: case U.TZCNT: case U.LZCNT: case U.POPCNT:
+        return sz === 1 ? 0 : m;
+      case U.PUSH_I: case U.PUSH_E:
+        return sz === 8 ? 2 : 0;
       case U.SHIFT_EI: {
         const e = code.ext[i];
         return !mem && (sz === 4 || sz === 8) && (e <= 1 || e >= 4) && shiftCount(this.c, i) !== 0 ? 1 : 0;
       }
       case U.IMUL_GE: case U.IMUL_GEI:
         return sz === 2 ? 0 : m;
-      case U.CMOV:
-        return this.condition(code.ext[i], src, true) ? m : 0;
-      case U.SETCC:
-        return !mem && this.condition(code.ext[i], src, true) ? 1 : 0;
+      case U.CMOV: case U.SETCC:
+        return m;
       case U.JCC:
-        return this.condition(code.ext[i], src, true) ? 1 : 0;
+        return 1;
       case U.CALL: case U.PUSH_R64: case U.POP_R64:
         return 2;
       case U.RET:
         return code.imm[i] === 0 ? 2 : 0;
       case U.JMP_E: case U.CALL_E:
-        return m === 0 ? 0 : 2;
+        return 2;
+      case U.SSE:
+        return sseKind(this.c, i);
     }
     return 0;
   }
@@ -362,7 +377,7 @@ class RegionCompiler {
    * reloaded, the retired count handed over (the budget moves with it); leaves when the interpreter says so.
    */
   private interpret(i: number, n: number): void {
-    const f = this.f, regs = this.kinds[i - this.first] === 0 ? ALL_REGS : this.registersOf(i);
+    const f = this.f, regs = this.kinds[i - this.first] === 0 ? this.used : registerList(this.registersOf(i));
     this.spill(regs);
     f.i32(i).get(CNT).i32(n).op(OP.i32_add).call(IMPORT_STEP).set(T);
     this.reload(regs);
@@ -381,7 +396,7 @@ class RegionCompiler {
 
   /** Leave for a static rip. */
   private exitTo(rip: number): void {
-    this.f.i32(0).f64(rip).mem(OP.f64_store, this.area + AREA_EXIT_RIP).i32(-1).set(RET);
+    this.f.i32(0).i64(rip).mem(OP.i64_store, this.area + AREA_EXIT_RIP).i32(-1).set(RET);
     this.exit();
   }
 
@@ -393,20 +408,23 @@ class RegionCompiler {
     f.open(OP.if);
     this.exitTo(rip);
     f.end();
-    f.i32(k).set(SEG);
-    f.br(this.loopLevel);
+    if (k === this.current) f.br(this.selfLevel);
+    else {
+      f.i32(k).set(SEG);
+      f.br(this.loopLevel);
+    }
   }
 
   /** Continue at the address in local V: one of the candidate block starts stays inside, anything else leaves. */
   private gotoDynamic(candidates: Iterable<number>): void {
     const f = this.f;
     for (const rip of candidates) {
-      f.get(V).i64(BigInt(rip)).op(OP.i64_eq);
+      f.get(V).i64(rip).op(OP.i64_eq);
       f.open(OP.if);
       this.goto(rip);
       f.end();
     }
-    f.i32(0).get(V).op(OP.f64_convert_i64_u).mem(OP.f64_store, this.area + AREA_EXIT_RIP).i32(-1).set(RET);
+    f.i32(0).get(V).mem(OP.i64_store, this.area + AREA_EXIT_RIP).i32(-1).set(RET);
     this.exit();
   }
 
@@ -424,7 +442,7 @@ class RegionCompiler {
   private reg(r: number, sz: number): void {
     const f = this.f;
     if (sz === 1 && r >= HIGH_BYTE) {
-      f.get(REG0 + r - HIGH_BYTE).i64(8n).op(OP.i64_shr_u).i64(0xffn).op(OP.i64_and);
+      f.get(REG0 + r - HIGH_BYTE).i64(8).op(OP.i64_shr_u).i64(0xff).op(OP.i64_and);
       return;
     }
     f.get(REG0 + r);
@@ -441,22 +459,30 @@ class RegionCompiler {
     f.get(l).i64(high ? ~0xff00n : sz === 2 ? ~0xffffn : ~0xffn).op(OP.i64_and);
     value();
     this.mask(sz);
-    if (high) f.i64(8n).op(OP.i64_shl);
+    if (high) f.i64(8).op(OP.i64_shl);
     f.op(OP.i64_or).set(l);
   }
 
-  /** Pushes the effective address of slot i (no segment base: FS/GS forms are left to the interpreter). */
+  /** Pushes the effective address of slot i, segment base included unless it is lea's. */
   private address(i: number): void {
     const code = this.code, f = this.f;
-    f.i64(BigInt(code.disp[i]));
+    f.i64(code.disp[i]);
     if (code.rm[i] !== NO_REG) f.get(REG0 + code.rm[i]).op(OP.i64_add);
     if (code.ix[i] !== NO_REG) {
       f.get(REG0 + code.ix[i]);
       const sh = [0, 0, 1, 0, 2, 0, 0, 0, 3][code.sc[i]];
-      if (sh) f.i64(BigInt(sh)).op(OP.i64_shl);
+      if (sh) f.i64(sh).op(OP.i64_shl);
       f.op(OP.i64_add);
     }
     if (code.fl[i] & FL_A32) this.mask(4);
+    if (code.op[i] !== U.LEA) this.segment(i);
+  }
+
+  /** Adds the FS or GS base to the address on the stack when slot i overrides the segment. */
+  private segment(i: number): void {
+    const fl = this.code.fl[i];
+    if ((fl & (FL_FS | FL_GS)) === 0) return;
+    this.f.i32(0).mem(OP.i64_load, this.area + (fl & FL_FS ? AREA_FSBASE : AREA_GSBASE)).op(OP.i64_add);
   }
 
   /** P = physical offset of sz bytes at the address in A, via the read or write TLB; a miss hands slot i over. */
@@ -464,7 +490,7 @@ class RegionCompiler {
     const f = this.f;
     f.get(A).op(OP.i32_wrap_i64).i32(12).op(OP.i32_shr_u).i32(255).op(OP.i32_and).set(T);
     f.get(T).i32(3).op(OP.i32_shl).mem(OP.f64_load, this.area + (write ? AREA_WTAG : AREA_RTAG));
-    f.get(A).i64(-4096n).op(OP.i64_and).op(OP.f64_convert_i64_u).op(OP.f64_ne);
+    f.get(A).i64(-4096).op(OP.i64_and).op(OP.f64_convert_i64_u).op(OP.f64_ne);
     f.get(A).op(OP.i32_wrap_i64).i32(4095).op(OP.i32_and).i32(4096 - sz).op(OP.i32_gt_u).op(OP.i32_or);
     f.open(OP.if);
     this.interpret(i, n);
@@ -495,9 +521,11 @@ class RegionCompiler {
     this.load(sz);
   }
 
-  private immediate(i: number, sz: number): bigint {
-    const v = (BigInt(this.code.immh[i]) << 32n) | BigInt(this.code.imm[i] >>> 0);
-    return sz === 8 ? v : v & MASKS[sz];
+  /** The immediate of slot i at size sz (zero-extended below 8 bytes). */
+  private immediate(i: number, sz: number): number | bigint {
+    const lo = this.code.imm[i] >>> 0, hi = this.code.immh[i];
+    if (sz === 8) return hi === 0 || hi === -1 ? hi * 4294967296 + lo : (BigInt(hi) << 32n) | BigInt(lo);
+    return sz === 4 ? lo : lo & MASKS[sz];
   }
 
   /** Records lazy flags of kind with X, Y (inputs) and W (result) at size sz. */
@@ -570,7 +598,7 @@ class RegionCompiler {
       return true;
     }
     if (which === "sf") {
-      if (!dry) { this.loadFlag(FLAG_FR, sz, true); f.i64(0n).op(OP.i64_lt_s); }
+      if (!dry) { this.loadFlag(FLAG_FR, sz, true); f.i64(0).op(OP.i64_lt_s); }
       return true;
     }
     if (k === F_LOGIC) {
@@ -595,8 +623,33 @@ class RegionCompiler {
     return false;
   }
 
+  /** Emits condition cc (i32): inline for a known flag source where it can, else from the materialised flags. */
+  private condition(cc: number, src: FlagSource | null): void {
+    if (this.inlineCondition(cc, src, true)) {
+      this.inlineCondition(cc, src, false);
+      return;
+    }
+    // OF CF ZF (CF|ZF) SF PF (SF^OF) (ZF|SF^OF) from the RFLAGS bits, negated for odd cc.
+    const f = this.f, base = cc >> 1;
+    f.call(IMPORT_MATERIALIZE);
+    const bit = (n: number): void => { f.get(T).i32(n).op(OP.i32_shr_u); };
+    f.set(T);
+    switch (base) {
+      case 0: bit(11); break;
+      case 1: bit(0); break;
+      case 2: bit(6); break;
+      case 3: bit(0); bit(6); f.op(OP.i32_or); break;
+      case 4: bit(7); break;
+      case 5: bit(2); break;
+      case 6: bit(7); bit(11); f.op(OP.i32_xor); break;
+      default: bit(7); bit(11); f.op(OP.i32_xor); bit(6); f.op(OP.i32_or); break;
+    }
+    f.i32(1).op(OP.i32_and);
+    if ((cc & 1) !== 0) f.op(OP.i32_eqz);
+  }
+
   /** Emits condition cc (i32) for the known flag source; with dry, only answers whether it can. */
-  private condition(cc: number, src: FlagSource | null, dry: boolean): boolean {
+  private inlineCondition(cc: number, src: FlagSource | null, dry: boolean): boolean {
     if (src === null) return false;
     const f = this.f, base = cc >> 1;
     let ok: boolean;
@@ -636,9 +689,12 @@ class RegionCompiler {
   // ------------------------------------------------------------------ instructions
 
   /** Emits the block at slot first. */
-  private block(first: number): void {
+  private block(first: number, segment: number): void {
     const f = this.f;
     this.first = first;
+    // A jump back to the block's own start branches here directly (the loops of hot code), not through br_table.
+    this.current = segment;
+    this.selfLevel = f.open(OP.loop);
     for (let k = 0, n = 0; ; k++) {
       const i = first + k, op = this.code.op[i];
       if (this.kinds[k] === 0) this.interpret(i, n);
@@ -651,6 +707,8 @@ class RegionCompiler {
       if (op !== U.END) n++;
       if (op === U.END || IS_TERMINATOR.has(op)) {
         f.op(OP.unreachable); // every terminator branched away (or the interpreter left)
+        f.end();
+        f.op(OP.unreachable);
         return;
       }
     }
@@ -732,9 +790,9 @@ class RegionCompiler {
           f.set(V);
           this.setReg(rg, sz, () => f.get(V));
           break;
-        case U.NOT: this.setReg(rm, sz, () => { this.reg(rm, sz); f.i64(-1n).op(OP.i64_xor); }); break;
+        case U.NOT: this.setReg(rm, sz, () => { this.reg(rm, sz); f.i64(-1).op(OP.i64_xor); }); break;
         case U.NEG:
-          f.i64(0n).set(X);
+          f.i64(0).set(X);
           this.reg(rm, sz);
           f.set(Y);
           this.alu(5, sz, flags, src);
@@ -743,7 +801,7 @@ class RegionCompiler {
         case U.INC: case U.DEC:
           this.reg(rm, sz);
           f.set(X);
-          f.i64(1n).set(Y);
+          f.i64(1).set(Y);
           f.get(X).get(Y).op(op === U.INC ? OP.i64_add : OP.i64_sub);
           this.mask(sz);
           f.set(W);
@@ -762,8 +820,17 @@ class RegionCompiler {
         case U.SHIFT_EI: this.shift(i, flags); break;
         case U.SHIFT_ECL: this.shiftByCl(i, flags); break;
         case U.MOVS: case U.STOS: {
+          // The step: sz, or -sz when DF is set.
+          f.i32(0).mem(OP.i32_load, this.area + AREA_DF).op(OP.i64_extend_i32_u).i64(-2 * sz).op(OP.i64_mul)
+            .i64(sz).op(OP.i64_add).set(Y);
+          // rep: element by element while RCX != 0; a TLB miss hands the rest of the instruction to the interpreter.
+          const rep = (code.fl[i] & (FL_REP | FL_REPNE)) !== 0;
+          const done = rep ? f.open(OP.block) : 0, again = rep ? f.open(OP.loop) : 0;
+          if (rep) { f.get(REG0 + 1).op(OP.i64_eqz); f.br(done, OP.br_if); }
           if (op === U.MOVS) {
-            f.get(REG0 + 6).set(A);
+            f.get(REG0 + 6);
+            this.segment(i);
+            f.set(A);
             this.translate(i, sz, false, n);
             this.load(sz);
           } else this.reg(0, sz);
@@ -771,18 +838,21 @@ class RegionCompiler {
           f.get(REG0 + 7).set(A);
           this.translate(i, sz, true, n);
           this.store(sz, () => f.get(V));
-          // The step: sz, or -sz when DF is set.
-          f.i32(0).mem(OP.i32_load, this.area + AREA_DF).op(OP.i64_extend_i32_u).i64(BigInt(-2 * sz)).op(OP.i64_mul)
-            .i64(BigInt(sz)).op(OP.i64_add).set(Y);
           if (op === U.MOVS) f.get(REG0 + 6).get(Y).op(OP.i64_add).set(REG0 + 6);
           f.get(REG0 + 7).get(Y).op(OP.i64_add).set(REG0 + 7);
+          if (rep) {
+            f.get(REG0 + 1).i64(1).op(OP.i64_sub).set(REG0 + 1);
+            f.br(again);
+            f.end();
+            f.end();
+          }
           break;
         }
         case U.IMUL_GE: case U.IMUL_GEI: this.imul(i, n, flags); break;
         case U.CMOV:
           this.readE(i, sz, n);
           f.set(V);
-          this.condition(ext, src, false);
+          this.condition(ext, src);
           f.open(OP.if);
           this.setReg(rg, sz, () => f.get(V));
           if (sz === 4) {
@@ -792,7 +862,22 @@ class RegionCompiler {
           f.end();
           break;
         case U.SETCC:
-          this.setReg(rm, 1, () => { this.condition(ext, src, false); f.op(OP.i64_extend_i32_u); });
+          if (mem) {
+            this.address(i);
+            f.set(A);
+            this.translate(i, 1, true, n);
+            this.store(1, () => { this.condition(ext, src); f.op(OP.i64_extend_i32_u); });
+          } else this.setReg(rm, 1, () => { this.condition(ext, src); f.op(OP.i64_extend_i32_u); });
+          break;
+        case U.BSF: case U.BSR: case U.TZCNT: case U.LZCNT: case U.POPCNT: this.bitScan(i, n, flags); break;
+        case U.SSE: this.sse(i, n); break;
+        case U.PUSH_I:
+          this.push(i, n, () => f.i64(this.immediate(i, 8)));
+          break;
+        case U.PUSH_E:
+          this.readE(i, 8, n);
+          f.set(V);
+          this.push(i, n, () => f.get(V));
           break;
         case U.PUSH_R64:
           this.push(i, n, () => f.get(REG0 + rm));
@@ -803,7 +888,7 @@ class RegionCompiler {
           break;
         case U.JCC:
           this.count(n + 1);
-          this.condition(ext, src, false);
+          this.condition(ext, src);
           f.open(OP.if);
           this.goto(code.disp[i]);
           f.end();
@@ -814,7 +899,7 @@ class RegionCompiler {
           this.goto(code.disp[i]);
           return;
         case U.CALL:
-          this.push(i, n, () => f.i64(BigInt(next)));
+          this.push(i, n, () => f.i64(next));
           this.count(n + 1);
           this.goto(code.disp[i]);
           return;
@@ -826,9 +911,13 @@ class RegionCompiler {
         case U.JMP_E: case U.CALL_E:
           this.readE(i, 8, n);
           f.set(V);
-          if (op === U.CALL_E) this.push(i, n, () => f.i64(BigInt(next)));
+          if (op === U.CALL_E) this.push(i, n, () => f.i64(next));
           this.count(n + 1);
-          this.gotoDynamic([]);
+          {
+            // Where the interpreter saw it go, when that block is in the region.
+            const seen = this.c.indirectTargets.get(i);
+            this.gotoDynamic(seen !== undefined && this.starts.has(seen) ? [seen] : []);
+          }
           return;
         case U.END:
           this.count(n);
@@ -841,7 +930,7 @@ class RegionCompiler {
   /** push of the value `value` pushes; RSP moves only once the store went through. */
   private push(i: number, n: number, value: () => void): void {
     const f = this.f;
-    f.get(REG0 + 4).i64(8n).op(OP.i64_sub).set(A);
+    f.get(REG0 + 4).i64(8).op(OP.i64_sub).set(A);
     this.translate(i, 8, true, n);
     this.store(8, value);
     f.get(A).set(REG0 + 4);
@@ -854,7 +943,7 @@ class RegionCompiler {
     this.translate(i, 8, false, n);
     this.load(8);
     f.set(V);
-    f.get(REG0 + 4).i64(8n).op(OP.i64_add).set(REG0 + 4);
+    f.get(REG0 + 4).i64(8).op(OP.i64_add).set(REG0 + 4);
   }
 
   /** shl/shr/sar/rol/ror of a 32- or 64-bit register by a non-zero constant. */
@@ -862,17 +951,18 @@ class RegionCompiler {
     const code = this.code, f = this.f;
     const sz = code.sz[i], rm = code.rm[i], e = code.ext[i], n = shiftCount(this.c, i), bits = sz * 8;
     const msb = (local: number, bit: number): void => {
-      f.get(local).i64(BigInt(bit)).op(OP.i64_shr_u).i64(1n).op(OP.i64_and).op(OP.i32_wrap_i64);
+      f.get(local).i64(bit).op(OP.i64_shr_u).i64(1).op(OP.i64_and).op(OP.i32_wrap_i64);
     };
     this.reg(rm, sz);
     f.set(X);
     if (e <= 1) {
       const left = e === 0 ? n : bits - n;
-      if (sz === 8) f.get(X).i64(BigInt(left)).op(OP.i64_rotl);
+      if (sz === 8) f.get(X).i64(left).op(OP.i64_rotl);
       else f.get(X).op(OP.i32_wrap_i64).i32(left).op(OP.i32_rotl).op(OP.i64_extend_i32_u);
       f.set(W);
       if (flags) {
         // CF and OF patched into the materialised flags: rol CF = bit 0, OF = MSB ^ CF; ror CF = MSB, OF = MSB ^ MSB-1.
+        f.i32(RFLAGS_CF | RFLAGS_OF);
         msb(W, e === 0 ? 0 : bits - 1);
         f.tee(T);
         msb(W, e === 0 ? bits - 1 : bits - 2);
@@ -884,7 +974,7 @@ class RegionCompiler {
     }
     f.get(X);
     if (e === 7) this.signExtend(sz);
-    f.i64(BigInt(n)).op(e === 5 ? OP.i64_shr_u : e === 7 ? OP.i64_shr_s : OP.i64_shl);
+    f.i64(n).op(e === 5 ? OP.i64_shr_u : e === 7 ? OP.i64_shr_s : OP.i64_shl);
     this.mask(sz);
     f.set(W);
     if (flags) {
@@ -893,7 +983,7 @@ class RegionCompiler {
           // CF: the last bit shifted out; OF: shr the old MSB, sar 0.
           f.get(X);
           if (e === 7) this.signExtend(sz);
-          f.i64(BigInt(n - 1)).op(OP.i64_shr_u).i64(1n).op(OP.i64_and).op(OP.i32_wrap_i64);
+          f.i64(n - 1).op(OP.i64_shr_u).i64(1).op(OP.i64_and).op(OP.i32_wrap_i64);
           if (e === 5) { msb(X, bits - 1); f.i32(11).op(OP.i32_shl).op(OP.i32_or); }
         } else {
           // CF: bit (bits - n) of the source; OF: MSB of the result ^ CF.
@@ -926,17 +1016,157 @@ class RegionCompiler {
         if (e === 5 || e === 7) {
           f.get(X);
           if (e === 7) this.signExtend(sz);
-          f.get(T).i32(1).op(OP.i32_sub).op(OP.i64_extend_i32_u).op(OP.i64_shr_u).i64(1n).op(OP.i64_and).op(OP.i32_wrap_i64);
-          if (e === 5) f.get(X).i64(BigInt(bits - 1)).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(11).op(OP.i32_shl).op(OP.i32_or);
+          f.get(T).i32(1).op(OP.i32_sub).op(OP.i64_extend_i32_u).op(OP.i64_shr_u).i64(1).op(OP.i64_and).op(OP.i32_wrap_i64);
+          if (e === 5) f.get(X).i64(bits - 1).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(11).op(OP.i32_shl).op(OP.i32_or);
         } else {
-          f.get(X).i32(bits).get(T).op(OP.i32_sub).op(OP.i64_extend_i32_u).op(OP.i64_shr_u).i64(1n).op(OP.i64_and).op(OP.i32_wrap_i64);
+          f.get(X).i32(bits).get(T).op(OP.i32_sub).op(OP.i64_extend_i32_u).op(OP.i64_shr_u).i64(1).op(OP.i64_and).op(OP.i32_wrap_i64);
           f.tee(P);
-          f.get(W).i64(BigInt(bits - 1)).op(OP.i64_shr_u).op(OP.i32_wrap_i64).get(P).op(OP.i32_xor).i32(11).op(OP.i32_shl).op(OP.i32_or);
+          f.get(W).i64(bits - 1).op(OP.i64_shr_u).op(OP.i32_wrap_i64).get(P).op(OP.i32_xor).i32(11).op(OP.i32_shl).op(OP.i32_or);
         }
       });
       f.end();
     }
     this.setReg(rm, sz, () => f.get(W));
+  }
+
+  /**
+   * bsf/bsr/tzcnt/lzcnt/popcnt (16, 32 or 64 bits), flags as the interpreter's bitScan leaves them: bsf/bsr patch ZF
+   * (a zero source leaves the destination alone), tzcnt/lzcnt CF and ZF, popcnt sets all six.
+   */
+  private bitScan(i: number, n: number, flags: boolean): void {
+    const code = this.code, f = this.f, op = code.op[i], sz = code.sz[i], rg = code.rg[i], bits = sz * 8;
+    this.readE(i, sz, n);
+    f.set(X);
+    if (op === U.POPCNT) {
+      this.setReg(rg, sz, () => f.get(X).op(OP.i64_popcnt));
+      if (flags) {
+        f.i32(0).i32(F_NONE).mem(OP.i32_store, this.area + FLAG_FOP);
+        f.i32(0).get(X).op(OP.i64_eqz).i32(6).op(OP.i32_shl).mem(OP.i32_store, this.area + FLAG_FBITS);
+      }
+      return;
+    }
+    if (op === U.BSF || op === U.BSR) {
+      f.get(X).op(OP.i64_eqz);
+      f.open(OP.if);
+      if (flags) f.i32(RFLAGS_ZF).i32(RFLAGS_ZF).call(IMPORT_PATCH);
+      f.op(OP.else);
+      this.setReg(rg, sz, () => {
+        if (op === U.BSF) f.get(X).op(OP.i64_ctz);
+        else f.i64(63).get(X).op(OP.i64_clz).op(OP.i64_sub);
+      });
+      if (flags) f.i32(RFLAGS_ZF).i32(0).call(IMPORT_PATCH);
+      f.end();
+      return;
+    }
+    // tzcnt/lzcnt of zero is the operand size: a bit just above it (tzcnt), the leading zeros less those above it (lzcnt).
+    if (op === U.TZCNT) {
+      f.get(X);
+      if (sz < 8) f.i64(1n << BigInt(bits)).op(OP.i64_or);
+      f.op(OP.i64_ctz);
+    } else {
+      f.get(X).op(OP.i64_clz);
+      if (sz < 8) f.i64(64 - bits).op(OP.i64_sub);
+    }
+    f.set(W);
+    this.setReg(rg, sz, () => f.get(W));
+    if (flags) {
+      f.i32(RFLAGS_CF | RFLAGS_ZF);
+      f.get(X).op(OP.i64_eqz).get(W).op(OP.i64_eqz).i32(6).op(OP.i32_shl).op(OP.i32_or);
+      f.call(IMPORT_PATCH);
+    }
+  }
+
+  /** Byte offset of the low (0) or high (8) half of XMM register x in the area. */
+  private xmm(x: number, half: number): number {
+    return this.area + AREA_XMM + 16 * x + half;
+  }
+
+  /** Copies 8 bytes of XMM register `from` to `to` (offsets from xmm()). */
+  private copyXmm(to: number, from: number): void {
+    this.f.i32(0).i32(0).mem(OP.i64_load, from).mem(OP.i64_store, to);
+  }
+
+  /** The SSE forms sseKind accepts. */
+  private sse(i: number, n: number): void {
+    const code = this.code, f = this.f, op = code.ext[i], d = code.rg[i], s = code.rm[i], mem = code.mem[i] !== 0;
+    switch (op) {
+      case S.MOVA_LD: case S.MOVU_LD:
+        this.copyXmm(this.xmm(d, 0), this.xmm(s, 0));
+        this.copyXmm(this.xmm(d, 8), this.xmm(s, 8));
+        return;
+      case S.MOVA_ST: case S.MOVU_ST:
+        this.copyXmm(this.xmm(s, 0), this.xmm(d, 0));
+        this.copyXmm(this.xmm(s, 8), this.xmm(d, 8));
+        return;
+      case S.PXOR: case S.POR: case S.PAND: case S.PANDN:
+        for (const half of [0, 8]) {
+          f.i32(0);
+          f.i32(0).mem(OP.i64_load, this.xmm(d, half));
+          if (op === S.PANDN) f.i64(-1).op(OP.i64_xor);
+          f.i32(0).mem(OP.i64_load, this.xmm(s, half));
+          f.op(op === S.PXOR ? OP.i64_xor : op === S.POR ? OP.i64_or : OP.i64_and);
+          f.mem(OP.i64_store, this.xmm(d, half));
+        }
+        return;
+      case S.MOVSD_LD: case S.MOVQ_LD:
+        if (mem) {
+          this.readE(i, 8, n);
+          f.set(V);
+          f.i32(0).get(V).mem(OP.i64_store, this.xmm(d, 0));
+        } else this.copyXmm(this.xmm(d, 0), this.xmm(s, 0));
+        if (mem || op === S.MOVQ_LD) f.i32(0).i64(0).mem(OP.i64_store, this.xmm(d, 8));
+        return;
+      case S.MOVSD_ST: case S.MOVQ_ST:
+        if (mem) {
+          this.address(i);
+          f.set(A);
+          this.translate(i, 8, true, n);
+          this.store(8, () => f.i32(0).mem(OP.i64_load, this.xmm(d, 0)));
+          return;
+        }
+        this.copyXmm(this.xmm(s, 0), this.xmm(d, 0));
+        if (op === S.MOVQ_ST) f.i32(0).i64(0).mem(OP.i64_store, this.xmm(s, 8));
+        return;
+      case S.CVTSI2SD:
+        this.readE(i, 4, n);
+        f.set(V);
+        f.i32(0).get(V).op(OP.i32_wrap_i64).op(OP.f64_convert_i32_s).mem(OP.f64_store, this.xmm(d, 0));
+        return;
+    }
+    // addsd/subsd/mulsd/divsd.
+    const fop = code.ext2[i] >> 2;
+    f.i32(0).mem(OP.f64_load, this.xmm(d, 0)).set(FA);
+    if (mem) {
+      this.readE(i, 8, n);
+      f.op(OP.f64_reinterpret_i64).set(FB);
+    } else f.i32(0).mem(OP.f64_load, this.xmm(s, 0)).set(FB);
+    f.get(FA).get(FB).op(fop === FOP.ADD ? OP.f64_add : fop === FOP.SUB ? OP.f64_sub : fop === FOP.MUL ? OP.f64_mul : OP.f64_div).set(FR);
+    const normal = (x: number): void => {
+      f.get(x).op(OP.f64_abs).f64(MIN_NORMAL64).op(OP.f64_ge);
+      f.get(x).op(OP.f64_abs).f64(Infinity).op(OP.f64_lt).op(OP.i32_and);
+    };
+    const zero = (x: number): void => { f.get(x).f64(0).op(OP.f64_eq); };
+    const normalOrZero = (x: number): void => { normal(x); zero(x); f.op(OP.i32_or); };
+    // Round to nearest and PE already set; operands normal or zero (no DE); a normal result, or a zero one that is
+    // exact (a sum, or a zero operand); no division by zero.
+    f.i32(0).mem(OP.i32_load, this.area + AREA_MXCSR).i32(0x6020).op(OP.i32_and).i32(0x20).op(OP.i32_eq);
+    normalOrZero(FA);
+    f.op(OP.i32_and);
+    normalOrZero(FB);
+    f.op(OP.i32_and);
+    normal(FR);
+    zero(FR);
+    if (fop === FOP.ADD || fop === FOP.SUB) f.i32(1);
+    else { zero(FA); zero(FB); f.op(OP.i32_or); }
+    f.op(OP.i32_and).op(OP.i32_or);
+    f.op(OP.i32_and);
+    if (fop === FOP.DIV) { zero(FB); f.op(OP.i32_eqz).op(OP.i32_and); }
+    f.op(OP.i32_eqz);
+    f.open(OP.if);
+    this.interpret(i, n);
+    f.br(this.insnLevel);
+    f.end();
+    f.i32(0).get(FR).mem(OP.f64_store, this.xmm(d, 0));
   }
 
   /** Two- and three-operand imul (32 or 64 bits): CF = OF = the signed product did not fit. */
@@ -961,7 +1191,7 @@ class RegionCompiler {
         f.open(OP.if);
         f.i32(0).set(T);
         f.op(OP.else);
-        f.get(X).i64(-1n).op(OP.i64_eq);
+        f.get(X).i64(-1).op(OP.i64_eq);
         f.open(OP.if);
         f.get(Y).i64(-(1n << 63n)).op(OP.i64_eq).set(T);
         f.op(OP.else);

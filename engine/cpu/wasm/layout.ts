@@ -7,14 +7,29 @@ export const AREA_REGS = 0;
 export const AREA_FLAGS = 128;
 export const FLAG_FOP = AREA_FLAGS, FLAG_FSZ = AREA_FLAGS + 4, FLAG_FA = AREA_FLAGS + 8, FLAG_FB = AREA_FLAGS + 16;
 export const FLAG_FR = AREA_FLAGS + 24, FLAG_FCIN = AREA_FLAGS + 32, FLAG_FBITS = AREA_FLAGS + 36;
-/** Where compiled code leaves the next rip (f64) and the instructions it retired (i32). */
+/**
+ * Where compiled code leaves the next rip (i64), the instructions it retired that the interpreter has not yet added
+ * to icount (i32; the interpreter's step takes them first), and the instruction budget left (i32).
+ */
 export const AREA_EXIT_RIP = 176;
 export const AREA_EXIT_COUNT = 184;
 /** The direction flag (0/1) for string instructions, refreshed whenever the interpreter may have changed it. */
 export const AREA_DF = 188;
+export const AREA_EXIT_LEFT = 192;
+/** FS and GS bases (i64), refreshed with the flags. */
+export const AREA_FSBASE = 200, AREA_GSBASE = 208;
 /** Read TLB tags (f64 page addresses) and bases (i32 frame offsets), then the write TLB; 256 entries each. */
 export const AREA_RTAG = 256;
 export const AREA_RBASE = AREA_RTAG + 2048;
 export const AREA_WTAG = AREA_RBASE + 1024;
 export const AREA_WBASE = AREA_WTAG + 2048;
-export const AREA_END = AREA_WBASE + 1024;
+/**
+ * Links between regions: a direct-mapped table of LINK_ENTRIES (rip i64, region table index i32, entry segment i32)
+ * the region runtime looks exits up in (runtime.ts); an empty entry's rip is -1.
+ */
+export const AREA_LINKS = AREA_WBASE + 1024;
+export const LINK_ENTRIES = 64;
+/** 16 XMM registers as 4 int32 lanes each, then MXCSR (i32, refreshed with the flags). */
+export const AREA_XMM = AREA_LINKS + 16 * LINK_ENTRIES;
+export const AREA_MXCSR = AREA_XMM + 256;
+export const AREA_END = AREA_MXCSR + 8;

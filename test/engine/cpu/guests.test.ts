@@ -25,12 +25,13 @@ const CASES: [string, string[], string][] = [
 ];
 
 /**
- * Interpreter only, the default (hot blocks compiled), every block compiled on first entry, and regions: every block
- * recompiled with the executed blocks it reaches after a few compiled entries, as JavaScript or as WebAssembly.
+ * Interpreter only, hot blocks compiled, every block compiled on first entry, regions (every block recompiled with
+ * the executed blocks it reaches after a few compiled entries, as JavaScript), WebAssembly regions from every
+ * block's first entry, and the default (WebAssembly regions of hot blocks).
  */
 const MODES: [string, number, number, boolean][] = [
-  ["interpreted", Infinity, Infinity, false], ["default", 1000, Infinity, false], ["all compiled", 0, Infinity, false],
-  ["regions", 0, 3, false], ["wasm regions", 0, 3, true],
+  ["interpreted", Infinity, Infinity, false], ["blocks", 1000, Infinity, false], ["all compiled", 0, Infinity, false],
+  ["regions", 0, 3, false], ["wasm regions", 0, 3, true], ["default (wasm)", 250, 2000, true],
 ];
 
 for (const [name, args, stdin] of CASES) {

@@ -70,8 +70,9 @@ test("cli, sti, hlt, in, out, ins, outs and instructions over 15 bytes give SIGS
   const host = spawnSync(binary!, []).stdout.toString();
   assert.match(host, /cli: Segmentation fault trapno 13/);
   assert.match(host, /16-byte nop: Segmentation fault trapno 13/);
-  for (const [mode, jitThreshold, regionThreshold] of [["interpreted", Infinity, Infinity], ["blocks", 0, Infinity], ["regions", 0, 1]] as const) {
-    const r = runOnMachine(readFileSync(binary!), ["p"], { jitThreshold, regionThreshold });
+  const modes = [["interpreted", Infinity, Infinity, false], ["blocks", 0, Infinity, false], ["regions", 0, 1, false], ["wasm", 0, 1, true]] as const;
+  for (const [mode, jitThreshold, regionThreshold, wasm] of modes) {
+    const r = runOnMachine(readFileSync(binary!), ["p"], { jitThreshold, regionThreshold, wasm });
     assert.equal(r.fault, undefined, mode);
     assert.equal(r.stdout, host, mode);
   }

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { buildModule, FunctionBody, I32, I64, OP } from "../../../../engine/cpu/wasm/encoder.ts";
 
 function instantiate(body: FunctionBody, mem = new WebAssembly.Memory({ initial: 1 })) {
-  const bytes = buildModule([], { params: [I32, I32], results: [I32] }, [[1, I64]], body);
+  const bytes = buildModule([], [{ name: "run", type: { params: [I32, I32], results: [I32] }, locals: [[1, I64]], body }]);
   assert.ok(WebAssembly.validate(bytes));
   return new WebAssembly.Instance(new WebAssembly.Module(bytes), { m: { mem } }).exports.run as (a: number, b: number) => number;
 }
