@@ -29,7 +29,6 @@ const DEFAULT_BUDGET_BYTES = 256 << 20;
 export class CheckpointCache {
   /** Sorted by instruction count; at most one per count (the first re-execution to pass a chunk end keeps it). */
   private points: Checkpoint[] = [];
-  private byIcount = new Map<number, Checkpoint>();
   private bytes = 0;
   private runs = 0;
   /** Re-executions in the order they were last used (the first is evicted first). */
@@ -43,13 +42,7 @@ export class CheckpointCache {
 
   /** The latest checkpoint at or before `icount`, as replay() restores it, or null. */
   before(icount: number): ReplayPoint | null {
-    let lo = 0, hi = this.points.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.points[mid].icount <= icount) lo = mid + 1;
-      else hi = mid;
-    }
-    const point = this.points[lo - 1];
+    const point = this.points[this.after(icount) - 1];
     if (!point) return null;
     this.touch(point.run);
     const memory: Uint8Array[] = [];
@@ -68,7 +61,7 @@ export class CheckpointCache {
     let stopped = false;
     return (machine, { events, inputs }) => {
       // A chunk end already held is not captured again: the shadow then diffs the next capture against the last one.
-      if (stopped || this.byIcount.has(machine.icount)) return;
+      if (stopped || this.points[this.after(machine.icount) - 1]?.icount === machine.icount) return;
       const snap = captureSnapshot(machine, shadow);
       if (snap.head.length + snap.memory.length > this.budgetBytes / 8) {
         stopped = true;
@@ -83,11 +76,19 @@ export class CheckpointCache {
     };
   }
 
+  /** The index of the first checkpoint after `icount` (binary search). */
+  private after(icount: number): number {
+    let lo = 0, hi = this.points.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.points[mid].icount <= icount) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   private insert(point: Checkpoint): void {
-    let i = this.points.length;
-    while (i > 0 && this.points[i - 1].icount > point.icount) i--;
-    this.points.splice(i, 0, point);
-    this.byIcount.set(point.icount, point);
+    this.points.splice(this.after(point.icount), 0, point);
     this.bytes += sizeOf(point);
   }
 
@@ -113,7 +114,6 @@ export class CheckpointCache {
         continue;
       }
       this.points.splice(this.points.indexOf(victim), 1);
-      this.byIcount.delete(victim.icount);
       this.bytes -= sizeOf(victim);
     }
   }

@@ -44,16 +44,12 @@ export class ByteWriter {
     const buf = this.buf;
     let n = this.length;
     if (v <= 0xffffffff) {
-      // Below 2^32 shifts (unsigned) are exact and much cheaper than the division the general case needs.
-      while (v >= 0x80) {
-        buf[n++] = (v & 0x7f) | 0x80;
-        v >>>= 7;
-      }
-    } else {
-      while (v >= 0x80) {
-        buf[n++] = (v % 0x80) | 0x80;
-        v = Math.floor(v / 0x80);
-      }
+      this.length = putVarint32(buf, n, v);
+      return;
+    }
+    while (v >= 0x80) {
+      buf[n++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
     }
     buf[n++] = v;
     this.length = n;
@@ -208,6 +204,19 @@ export function unpackBlob(data: Uint8Array, crc: number, maxBytes: number): Uin
   }
 }
 
+/**
+ * Writes the varint of 0 ≤ v < 2^32 into `buf` at `at` (room checked by the caller, ByteWriter.room) and returns the
+ * position after it. Below 2^32 shifts (unsigned) are exact and much cheaper than the division larger values need.
+ */
+export function putVarint32(buf: Uint8Array, at: number, v: number): number {
+  while (v >= 0x80) {
+    buf[at++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  buf[at++] = v;
+  return at;
+}
+
 /** One virtual CPU's executed block addresses within a chunk. */
 export interface BlockStream {
   addresses: Float64Array;
@@ -234,13 +243,8 @@ export function encodeTraceChunk(streams: readonly BlockStream[]): Uint8Array {
       const d = a - prev;
       prev = a;
       if (d === (d | 0) && d > -0x40000000 && d < 0x40000000) {
-        // ByteWriter.int's zigzag varint, written in place with 32-bit operations.
-        let z = (d << 1) ^ (d >> 31);
-        while (z >= 0x80) {
-          buf[at++] = (z & 0x7f) | 0x80;
-          z >>>= 7;
-        }
-        buf[at++] = z;
+        // ByteWriter.int's zigzag varint, written in place.
+        at = putVarint32(buf, at, (d << 1) ^ (d >> 31));
       } else {
         w.length = at;
         w.int(d);

@@ -5,7 +5,7 @@
 
 import type { CaptureRenderer, EventKind, MachineEvent, RawEventSink } from "../events.ts";
 import { renderSyscall, SYSCALL_CAPTURE } from "../roottask/linux/format.ts";
-import { ByteReader, ByteWriter, DecodeError } from "./codec.ts";
+import { ByteReader, ByteWriter, DecodeError, putVarint32 } from "./codec.ts";
 
 /** Kind codes in the blob: the position in this list (append only; a reordering is a schema change). */
 export const EVENT_KINDS: readonly EventKind[] = [
@@ -138,12 +138,7 @@ function putColumn(w: ByteWriter, values: Float64Array, n: number, delta: boolea
     const d = delta ? v - prev : v;
     prev = v;
     if (d === (d | 0) && d > -SMALL && d < SMALL) {
-      let z = ((d << 1) ^ (d >> 31)) + 1;
-      while (z >= 0x80) {
-        buf[at++] = (z & 0x7f) | 0x80;
-        z >>>= 7;
-      }
-      buf[at++] = z;
+      at = putVarint32(buf, at, ((d << 1) ^ (d >> 31)) + 1);
     } else {
       w.length = at;
       putNumber(w, d);
@@ -159,14 +154,7 @@ function putColumn(w: ByteWriter, values: Float64Array, n: number, delta: boolea
 function putUintColumn(w: ByteWriter, values: Uint8Array | Uint32Array, n: number): void {
   const buf = w.room(n * VARINT32);
   let at = w.length;
-  for (let i = 0; i < n; i++) {
-    let v = values[i];
-    while (v >= 0x80) {
-      buf[at++] = (v & 0x7f) | 0x80;
-      v >>>= 7;
-    }
-    buf[at++] = v;
-  }
+  for (let i = 0; i < n; i++) at = putVarint32(buf, at, values[i]);
   w.length = at;
 }
 

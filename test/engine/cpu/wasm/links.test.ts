@@ -32,14 +32,12 @@ const MAIN = [
 const FUNCTION_F = [0xb8, 0x01, 0x00, 0x00, 0x00, 0xc3]; // mov eax, 1 ; ret
 const FUNCTION_G = [0xb8, 0x02, 0x00, 0x00, 0x00, 0xc3]; // mov eax, 2 ; ret
 
-/** Runs the program in `mode` in slices of `budget` instructions: the icount at every stop, and rbx at the end. */
-function run(mode: JitMode, budget: number): { stops: number[]; rbx: number } {
+/** A CPU in `mode` about to run the code at CODE: `code` maps each address to its bytes, in `codeBytes` of RWX pages. */
+function boot(mode: JitMode, codeBytes: number, code: [number, number[]][]): { cpu: Cpu; space: AddressSpace; frames: FramePool } {
   const frames = new FramePool(8);
   const space = new AddressSpace(frames);
-  space.mapAnonymous(CODE, 0x3000, PERM_RWX);
-  space.write(CODE, Uint8Array.from(MAIN));
-  space.write(F, Uint8Array.from(FUNCTION_F));
-  space.write(G, Uint8Array.from(FUNCTION_G));
+  space.mapAnonymous(CODE, codeBytes, PERM_RWX);
+  for (const [at, bytes] of code) space.write(at, Uint8Array.from(bytes));
   space.mapAnonymous(STACK_TOP - 0x1000, 0x1000, PERM_RW);
   const cpu = new Cpu(frames, 0);
   cpu.jitMode = mode;
@@ -47,6 +45,12 @@ function run(mode: JitMode, budget: number): { stops: number[]; rbx: number } {
   state.rip = CODE;
   state.set(RSP, STACK_TOP);
   cpu.load(state, space);
+  return { cpu, space, frames };
+}
+
+/** Runs the program in `mode` in slices of `budget` instructions: the icount at every stop, and rbx at the end. */
+function run(mode: JitMode, budget: number): { stops: number[]; rbx: number } {
+  const { cpu } = boot(mode, 0x3000, [[CODE, MAIN], [F, FUNCTION_F], [G, FUNCTION_G]]);
   const stops: number[] = [];
   for (;;) {
     const why = cpu.run(budget);
@@ -79,18 +83,7 @@ const CALLER = [
 ];
 
 function runRemapped(mode: JitMode): { stops: number[]; rbx: number } {
-  const frames = new FramePool(8);
-  const space = new AddressSpace(frames);
-  space.mapAnonymous(CODE, 0x2000, PERM_RWX);
-  space.write(CODE, Uint8Array.from(CALLER));
-  space.write(F, Uint8Array.from(FUNCTION_F));
-  space.mapAnonymous(STACK_TOP - 0x1000, 0x1000, PERM_RW);
-  const cpu = new Cpu(frames, 0);
-  cpu.jitMode = mode;
-  const state = new CpuState();
-  state.rip = CODE;
-  state.set(RSP, STACK_TOP);
-  cpu.load(state, space);
+  const { cpu, space, frames } = boot(mode, 0x2000, [[CODE, CALLER], [F, FUNCTION_F]]);
   const stops: number[] = [];
   let remapped = false;
   for (;;) {

@@ -40,14 +40,22 @@ function seekAndFinish(rec: Recording, icount: number, cache?: CheckpointCache):
   return { state, world, rest, exit: machine.exitStatus };
 }
 
-test("a seek restored from a checkpoint reaches the state a seek from the recorded snapshot reaches, and ends the same", () => {
+/** Records the cat run with small chunks and one snapshot interval over the whole run (every seek re-executes from
+ *  the start unless a checkpoint helps), then hands the recording and its length to `check`. */
+function withRecording(check: (rec: Recording, total: number) => void): void {
   const dir = mkdtempSync(join(tmpdir(), "hedron-checkpoints-"));
   try {
     const file = join(dir, "cat.hlrec");
-    // One snapshot interval covers the whole run: without checkpoints every seek re-executes from the start.
     new Recorder(file, config(), { engineVersion: "test", chunkInstructions: CHUNK, snapshotInstructions: 1 << 30 }).run();
     const rec = Recording.open(file);
-    const total = rec.session.finalIcount!;
+    check(rec, rec.session.finalIcount!);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("a seek restored from a checkpoint reaches the state a seek from the recorded snapshot reaches, and ends the same", () => {
+  withRecording((rec, total) => {
     assert.ok(total > 40 * CHUNK, `the run is long enough for many chunks (${total} instructions)`);
 
     const cache = new CheckpointCache();
@@ -60,18 +68,11 @@ test("a seek restored from a checkpoint reaches the state a seek from the record
       assert.ok(base.events > 0 && base.inputs > 0, "it counts the events and inputs before it");
       assert.deepEqual(seekAndFinish(rec, at, cache), seekAndFinish(rec, at), `state at ${at} and the run from there`);
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test("the checkpoint budget drops the least recently used re-execution's checkpoints, and seeks stay exact", () => {
-  const dir = mkdtempSync(join(tmpdir(), "hedron-checkpoints-"));
-  try {
-    const file = join(dir, "cat.hlrec");
-    new Recorder(file, config(), { engineVersion: "test", chunkInstructions: CHUNK, snapshotInstructions: 1 << 30 }).run();
-    const rec = Recording.open(file);
-    const total = rec.session.finalIcount!;
+  withRecording((rec, total) => {
     // Room for a handful of checkpoints only (a head is around a megabyte here).
     const cache = new CheckpointCache(24 << 20);
     seekExact(rec, Math.floor(total / 2), undefined, cache);
@@ -80,7 +81,5 @@ test("the checkpoint budget drops the least recently used re-execution's checkpo
     const at = total - 7;
     assert.deepEqual(seekAndFinish(rec, at, cache), seekAndFinish(rec, at));
     assert.ok(cache.before(at)!.icount > total / 2, "the newer re-execution's checkpoints were kept");
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  });
 });
