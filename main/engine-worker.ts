@@ -8,6 +8,7 @@ import { Recorder } from "../engine/record/recorder.ts";
 import { Recording } from "../engine/record/recording.ts";
 import { ExactControl, type Stop } from "../engine/debug/exact.ts";
 import { CheckpointCache } from "../engine/record/checkpoints.ts";
+import { CheckpointPass } from "../engine/record/checkpoint-pass.ts";
 import { controlFor, nextStop, previousStop, seekExact, type StopSpec } from "../engine/debug/reverse.ts";
 import { disassemble } from "../engine/disasm.ts";
 import type { MachineStatus, PdKind } from "./protocol.ts";
@@ -45,8 +46,13 @@ const pdKinds = new Map<number, PdKind>();
 const pending: { stream: ConsoleStream; bytes: Uint8Array }[] = [];
 /** The machine a replay seek produced, kept so inspect and memory requests read the same point. */
 let replayed: { path: string; icount: number; machine: Machine } | null = null;
-/** Checkpoints of the recording seeks last went to (one recording's, so host memory holds one budget). */
-let checkpoints: { path: string; cache: CheckpointCache } | null = null;
+/**
+ * Checkpoints of the recording seeks last went to (one recording's, so host memory holds one budget), and the
+ * background pass filling them in while the worker is idle.
+ */
+let checkpoints: { path: string; cache: CheckpointCache; pass: CheckpointPass } | null = null;
+/** Milliseconds of background checkpointing per turn of the event loop: a command waits at most about this long. */
+const PASS_SLICE_MS = 15;
 const recordings = new Map<string, Recording>();
 
 function post(report: WorkerReport): void {
@@ -231,10 +237,34 @@ function seek(path: string, icount: number): void {
     return;
   }
   const task = `re-executing to instruction ${icount.toLocaleString("en")}`;
-  if (checkpoints?.path !== path) checkpoints = { path, cache: new CheckpointCache() };
-  const machine = seekExact(recordingAt(path), icount, (done) => post({ type: "progress", task, done, total: icount }), checkpoints.cache);
+  const rec = recordingAt(path);
+  if (checkpoints?.path !== path) {
+    const cache = new CheckpointCache();
+    checkpoints = { path, cache, pass: new CheckpointPass(rec, cache) };
+    setImmediate(checkpointInBackground);
+  }
+  // Restored over the machine of the last seek in this recording, when there is one: its compiled code stays warm.
+  const reuse = replayed?.path === path ? replayed.machine : null;
+  replayed = null;
+  const machine = seekExact(rec, icount, (done) => post({ type: "progress", task, done, total: icount }), checkpoints.cache, reuse);
   post({ type: "progress", task, done: icount, total: icount });
   replayed = { path, icount, machine };
+}
+
+/** One slice of the open recording's checkpoint pass, while no live run needs the thread; then the next. */
+function checkpointInBackground(): void {
+  const current = checkpoints;
+  if (current === null || current.pass.finished) return;
+  if (state === "running") {
+    setTimeout(checkpointInBackground, 100);
+    return;
+  }
+  try {
+    if (current.pass.advance(PASS_SLICE_MS)) setImmediate(checkpointInBackground);
+  } catch {
+    // A recording the pass cannot re-execute is one seeks report on their own; the pass just ends.
+    current.pass.finished = true;
+  }
 }
 
 /** The next stop after `icount` or the last one before it, in a recording; the replay machine is left there. */

@@ -129,7 +129,7 @@ export class GdbSession {
 
   reverseStep(): string {
     if (this.machine.icount <= this.start) return this.stopReply(null);
-    this.machine = seekExact(this.recording(), this.machine.icount - 1, undefined, this.checkpoints);
+    this.machine = seekExact(this.recording(), this.machine.icount - 1, undefined, this.checkpoints, this.machine);
     return "S05";
   }
 
@@ -137,7 +137,7 @@ export class GdbSession {
     const rec = this.recording();
     const stop = previousStop(rec, this.machine.icount, this.spec);
     const to = stop && stop.icount >= this.start ? stop.icount : this.start;
-    this.machine = seekExact(rec, to, undefined, this.checkpoints);
+    this.machine = seekExact(rec, to, undefined, this.checkpoints, this.machine);
     return stop && stop.icount >= this.start ? this.stopReply(stop) : this.stopReply(null);
   }
 

@@ -15,15 +15,20 @@ export interface StopSpec {
   registers?: RegisterWatch[];
 }
 
-/** Re-executes a recording (from its nearest snapshot) to exactly `icount`, or its end if that comes first. */
-export function seekExact(rec: Recording, icount: number, onChunk?: (icount: number) => void, checkpoints?: CheckpointCache): Machine {
+/**
+ * Re-executes a recording (from its nearest snapshot or checkpoint) to exactly `icount`, or its end if that comes
+ * first; over `reuse`, a machine an earlier seek in it returned, where it can (replay's `reuse`).
+ */
+export function seekExact(rec: Recording, icount: number, onChunk?: (icount: number) => void, checkpoints?: CheckpointCache, reuse?: Machine | null): Machine {
   const result = replay(rec, {
     to: icount,
     verify: false,
     onChunk,
     onStart: (machine) => stopExactlyAt(machine, icount),
     base: checkpoints?.before(icount),
-    onChunkEnd: checkpoints?.capturer(),
+    // The chunk end before the target only: stepping back from it is then cheap (checkpoint-pass.ts does the rest).
+    onChunkEnd: checkpoints?.capturer({ from: icount - rec.session.chunkInstructions }),
+    reuse,
   });
   for (const cpu of result.machine.cpus) cpu.stops = null;
   return result.machine;

@@ -1,9 +1,11 @@
-// Checkpoints in host memory for an open recording: every re-execution a seek does captures the machine at each
-// chunk end it passes, so the next seek near there restores one of those instead of the recording's snapshot, which
-// may lie up to a snapshot interval (2^23 instructions by default) back. Stepping back and scrubbing then re-execute at
-// most one chunk. What is kept is what a recorded snapshot holds (head and memory runs, restored and checked by the same
-// code), bounded by a byte budget; the oldest re-execution's checkpoints go first.
+// Checkpoints in host memory for an open recording: the machine captured at chunk ends, so a seek near one restores
+// it instead of the recording's snapshot, which may lie up to a snapshot interval (2^23 instructions by default) back,
+// and re-executes at most one chunk. A seek captures the last chunk end before its target (stepping back from there
+// is then cheap); a background pass (checkpoint-pass.ts) captures them all. What is kept is what a recorded snapshot
+// holds (head and memory runs, restored by the same code; not hashed, as it never leaves this process), bounded by a
+// byte budget; the least recently used re-execution's checkpoints go first.
 
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import type { Machine } from "../machine.ts";
 import type { ReplayPoint } from "./replayer.ts";
 import { captureSnapshot, MemoryShadow } from "./snapshot.ts";
@@ -16,6 +18,7 @@ interface MemoryLink {
 
 interface Checkpoint {
   icount: number;
+  /** Deflated: a head is mostly per-frame tables of zeros (about 1 MiB, 40 KiB deflated), so many more fit. */
   head: Uint8Array;
   memory: MemoryLink;
   events: number;
@@ -23,7 +26,7 @@ interface Checkpoint {
   run: number;
 }
 
-/** Default budget: room for a few hundred checkpoints of a small guest (a head is about 1 MiB uncompressed). */
+/** Default budget: room for a thousand checkpoints of a small guest (a head deflates to about 40 KiB). */
 const DEFAULT_BUDGET_BYTES = 256 << 20;
 
 export class CheckpointCache {
@@ -33,6 +36,7 @@ export class CheckpointCache {
   private runs = 0;
   /** Re-executions in the order they were last used (the first is evicted first). */
   private used: number[] = [];
+  private readonly shadow = new MemoryShadow();
 
   constructor(private readonly budgetBytes = DEFAULT_BUDGET_BYTES) {}
 
@@ -47,29 +51,49 @@ export class CheckpointCache {
     this.touch(point.run);
     const memory: Uint8Array[] = [];
     for (let link: MemoryLink | null = point.memory; link; link = link.previous) memory.push(link.runs);
-    return { icount: point.icount, head: point.head, memory: memory.reverse(), events: point.events, inputs: point.inputs };
+    return { icount: point.icount, head: inflateRawSync(point.head), memory: memory.reverse(), events: point.events, inputs: point.inputs, unchecked: true };
+  }
+
+  /** Bytes the checkpoints hold. */
+  get heldBytes(): number {
+    return this.bytes;
+  }
+
+  get budget(): number {
+    return this.budgetBytes;
+  }
+
+  /** True when a checkpoint is held at exactly this instruction count. */
+  holds(icount: number): boolean {
+    return this.points[this.after(icount) - 1]?.icount === icount;
   }
 
   /**
-   * A capture function for one re-execution (replay's onChunkEnd): checkpoints it at every chunk end not yet
-   * held. It gives up for the rest of the run when one capture alone would take more than an eighth of the budget.
+   * A capture function for one re-execution (replay's onChunkEnd): checkpoints it at every chunk end not yet held
+   * from instruction `from` on. It gives up for the rest of the run when one capture alone would take more than an
+   * eighth of the budget. Runs that may interleave (a seek during a background pass) each need their own `shadow`:
+   * a run's memory is stored as changes since its previous capture.
    */
-  capturer(): (machine: Machine, point: { events: number; inputs: number }) => void {
+  capturer(options: { from?: number; shadow?: MemoryShadow } = {}): (machine: Machine, point: { events: number; inputs: number }) => void {
     const run = ++this.runs;
-    const shadow = new MemoryShadow();
+    const from = options.from ?? 0;
+    // The default shadow serves every seek (one ends before the next starts): its copy is as large as guest memory.
+    const shadow = options.shadow ?? this.shadow;
+    shadow.restart();
     let previous: MemoryLink | null = null;
     let stopped = false;
     return (machine, { events, inputs }) => {
       // A chunk end already held is not captured again: the shadow then diffs the next capture against the last one.
-      if (stopped || this.points[this.after(machine.icount) - 1]?.icount === machine.icount) return;
-      const snap = captureSnapshot(machine, shadow);
-      if (snap.head.length + snap.memory.length > this.budgetBytes / 8) {
+      if (stopped || machine.icount < from || this.holds(machine.icount)) return;
+      const snap = captureSnapshot(machine, shadow, { hashed: false });
+      const head = deflateRawSync(snap.head, { level: 1 });
+      if (head.length + snap.memory.length > this.budgetBytes / 8) {
         stopped = true;
         return;
       }
       const link: MemoryLink = { runs: snap.memory, previous: snap.keyframe ? null : previous };
       previous = link;
-      const point: Checkpoint = { icount: machine.icount, head: snap.head, memory: link, events, inputs, run };
+      const point: Checkpoint = { icount: machine.icount, head, memory: link, events, inputs, run };
       this.insert(point);
       this.touch(run);
       this.evict(point);

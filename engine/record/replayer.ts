@@ -29,6 +29,11 @@ export interface ReplayOptions {
   fromSnapshot?: boolean;
   /** A later point than the recording's snapshot to start a plain replay from (engine/record/checkpoints.ts). */
   base?: ReplayPoint | null;
+  /**
+   * A machine an earlier plain replay of this recording returned: a plain seek that restores a snapshot or checkpoint
+   * restores over it instead of booting a new one, so its compiled code is kept (the earlier result is then void).
+   */
+  reuse?: Machine | null;
   /** Called at every chunk end of a plain replay with the counts a checkpoint there needs. */
   onChunkEnd?: (machine: Machine, point: { events: number; inputs: number }) => void;
 }
@@ -40,6 +45,8 @@ export interface ReplayPoint {
   memory: readonly Uint8Array[];
   events: number;
   inputs: number;
+  /** Captured in this process without hashes (a checkpoint): restored without the hash check. */
+  unchecked?: boolean;
 }
 
 export interface Divergence {
@@ -157,6 +164,31 @@ function consoleDifference(recorded: ConsoleRecord[], replayed: ConsoleRecord[])
   return null;
 }
 
+/** What a replayed machine's configuration reads the recorded input through: the replay that restored it last. */
+interface ReplayWiring {
+  readStdin: (max: number) => Uint8Array;
+  hostIo: HostIo;
+  diskIo: DiskIo;
+  consoleSink: (stream: "stdout" | "stderr") => boolean;
+}
+
+/** Machines replay() built, with their current wiring: those a later plain seek may restore over (options.reuse). */
+const wired = new WeakMap<Machine, ReplayWiring>();
+
+/** Host folder and disk access that forward every call to the machine's current wiring. */
+function forwardingHostIo(through: () => ReplayWiring): HostIo {
+  return {
+    lstat: (path) => through().hostIo.lstat(path),
+    readdir: (path) => through().hostIo.readdir(path),
+    readlink: (path) => through().hostIo.readlink(path),
+    read: (path, offset, max) => through().hostIo.read(path, offset, max),
+  };
+}
+
+function forwardingDiskIo(through: () => ReplayWiring): DiskIo {
+  return { read: (lba, count) => through().diskIo.read(lba, count), commit: (writes) => through().diskIo.commit(writes) };
+}
+
 /** Replays a recording; with verification on, checks the file's digest chain, then stops at the first difference and names it. */
 export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResult {
   const verify = options.verify ?? true;
@@ -220,8 +252,26 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
   };
 
   const diskIo = replayingDiskIo((kind, asked) => take(kind, asked)?.data ?? null, (what) => diverge(now(), what));
-  // Building reads the mounted folders from the recorded input; a recording without it cannot boot.
-  const machine = bootRecorded(rec, () => recordedConfig(rec, readStdin, hostIo, diskIo, consoleSink), () => (divergence as Divergence | null)?.what ?? null);
+  const base = !verify && options.base && options.base.icount <= to ? options.base : null;
+  const restorable = options.fromSnapshot ?? !toEnd;
+  // A plain seek may restore over the machine an earlier one left (its CPUs keep their compiled code): it needs a
+  // snapshot or checkpoint to restore, and this replay's input wired into the machine in place of that one's.
+  const reused = !verify && restorable && options.reuse && wired.has(options.reuse) && (base || rec.snapshotIcountAtOrBefore(to) > 0) ? options.reuse : null;
+  const wiring: ReplayWiring = { readStdin, hostIo, diskIo, consoleSink };
+  let machine: Machine;
+  if (reused) {
+    machine = reused;
+    wired.set(machine, wiring);
+  } else {
+    // Building reads the mounted folders from the recorded input; a recording without it cannot boot.
+    const through = (): ReplayWiring => wired.get(machine) ?? wiring;
+    machine = bootRecorded(
+      rec,
+      () => recordedConfig(rec, (max) => through().readStdin(max), forwardingHostIo(through), forwardingDiskIo(through), (stream) => through().consoleSink(stream)),
+      () => (divergence as Divergence | null)?.what ?? null,
+    );
+    wired.set(machine, wiring);
+  }
   built = machine;
   if (divergence) machine.kernel.stop(`replay diverged: ${(divergence as Divergence).what}`);
 
@@ -262,13 +312,14 @@ export function replay(rec: Recording, options: ReplayOptions = {}): ReplayResul
   }
 
   let startIcount = 0;
-  if (options.fromSnapshot ?? !toEnd) {
-    const base = !verify && options.base && options.base.icount <= to ? options.base : null;
+  if (restorable) {
     const snap = base && base.icount > rec.snapshotIcountAtOrBefore(to) ? base : rec.snapshotAtOrBefore(to, machine.frames.bytes.length + (64 << 20));
     if (snap) {
       try {
-        restoreSnapshot(machine, snap.head, snap.memory);
+        restoreSnapshot(machine, snap.head, snap.memory, { checked: snap !== base || !base.unchecked, over: reused !== null });
       } catch (err) {
+        // A machine half restored over is no machine to reuse again.
+        wired.delete(machine);
         if (err instanceof DecodeError) throw new RecordingError("corrupt", rec.path, `the snapshot at instruction ${snap.icount} does not restore (${err.message})`);
         throw err;
       }
@@ -358,7 +409,7 @@ export class Seeker {
       return now.machine;
     }
     if (now && now.machine.icount === icount) return now.machine;
-    this.current = replay(this.rec, { to: icount, verify: false, base: this.checkpoints.before(icount), onChunkEnd: this.checkpoints.capturer() });
+    this.current = replay(this.rec, { to: icount, verify: false, base: this.checkpoints.before(icount), onChunkEnd: this.checkpoints.capturer({ from: icount - this.rec.session.chunkInstructions }), reuse: now?.machine });
     return this.current.machine;
   }
 }

@@ -55,11 +55,13 @@ function className(obj: object): string {
 }
 
 class GraphWriter {
-  readonly w = new ByteWriter();
+  readonly w: ByteWriter;
   private readonly ids = new Map<object, number>();
   private readonly buffers = new Map<ArrayBufferLike, string>();
 
-  constructor(private readonly memory: ArrayBufferLike) {}
+  constructor(private readonly memory: ArrayBufferLike, capacity: number) {
+    this.w = new ByteWriter(capacity);
+  }
 
   value(v: unknown, path: string): void {
     const w = this.w;
@@ -160,7 +162,8 @@ class GraphWriter {
 }
 
 class GraphReader {
-  private readonly objects: unknown[] = [];
+  /** Every object restored, in the order read. */
+  readonly objects: unknown[] = [];
   /** Taken before the overlay starts: restoring `machine.cpus` empties and refills that very array. */
   private readonly cpus: Cpu[];
   private readonly memory: ArrayBuffer;
@@ -324,11 +327,16 @@ function classesOf(machine: Machine): Map<string, object> {
   return out;
 }
 
+/** The size of the last graph serialised: the next writer starts that large instead of growing by doubling to it. */
+let lastGraphBytes = 1 << 16;
+
 /** The object graph of the machine (everything but physical memory's contents), serialised. */
 function graphBytes(machine: Machine): Uint8Array {
-  const g = new GraphWriter(machine.frames.bytes.buffer);
+  const g = new GraphWriter(machine.frames.bytes.buffer, lastGraphBytes + 4096);
   g.value(machine, "machine");
-  return g.w.finish();
+  const graph = g.w.finish();
+  lastGraphBytes = graph.length;
+  return graph;
 }
 
 /**
@@ -367,6 +375,13 @@ export const KEYFRAME_EVERY = 16;
 export class MemoryShadow {
   private copy: Uint8Array | null = null;
   private taken = 0;
+  /** One past the highest frame the copy may hold data for. */
+  private copied = 0;
+
+  /** Makes the next capture a keyframe (a new run of captures), keeping the copy's buffer. */
+  restart(): void {
+    this.taken = 0;
+  }
 
   /** Memory runs for the next snapshot: all non-zero frames on a keyframe, else the frames that changed. */
   runs(machine: Machine, w: ByteWriter): boolean {
@@ -377,7 +392,9 @@ export class MemoryShadow {
     const copy = (this.copy ??= new Uint8Array(bytes.length));
     const shadow = Buffer.from(copy.buffer, copy.byteOffset, copy.length);
     const high = highFrame(machine);
-    if (keyframe) copy.fill(0, 0, high * PAGE_SIZE);
+    // Frames above `high` must read as zero in the copy too: an earlier run may have left data there.
+    if (keyframe) copy.fill(0, 0, Math.max(high, this.copied) * PAGE_SIZE);
+    this.copied = Math.max(high, this.copied);
     const changed = keyframe
       ? (f: number) => !zeroFrame(memory, f)
       : (f: number) => memory.compare(shadow, f * PAGE_SIZE, (f + 1) * PAGE_SIZE, f * PAGE_SIZE, (f + 1) * PAGE_SIZE) !== 0;
@@ -412,12 +429,15 @@ export interface CapturedSnapshot {
  * Serialises the machine as two parts: the head (header and object graph) and the memory runs — every non-zero
  * frame, or with a shadow the frames changed since the previous snapshot (zeros included where a frame was cleared).
  * Stored apart, so a restore inflates one graph and the chain's memory, not every graph of the chain.
+ * `hashed: false` leaves the two hashes empty: for checkpoints that never leave this process (checkpoints.ts),
+ * restored with `checked: false`; a stored snapshot without them fails its restore.
  */
-export function captureSnapshot(machine: Machine, shadow: MemoryShadow = new MemoryShadow()): CapturedSnapshot {
-  const hash = stateHash(machine);
+export function captureSnapshot(machine: Machine, shadow: MemoryShadow = new MemoryShadow(), options: { hashed?: boolean } = {}): CapturedSnapshot {
+  const hashed = options.hashed ?? true;
+  const hash = hashed ? stateHash(machine) : "";
   const graph = graphBytes(machine);
-  const world = worldHash(machine, graph);
-  const w = new ByteWriter();
+  const world = hashed ? worldHash(machine, graph) : "";
+  const w = new ByteWriter(graph.length + 256);
   w.string(MAGIC);
   w.uint(SNAPSHOT_VERSION);
   w.string(hash);
@@ -474,23 +494,90 @@ function applyRuns(r: ByteReader, memory: Uint8Array): void {
  * Restores a snapshot over a machine built from the same configuration and not yet run: `head` is the wanted
  * snapshot's head, `memory` the memory runs of its keyframe and every delta after it up to it, oldest first (a
  * version 1 snapshot carries its memory in its head: pass none). Checks the state (and world) hash afterwards, so
- * a restore that missed anything fails here rather than replaying wrongly.
+ * a restore that missed anything fails here rather than replaying wrongly. `checked: false` skips that check, for
+ * checkpoints captured unhashed in this process by the same code (whose restores of stored snapshots are checked).
+ *
+ * `over: true` restores over a machine that has run (a seek with the engine open reuses its machine): its CPUs keep
+ * the code they decoded and compiled from frames whose contents the restore left as they were (see keepCode).
  */
-export function restoreSnapshot(machine: Machine, head: Uint8Array, memory: readonly Uint8Array[] = []): void {
-  if (machine.icount !== 0) throw new Error("snapshot: restore needs a machine that has not run yet");
+export function restoreSnapshot(machine: Machine, head: Uint8Array, memory: readonly Uint8Array[] = [], options: { checked?: boolean; over?: boolean } = {}): void {
+  if (machine.icount !== 0 && !options.over) throw new Error("snapshot: restore needs a machine that has not run yet");
   const top = parse(head);
   if (top.version === 1 ? memory.length !== 0 : memory.length === 0) throw new DecodeError("snapshot memory does not match its format");
   const { bytes, refs } = machine.frames;
-  // Clear what the fresh machine's boot wrote; the rest of the pool is untouched zeros (and stays unallocated on the host).
-  for (let f = 0; f < refs.length; f++) if (refs[f] !== 0) bytes.fill(0, f * PAGE_SIZE, (f + 1) * PAGE_SIZE);
-  new GraphReader(top.reader, machine, classesOf(machine)).value(machine, 0);
+  const code = options.over ? CodeFrames.before(machine) : null;
+  if (code !== null) {
+    // Every frame ever handed out, free or not: a run leaves data in frames it freed, a fresh boot does not.
+    bytes.fill(0, 0, highFrame(machine) * PAGE_SIZE);
+  } else {
+    // Clear what the fresh machine's boot wrote; the rest of the pool is untouched zeros (and stays unallocated on the host).
+    for (let f = 0; f < refs.length; f++) if (refs[f] !== 0) bytes.fill(0, f * PAGE_SIZE, (f + 1) * PAGE_SIZE);
+  }
+  const reader = new GraphReader(top.reader, machine, classesOf(machine));
+  reader.value(machine, 0);
   if (top.version === 1) applyRuns(top.reader, bytes);
   else if (!top.reader.done) throw new DecodeError("snapshot graph has trailing bytes");
   for (const runs of memory) applyRuns(new ByteReader(runs), bytes);
+  // The code-cache tables are checked as the snapshot has them, then made to fit the CPUs again.
+  if (options.checked !== false) checkRestored(machine, top);
+  code?.keep(machine, reader.objects);
+}
+
+function checkRestored(machine: Machine, top: ParsedSnapshot): void {
   const got = stateHash(machine);
   if (got !== top.hash) throw new DecodeError(`restored state hash ${got.slice(0, 16)}… differs from the snapshot's ${top.hash.slice(0, 16)}…`);
   if (top.world !== null) {
     const world = worldHash(machine);
     if (world !== top.world) throw new DecodeError(`restored world hash ${world.slice(0, 16)}… differs from the snapshot's ${top.world.slice(0, 16)}…`);
+  }
+}
+
+/**
+ * The code-cache bookkeeping of a machine that has run, across a restore over it. Its CPUs hold instructions decoded
+ * (and compiled) from frames marked in `frames.code`, valid while the frame's `codeEpoch` stays; the restore
+ * overwrites those tables with the snapshot's values, which mean nothing to these CPUs. So afterwards every frame
+ * gets an epoch no CPU has seen, except a code frame whose bytes the restore left unchanged: it keeps its old
+ * epoch and mark, and what was decoded from it stays. Every address space's generation moves on (mappings were
+ * replaced: TLBs, and regions that check their pages' mappings, see it), and so do the counters CPUs compare.
+ */
+class CodeFrames {
+  private constructor(
+    private readonly marks: Uint8Array,
+    private readonly epochs: Uint32Array,
+    private readonly frames: number[],
+    private readonly contents: Uint8Array,
+    private readonly writes: number,
+    private readonly codeMarks: number,
+  ) {}
+
+  static before(machine: Machine): CodeFrames {
+    const f = machine.frames;
+    const frames: number[] = [];
+    for (let i = 0; i < f.code.length; i++) if (f.code[i] !== 0) frames.push(i);
+    const contents = new Uint8Array(frames.length * PAGE_SIZE);
+    frames.forEach((frame, i) => contents.set(f.bytes.subarray(frame * PAGE_SIZE, (frame + 1) * PAGE_SIZE), i * PAGE_SIZE));
+    return new CodeFrames(f.code.slice(), f.codeEpoch.slice(), frames, contents, f.codeWrites, f.codeMarks);
+  }
+
+  keep(machine: Machine, restored: readonly unknown[]): void {
+    const f = machine.frames;
+    const memory = Buffer.from(f.bytes.buffer, f.bytes.byteOffset, f.bytes.length);
+    const old = Buffer.from(this.contents.buffer);
+    for (let i = 0; i < f.codeEpoch.length; i++) {
+      f.codeEpoch[i] = Math.max(f.codeEpoch[i], this.epochs[i]) + 1;
+      f.code[i] = 0;
+    }
+    this.frames.forEach((frame, i) => {
+      if (memory.compare(old, i * PAGE_SIZE, (i + 1) * PAGE_SIZE, frame * PAGE_SIZE, (frame + 1) * PAGE_SIZE) !== 0) return;
+      f.codeEpoch[frame] = this.epochs[frame];
+      f.code[frame] = this.marks[frame];
+    });
+    f.codeWrites = Math.max(f.codeWrites, this.writes) + 1;
+    f.codeMarks = Math.max(f.codeMarks, this.codeMarks) + 1;
+    for (const v of restored) if (v instanceof AddressSpace) v.generation++;
+    for (const cpu of machine.cpus) {
+      cpu.space = null;
+      cpu.flushTlb();
+    }
   }
 }
