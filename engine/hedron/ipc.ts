@@ -148,6 +148,7 @@ export function call(
   if (callee.host) {
     callee.wait = "running";
     k.charge(callee.cpu, SYSCALL_EXIT, "syscall");
+    k.startHostTime();
     k.host!.portal(callee.id, pt.ip, pt.portalId);
     // A handler that withheld its reply (withholdReply) leaves the caller blocked in its call.
     if (callee.caller !== caller.id) return NO_STATUS;

@@ -20,11 +20,11 @@ const MAGIC = "HLSNAP";
  */
 const KEEP_LIVE = new Set(["Kernel.listeners", "Kernel.hostStart", "Machine.hostMs", "Machine.consoleListeners", "FsTree.hostIo"]);
 /**
- * Host wiring added later (raw event sinks and their need of a host clock, the roottask's scratch buffer for event
- * captures): kept live too, and left out of the graph altogether, so world hashes and snapshots of recordings made
+ * Host wiring added later (raw event sinks and their need of a host clock, the last clock reading, the roottask's
+ * scratch buffer for event captures): kept live too, and left out of the graph altogether, so world hashes and snapshots of recordings made
  * before them stay valid.
  */
-const UNSEEN = new Set(["Kernel.sinks", "Kernel.hostClock", "Kernel.heldHostNs", "Roottask.capture"]);
+const UNSEEN = new Set(["Kernel.sinks", "Kernel.hostClock", "Kernel.heldHostNs", "Kernel.lastHostNs", "Roottask.capture"]);
 
 const enum Tag {
   Undefined, Null, False, True, Uint, NegInt, F64, String, BigInt,
