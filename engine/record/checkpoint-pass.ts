@@ -6,15 +6,20 @@
 
 import type { Machine } from "../machine.ts";
 import type { CheckpointCache } from "./checkpoints.ts";
-import type { ChunkRecord, Recording } from "./recording.ts";
+import type { ChunkRecord, InputRecord, Recording } from "./recording.ts";
 import { replay } from "./replayer.ts";
 import { KEYFRAME_EVERY, MemoryShadow } from "./snapshot.ts";
 
 /** Of the cache's budget, what the pass plans to fill (the rest stays for seeks' own checkpoints). */
 const PASS_SHARE = 0.75;
+/** Inside a chunk, a checkpoint about every this many milliseconds of re-execution, so a seek re-executes no more. */
+const STEP_MS = 20;
+/** Instructions between two checkpoints inside a chunk, at least. */
+const MIN_STEP = 4096;
 
 export class CheckpointPass {
   private readonly chunks: ChunkRecord[];
+  private readonly inputs: InputRecord[];
   /** Inputs consumed by the end of each chunk (what a checkpoint there must resume from). */
   private readonly inputsBy: number[];
   private machine: Machine | null = null;
@@ -23,16 +28,20 @@ export class CheckpointPass {
   private next = 0;
   /** Checkpoint every `stride`-th chunk end: doubled whenever the whole run's checkpoints would not fit. */
   private stride = 1;
+  /** Instructions of about STEP_MS of re-execution, as last measured. */
+  private step = MIN_STEP;
   private captured = 0;
   private capturedBytes = 0;
   finished = false;
 
+  /** `stepMs`: re-execution time between two checkpoints inside a chunk (default STEP_MS). */
   constructor(
     private readonly rec: Recording,
     private readonly cache: CheckpointCache,
+    private readonly stepMs = STEP_MS,
   ) {
     this.chunks = rec.chunks();
-    const inputs = rec.inputs();
+    const inputs = (this.inputs = rec.inputs());
     this.inputsBy = [];
     let consumed = 0;
     for (const chunk of this.chunks) {
@@ -46,7 +55,7 @@ export class CheckpointPass {
     return { done: this.next, total: this.chunks.length, stride: this.stride };
   }
 
-  /** Runs the pass for about `ms` milliseconds (at least one chunk); false once it has covered the recording. */
+  /** Runs the pass for about `ms` milliseconds (at least one step); false once it has covered the recording. */
   advance(ms: number): boolean {
     if (this.finished) return false;
     const until = performance.now() + ms;
@@ -57,22 +66,56 @@ export class CheckpointPass {
       // Its own memory shadow: seeks between two slices capture through the cache's.
       this.capture = this.cache.capturer({ shadow: new MemoryShadow() });
     }
-    const machine = this.machine, continueTo = this.continueTo!, capture = this.capture!;
+    const machine = this.machine, continueTo = this.continueTo!;
     do {
       const chunk = this.chunks[this.next];
       if (chunk === undefined) return this.finish();
-      // A run that ends before a chunk end it recorded cannot be checkpointed further (a plain replay checks nothing).
-      if (continueTo(chunk.lastIcount) !== chunk.lastIcount) return this.finish();
-      if (this.next % this.stride === this.stride - 1 && !this.cache.holds(chunk.lastIcount)) {
-        const before = this.cache.heldBytes;
-        capture(machine, { events: chunk.firstEvent + chunk.events, inputs: this.inputsBy[this.next] });
-        this.captured++;
-        this.capturedBytes += Math.max(0, this.cache.heldBytes - before);
-        this.widenStride();
+      const started = performance.now(), from = machine.icount;
+      const end = chunk.lastIcount;
+      // Where re-executing a chunk is slow (syscall-heavy code), also stop about every stepMs of it inside the chunk.
+      const target = this.stride === 1 && this.step < end - from ? from + this.step : end;
+      const reached = continueTo(target);
+      this.step = Math.max(MIN_STEP, Math.round(((reached - from) / Math.max(performance.now() - started, 0.01)) * this.stepMs));
+      if (reached >= end) {
+        // A run that ends before a chunk end it recorded cannot be checkpointed further (a plain replay checks nothing).
+        if (reached !== end) return this.finish();
+        if (this.next % this.stride === this.stride - 1) this.checkpoint(chunk.firstEvent + chunk.events, this.inputsBy[this.next]);
+        this.next++;
+      } else {
+        const counts = this.countsBefore(chunk, reached);
+        if (counts !== null) this.checkpoint(counts.events, counts.inputs);
       }
-      this.next++;
     } while (performance.now() < until);
     return true;
+  }
+
+  private checkpoint(events: number, inputs: number): void {
+    const machine = this.machine!;
+    if (this.cache.holds(machine.icount)) return;
+    const before = this.cache.heldBytes;
+    this.capture!(machine, { events, inputs });
+    this.captured++;
+    this.capturedBytes += Math.max(0, this.cache.heldBytes - before);
+    this.widenStride();
+  }
+
+  /**
+   * The events and inputs recorded before instruction `icount` inside `chunk`, or null when one lies within an
+   * instruction of it (whether the machine stopped before or after it would be a guess).
+   */
+  private countsBefore(chunk: ChunkRecord, icount: number): { events: number; inputs: number } | null {
+    const batch = this.rec.eventBatch(chunk.seq);
+    let events = chunk.firstEvent;
+    for (let i = 0; i < batch.length; i++) {
+      const at = batch.icount[i];
+      if (Math.abs(at - icount) <= 1) return null;
+      if (at < icount) events++;
+    }
+    let inputs = this.next > 0 ? this.inputsBy[this.next - 1] : 0;
+    for (; inputs < this.inputs.length && this.inputs[inputs].icount <= icount + 1; inputs++) {
+      if (this.inputs[inputs].icount >= icount - 1) return null;
+    }
+    return { events, inputs };
   }
 
   /**

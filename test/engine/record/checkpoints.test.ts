@@ -110,6 +110,25 @@ test("after the background pass, a seek anywhere restores a checkpoint within a 
   });
 });
 
+test("a pass that also checkpoints inside chunks counts the events and inputs before each point, and seeks stay exact", () => {
+  // Chunks of 2^16 instructions, and a checkpoint about every 0.2 ms of re-execution: many inside each chunk.
+  withRecording(config(), 1 << 16, 1 << 30, (rec, total) => {
+    const cache = new CheckpointCache();
+    const pass = new CheckpointPass(rec, cache, 0.2);
+    while (pass.advance(5));
+    const chunks = rec.chunks().length;
+    assert.ok(cache.size > 2 * chunks, `checkpoints inside chunks (${cache.size} for ${chunks} chunks)`);
+    const chunkEnds = new Set(rec.chunks().map((c) => c.lastIcount));
+    let inside = 0;
+    for (const f of [0.13, 0.37, 0.52, 0.81, 0.97]) {
+      const at = Math.floor(total * f);
+      if (!chunkEnds.has(cache.before(at)!.icount)) inside++;
+      assert.deepEqual(seekAndFinish(rec, at, cache), seekAndFinish(rec, at), `state at ${at} and the run from there`);
+    }
+    assert.ok(inside >= 3, `most seeks restored a checkpoint inside a chunk (${inside} of 5)`);
+  });
+});
+
 test("a pass over a small budget checkpoints every few chunk ends instead, and seeks stay exact", () => {
   withCatRecording((rec, total) => {
     const budget = 4 << 20;
