@@ -119,14 +119,18 @@ export class CheckpointPass {
   }
 
   /**
-   * Doubles the stride while the checkpoints of the chunks still ahead, at the size seen so far, would not fit.
-   * Judged over whole keyframe intervals (a keyframe holds all memory, the deltas after it only changes).
+   * Doubles the stride while the checkpoints still ahead would not fit: as many per instruction as so far (inside
+   * chunks too), or with a stride above one, one per `stride` chunk ends, at the size seen so far. Judged over whole
+   * keyframe intervals (a keyframe holds all memory, the deltas after it only changes).
    */
   private widenStride(): void {
     if (this.captured % KEYFRAME_EVERY !== 0) return;
     const perCheckpoint = this.capturedBytes / this.captured;
     const room = this.cache.budget * PASS_SHARE - this.cache.heldBytes;
-    while (((this.chunks.length - this.next) / this.stride) * perCheckpoint > room && this.stride < this.chunks.length) this.stride *= 2;
+    const left = this.chunks.length - this.next;
+    const done = this.machine!.icount, total = this.chunks[this.chunks.length - 1].lastIcount;
+    const ahead = () => (this.stride === 1 ? Math.max(left, (this.captured * (total - done)) / Math.max(done, 1)) : left / this.stride);
+    while (ahead() * perCheckpoint > room && this.stride < this.chunks.length) this.stride *= 2;
   }
 
   private finish(): boolean {
