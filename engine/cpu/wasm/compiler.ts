@@ -16,7 +16,7 @@ import {
   AREA_RTAG, AREA_WBASE, AREA_WTAG, AREA_XMM,
   FLAG_FA, FLAG_FB, FLAG_FBITS, FLAG_FCIN, FLAG_FOP, FLAG_FR, FLAG_FSZ,
 } from "./layout.ts";
-import { LEFT_IN_INTERPRETER, RegionRuntime, RUN_TYPE } from "./runtime.ts";
+import { LEFT_IN_INTERPRETER, MISSED_AT, RegionRuntime, RUN_TYPE } from "./runtime.ts";
 
 const IS_TERMINATOR = new Set<number>(TERMINATORS);
 
@@ -234,7 +234,7 @@ class RegionCompiler {
       { name: "patch", type: { params: [I32, I32], results: [] } },
       { name: "step", type: { params: [I32, I32], results: [I32] } },
       { name: "materialize", type: { params: [], results: [I32] } },
-    ], [{ name: "run", type: RUN_TYPE, locals: LOCALS, body: f }]);
+    ], [{ name: "run", title: `region_${code.rip[this.blocks[0]].toString(16)}`, type: RUN_TYPE, locals: LOCALS, body: f }]);
     c.jitCodeBytes += bytes.length;
     return this.wrap(bytes);
   }
@@ -485,16 +485,25 @@ class RegionCompiler {
     this.f.i32(0).mem(OP.i64_load, this.area + (fl & FL_FS ? AREA_FSBASE : AREA_GSBASE)).op(OP.i64_add);
   }
 
-  /** P = physical offset of sz bytes at the address in A, via the read or write TLB; a miss hands slot i over. */
+  /**
+   * P = physical offset of sz bytes at the address in A, via the read or write TLB. A miss leaves the region before
+   * the instruction changed anything (every compiled form translates all its addresses first), and the interpreter
+   * runs the rest of the block: no call on the way, so the region's registers need not be saved around one. One
+   * compare covers the page-crossing check too: the entry at A's index holds only pages of that index, so it cannot
+   * hold the page of A's last byte when that is the next page. The page converts signed (one instruction): an
+   * address at or above 2^63 becomes negative and matches no tag (page addresses or -1), so it misses as before.
+   */
   private translate(i: number, sz: number, write: boolean, n: number): void {
     const f = this.f;
     f.get(A).op(OP.i32_wrap_i64).i32(12).op(OP.i32_shr_u).i32(255).op(OP.i32_and).set(T);
     f.get(T).i32(3).op(OP.i32_shl).mem(OP.f64_load, this.area + (write ? AREA_WTAG : AREA_RTAG));
-    f.get(A).i64(-4096).op(OP.i64_and).op(OP.f64_convert_i64_u).op(OP.f64_ne);
-    f.get(A).op(OP.i32_wrap_i64).i32(4095).op(OP.i32_and).i32(4096 - sz).op(OP.i32_gt_u).op(OP.i32_or);
+    f.get(A);
+    if (sz > 1) f.i64(sz - 1).op(OP.i64_add);
+    f.i64(-4096).op(OP.i64_and).op(OP.f64_convert_i64_s).op(OP.f64_ne);
     f.open(OP.if);
-    this.interpret(i, n);
-    f.br(this.insnLevel);
+    this.count(n);
+    f.i32(MISSED_AT - i).set(RET);
+    this.exit();
     f.end();
     f.get(T).i32(2).op(OP.i32_shl).mem(OP.i32_load, this.area + (write ? AREA_WBASE : AREA_RBASE));
     f.get(A).op(OP.i32_wrap_i64).i32(4095).op(OP.i32_and).op(OP.i32_add).set(P);
@@ -568,6 +577,24 @@ class RegionCompiler {
     const kind = ALU_KIND[aop];
     if (flags) this.storeFlags(kind, sz, kind !== F_LOGIC, kind !== F_LOGIC && !withCarry);
     if (flags && withCarry) f.i32(0).get(T).mem(OP.i32_store, this.area + FLAG_FCIN);
+  }
+
+  /**
+   * Records CF for inc/dec, which keep it, in fcin. After another inc or dec it is there already: known from the
+   * source, or (source unknown, as at a loop's head) seen in the recorded kind, so the helper runs only after others.
+   */
+  private keepCarry(src: FlagSource | null): void {
+    const f = this.f;
+    if (src !== null && (src.kind === F_INC || src.kind === F_DEC)) return;
+    if (src === null) {
+      f.i32(0).mem(OP.i32_load, this.area + FLAG_FOP).tee(T).i32(F_INC).op(OP.i32_ne);
+      f.get(T).i32(F_DEC).op(OP.i32_ne).op(OP.i32_and);
+      f.open(OP.if);
+    }
+    f.i32(0);
+    this.carryIn(src);
+    f.mem(OP.i32_store, this.area + FLAG_FCIN);
+    if (src === null) f.end();
   }
 
   /** Pushes CF (i32 0/1): inline from a known flag source, else through the imported helper. */
@@ -806,9 +833,7 @@ class RegionCompiler {
           this.mask(sz);
           f.set(W);
           if (flags) {
-            f.i32(0);
-            this.carryIn(src);
-            f.mem(OP.i32_store, this.area + FLAG_FCIN);
+            this.keepCarry(src);
             f.i32(0).i32(op === U.INC ? F_INC : F_DEC).mem(OP.i32_store, this.area + FLAG_FOP);
             f.i32(0).i32(sz).mem(OP.i32_store, this.area + FLAG_FSZ);
             f.i32(0).get(X).mem(OP.i64_store, this.area + FLAG_FA);

@@ -18,10 +18,15 @@ import {
 
 if (AREA_END > CPU_AREA_SIZE) throw new Error("the CPU area layout outgrew CPU_AREA_SIZE");
 
-/** A region's function: (entry segment, instruction budget) → -1 (left for the rip in AREA_EXIT_RIP) or LEFT_IN_INTERPRETER. */
+/**
+ * A region's function: (entry segment, instruction budget) → -1 (left for the rip in AREA_EXIT_RIP),
+ * LEFT_IN_INTERPRETER or MISSED_AT - slot.
+ */
 export const RUN_TYPE: FuncType = { params: [I32, I32], results: [I32] };
 /** run()'s result when the interpreter took over: rip and any exit are already set. */
 export const LEFT_IN_INTERPRETER = -3;
+/** run()'s result MISSED_AT - i: slot i missed the TLB; the interpreter runs it and the rest of its block. */
+export const MISSED_AT = -4;
 /** Most instructions one dispatch may run (keeps the i32 budget arithmetic in range). */
 const MAX_BUDGET = 0x3fffffff;
 /** Most instructions one call of a region may run before dispatch calls it again. */
@@ -290,6 +295,11 @@ export class RegionRuntime {
     this.exitCount[0] = 0;
     this.flagsOut();
     if (x === LEFT_IN_INTERPRETER) return this.pending < 0 ? -1 : this.pending;
+    if (x <= MISSED_AT) {
+      const y = c.interpretRest(MISSED_AT - x);
+      c.smc = false; // what a store into code dropped, the interpreter has seen; the regions left already
+      return y;
+    }
     c.rip = (this.exitRip[1] >>> 0) * 4294967296 + (this.exitRip[0] >>> 0);
     return -1;
   }
