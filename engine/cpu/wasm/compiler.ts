@@ -176,6 +176,11 @@ class RegionCompiler {
   private readonly returnSites = new Set<number>();
   private exitLevel = 0;
   private loopLevel = 0;
+  /**
+   * Per block, the level of the construct whose end its code follows: the code of every earlier block lies inside
+   * it, so a jump forward is a plain branch there; only a jump back goes through the dispatcher's br_table.
+   */
+  private readonly levels: number[] = [];
   /** The block around the current instruction: a TLB miss interprets it and continues after it. */
   private insnLevel = 0;
   /** First slot of the block being emitted, its index in the region and the level of the loop around it. */
@@ -227,7 +232,7 @@ class RegionCompiler {
     this.flagsIn();
     this.exitLevel = f.open(OP.block);
     this.loopLevel = f.open(OP.loop);
-    const levels: number[] = new Array<number>(this.blocks.length);
+    const levels = this.levels;
     for (let k = this.blocks.length - 1; k >= 0; k--) levels[k] = f.open(OP.block);
     f.get(SEG);
     f.brTable(levels, levels[0]);
@@ -450,6 +455,7 @@ class RegionCompiler {
     this.exitTo(rip);
     f.end();
     if (k === this.current) f.br(this.selfLevel);
+    else if (k > this.current) f.br(this.levels[k]);
     else {
       f.i32(k).set(SEG);
       f.br(this.loopLevel);
