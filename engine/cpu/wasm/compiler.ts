@@ -1,6 +1,7 @@
 // Region compiler to WebAssembly: the blocks regionBlocks chose become one function with the guest registers in i64
-// locals, a br_table dispatcher over blocks, the TLB and guest RAM read from the shared memory, lazy flags stored only
-// where observable. Whatever it does not compile, and every TLB miss, is one call out to the interpreter for that slot.
+// locals, a br_table dispatcher for jumps back (forward ones branch directly), the TLB and guest RAM read from the
+// shared memory, lazy flags in locals. Whatever it does not compile is one call out to the interpreter for that slot; a
+// TLB miss leaves the region, and the interpreter runs the rest of the block.
 
 import type { Core } from "../interp.ts";
 import { blockLength, compileRegion, type BlockFn } from "../jit.ts";
@@ -77,7 +78,7 @@ function isAlu(op: number): boolean {
  * The SSE forms compiled (none touches RFLAGS): register moves and logic, movsd/movq loads and stores, cvtsi2sd of a
  * 32-bit integer (always exact), and addsd/subsd/mulsd/divsd, whose result is kept when nothing but the
  * already-set PE flag could arise under round-to-nearest (the interpreter's own fast path), else interpreted.
- * 0: not compiled, 1: compiled, 2: compiled with a hand-over (TLB miss or a case for the interpreter).
+ * 0: not compiled, 1: compiled, 2: compiled with a hand-over (a TLB miss leaves, or a case for the interpreter).
  */
 function sseKind(c: Core, i: number): number {
   const code = c.code, mem = code.mem[i] !== 0;
@@ -181,7 +182,7 @@ class RegionCompiler {
    * it, so a jump forward is a plain branch there; only a jump back goes through the dispatcher's br_table.
    */
   private readonly levels: number[] = [];
-  /** The block around the current instruction: a TLB miss interprets it and continues after it. */
+  /** The block around an SSE instruction: a case for the interpreter interprets it and continues after it. */
   private insnLevel = 0;
   /** First slot of the block being emitted, its index in the region and the level of the loop around it. */
   private first = 0;
@@ -774,7 +775,7 @@ class RegionCompiler {
     for (let k = 0, n = 0; ; k++) {
       const i = first + k, op = this.code.op[i];
       if (this.kinds[k] === 0) this.interpret(i, n);
-      else if (this.kinds[k] === 1) this.instruction(i, k, n);
+      else if (op !== U.SSE || this.kinds[k] === 1) this.instruction(i, k, n);
       else {
         this.insnLevel = f.open(OP.block);
         this.instruction(i, k, n);
@@ -897,7 +898,7 @@ class RegionCompiler {
           // The step: sz, or -sz when DF is set.
           f.i32(0).mem(OP.i32_load, this.area + AREA_DF).op(OP.i64_extend_i32_u).i64(-2 * sz).op(OP.i64_mul)
             .i64(sz).op(OP.i64_add).set(Y);
-          // rep: element by element while RCX != 0; a TLB miss hands the rest of the instruction to the interpreter.
+          // rep: element by element while RCX != 0; a TLB miss leaves the rest of the instruction to the interpreter.
           const rep = (code.fl[i] & (FL_REP | FL_REPNE)) !== 0;
           const done = rep ? f.open(OP.block) : 0, again = rep ? f.open(OP.loop) : 0;
           if (rep) { f.get(REG0 + 1).op(OP.i64_eqz); f.br(done, OP.br_if); }
