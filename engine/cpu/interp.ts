@@ -1211,6 +1211,11 @@ export class Core implements FlagState {
     return this.interpretBlock(t);
   }
 
+  /** Interprets slot i and the rest of its block (a WebAssembly region hands them over at a TLB miss); as interpretBlock. */
+  interpretRest(i: number): number {
+    return this.interpretBlock(i);
+  }
+
   private decodeBlock(rip: number, phys: number): number {
     if (this.nextSlot + MAX_BLOCK + 1 > CODE_SLOTS - SCRATCH_SLOTS) this.flushCode();
     const c = this.code, bytes = this.mem;

@@ -1,6 +1,7 @@
 // Region compiler to WebAssembly: the blocks regionBlocks chose become one function with the guest registers in i64
-// locals, a br_table dispatcher over blocks, the TLB and guest RAM read from the shared memory, lazy flags stored only
-// where observable. Whatever it does not compile, and every TLB miss, is one call out to the interpreter for that slot.
+// locals, a br_table dispatcher for jumps back (forward ones branch directly), the TLB and guest RAM read from the
+// shared memory, lazy flags in locals. Whatever it does not compile is one call out to the interpreter for that slot; a
+// TLB miss leaves the region, and the interpreter runs the rest of the block.
 
 import type { Core } from "../interp.ts";
 import { blockLength, compileRegion, type BlockFn } from "../jit.ts";
@@ -16,22 +17,35 @@ import {
   AREA_RTAG, AREA_WBASE, AREA_WTAG, AREA_XMM,
   FLAG_FA, FLAG_FB, FLAG_FBITS, FLAG_FCIN, FLAG_FOP, FLAG_FR, FLAG_FSZ,
 } from "./layout.ts";
-import { LEFT_IN_INTERPRETER, RegionRuntime, RUN_TYPE } from "./runtime.ts";
+import { FLAGS_TYPE, LEFT_IN_INTERPRETER, MISSED_AT, RegionRuntime, RUN_TYPE } from "./runtime.ts";
 
 const IS_TERMINATOR = new Set<number>(TERMINATORS);
 
 // Locals: parameters (segment to enter, instruction budget), then scratch.
 const SEG = 0, BUDGET = 1, CNT = 2, RET = 3, T = 4, P = 5, REG0 = 6, A = 22, V = 23, W = 24, X = 25, Y = 26;
 const FA = 27, FB = 28, FR = 29;
-const LOCALS: [number, number][] = [[4, I32], [21, I64], [3, F64]];
+/**
+ * The lazy flag record (layout.ts AREA_FLAGS) in locals: loaded on entry, stored on exit and around calls to the
+ * interpreter, so a flag write that a later one overwrites costs nothing and a condition reads its operands in
+ * registers.
+ */
+const LF_A = 30, LF_B = 31, LF_R = 32, LF_OP = 33, LF_SZ = 34, LF_CIN = 35, LF_BITS = 36;
+const LOCALS: [number, number][] = [[4, I32], [21, I64], [3, F64], [3, I64], [4, I32]];
+/** The record's locals and where each lies in the area, with the loads and stores that move it. */
+const LAZY_FLAGS: [number, number, number, number][] = [
+  [LF_OP, FLAG_FOP, OP.i32_load, OP.i32_store], [LF_SZ, FLAG_FSZ, OP.i32_load, OP.i32_store],
+  [LF_A, FLAG_FA, OP.i64_load, OP.i64_store], [LF_B, FLAG_FB, OP.i64_load, OP.i64_store],
+  [LF_R, FLAG_FR, OP.i64_load, OP.i64_store], [LF_CIN, FLAG_FCIN, OP.i32_load, OP.i32_store],
+  [LF_BITS, FLAG_FBITS, OP.i32_load, OP.i32_store],
+];
 /** The smallest normal double: results and operands at least this large (or zero) raise nothing but PE. */
 const MIN_NORMAL64 = 2 ** -1022;
 /**
- * Imported helpers (RegionRuntime.imports): CF of the current lazy flags; replace the flags in a mask by the given
- * bits; interpret one slot (registers spilled), returning 0 to go on with the next instruction or 1 to leave; the six
- * arithmetic flags as RFLAGS bits.
+ * Imported helpers (RegionRuntime.imports): CF of the lazy flag record passed in its locals' order (LAZY_FLAGS);
+ * interpret one slot (registers and flags stored), returning 0 to go on with the next instruction or 1 to leave; the
+ * six arithmetic flags of the record as RFLAGS bits.
  */
-const IMPORT_CARRY = 0, IMPORT_PATCH = 1, IMPORT_STEP = 2, IMPORT_MATERIALIZE = 3;
+const IMPORT_CARRY = 0, IMPORT_STEP = 1, IMPORT_MATERIALIZE = 2;
 
 /** Regions where more than one instruction and this share would leave for the interpreter stay JavaScript. */
 const MAX_INTERPRETED_SHARE = 0.25;
@@ -64,7 +78,7 @@ function isAlu(op: number): boolean {
  * The SSE forms compiled (none touches RFLAGS): register moves and logic, movsd/movq loads and stores, cvtsi2sd of a
  * 32-bit integer (always exact), and addsd/subsd/mulsd/divsd, whose result is kept when nothing but the
  * already-set PE flag could arise under round-to-nearest (the interpreter's own fast path), else interpreted.
- * 0: not compiled, 1: compiled, 2: compiled with a hand-over (TLB miss or a case for the interpreter).
+ * 0: not compiled, 1: compiled, 2: compiled with a hand-over (a TLB miss leaves, or a case for the interpreter).
  */
 function sseKind(c: Core, i: number): number {
   const code = c.code, mem = code.mem[i] !== 0;
@@ -163,7 +177,12 @@ class RegionCompiler {
   private readonly returnSites = new Set<number>();
   private exitLevel = 0;
   private loopLevel = 0;
-  /** The block around the current instruction: a TLB miss interprets it and continues after it. */
+  /**
+   * Per block, the level of the construct whose end its code follows: the code of every earlier block lies inside
+   * it, so a jump forward is a plain branch there; only a jump back goes through the dispatcher's br_table.
+   */
+  private readonly levels: number[] = [];
+  /** The block around an SSE instruction: a case for the interpreter interprets it and continues after it. */
   private insnLevel = 0;
   /** First slot of the block being emitted, its index in the region and the level of the loop around it. */
   private first = 0;
@@ -211,9 +230,10 @@ class RegionCompiler {
     if (interpreted > 1 + total * MAX_INTERPRETED_SHARE || this.kindOf(this.blocks[0]) === 0) return null;
 
     this.reload();
+    this.flagsIn();
     this.exitLevel = f.open(OP.block);
     this.loopLevel = f.open(OP.loop);
-    const levels: number[] = new Array<number>(this.blocks.length);
+    const levels = this.levels;
     for (let k = this.blocks.length - 1; k >= 0; k--) levels[k] = f.open(OP.block);
     f.get(SEG);
     f.brTable(levels, levels[0]);
@@ -225,16 +245,16 @@ class RegionCompiler {
     f.end(); // loop
     f.end(); // exit block
     this.spill();
+    this.flagsOut();
     // The retired count goes to what the interpreter has yet to add, the budget left to dispatch.
     f.i32(0).i32(0).mem(OP.i32_load, this.area + AREA_EXIT_COUNT).get(CNT).op(OP.i32_add).mem(OP.i32_store, this.area + AREA_EXIT_COUNT);
     f.i32(0).get(BUDGET).get(CNT).op(OP.i32_sub).mem(OP.i32_store, this.area + AREA_EXIT_LEFT);
     f.get(RET);
     const bytes = buildModule([
-      { name: "carry", type: { params: [], results: [I32] } },
-      { name: "patch", type: { params: [I32, I32], results: [] } },
+      { name: "carry", type: FLAGS_TYPE },
       { name: "step", type: { params: [I32, I32], results: [I32] } },
-      { name: "materialize", type: { params: [], results: [I32] } },
-    ], [{ name: "run", type: RUN_TYPE, locals: LOCALS, body: f }]);
+      { name: "materialize", type: FLAGS_TYPE },
+    ], [{ name: "run", title: `region_${code.rip[this.blocks[0]].toString(16)}`, type: RUN_TYPE, locals: LOCALS, body: f }]);
     c.jitCodeBytes += bytes.length;
     return this.wrap(bytes);
   }
@@ -245,6 +265,31 @@ class RegionCompiler {
 
   private reload(regs: readonly number[] = this.used): void {
     for (const r of regs) this.f.i32(0).mem(OP.i64_load, this.area + AREA_REGS + 8 * r).set(REG0 + r);
+  }
+
+  /** The lazy flag record from the area into its locals. */
+  private flagsIn(): void {
+    for (const [local, at, load] of LAZY_FLAGS) this.f.i32(0).mem(load, this.area + at).set(local);
+  }
+
+  /** The lazy flag record from its locals into the area. */
+  private flagsOut(): void {
+    for (const [local, at, , store] of LAZY_FLAGS) this.f.i32(0).get(local).mem(store, this.area + at);
+  }
+
+  /** Pushes the lazy flag record, the flag helpers' parameters. */
+  private flagArgs(): void {
+    for (const [local] of LAZY_FLAGS) this.f.get(local);
+  }
+
+  /** Replaces the flags in mask by the i32 `bits` pushes (RFLAGS positions), leaving the flags materialised. */
+  private patchFlags(mask: number, bits: () => void): void {
+    const f = this.f;
+    this.flagArgs();
+    f.call(IMPORT_MATERIALIZE).i32(~mask).op(OP.i32_and);
+    bits();
+    f.op(OP.i32_or).set(LF_BITS);
+    f.i32(F_NONE).set(LF_OP);
   }
 
   /** The registers a compiled slot reads or writes, as a bit mask (what its TLB-miss path spills and reloads). */
@@ -379,8 +424,10 @@ class RegionCompiler {
   private interpret(i: number, n: number): void {
     const f = this.f, regs = this.kinds[i - this.first] === 0 ? this.used : registerList(this.registersOf(i));
     this.spill(regs);
+    this.flagsOut();
     f.i32(i).get(CNT).i32(n).op(OP.i32_add).call(IMPORT_STEP).set(T);
     this.reload(regs);
+    this.flagsIn();
     f.get(BUDGET).get(CNT).i32(n + 1).op(OP.i32_add).op(OP.i32_sub).set(BUDGET);
     f.i32(-(n + 1)).set(CNT);
     f.get(T);
@@ -409,6 +456,7 @@ class RegionCompiler {
     this.exitTo(rip);
     f.end();
     if (k === this.current) f.br(this.selfLevel);
+    else if (k > this.current) f.br(this.levels[k]);
     else {
       f.i32(k).set(SEG);
       f.br(this.loopLevel);
@@ -485,16 +533,25 @@ class RegionCompiler {
     this.f.i32(0).mem(OP.i64_load, this.area + (fl & FL_FS ? AREA_FSBASE : AREA_GSBASE)).op(OP.i64_add);
   }
 
-  /** P = physical offset of sz bytes at the address in A, via the read or write TLB; a miss hands slot i over. */
+  /**
+   * P = physical offset of sz bytes at the address in A, via the read or write TLB. A miss leaves the region before
+   * the instruction changed anything (every compiled form translates all its addresses first), and the interpreter
+   * runs the rest of the block: no call on the way, so the region's registers need not be saved around one. One
+   * compare covers the page-crossing check too: the entry at A's index holds only pages of that index, so it cannot
+   * hold the page of A's last byte when that is the next page. The page converts signed (one instruction): an
+   * address at or above 2^63 becomes negative and matches no tag (page addresses or -1), so it misses as before.
+   */
   private translate(i: number, sz: number, write: boolean, n: number): void {
     const f = this.f;
     f.get(A).op(OP.i32_wrap_i64).i32(12).op(OP.i32_shr_u).i32(255).op(OP.i32_and).set(T);
     f.get(T).i32(3).op(OP.i32_shl).mem(OP.f64_load, this.area + (write ? AREA_WTAG : AREA_RTAG));
-    f.get(A).i64(-4096).op(OP.i64_and).op(OP.f64_convert_i64_u).op(OP.f64_ne);
-    f.get(A).op(OP.i32_wrap_i64).i32(4095).op(OP.i32_and).i32(4096 - sz).op(OP.i32_gt_u).op(OP.i32_or);
+    f.get(A);
+    if (sz > 1) f.i64(sz - 1).op(OP.i64_add);
+    f.i64(-4096).op(OP.i64_and).op(OP.f64_convert_i64_s).op(OP.f64_ne);
     f.open(OP.if);
-    this.interpret(i, n);
-    f.br(this.insnLevel);
+    this.count(n);
+    f.i32(MISSED_AT - i).set(RET);
+    this.exit();
     f.end();
     f.get(T).i32(2).op(OP.i32_shl).mem(OP.i32_load, this.area + (write ? AREA_WBASE : AREA_RBASE));
     f.get(A).op(OP.i32_wrap_i64).i32(4095).op(OP.i32_and).op(OP.i32_add).set(P);
@@ -531,25 +588,24 @@ class RegionCompiler {
   /** Records lazy flags of kind with X, Y (inputs) and W (result) at size sz. */
   private storeFlags(kind: number, sz: number, inputs: boolean, cin: boolean): void {
     const f = this.f;
-    f.i32(0).i32(kind).mem(OP.i32_store, this.area + FLAG_FOP);
-    f.i32(0).i32(sz).mem(OP.i32_store, this.area + FLAG_FSZ);
+    f.i32(kind).set(LF_OP);
+    f.i32(sz).set(LF_SZ);
     if (inputs) {
-      f.i32(0).get(X).mem(OP.i64_store, this.area + FLAG_FA);
-      f.i32(0).get(Y).mem(OP.i64_store, this.area + FLAG_FB);
+      f.get(X).set(LF_A);
+      f.get(Y).set(LF_B);
     }
-    if (cin) f.i32(0).i32(0).mem(OP.i32_store, this.area + FLAG_FCIN);
-    f.i32(0).get(W).mem(OP.i64_store, this.area + FLAG_FR);
+    if (cin) f.i32(0).set(LF_CIN);
+    f.get(W).set(LF_R);
   }
 
   /** Stores F_RES flags: result W, CF/OF bits from the i32 `bits` pushes. */
   private storeResFlags(sz: number, bits: () => void): void {
     const f = this.f;
-    f.i32(0).i32(F_RES).mem(OP.i32_store, this.area + FLAG_FOP);
-    f.i32(0).i32(sz).mem(OP.i32_store, this.area + FLAG_FSZ);
-    f.i32(0).get(W).mem(OP.i64_store, this.area + FLAG_FR);
-    f.i32(0);
+    f.i32(F_RES).set(LF_OP);
+    f.i32(sz).set(LF_SZ);
+    f.get(W).set(LF_R);
     bits();
-    f.mem(OP.i32_store, this.area + FLAG_FBITS);
+    f.set(LF_BITS);
   }
 
   /** ALU operation aop on X (a) and Y (b), masked to sz: result in W, flags stored when observable. */
@@ -567,19 +623,39 @@ class RegionCompiler {
     f.set(W);
     const kind = ALU_KIND[aop];
     if (flags) this.storeFlags(kind, sz, kind !== F_LOGIC, kind !== F_LOGIC && !withCarry);
-    if (flags && withCarry) f.i32(0).get(T).mem(OP.i32_store, this.area + FLAG_FCIN);
+    if (flags && withCarry) f.get(T).set(LF_CIN);
+  }
+
+  /**
+   * Records CF for inc/dec, which keep it, in fcin. After another inc or dec it is there already: known from the
+   * source, or (source unknown, as at a loop's head) seen in the recorded kind, so the helper runs only after others.
+   */
+  private keepCarry(src: FlagSource | null): void {
+    const f = this.f;
+    if (src !== null && (src.kind === F_INC || src.kind === F_DEC)) return;
+    if (src === null) {
+      f.get(LF_OP).i32(F_INC).op(OP.i32_ne);
+      f.get(LF_OP).i32(F_DEC).op(OP.i32_ne).op(OP.i32_and);
+      f.open(OP.if);
+    }
+    this.carryIn(src);
+    f.set(LF_CIN);
+    if (src === null) f.end();
   }
 
   /** Pushes CF (i32 0/1): inline from a known flag source, else through the imported helper. */
   private carryIn(src: FlagSource | null): void {
     if (src !== null && this.flag("cf", src, true)) this.flag("cf", src, false);
-    else this.f.call(IMPORT_CARRY);
+    else {
+      this.flagArgs();
+      this.f.call(IMPORT_CARRY);
+    }
   }
 
   // ------------------------------------------------------------------ conditions
 
-  private loadFlag(offset: number, sz: number, signed: boolean): void {
-    this.f.i32(0).mem(OP.i64_load, this.area + offset);
+  private loadFlag(local: number, sz: number, signed: boolean): void {
+    this.f.get(local);
     if (signed) this.signExtend(sz);
     else this.mask(sz);
   }
@@ -588,17 +664,17 @@ class RegionCompiler {
   private flag(which: Flag, src: FlagSource, dry: boolean): boolean {
     const f = this.f, sz = src.sz, k = src.kind;
     const bits = (bit: number): boolean => {
-      if (!dry) f.i32(0).mem(OP.i32_load, this.area + FLAG_FBITS).i32(bit).op(OP.i32_and).i32(0).op(OP.i32_ne);
+      if (!dry) f.get(LF_BITS).i32(bit).op(OP.i32_and).i32(0).op(OP.i32_ne);
       return true;
     };
     if (k === F_NONE) return bits(which === "of" ? 0x800 : which === "cf" ? 1 : which === "zf" ? 0x40 : which === "sf" ? 0x80 : 4);
     if (which === "pf") return false;
     if (which === "zf") {
-      if (!dry) { this.loadFlag(FLAG_FR, sz, false); f.op(OP.i64_eqz); }
+      if (!dry) { this.loadFlag(LF_R, sz, false); f.op(OP.i64_eqz); }
       return true;
     }
     if (which === "sf") {
-      if (!dry) { this.loadFlag(FLAG_FR, sz, true); f.i64(0).op(OP.i64_lt_s); }
+      if (!dry) { this.loadFlag(LF_R, sz, true); f.i64(0).op(OP.i64_lt_s); }
       return true;
     }
     if (k === F_LOGIC) {
@@ -608,15 +684,15 @@ class RegionCompiler {
     if (k === F_RES) return bits(which === "of" ? 0x800 : 1);
     if (which === "cf") {
       if (k === F_SUB) {
-        if (!dry) { this.loadFlag(FLAG_FA, sz, false); this.loadFlag(FLAG_FB, sz, false); f.op(OP.i64_lt_u); }
+        if (!dry) { this.loadFlag(LF_A, sz, false); this.loadFlag(LF_B, sz, false); f.op(OP.i64_lt_u); }
         return true;
       }
       if (k === F_ADD) {
-        if (!dry) { this.loadFlag(FLAG_FR, sz, false); this.loadFlag(FLAG_FA, sz, false); f.op(OP.i64_lt_u); }
+        if (!dry) { this.loadFlag(LF_R, sz, false); this.loadFlag(LF_A, sz, false); f.op(OP.i64_lt_u); }
         return true;
       }
       if (k === F_INC || k === F_DEC) {
-        if (!dry) f.i32(0).mem(OP.i32_load, this.area + FLAG_FCIN).i32(0).op(OP.i32_ne);
+        if (!dry) f.get(LF_CIN).i32(0).op(OP.i32_ne);
         return true;
       }
     }
@@ -631,6 +707,7 @@ class RegionCompiler {
     }
     // OF CF ZF (CF|ZF) SF PF (SF^OF) (ZF|SF^OF) from the RFLAGS bits, negated for odd cc.
     const f = this.f, base = cc >> 1;
+    this.flagArgs();
     f.call(IMPORT_MATERIALIZE);
     const bit = (n: number): void => { f.get(T).i32(n).op(OP.i32_shr_u); };
     f.set(T);
@@ -656,16 +733,16 @@ class RegionCompiler {
     if (base >= 6 && src.kind === F_SUB) {
       // less / less-or-equal: compare the operands signed.
       if (!dry) {
-        this.loadFlag(FLAG_FA, src.sz, true);
-        this.loadFlag(FLAG_FB, src.sz, true);
+        this.loadFlag(LF_A, src.sz, true);
+        this.loadFlag(LF_B, src.sz, true);
         f.op(base === 6 ? OP.i64_lt_s : OP.i64_le_s);
       }
       ok = true;
     } else if (base === 3 && src.kind === F_SUB) {
-      if (!dry) { this.loadFlag(FLAG_FA, src.sz, false); this.loadFlag(FLAG_FB, src.sz, false); f.op(OP.i64_le_u); }
+      if (!dry) { this.loadFlag(LF_A, src.sz, false); this.loadFlag(LF_B, src.sz, false); f.op(OP.i64_le_u); }
       ok = true;
     } else if (base === 2 && src.kind === F_SUB) {
-      if (!dry) { this.loadFlag(FLAG_FA, src.sz, false); this.loadFlag(FLAG_FB, src.sz, false); f.op(OP.i64_eq); }
+      if (!dry) { this.loadFlag(LF_A, src.sz, false); this.loadFlag(LF_B, src.sz, false); f.op(OP.i64_eq); }
       ok = true;
     } else {
       const parts: Flag[][] = [["of"], ["cf"], ["zf"], ["cf", "zf"], ["sf"], ["pf"], ["sf", "of"], ["zf", "sf", "of"]];
@@ -698,7 +775,7 @@ class RegionCompiler {
     for (let k = 0, n = 0; ; k++) {
       const i = first + k, op = this.code.op[i];
       if (this.kinds[k] === 0) this.interpret(i, n);
-      else if (this.kinds[k] === 1) this.instruction(i, k, n);
+      else if (op !== U.SSE || this.kinds[k] === 1) this.instruction(i, k, n);
       else {
         this.insnLevel = f.open(OP.block);
         this.instruction(i, k, n);
@@ -806,14 +883,12 @@ class RegionCompiler {
           this.mask(sz);
           f.set(W);
           if (flags) {
-            f.i32(0);
-            this.carryIn(src);
-            f.mem(OP.i32_store, this.area + FLAG_FCIN);
-            f.i32(0).i32(op === U.INC ? F_INC : F_DEC).mem(OP.i32_store, this.area + FLAG_FOP);
-            f.i32(0).i32(sz).mem(OP.i32_store, this.area + FLAG_FSZ);
-            f.i32(0).get(X).mem(OP.i64_store, this.area + FLAG_FA);
-            f.i32(0).get(Y).mem(OP.i64_store, this.area + FLAG_FB);
-            f.i32(0).get(W).mem(OP.i64_store, this.area + FLAG_FR);
+            this.keepCarry(src);
+            f.i32(op === U.INC ? F_INC : F_DEC).set(LF_OP);
+            f.i32(sz).set(LF_SZ);
+            f.get(X).set(LF_A);
+            f.get(Y).set(LF_B);
+            f.get(W).set(LF_R);
           }
           this.setReg(rm, sz, () => f.get(W));
           break;
@@ -823,7 +898,7 @@ class RegionCompiler {
           // The step: sz, or -sz when DF is set.
           f.i32(0).mem(OP.i32_load, this.area + AREA_DF).op(OP.i64_extend_i32_u).i64(-2 * sz).op(OP.i64_mul)
             .i64(sz).op(OP.i64_add).set(Y);
-          // rep: element by element while RCX != 0; a TLB miss hands the rest of the instruction to the interpreter.
+          // rep: element by element while RCX != 0; a TLB miss leaves the rest of the instruction to the interpreter.
           const rep = (code.fl[i] & (FL_REP | FL_REPNE)) !== 0;
           const done = rep ? f.open(OP.block) : 0, again = rep ? f.open(OP.loop) : 0;
           if (rep) { f.get(REG0 + 1).op(OP.i64_eqz); f.br(done, OP.br_if); }
@@ -962,12 +1037,12 @@ class RegionCompiler {
       f.set(W);
       if (flags) {
         // CF and OF patched into the materialised flags: rol CF = bit 0, OF = MSB ^ CF; ror CF = MSB, OF = MSB ^ MSB-1.
-        f.i32(RFLAGS_CF | RFLAGS_OF);
-        msb(W, e === 0 ? 0 : bits - 1);
-        f.tee(T);
-        msb(W, e === 0 ? bits - 1 : bits - 2);
-        f.get(T).op(OP.i32_xor).i32(11).op(OP.i32_shl).op(OP.i32_or);
-        f.call(IMPORT_PATCH);
+        this.patchFlags(RFLAGS_CF | RFLAGS_OF, () => {
+          msb(W, e === 0 ? 0 : bits - 1);
+          f.tee(T);
+          msb(W, e === 0 ? bits - 1 : bits - 2);
+          f.get(T).op(OP.i32_xor).i32(11).op(OP.i32_shl).op(OP.i32_or);
+        });
       }
       this.setReg(rm, sz, () => f.get(W));
       return;
@@ -1040,21 +1115,21 @@ class RegionCompiler {
     if (op === U.POPCNT) {
       this.setReg(rg, sz, () => f.get(X).op(OP.i64_popcnt));
       if (flags) {
-        f.i32(0).i32(F_NONE).mem(OP.i32_store, this.area + FLAG_FOP);
-        f.i32(0).get(X).op(OP.i64_eqz).i32(6).op(OP.i32_shl).mem(OP.i32_store, this.area + FLAG_FBITS);
+        f.i32(F_NONE).set(LF_OP);
+        f.get(X).op(OP.i64_eqz).i32(6).op(OP.i32_shl).set(LF_BITS);
       }
       return;
     }
     if (op === U.BSF || op === U.BSR) {
       f.get(X).op(OP.i64_eqz);
       f.open(OP.if);
-      if (flags) f.i32(RFLAGS_ZF).i32(RFLAGS_ZF).call(IMPORT_PATCH);
+      if (flags) this.patchFlags(RFLAGS_ZF, () => f.i32(RFLAGS_ZF));
       f.op(OP.else);
       this.setReg(rg, sz, () => {
         if (op === U.BSF) f.get(X).op(OP.i64_ctz);
         else f.i64(63).get(X).op(OP.i64_clz).op(OP.i64_sub);
       });
-      if (flags) f.i32(RFLAGS_ZF).i32(0).call(IMPORT_PATCH);
+      if (flags) this.patchFlags(RFLAGS_ZF, () => f.i32(0));
       f.end();
       return;
     }
@@ -1070,9 +1145,9 @@ class RegionCompiler {
     f.set(W);
     this.setReg(rg, sz, () => f.get(W));
     if (flags) {
-      f.i32(RFLAGS_CF | RFLAGS_ZF);
-      f.get(X).op(OP.i64_eqz).get(W).op(OP.i64_eqz).i32(6).op(OP.i32_shl).op(OP.i32_or);
-      f.call(IMPORT_PATCH);
+      this.patchFlags(RFLAGS_CF | RFLAGS_ZF, () => {
+        f.get(X).op(OP.i64_eqz).get(W).op(OP.i64_eqz).i32(6).op(OP.i32_shl).op(OP.i32_or);
+      });
     }
   }
 

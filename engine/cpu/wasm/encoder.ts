@@ -21,7 +21,7 @@ export const OP = {
   i32_add: 0x6a, i32_sub: 0x6b, i32_mul: 0x6c, i32_and: 0x71, i32_or: 0x72, i32_xor: 0x73, i32_shl: 0x74, i32_shr_u: 0x76, i32_rotl: 0x77,
   i64_add: 0x7c, i64_sub: 0x7d, i64_mul: 0x7e, i64_div_s: 0x7f, i64_and: 0x83, i64_or: 0x84, i64_xor: 0x85, i64_shl: 0x86,
   i64_shr_s: 0x87, i64_shr_u: 0x88, i64_rotl: 0x89, i64_rotr: 0x8a,
-  i32_wrap_i64: 0xa7, i64_extend_i32_u: 0xad, f64_convert_i64_u: 0xba,
+  i32_wrap_i64: 0xa7, i64_extend_i32_u: 0xad, f64_convert_i64_s: 0xb9,
   i64_extend8_s: 0xc2, i64_extend16_s: 0xc3, i64_extend32_s: 0xc4,
 } as const;
 
@@ -162,6 +162,8 @@ export interface ModuleFunction {
   /** Locals after the parameters, as [count, type] runs. */
   locals: [number, number][];
   body: FunctionBody;
+  /** The function's name in the module's name section (what profilers show), when not its export name. */
+  title?: string;
 }
 
 /**
@@ -204,10 +206,19 @@ export function buildModule(
   unsigned(count, functions.length);
   const entries = functions.map((_, k) => { const e: number[] = []; unsigned(e, sizes[k]); e.push(...heads[k]); return e; });
   const codeSize = count.length + entries.reduce((n, e, k) => n + e.length + sizes[k] - heads[k].length, 0);
+  // The name section (custom section "name", function names): what profiles and stack traces show.
+  const names: number[] = [];
+  vec(names, functions.map((f, k) => { const e: number[] = []; unsigned(e, imports.length + k); e.push(...name(f.title ?? f.name)); return e; }));
+  const custom = [...name("name"), 1];
+  unsigned(custom, names.length);
+  custom.push(...names);
+  const tail = [0];
+  unsigned(tail, custom.length);
+  tail.push(...custom);
   out.push(10);
   unsigned(out, codeSize);
   out.push(...count);
-  const module = new Uint8Array(out.length + codeSize - count.length);
+  const module = new Uint8Array(out.length + codeSize - count.length + tail.length);
   module.set(out);
   let at = out.length;
   functions.forEach((f, k) => {
@@ -217,5 +228,6 @@ export function buildModule(
     at += f.body.bytes.length;
     module[at++] = OP.end;
   });
+  module.set(tail, at);
   return module;
 }

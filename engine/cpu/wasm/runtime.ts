@@ -1,8 +1,8 @@
 // What every WebAssembly region of one CPU shares: one function table holding the regions, the links (rip → region
 // entry) in the CPU's area, and `dispatch`, which hands a region's exit straight to the linked region, so JavaScript
 // is re-entered only for what the regions cannot do (interpreted instructions that leave, exits to code that has no
-// region, budget exhaustion). Also the lazy flags in WebAssembly (CF, all six, a patch of some), and the
-// interpreter's step for the regions.
+// region, budget exhaustion). Also the lazy flags in WebAssembly (CF and all six, of a record the region passes),
+// and the interpreter's step for the regions.
 
 import type { Core } from "../interp.ts";
 import { CPU_AREA_SIZE } from "../../memory/frames.ts";
@@ -12,16 +12,22 @@ import { TERMINATORS } from "../table.ts";
 import { buildModule, FunctionBody, I32, I64, OP, type FuncType } from "./encoder.ts";
 import {
   AREA_DF, AREA_END, AREA_EXIT_COUNT, AREA_EXIT_LEFT, AREA_EXIT_RIP, AREA_FLAGS, AREA_FSBASE, AREA_LINKS, AREA_MXCSR,
-  FLAG_FA, FLAG_FB,
-  FLAG_FBITS, FLAG_FCIN, FLAG_FOP, FLAG_FR, FLAG_FSZ, LINK_ENTRIES,
+  LINK_ENTRIES,
 } from "./layout.ts";
 
 if (AREA_END > CPU_AREA_SIZE) throw new Error("the CPU area layout outgrew CPU_AREA_SIZE");
 
-/** A region's function: (entry segment, instruction budget) → -1 (left for the rip in AREA_EXIT_RIP) or LEFT_IN_INTERPRETER. */
+/**
+ * A region's function: (entry segment, instruction budget) → -1 (left for the rip in AREA_EXIT_RIP),
+ * LEFT_IN_INTERPRETER or MISSED_AT - slot.
+ */
 export const RUN_TYPE: FuncType = { params: [I32, I32], results: [I32] };
+/** The flag helpers' type: a lazy flag record (fop, fsz, fa, fb, fr, fcin, fbits) → RFLAGS bits. */
+export const FLAGS_TYPE: FuncType = { params: [I32, I32, I64, I64, I64, I32, I32], results: [I32] };
 /** run()'s result when the interpreter took over: rip and any exit are already set. */
 export const LEFT_IN_INTERPRETER = -3;
+/** run()'s result MISSED_AT - i: slot i missed the TLB; the interpreter runs it and the rest of its block. */
+export const MISSED_AT = -4;
 /** Most instructions one dispatch may run (keeps the i32 budget arithmetic in range). */
 const MAX_BUDGET = 0x3fffffff;
 /** Most instructions one call of a region may run before dispatch calls it again. */
@@ -47,8 +53,8 @@ function runtimeModule(area: number): Uint8Array<ArrayBuffer> {
   const out = d.open(OP.block);
   const again = d.open(OP.loop);
   d.get(BUDGET).i32(SLICE).get(BUDGET).i32(SLICE).op(OP.i32_lt_s).op(OP.select).set(PART);
-  // Type 4 is RUN_TYPE, after the four functions' own types.
-  d.get(SEG).get(PART).get(INDEX).callIndirect(4).tee(X).i32(-1).op(OP.i32_ne);
+  // Type 3 is RUN_TYPE, after the three functions' own types.
+  d.get(SEG).get(PART).get(INDEX).callIndirect(3).tee(X).i32(-1).op(OP.i32_ne);
   d.open(OP.if);
   d.get(X).op(OP.return);
   d.end();
@@ -70,15 +76,14 @@ function runtimeModule(area: number): Uint8Array<ArrayBuffer> {
   d.end();
   d.i32(-1);
 
-  // carry: CF of the lazy flags (flags.ts carry); materialize: all six (flags.ts materialize); patch(mask, bits):
-  // replace some of them, leaving the flags materialised. Operands masked to the recorded size.
-  const CARRY = 1, MATERIALIZE = 2;
-  const flagFunction = (build: (f: FunctionBody, masked: (offset: number) => void, when: (kind: number, value: () => void) => void) => void): FunctionBody => {
+  // carry: CF of a lazy flag record (flags.ts carry); materialize: all six (flags.ts materialize). The record comes
+  // as parameters (FLAGS_TYPE: fop, fsz, fa, fb, fr, fcin, fbits); operands masked to the recorded size.
+  const CARRY = 1;
+  const OPK = 0, FSZ = 1, FA = 2, FB = 3, FR = 4, FCIN = 5, FBITS = 6, MASK = 7, BITS = 8;
+  const flagFunction = (build: (f: FunctionBody, masked: (local: number) => void, when: (kind: number, value: () => void) => void) => void): FunctionBody => {
     const f = new FunctionBody();
-    f.i32(0).mem(OP.i32_load, area + FLAG_FOP).set(OPK);
-    f.i64(-1n).i32(8).i32(0).mem(OP.i32_load, area + FLAG_FSZ).op(OP.i32_sub).i32(3).op(OP.i32_shl).op(OP.i64_extend_i32_u)
-      .op(OP.i64_shr_u).set(MASK);
-    build(f, (offset) => { f.i32(0).mem(OP.i64_load, area + offset).get(MASK).op(OP.i64_and); }, (kind, value) => {
+    f.i64(-1n).i32(8).get(FSZ).op(OP.i32_sub).i32(3).op(OP.i32_shl).op(OP.i64_extend_i32_u).op(OP.i64_shr_u).set(MASK);
+    build(f, (local) => { f.get(local).get(MASK).op(OP.i64_and); }, (kind, value) => {
       f.get(OPK).i32(kind).op(OP.i32_eq);
       f.open(OP.if);
       value();
@@ -87,9 +92,8 @@ function runtimeModule(area: number): Uint8Array<ArrayBuffer> {
     });
     return f;
   };
-  const OPK = 0, MASK = 1, BITS = 2;
-  const fbits = (f: FunctionBody): void => { f.i32(0).mem(OP.i32_load, area + FLAG_FBITS); };
-  const carryIn = (f: FunctionBody): void => { f.i32(0).mem(OP.i32_load, area + FLAG_FCIN).i32(0).op(OP.i32_ne); };
+  const fbits = (f: FunctionBody): void => { f.get(FBITS); };
+  const carryIn = (f: FunctionBody): void => { f.get(FCIN).i32(0).op(OP.i32_ne); };
   const carry = flagFunction((f, masked, when) => {
     const bits = (): void => { fbits(f); f.i32(RFLAGS_CF).op(OP.i32_and); };
     const below = (x: number, y: number): void => {
@@ -99,8 +103,8 @@ function runtimeModule(area: number): Uint8Array<ArrayBuffer> {
     };
     when(F_NONE, bits);
     when(F_RES, bits);
-    when(F_ADD, () => below(FLAG_FR, FLAG_FA));
-    when(F_SUB, () => below(FLAG_FA, FLAG_FB));
+    when(F_ADD, () => below(FR, FA));
+    when(F_SUB, () => below(FA, FB));
     when(F_INC, () => carryIn(f));
     when(F_DEC, () => carryIn(f));
     f.i32(0);
@@ -109,17 +113,19 @@ function runtimeModule(area: number): Uint8Array<ArrayBuffer> {
     when(F_NONE, () => fbits(f));
     // The sign of the i64 on the stack at the recorded size.
     const sign = (): void => { f.get(MASK).i64(1n).op(OP.i64_shr_u).op(OP.i64_gt_u); };
-    masked(FLAG_FR);
+    masked(FR);
     f.op(OP.i64_eqz).i32(6).op(OP.i32_shl); // ZF
-    masked(FLAG_FR);
+    masked(FR);
     sign();
     f.i32(7).op(OP.i32_shl).op(OP.i32_or); // SF
-    f.i32(0).mem(OP.i32_load, area + FLAG_FR).i32(255).op(OP.i32_and).op(OP.i32_popcnt).i32(1).op(OP.i32_and).i32(1)
+    f.get(FR).op(OP.i32_wrap_i64).i32(255).op(OP.i32_and).op(OP.i32_popcnt).i32(1).op(OP.i32_and).i32(1)
       .op(OP.i32_xor).i32(2).op(OP.i32_shl).op(OP.i32_or); // PF: even parity of the low byte
     f.set(BITS);
     when(F_RES, () => { f.get(BITS); fbits(f); f.i32(RFLAGS_CF | RFLAGS_OF | RFLAGS_AF).op(OP.i32_and).op(OP.i32_or); });
     when(F_LOGIC, () => f.get(BITS));
-    f.get(BITS).call(CARRY).op(OP.i32_or).set(BITS);
+    f.get(BITS);
+    for (let k = 0; k <= FBITS; k++) f.get(k);
+    f.call(CARRY).op(OP.i32_or).set(BITS);
     // OF: add/inc (a ^ r) & (b ^ r), sub/dec (a ^ b) & (a ^ r), negative at the recorded size; AF: bit 4 of a ^ b ^ r.
     const overflow = (x: number, y: number, z: number, w: number): void => {
       masked(x); masked(y); f.op(OP.i64_xor); masked(z); masked(w); f.op(OP.i64_xor); f.op(OP.i64_and);
@@ -128,33 +134,29 @@ function runtimeModule(area: number): Uint8Array<ArrayBuffer> {
     };
     f.get(OPK).i32(F_ADD).op(OP.i32_eq).get(OPK).i32(F_INC).op(OP.i32_eq).op(OP.i32_or);
     f.open(OP.if);
-    overflow(FLAG_FA, FLAG_FR, FLAG_FB, FLAG_FR);
+    overflow(FA, FR, FB, FR);
     f.get(BITS).op(OP.i32_or).set(BITS);
     f.end();
     f.get(OPK).i32(F_SUB).op(OP.i32_eq).get(OPK).i32(F_DEC).op(OP.i32_eq).op(OP.i32_or);
     f.open(OP.if);
-    overflow(FLAG_FA, FLAG_FB, FLAG_FA, FLAG_FR);
+    overflow(FA, FB, FA, FR);
     f.get(BITS).op(OP.i32_or).set(BITS);
     f.end();
     f.get(BITS);
-    for (const at of [FLAG_FA, FLAG_FB, FLAG_FR]) f.i32(0).mem(OP.i32_load, area + at);
+    for (const at of [FA, FB, FR]) f.get(at).op(OP.i32_wrap_i64);
     f.op(OP.i32_xor).op(OP.i32_xor).i32(RFLAGS_AF).op(OP.i32_and).op(OP.i32_or);
   });
-  const patch = new FunctionBody();
-  patch.i32(0).call(MATERIALIZE).get(0).i32(-1).op(OP.i32_xor).op(OP.i32_and).get(1).op(OP.i32_or).mem(OP.i32_store, area + FLAG_FBITS);
-  patch.i32(0).i32(F_NONE).mem(OP.i32_store, area + FLAG_FOP);
 
   return buildModule([], [
     { name: "dispatch", type: { params: [I32, I32, I32], results: [I32] }, locals: [[2, I32], [1, I64], [1, I32]], body: d },
-    { name: "carry", type: { params: [], results: [I32] }, locals: [[1, I32], [1, I64]], body: carry },
-    { name: "materialize", type: { params: [], results: [I32] }, locals: [[1, I32], [1, I64], [1, I32]], body: materialize },
-    { name: "patch", type: { params: [I32, I32], results: [] }, locals: [], body: patch },
+    { name: "carry", type: FLAGS_TYPE, locals: [[1, I64]], body: carry },
+    { name: "materialize", type: FLAGS_TYPE, locals: [[1, I64], [1, I32]], body: materialize },
   ], { table: true, indirectTypes: [RUN_TYPE] });
 }
 
 export class RegionRuntime {
   readonly table = new WebAssembly.Table({ element: "anyfunc", initial: 64 });
-  /** Imports of every region: CF in WebAssembly, rotates' CF/OF patch and the interpreter's step in JavaScript. */
+  /** Imports of every region: CF and all six flags in WebAssembly, the interpreter's step in JavaScript. */
   readonly imports: { m: Record<string, WebAssembly.Memory | WebAssembly.Table | ((...args: number[]) => number | void)> };
   private readonly dispatch: (index: number, seg: number, budget: number) => number;
   private readonly links: Int32Array;
@@ -190,9 +192,8 @@ export class RegionRuntime {
     this.imports = {
       m: {
         mem: memory,
-        carry: exports.carry as () => number,
-        materialize: exports.materialize as () => number,
-        patch: exports.patch as (mask: number, bits: number) => void,
+        carry: exports.carry as (...record: number[]) => number,
+        materialize: exports.materialize as (...record: number[]) => number,
         // Interprets slot i after `retired` instructions of the calling region (and those of regions before it in
         // this dispatch): 0 to go on, 1 to leave.
         step: (slot: number, retired: number): number => {
@@ -290,6 +291,11 @@ export class RegionRuntime {
     this.exitCount[0] = 0;
     this.flagsOut();
     if (x === LEFT_IN_INTERPRETER) return this.pending < 0 ? -1 : this.pending;
+    if (x <= MISSED_AT) {
+      const y = c.interpretRest(MISSED_AT - x);
+      c.smc = false; // what a store into code dropped, the interpreter has seen; the regions left already
+      return y;
+    }
     c.rip = (this.exitRip[1] >>> 0) * 4294967296 + (this.exitRip[0] >>> 0);
     return -1;
   }
