@@ -140,8 +140,6 @@ export class Cpu extends Interpreter {
     const jcRip = this.jcRip, jcSlot = this.jcSlot, jitFns = this.jitFns, warm = this.warm;
     const limit = this.icount + budget;
     this.runLimit = limit;
-    // JIT off and no trace: the interpreter goes from block to block itself (nothing to count or compile per block).
-    const chain = this.jitThreshold === Infinity && this.blockTrace === null;
     let i = -1, first = 0;
     try {
       while (this.icount < limit) {
@@ -164,7 +162,7 @@ export class Cpu extends Interpreter {
           this.jitExits++;
           if (++warm[first] === this.regionThreshold) fn = jitFns[first] = this.compile(first, true);
           x = fn(this, R, this.dv);
-        } else x = this.interpretBlock(first, chain);
+        } else x = this.interpretBlock(first);
         if (x >= 0) return x;
       }
       return EXIT_BUDGET;
@@ -174,7 +172,7 @@ export class Cpu extends Interpreter {
         i = this.faultSlot;
         first = this.faultFirst;
       }
-      if (i < 0) {
+      else if (i < 0) {
         this.exitInstrLength = 0; // instruction fetch fault: rip stays at the unfetchable instruction
         return EXIT_EXCEPTION;
       }
@@ -257,7 +255,7 @@ export class Cpu extends Interpreter {
       this.endBlock(t + 1, c.rip[i] + c.len[i]);
       let x: number;
       try {
-        x = this.interpretBlock(t, false);
+        x = this.interpretBlock(t);
       } catch (e) {
         if (e !== FAULT) throw e;
         this.stepSlot = -1;

@@ -10,7 +10,7 @@ import { cpuid } from "./cpuid.ts";
 import { sseExec } from "./sse.ts";
 import { sseExtExec } from "./sse4.ts";
 import { x87Exec } from "./x87.ts";
-import { CODE_SLOTS, Core, EXIT_EXCEPTION, JC_MASK, EXIT_SYSCALL, SCRATCH_SLOTS, smulhi, TWO32, umulhi, VEC_BP, VEC_DE, VEC_GP, VEC_UD } from "./core.ts";
+import { CODE_SLOTS, Core, EXIT_EXCEPTION, EXIT_SYSCALL, SCRATCH_SLOTS, smulhi, TWO32, umulhi, VEC_BP, VEC_DE, VEC_GP, VEC_UD } from "./core.ts";
 
 /** RFLAGS bits user code may change with popf (besides the arithmetic ones): DF, AC, ID. */
 const POPF_MASK = ARITH_MASK | RFLAGS_DF | (1 << 18) | (1 << 21);
@@ -20,316 +20,307 @@ export abstract class Interpreter extends Core {
     const t = CODE_SLOTS - SCRATCH_SLOTS, c = this.code;
     c.copySlot(i, t);
     this.endBlock(t + 1, c.rip[i] + c.len[i]);
-    return this.interpretBlock(t, false);
+    return this.interpretBlock(t);
   }
 
   /**
    * Interprets the block at slot first; returns -1 to keep dispatching, or an EXIT_* code. A fault sets faultSlot
-   * (-1: fetching the next block) and propagates. Kept apart from run (cpu.ts) so the dispatch loop stays small
-   * enough for V8 to optimize well. With `chain` (no compiled code, no block trace) it goes on with the next block
-   * itself until an exit or the run's limit: a block entry then costs a jump-cache lookup, not a call from run.
+   * and propagates. Kept apart from run (cpu.ts) so the dispatch loop stays small enough for V8 to optimize well.
    */
-  protected interpretBlock(first: number, chain: boolean): number {
+  protected interpretBlock(first: number): number {
     const c = this.code;
     const ops = c.op, exts = c.ext, szs = c.sz, rgs = c.rg, rms = c.rm, mems = c.mem, lens = c.len;
     const disps = c.disp, imms = c.imm, immhs = c.immh, rips = c.rip;
     const R = this.r;
-    const jcRip = this.jcRip, jcSlot = this.jcSlot;
     let i = first;
     try {
-      for (;;) {
-        let retire = 1;
-        let exit = -1;
-        block: for (;;) {
-          switch (ops[i]) {
-            case 1: // NOP
-              break;
-            case 2: { // MOV_EG
-              const sz = szs[i];
-              const g = this.getR(rgs[i], sz);
-              if (mems[i]) this.writeMem(this.ea(i), sz, g, this.hi);
-              else this.setR(rms[i], sz, g, this.hi);
-              break;
-            }
-            case 3: { // MOV_GE
-              const sz = szs[i];
-              let v: number;
-              if (mems[i]) v = this.readMem(this.ea(i), sz);
-              else {
-                const rr = rms[i];
-                if (sz === 8) {
-                  R[2 * rgs[i]] = R[2 * rr];
-                  R[2 * rgs[i] + 1] = R[2 * rr + 1];
-                  break;
-                }
-                v = this.getR(rr, sz);
-              }
-              this.setR(rgs[i], sz, v, this.hi);
-              break;
-            }
-            case 4: { // MOV_EI
-              const sz = szs[i];
-              if (mems[i]) this.writeMem(this.ea(i), sz, imms[i], immhs[i]);
-              else this.setR(rms[i], sz, imms[i], immhs[i]);
-              break;
-            }
-            case 5: { // ALU_EG
-              const sz = szs[i], op = exts[i];
-              const g = this.getR(rgs[i], sz), gh = this.hi;
-              if (mems[i]) {
-                const a = this.ea(i);
-                if (op === 7) {
-                  const v = this.readMem(a, sz);
-                  this.alu(7, sz, v, this.hi, g, gh);
-                } else {
-                  const v = this.rmwLoad(a, sz);
-                  const r = this.alu(op, sz, v, this.hi, g, gh);
-                  this.rmwStore(a, sz, r, this.hi);
-                }
-              } else {
-                const rr = rms[i];
-                const v = this.getR(rr, sz);
-                const r = this.alu(op, sz, v, this.hi, g, gh);
-                if (op !== 7) this.setR(rr, sz, r, this.hi);
-              }
-              break;
-            }
-            case 6: { // ALU_GE
-              const sz = szs[i], op = exts[i];
-              const e = mems[i] ? this.readMem(this.ea(i), sz) : this.getR(rms[i], sz);
-              const eh = this.hi;
-              const rr = rgs[i];
-              const r = this.alu(op, sz, this.getR(rr, sz), this.hi, e, eh);
-              if (op !== 7) this.setR(rr, sz, r, this.hi);
-              break;
-            }
-            case 7: { // ALU_EI
-              const sz = szs[i], op = exts[i];
-              if (mems[i]) {
-                const a = this.ea(i);
-                if (op === 7) this.alu(7, sz, this.readMem(a, sz), this.hi, imms[i], immhs[i]);
-                else {
-                  const v = this.rmwLoad(a, sz);
-                  const r = this.alu(op, sz, v, this.hi, imms[i], immhs[i]);
-                  this.rmwStore(a, sz, r, this.hi);
-                }
-              } else {
-                const rr = rms[i];
-                const r = this.alu(op, sz, this.getR(rr, sz), this.hi, imms[i], immhs[i]);
-                if (op !== 7) this.setR(rr, sz, r, this.hi);
-              }
-              break;
-            }
-            case 8: { // TEST_EG
-              const sz = szs[i];
-              const g = this.getR(rgs[i], sz), gh = this.hi;
-              const e = mems[i] ? this.readMem(this.ea(i), sz) : this.getR(rms[i], sz);
-              this.alu(4, sz, e, this.hi, g, gh);
-              break;
-            }
-            case 9: { // TEST_EI
-              const sz = szs[i];
-              const e = mems[i] ? this.readMem(this.ea(i), sz) : this.getR(rms[i], sz);
-              this.alu(4, sz, e, this.hi, imms[i], immhs[i]);
-              break;
-            }
-            case 11: // LEA
-              this.lea(i);
-              break;
-            case 12: { // MOVZX
-              const v = mems[i] ? this.readMem(this.ea(i), exts[i]) : this.getR(rms[i], exts[i]);
-              this.setR(rgs[i], szs[i], v, 0);
-              break;
-            }
-            case 13: { // MOVSX
-              const e = exts[i];
-              let v = mems[i] ? this.readMem(this.ea(i), e) : this.getR(rms[i], e);
-              v = e === 1 ? (v << 24) >> 24 : e === 2 ? (v << 16) >> 16 : v | 0;
-              this.setR(rgs[i], szs[i], v, v >> 31);
-              break;
-            }
-            case 14: case 15: { // INC, DEC
-              const sz = szs[i], dec = ops[i] === 15;
-              if (mems[i]) {
-                const a = this.ea(i);
-                const v = this.rmwLoad(a, sz);
-                const r = this.incdec(dec, sz, v, this.hi);
-                this.rmwStore(a, sz, r, this.hi);
-              } else {
-                const rr = rms[i];
-                const r = this.incdec(dec, sz, this.getR(rr, sz), this.hi);
-                this.setR(rr, sz, r, this.hi);
-              }
-              break;
-            }
-            case 18: case 19: { // SHIFT_EI, SHIFT_ECL
-              const sz = szs[i];
-              const count = ops[i] === 18 ? imms[i] : R[2];
-              const a = mems[i] ? this.ea(i) : 0;
-              const v = mems[i] ? this.rmwLoad(a, sz) : this.getR(rms[i], sz);
-              const r = this.shift(exts[i], sz, v, this.hi, count);
-              if (mems[i]) this.rmwStore(a, sz, r, this.hi);
-              else this.setR(rms[i], sz, r, this.hi);
-              break;
-            }
-            case 26: { // IMUL_GE
-              const sz = szs[i];
-              const e = mems[i] ? this.readMem(this.ea(i), sz) : this.getR(rms[i], sz);
-              const eh = this.hi;
-              const r = this.imul(sz, this.getR(rgs[i], sz), this.hi, e, eh);
-              this.setR(rgs[i], sz, r, this.hi);
-              break;
-            }
-            case 27: { // IMUL_GEI
-              const sz = szs[i];
-              const e = mems[i] ? this.readMem(this.ea(i), sz) : this.getR(rms[i], sz);
-              const r = this.imul(sz, e, this.hi, imms[i], immhs[i]);
-              this.setR(rgs[i], sz, r, this.hi);
-              break;
-            }
-            case 30: { // CMOV
-              const sz = szs[i];
-              const v = mems[i] ? this.readMem(this.ea(i), sz) : this.getR(rms[i], sz);
-              if (condition(this, exts[i])) this.setR(rgs[i], sz, v, this.hi);
-              else if (sz === 4) R[2 * rgs[i] + 1] = 0;
-              break;
-            }
-            case 31: { // SETCC
-              const v = condition(this, exts[i]) ? 1 : 0;
-              if (mems[i]) this.wr8(this.ea(i), v);
-              else this.setR(rms[i], 1, v, 0);
-              break;
-            }
-            case 32: // JCC
-              this.rip = condition(this, exts[i]) ? disps[i] : rips[i] + lens[i];
-              break block;
-            case 33: // JMP
-              this.rip = disps[i];
-              break block;
-            case 34: { // JMP_E
-              const v = mems[i] ? this.rd64(this.ea(i)) : this.getR(rms[i], 8);
-              this.rip = (this.hi >>> 0) * TWO32 + (v >>> 0);
-              if (this.wasmRegions) this.indirectTargets.set(i, this.rip);
-              break block;
-            }
-            case 35: { // CALL
-              const next = rips[i] + lens[i];
-              this.push64(next | 0, Math.floor(next / TWO32));
-              this.rip = disps[i];
-              break block;
-            }
-            case 36: { // CALL_E
-              const v = mems[i] ? this.rd64(this.ea(i)) : this.getR(rms[i], 8);
-              const target = (this.hi >>> 0) * TWO32 + (v >>> 0);
-              const next = rips[i] + lens[i];
-              this.push64(next | 0, Math.floor(next / TWO32));
-              this.rip = target;
-              if (this.wasmRegions) this.indirectTargets.set(i, target);
-              break block;
-            }
-            case 37: { // RET
-              const lo = this.pop64();
-              this.rip = (this.hi >>> 0) * TWO32 + (lo >>> 0);
-              if (imms[i] !== 0) this.setReg64(4, this.reg64(4) + imms[i]);
-              break block;
-            }
-            case 66: // END
-              this.rip = rips[i];
-              retire = 0;
-              break block;
-            case 67: // SMC_EXIT
-              this.rip = rips[i];
-              retire = 0;
-              break block;
-            case 74: { // MOV_RR64
-              const d = 2 * rms[i], r = 2 * rgs[i];
-              R[d] = R[r];
-              R[d + 1] = R[r + 1];
-              break;
-            }
-            case 75: { // MOV_RR32
-              const d = 2 * rms[i];
-              R[d] = R[2 * rgs[i]];
-              R[d + 1] = 0;
-              break;
-            }
-            case 76: { // MOV_RI
-              const d = 2 * rms[i];
-              R[d] = imms[i];
-              R[d + 1] = immhs[i];
-              break;
-            }
-            case 77: { // LD64
-              const b = 2 * rms[i];
-              const lo = this.rd64(disps[i] + R[b + 1] * TWO32 + (R[b] >>> 0));
-              const d = 2 * rgs[i];
-              R[d] = lo;
-              R[d + 1] = this.hi;
-              break;
-            }
-            case 78: { // LD32
-              const b = 2 * rms[i];
-              const v = this.rd32(disps[i] + R[b + 1] * TWO32 + (R[b] >>> 0));
-              const d = 2 * rgs[i];
-              R[d] = v;
-              R[d + 1] = 0;
-              break;
-            }
-            case 79: { // ST64
-              const b = 2 * rms[i], g = 2 * rgs[i];
-              this.wr64(disps[i] + R[b + 1] * TWO32 + (R[b] >>> 0), R[g], R[g + 1]);
-              break;
-            }
-            case 80: { // ST32
-              const b = 2 * rms[i];
-              this.wr32(disps[i] + R[b + 1] * TWO32 + (R[b] >>> 0), R[2 * rgs[i]]);
-              break;
-            }
-            case 81: { // ALU_RR64
-              const r = 2 * rgs[i];
-              this.aluReg64(exts[i], 2 * rms[i], R[r], R[r + 1]);
-              break;
-            }
-            case 82: // ALU_RR32
-              this.aluReg32(exts[i], 2 * rms[i], R[2 * rgs[i]]);
-              break;
-            case 83: // ALU_RI64
-              this.aluReg64(exts[i], 2 * rms[i], imms[i], immhs[i]);
-              break;
-            case 84: // ALU_RI32
-              this.aluReg32(exts[i], 2 * rms[i], imms[i]);
-              break;
-            case 85: { // PUSH_R64
-              const r = 2 * rms[i];
-              this.push64(R[r], R[r + 1]);
-              break;
-            }
-            case 86: { // POP_R64
-              const lo = this.pop64();
-              const r = 2 * rms[i];
-              R[r] = lo;
-              R[r + 1] = this.hi;
-              break;
-            }
-            case 73: // X87: float loops are mostly x87 instructions, so not through execSlow's dispatch
-              x87Exec(this, i);
-              break;
-            default: {
-              const x = this.execSlow(i);
-              if (x === -1) break;
-              if (x >= 0) exit = x;
-              break block;
-            }
+      let retire = 1;
+      let exit = -1;
+      block: for (;;) {
+        switch (ops[i]) {
+          case 1: // NOP
+            break;
+          case 2: { // MOV_EG
+            const sz = szs[i];
+            const g = this.getR(rgs[i], sz);
+            if (mems[i]) this.writeMem(this.ea(i), sz, g, this.hi);
+            else this.setR(rms[i], sz, g, this.hi);
+            break;
           }
-          i++;
+          case 3: { // MOV_GE
+            const sz = szs[i];
+            let v: number;
+            if (mems[i]) v = this.readMem(this.ea(i), sz);
+            else {
+              const rr = rms[i];
+              if (sz === 8) {
+                R[2 * rgs[i]] = R[2 * rr];
+                R[2 * rgs[i] + 1] = R[2 * rr + 1];
+                break;
+              }
+              v = this.getR(rr, sz);
+            }
+            this.setR(rgs[i], sz, v, this.hi);
+            break;
+          }
+          case 4: { // MOV_EI
+            const sz = szs[i];
+            if (mems[i]) this.writeMem(this.ea(i), sz, imms[i], immhs[i]);
+            else this.setR(rms[i], sz, imms[i], immhs[i]);
+            break;
+          }
+          case 5: { // ALU_EG
+            const sz = szs[i], op = exts[i];
+            const g = this.getR(rgs[i], sz), gh = this.hi;
+            if (mems[i]) {
+              const a = this.ea(i);
+              if (op === 7) {
+                const v = this.readMem(a, sz);
+                this.alu(7, sz, v, this.hi, g, gh);
+              } else {
+                const v = this.rmwLoad(a, sz);
+                const r = this.alu(op, sz, v, this.hi, g, gh);
+                this.rmwStore(a, sz, r, this.hi);
+              }
+            } else {
+              const rr = rms[i];
+              const v = this.getR(rr, sz);
+              const r = this.alu(op, sz, v, this.hi, g, gh);
+              if (op !== 7) this.setR(rr, sz, r, this.hi);
+            }
+            break;
+          }
+          case 6: { // ALU_GE
+            const sz = szs[i], op = exts[i];
+            const e = mems[i] ? this.readMem(this.ea(i), sz) : this.getR(rms[i], sz);
+            const eh = this.hi;
+            const rr = rgs[i];
+            const r = this.alu(op, sz, this.getR(rr, sz), this.hi, e, eh);
+            if (op !== 7) this.setR(rr, sz, r, this.hi);
+            break;
+          }
+          case 7: { // ALU_EI
+            const sz = szs[i], op = exts[i];
+            if (mems[i]) {
+              const a = this.ea(i);
+              if (op === 7) this.alu(7, sz, this.readMem(a, sz), this.hi, imms[i], immhs[i]);
+              else {
+                const v = this.rmwLoad(a, sz);
+                const r = this.alu(op, sz, v, this.hi, imms[i], immhs[i]);
+                this.rmwStore(a, sz, r, this.hi);
+              }
+            } else {
+              const rr = rms[i];
+              const r = this.alu(op, sz, this.getR(rr, sz), this.hi, imms[i], immhs[i]);
+              if (op !== 7) this.setR(rr, sz, r, this.hi);
+            }
+            break;
+          }
+          case 8: { // TEST_EG
+            const sz = szs[i];
+            const g = this.getR(rgs[i], sz), gh = this.hi;
+            const e = mems[i] ? this.readMem(this.ea(i), sz) : this.getR(rms[i], sz);
+            this.alu(4, sz, e, this.hi, g, gh);
+            break;
+          }
+          case 9: { // TEST_EI
+            const sz = szs[i];
+            const e = mems[i] ? this.readMem(this.ea(i), sz) : this.getR(rms[i], sz);
+            this.alu(4, sz, e, this.hi, imms[i], immhs[i]);
+            break;
+          }
+          case 11: // LEA
+            this.lea(i);
+            break;
+          case 12: { // MOVZX
+            const v = mems[i] ? this.readMem(this.ea(i), exts[i]) : this.getR(rms[i], exts[i]);
+            this.setR(rgs[i], szs[i], v, 0);
+            break;
+          }
+          case 13: { // MOVSX
+            const e = exts[i];
+            let v = mems[i] ? this.readMem(this.ea(i), e) : this.getR(rms[i], e);
+            v = e === 1 ? (v << 24) >> 24 : e === 2 ? (v << 16) >> 16 : v | 0;
+            this.setR(rgs[i], szs[i], v, v >> 31);
+            break;
+          }
+          case 14: case 15: { // INC, DEC
+            const sz = szs[i], dec = ops[i] === 15;
+            if (mems[i]) {
+              const a = this.ea(i);
+              const v = this.rmwLoad(a, sz);
+              const r = this.incdec(dec, sz, v, this.hi);
+              this.rmwStore(a, sz, r, this.hi);
+            } else {
+              const rr = rms[i];
+              const r = this.incdec(dec, sz, this.getR(rr, sz), this.hi);
+              this.setR(rr, sz, r, this.hi);
+            }
+            break;
+          }
+          case 18: case 19: { // SHIFT_EI, SHIFT_ECL
+            const sz = szs[i];
+            const count = ops[i] === 18 ? imms[i] : R[2];
+            const a = mems[i] ? this.ea(i) : 0;
+            const v = mems[i] ? this.rmwLoad(a, sz) : this.getR(rms[i], sz);
+            const r = this.shift(exts[i], sz, v, this.hi, count);
+            if (mems[i]) this.rmwStore(a, sz, r, this.hi);
+            else this.setR(rms[i], sz, r, this.hi);
+            break;
+          }
+          case 26: { // IMUL_GE
+            const sz = szs[i];
+            const e = mems[i] ? this.readMem(this.ea(i), sz) : this.getR(rms[i], sz);
+            const eh = this.hi;
+            const r = this.imul(sz, this.getR(rgs[i], sz), this.hi, e, eh);
+            this.setR(rgs[i], sz, r, this.hi);
+            break;
+          }
+          case 27: { // IMUL_GEI
+            const sz = szs[i];
+            const e = mems[i] ? this.readMem(this.ea(i), sz) : this.getR(rms[i], sz);
+            const r = this.imul(sz, e, this.hi, imms[i], immhs[i]);
+            this.setR(rgs[i], sz, r, this.hi);
+            break;
+          }
+          case 30: { // CMOV
+            const sz = szs[i];
+            const v = mems[i] ? this.readMem(this.ea(i), sz) : this.getR(rms[i], sz);
+            if (condition(this, exts[i])) this.setR(rgs[i], sz, v, this.hi);
+            else if (sz === 4) R[2 * rgs[i] + 1] = 0;
+            break;
+          }
+          case 31: { // SETCC
+            const v = condition(this, exts[i]) ? 1 : 0;
+            if (mems[i]) this.wr8(this.ea(i), v);
+            else this.setR(rms[i], 1, v, 0);
+            break;
+          }
+          case 32: // JCC
+            this.rip = condition(this, exts[i]) ? disps[i] : rips[i] + lens[i];
+            break block;
+          case 33: // JMP
+            this.rip = disps[i];
+            break block;
+          case 34: { // JMP_E
+            const v = mems[i] ? this.rd64(this.ea(i)) : this.getR(rms[i], 8);
+            this.rip = (this.hi >>> 0) * TWO32 + (v >>> 0);
+            if (this.wasmRegions) this.indirectTargets.set(i, this.rip);
+            break block;
+          }
+          case 35: { // CALL
+            const next = rips[i] + lens[i];
+            this.push64(next | 0, Math.floor(next / TWO32));
+            this.rip = disps[i];
+            break block;
+          }
+          case 36: { // CALL_E
+            const v = mems[i] ? this.rd64(this.ea(i)) : this.getR(rms[i], 8);
+            const target = (this.hi >>> 0) * TWO32 + (v >>> 0);
+            const next = rips[i] + lens[i];
+            this.push64(next | 0, Math.floor(next / TWO32));
+            this.rip = target;
+            if (this.wasmRegions) this.indirectTargets.set(i, target);
+            break block;
+          }
+          case 37: { // RET
+            const lo = this.pop64();
+            this.rip = (this.hi >>> 0) * TWO32 + (lo >>> 0);
+            if (imms[i] !== 0) this.setReg64(4, this.reg64(4) + imms[i]);
+            break block;
+          }
+          case 66: // END
+            this.rip = rips[i];
+            retire = 0;
+            break block;
+          case 67: // SMC_EXIT
+            this.rip = rips[i];
+            retire = 0;
+            break block;
+          case 74: { // MOV_RR64
+            const d = 2 * rms[i], r = 2 * rgs[i];
+            R[d] = R[r];
+            R[d + 1] = R[r + 1];
+            break;
+          }
+          case 75: { // MOV_RR32
+            const d = 2 * rms[i];
+            R[d] = R[2 * rgs[i]];
+            R[d + 1] = 0;
+            break;
+          }
+          case 76: { // MOV_RI
+            const d = 2 * rms[i];
+            R[d] = imms[i];
+            R[d + 1] = immhs[i];
+            break;
+          }
+          case 77: { // LD64
+            const b = 2 * rms[i];
+            const lo = this.rd64(disps[i] + R[b + 1] * TWO32 + (R[b] >>> 0));
+            const d = 2 * rgs[i];
+            R[d] = lo;
+            R[d + 1] = this.hi;
+            break;
+          }
+          case 78: { // LD32
+            const b = 2 * rms[i];
+            const v = this.rd32(disps[i] + R[b + 1] * TWO32 + (R[b] >>> 0));
+            const d = 2 * rgs[i];
+            R[d] = v;
+            R[d + 1] = 0;
+            break;
+          }
+          case 79: { // ST64
+            const b = 2 * rms[i], g = 2 * rgs[i];
+            this.wr64(disps[i] + R[b + 1] * TWO32 + (R[b] >>> 0), R[g], R[g + 1]);
+            break;
+          }
+          case 80: { // ST32
+            const b = 2 * rms[i];
+            this.wr32(disps[i] + R[b + 1] * TWO32 + (R[b] >>> 0), R[2 * rgs[i]]);
+            break;
+          }
+          case 81: { // ALU_RR64
+            const r = 2 * rgs[i];
+            this.aluReg64(exts[i], 2 * rms[i], R[r], R[r + 1]);
+            break;
+          }
+          case 82: // ALU_RR32
+            this.aluReg32(exts[i], 2 * rms[i], R[2 * rgs[i]]);
+            break;
+          case 83: // ALU_RI64
+            this.aluReg64(exts[i], 2 * rms[i], imms[i], immhs[i]);
+            break;
+          case 84: // ALU_RI32
+            this.aluReg32(exts[i], 2 * rms[i], imms[i]);
+            break;
+          case 85: { // PUSH_R64
+            const r = 2 * rms[i];
+            this.push64(R[r], R[r + 1]);
+            break;
+          }
+          case 86: { // POP_R64
+            const lo = this.pop64();
+            const r = 2 * rms[i];
+            R[r] = lo;
+            R[r + 1] = this.hi;
+            break;
+          }
+          case 73: // X87: float loops are mostly x87 instructions, so not through execSlow's dispatch
+            x87Exec(this, i);
+            break;
+          default: {
+            const x = this.execSlow(i);
+            if (x === -1) break;
+            if (x >= 0) exit = x;
+            break block;
+          }
         }
-        this.icount += i - first + retire;
-        if (!chain || exit >= 0 || this.icount >= this.runLimit) return exit;
-        // Interpreter only: on to the next block here rather than through run (same block ends and budget checks).
-        const rip = this.rip, h = rip & JC_MASK;
-        i = -1; // a fetch fault: no instruction of this block
-        first = i = jcRip[h] === rip ? jcSlot[h] : this.lookup(rip);
+        i++;
       }
+      this.icount += i - first + retire;
+      return exit;
     } catch (e) {
       this.faultSlot = i;
       this.faultFirst = first;
