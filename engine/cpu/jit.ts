@@ -2,18 +2,12 @@
 // JavaScript function (new Function) with a dispatcher for internal jumps; operands, sizes and addresses folded in,
 // cmp+jcc fused, dead lazy-flag stores dropped. Rare uops call Core.execSlow.
 
-import type { Core } from "./interp.ts";
+import { blockLength, type BlockFn, type Core } from "./core.ts";
 import { USER_LIMIT } from "../memory/address-space.ts";
 import { ALU_TEST, HIGH_BYTE, NO_REG, FL_A32, FL_FS, FL_GS, FL_REP, FL_REPNE } from "./decoder.ts";
 import { condition, F_ADD, F_LOGIC, F_RES, F_SUB } from "./flags.ts";
 import { TERMINATORS, U } from "./table.ts";
 import { x87Exec } from "./x87.ts";
-
-/** A compiled region: returns -1 to keep dispatching, or an EXIT_* code. Updates rip and icount itself. */
-export type BlockFn = (c: Core, R: Int32Array, dv: DataView) => number;
-
-/** Most blocks in one region (bounds compile time and code size). */
-const MAX_REGION_BLOCKS = 16;
 
 const HELPERS = { condition, x87Exec };
 
@@ -216,42 +210,6 @@ function shiftConst(op: number, d: number, sz: number, n: number): string {
     if (!sar) code += " x = x | ((vh >>> 31) << 11);";
   }
   return code + ` fr |= 0; frh |= 0; R[${2 * d}] = fr; R[${2 * d + 1}] = frh;`;
-}
-
-/** Number of slots in the block starting at first (through its terminator). */
-export function blockLength(c: Core, first: number): number {
-  let s = first;
-  while (!IS_TERMINATOR.has(c.code.op[s])) s++;
-  return s - first + 1;
-}
-
-/**
- * The blocks of the region entered at slot first: first itself, then (breadth first) the already executed blocks
- * reached by direct jumps, fall-through, calls and their return sites, at most `max`. A JavaScript region keeps to
- * first's page: blocks on one page are invalidated together, so a write to the page drops the whole region with its
- * entry. `anyPage` (WebAssembly regions, whose every entry checks its pages' code epochs) follows them anywhere a
- * code frame is mapped.
- */
-export function regionBlocks(c: Core, first: number, max = MAX_REGION_BLOCKS, anyPage = false): number[] {
-  const code = c.code;
-  const page = code.rip[first] - (code.rip[first] & 0xfff);
-  const blocks = [first];
-  const seen = new Set<number>(blocks);
-  for (let q = 0; q < blocks.length && blocks.length < max; q++) {
-    const last = blocks[q] + blockLength(c, blocks[q]) - 1;
-    const op = code.op[last], next = code.rip[last] + code.len[last];
-    const targets = op === U.JCC || op === U.CALL ? [code.disp[last], next] : op === U.JMP ? [code.disp[last]] :
-      op === U.END ? [code.rip[last]] : op === U.CALL_E ? [next] : [];
-    // WebAssembly regions also follow an indirect jump or call to where the interpreter saw it go last.
-    const went = anyPage && (op === U.CALL_E || op === U.JMP_E) ? c.indirectTargets.get(last) : undefined;
-    if (went !== undefined) targets.push(went);
-    for (const rip of targets) {
-      if ((!anyPage && rip - (rip & 0xfff) !== page) || blocks.length >= max) continue;
-      const s = c.decodedBlock(rip);
-      if (s >= 0 && !seen.has(s) && c.executed(s) && (!anyPage || c.codeFrame(rip) >= 0)) { seen.add(s); blocks.push(s); }
-    }
-  }
-  return blocks;
 }
 
 const SCRATCH = "let a = 0, o = 0, t = 0, p = 0, v = 0, vh = 0, x = 0, r = 0, lo = 0, hi = 0, fa = 0, fb = 0, fah = 0, fbh = 0, fr = 0, frh = 0;";

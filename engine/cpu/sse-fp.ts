@@ -2,7 +2,7 @@
 // round-to-nearest doubles. Exactness is decided with BigInt only when it matters (PE clear, directed rounding, tiny).
 
 import { FOP } from "./table.ts";
-import { VEC_XM, type Core } from "./interp.ts";
+import { VEC_XM, type Core } from "./core.ts";
 
 export const MX_IE = 1, MX_DE = 2, MX_ZE = 4, MX_OE = 8, MX_UE = 16, MX_PE = 32;
 const MX_DAZ = 0x40, MX_FTZ = 0x8000;

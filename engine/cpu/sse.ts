@@ -4,7 +4,7 @@
 import { FOP, FTYPE, S } from "./table.ts";
 import { F_NONE } from "./flags.ts";
 import { RFLAGS_CF, RFLAGS_PF, RFLAGS_ZF } from "./state.ts";
-import { VEC_GP, type Core } from "./interp.ts";
+import { VEC_GP, type Core } from "./core.ts";
 import * as fp from "./sse-fp.ts";
 
 /** Source operand scratch (W), a result scratch, and their float views. */

@@ -5,7 +5,7 @@ import { FOP, FTYPE, SX } from "./table.ts";
 import * as fp from "./sse-fp.ts";
 import { F_NONE } from "./flags.ts";
 import { RFLAGS_CF, RFLAGS_OF, RFLAGS_SF, RFLAGS_ZF } from "./state.ts";
-import { VEC_GP, type Core } from "./interp.ts";
+import { VEC_GP, type Core } from "./core.ts";
 import { FL_A32 } from "./decoder.ts";
 import { loadVec, roundEven } from "./sse.ts";
 import { statusWord } from "./x87.ts";

@@ -12,7 +12,7 @@
 import { ROWS, X, XM } from "./table.ts";
 import { condition, F_NONE } from "./flags.ts";
 import { RFLAGS_CF, RFLAGS_PF, RFLAGS_ZF } from "./state.ts";
-import { VEC_UD, type Core } from "./interp.ts";
+import { VEC_UD, type Core } from "./core.ts";
 import * as f80 from "./f80.ts";
 
 const C0 = 1 << 8, C1 = 1 << 9, C2 = 1 << 10, C3 = 1 << 14;

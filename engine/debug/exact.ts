@@ -1,7 +1,7 @@
 // Exact control of a machine for the debugger: run to an exact instruction count, stop at breakpoints, watched
 // memory and matching events. Built on the CPU's exact stops, which keep block boundaries, so recordings stay valid.
 
-import type { ExactStops } from "../cpu/interp.ts";
+import type { ExactStops } from "../cpu/cpu.ts";
 import type { MachineEvent } from "../events.ts";
 import type { Machine } from "../machine.ts";
 import { PAGE_SIZE } from "../memory/frames.ts";

@@ -3,8 +3,7 @@
 // shared memory, lazy flags in locals. Whatever it does not compile is one call out to the interpreter for that slot; a
 // TLB miss leaves the region, and the interpreter runs the rest of the block.
 
-import type { Core } from "../interp.ts";
-import { blockLength, compileRegion, type BlockFn } from "../jit.ts";
+import { blockLength, type BlockFn, type Core } from "../core.ts";
 import { ALU_TEST, FL_A32, FL_FS, FL_GS, FL_REP, FL_REPNE, HIGH_BYTE, NO_REG } from "../decoder.ts";
 import { F_ADD, F_DEC, F_INC, F_LOGIC, F_NONE, F_RES, F_SUB } from "../flags.ts";
 import { RFLAGS_CF, RFLAGS_OF, RFLAGS_ZF } from "../state.ts";
@@ -159,12 +158,14 @@ export const MAX_WASM_BLOCKS = 32;
 
 /**
  * Compiles one region: an entry function per block (blocks[k] enters at k); null when WebAssembly would not pay
- * (mostly uncompiled instructions) or is unavailable.
+ * (mostly uncompiled instructions) or is unavailable. An entry that cannot run the region runs what
+ * `blockFallback(first)` compiles for its block instead (cpu.ts chooses).
  */
-export function compileWasmRegion(c: Core, blocks: number[]): BlockFn[] | null {
+export function compileWasmRegion(c: Core, blocks: number[], blockFallback: (first: number) => BlockFn): BlockFn[] | null {
   const memory = c.frames.memory;
   if (memory === null || c.area < 0) return null;
-  return new RegionCompiler(c, blocks, c.regionRuntime ??= new RegionRuntime(c, memory)).build();
+  const runtime = c.regionRuntime instanceof RegionRuntime ? c.regionRuntime : (c.regionRuntime = new RegionRuntime(c, memory));
+  return new RegionCompiler(c, blocks, runtime, blockFallback).build();
 }
 
 class RegionCompiler {
@@ -199,6 +200,7 @@ class RegionCompiler {
     private readonly c: Core,
     private readonly blocks: number[],
     private readonly runtime: RegionRuntime,
+    private readonly blockFallback: (first: number) => BlockFn,
   ) {
     this.code = c.code;
     this.area = c.area;
@@ -307,11 +309,11 @@ class RegionCompiler {
 
   /**
    * The JavaScript entries, one per block: each runs the region (and what it links to) through the runtime. A block
-   * trace records every block entry, and a region whose code was written is stale: then the block's own JavaScript
+   * trace records every block entry, and a region whose code was written is stale: then the block's fallback
    * function runs instead.
    */
   private wrap(bytes: Uint8Array<ArrayBuffer>): BlockFn[] {
-    const c = this.c, code = this.code, runtime = this.runtime;
+    const c = this.c, code = this.code, runtime = this.runtime, blockFallback = this.blockFallback;
     const run = new WebAssembly.Instance(new WebAssembly.Module(bytes), runtime.imports).exports.run as Function;
     const index = runtime.add(run);
     // The code frames the region was compiled from, their epochs and the pages mapping them: a write to any of them,
@@ -337,7 +339,7 @@ class RegionCompiler {
           }
           if (stale) runtime.remove(index);
         }
-        if (core.blockTrace !== null || stale) return (fallback ??= compileRegion(core, [first]))(core, R, dv);
+        if (core.blockTrace !== null || stale) return (fallback ??= blockFallback(first))(core, R, dv);
         return runtime.enter(index, entry, rip);
       };
     });

@@ -4,7 +4,7 @@
 // region, budget exhaustion). Also the lazy flags in WebAssembly (CF and all six, of a record the region passes),
 // and the interpreter's step for the regions.
 
-import type { Core } from "../interp.ts";
+import type { Core, RegionLinks } from "../core.ts";
 import { CPU_AREA_SIZE } from "../../memory/frames.ts";
 import { F_ADD, F_DEC, F_INC, F_LOGIC, F_NONE, F_RES, F_SUB } from "../flags.ts";
 import { RFLAGS_AF, RFLAGS_CF, RFLAGS_OF } from "../state.ts";
@@ -154,7 +154,7 @@ function runtimeModule(area: number): Uint8Array<ArrayBuffer> {
   ], { table: true, indirectTypes: [RUN_TYPE] });
 }
 
-export class RegionRuntime {
+export class RegionRuntime implements RegionLinks {
   readonly table = new WebAssembly.Table({ element: "anyfunc", initial: 64 });
   /** Imports of every region: CF and all six flags in WebAssembly, the interpreter's step in JavaScript. */
   readonly imports: { m: Record<string, WebAssembly.Memory | WebAssembly.Table | ((...args: number[]) => number | void)> };

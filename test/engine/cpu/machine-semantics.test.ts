@@ -135,6 +135,20 @@ for (const [mode, jit] of [["interpreted", Infinity], ["compiled", 0], ["regions
     assert.equal(cpu.rip, start);
   });
 
+  test(`${mode}: a jump to a page without execute permission faults at its target, the jump counted`, () => {
+    // mov eax, 7 ; jmp DATA (mapped read-write): the fault comes from fetching the next block
+    const rel = DATA - (CODE + 10);
+    const { cpu } = machine(jit, [0xb8, 0x07, 0x00, 0x00, 0x00, 0xe9, rel & 0xff, (rel >> 8) & 0xff, (rel >> 16) & 0xff, rel >>> 24]);
+    assert.equal(cpu.run(100), EXIT_EXCEPTION);
+    assert.equal(cpu.exitVector, VEC_PF);
+    assert.equal(cpu.exitErrorCode, PF_FETCH | PF_PRESENT | PF_USER);
+    assert.equal(cpu.exitAddress, DATA);
+    assert.equal(cpu.rip, DATA);
+    assert.equal(cpu.exitInstrLength, 0);
+    assert.equal(cpu.icount, 2);
+    assert.equal(cpu.reg64(RAX), 7);
+  });
+
   test(`${mode}: syscall exits with rcx = next rip, r11 = rflags and length 2`, () => {
     const { cpu } = machine(jit, [0x31, 0xc0, 0x0f, 0x05]); // xor eax, eax ; syscall
     assert.equal(cpu.run(100), EXIT_SYSCALL);
