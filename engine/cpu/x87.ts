@@ -17,8 +17,9 @@ import * as f80 from "./f80.ts";
 
 const C0 = 1 << 8, C1 = 1 << 9, C2 = 1 << 10, C3 = 1 << 14;
 const CC_MASK = C0 | C1 | C2 | C3;
-/** Word offsets of two scratch extended values after the 8 registers in Core.fpx. */
-const T1 = 24, T2 = 27;
+/** Word offsets of two scratch extended values after the 8 registers in Core.fpx (T1 holds memory operands). */
+export const T1 = 24;
+const T2 = 27;
 
 /** Integer condition codes of fcmovb, fcmove, fcmovbe, fcmovu (the DB forms negate them). */
 const FCMOV_CC = [2, 4, 6, 10];
@@ -28,13 +29,13 @@ function at(c: Core, k: number): number {
   return 3 * ((c.fpTop + k) & 7);
 }
 
-function copy(w: Uint32Array, d: number, s: number): void {
+export function copy(w: Uint32Array, d: number, s: number): void {
   w[d] = w[s];
   w[d + 1] = w[s + 1];
   w[d + 2] = w[s + 2];
 }
 
-function push(c: Core, from: number): void {
+export function push(c: Core, from: number): void {
   c.fpTop = (c.fpTop - 1) & 7;
   copy(c.fpx, 3 * c.fpTop, from);
   c.fpTag |= 1 << c.fpTop;
@@ -85,7 +86,7 @@ function loadMem(c: Core, a: number, kind: number): void {
 }
 
 /** Stores w[from] to memory as `kind` (fst, fist, fisttp: `truncate`), through one translation like loadMem. */
-function storeMem(c: Core, a: number, kind: number, from: number, truncate: boolean): void {
+export function storeMem(c: Core, a: number, kind: number, from: number, truncate: boolean): void {
   const w = c.fpx, n = MEM_BYTES[kind];
   let lo: number, hi = 0, se = 0;
   switch (kind) {
@@ -112,6 +113,26 @@ function storeMem(c: Core, a: number, kind: number, from: number, truncate: bool
   }
 }
 
+/** fld of a memory operand (compiled blocks: the m80 form, whose 10 bytes the block's inline loads do not cover). */
+export function loadPush(c: Core, a: number, kind: number): void {
+  loadMem(c, a, kind);
+  push(c, T1);
+}
+
+/** fcomi/fucomi (and the popping forms): w[a] against w[b] into ZF, PF and CF. */
+export function compareFlags(c: Core, a: number, b: number): void {
+  const r = f80.compare(c.fpx, a, b);
+  c.fop = F_NONE;
+  c.fbits = r === 2 ? RFLAGS_ZF | RFLAGS_PF | RFLAGS_CF : r < 0 ? RFLAGS_CF : r === 0 ? RFLAGS_ZF : 0;
+}
+
+/** fxch: exchanges the registers at word offsets a and b. */
+export function exchange(w: Uint32Array, a: number, b: number): void {
+  copy(w, T2, a);
+  copy(w, a, b);
+  copy(w, b, T2);
+}
+
 /** d = a op b for the x87 arithmetic selectors (0 add, 1 mul, 4 sub, 5 subr, 6 div, 7 divr). */
 function arith(w: Uint32Array, op: number, d: number, a: number, b: number): void {
   switch (op) {
@@ -125,7 +146,7 @@ function arith(w: Uint32Array, op: number, d: number, a: number, b: number): voi
 }
 
 /** Sets C0/C2/C3 like fcom: unordered 111, less 001, equal 100, greater 000. */
-function compareCC(c: Core, a: number, b: number): void {
+export function compareCC(c: Core, a: number, b: number): void {
   const r = f80.compare(c.fpx, a, b);
   const cc = r === 2 ? C0 | C2 | C3 : r < 0 ? C0 : r === 0 ? C3 : 0;
   c.fpuStatus = (c.fpuStatus & ~CC_MASK) | cc;
@@ -232,19 +253,12 @@ export function x87Exec(c: Core, i: number): void {
       for (let k = 0; k < pops; k++) pop(c);
       return;
     }
-    case X.COMI: {
-      const r = f80.compare(w, s0, si);
-      c.fop = F_NONE;
-      c.fbits = r === 2 ? RFLAGS_ZF | RFLAGS_PF | RFLAGS_CF : r < 0 ? RFLAGS_CF : r === 0 ? RFLAGS_ZF : 0;
+    case X.COMI:
+      compareFlags(c, s0, si);
       if (e2 === 1) pop(c);
       return;
-    }
     case X.LD_ST: copy(w, T2, si); push(c, T2); return;
-    case X.XCH:
-      copy(w, T2, s0);
-      copy(w, s0, si);
-      copy(w, si, T2);
-      return;
+    case X.XCH: exchange(w, s0, si); return;
     case X.ST_ST: case X.STP_ST:
       copy(w, si, s0);
       c.fpTag |= 1 << ((c.fpTop + sti) & 7);
