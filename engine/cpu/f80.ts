@@ -402,8 +402,11 @@ export function fromInt64(w: F80Words, d: number, lo: number, hi: number): void 
   store(w, d, s, BIAS + 63 - n, shlHigh(h, l, n), shlLow(l, n));
 }
 
-/** Result halves of toInt64. */
-export let intLo = 0, intHi = 0;
+/**
+ * The low and high 32-bit halves of toInt's and toBinary's result (an Int32Array: compiled blocks read it without
+ * going through a module binding).
+ */
+export const result = new Int32Array(2);
 
 /**
  * w[a] rounded (per the rounding mode, or toward zero) to a signed integer of `bits` bits; false when it does
@@ -412,7 +415,7 @@ export let intLo = 0, intHi = 0;
 export function toInt(w: F80Words, a: number, bits: number, truncate: boolean): boolean {
   unpackA(w, a);
   if (aK === K_NAN || aK === K_INF || aK === K_BAD) return false;
-  if (aK === K_ZERO) { intLo = 0; intHi = 0; return true; }
+  if (aK === K_ZERO) { result[0] = 0; result[1] = 0; return true; }
   const exp = aE - BIAS; // value = 1.xxx * 2^exp
   if (exp >= 64) return false;
   let h: number, l: number, x: number;
@@ -437,8 +440,8 @@ export function toInt(w: F80Words, a: number, bits: number, truncate: boolean): 
     h = TWO32 - 1 - h;
     if (l === TWO32) { l = 0; h += 1; }
   }
-  intLo = l | 0;
-  intHi = h | 0;
+  result[0] = l;
+  result[1] = h;
   return true;
 }
 
@@ -451,7 +454,7 @@ export function roundToIntegral(w: F80Words, a: number): void {
   if (exp >= 63) return;
   const s = aS;
   if (!toInt(w, a, 64, false)) return;
-  const lo = intLo, hi = intHi;
+  const lo = result[0], hi = result[1];
   fromInt64(w, a, lo, hi);
   if (lo === 0 && hi === 0) w[a + 2] = s << 15;
 }
@@ -466,10 +469,7 @@ export function kindOf(w: F80Words, a: number): "nan" | "inf" | "zero" | "normal
   return e === 0 ? "denormal" : "normal";
 }
 
-/** Result bits of toBinary (low and high 32-bit halves; high is 0 for float32). */
-export let binLo = 0, binHi = 0;
-
-/** w[a] rounded (per the rounding mode) to a float64 (double) or float32 bit pattern, exactly as fst does. */
+/** w[a] rounded (per the rounding mode) to a float64 (double) or float32 bit pattern into `result`, as fst does. */
 export function toBinary(w: F80Words, a: number, double: boolean): void {
   unpackA(w, a);
   // A double's exponent and top 20 fraction bits are in its high word; a float is all in the low word.
@@ -501,8 +501,8 @@ export function toBinary(w: F80Words, a: number, double: boolean): void {
     }
   }
   if (double) hi |= sign; else lo |= sign;
-  binLo = lo | 0;
-  binHi = hi | 0;
+  result[0] = lo;
+  result[1] = hi;
 }
 
 /** Exact load of a float64 (hi, lo halves) or float32 (lo) bit pattern; a signalling NaN becomes quiet. */

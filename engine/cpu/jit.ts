@@ -7,7 +7,10 @@ import { USER_LIMIT } from "../memory/address-space.ts";
 import { ALU_TEST, HIGH_BYTE, NO_REG, FL_A32, FL_FS, FL_GS, FL_REP, FL_REPNE } from "./decoder.ts";
 import { condition, F_ADD, F_LOGIC, F_RES, F_SUB } from "./flags.ts";
 import { ROWS, TERMINATORS, U, X, XM } from "./table.ts";
-import { compareCC, compareFlags, copy, exchange, loadPush, push as fpush, registerFormExists, storeMem, T1, x87Exec } from "./x87.ts";
+import {
+  compareCC, compareFlags, copy, exchange, loadPush, MEM_BYTES, push as fpush, registerFormExists, storeBits, storeMem, T1,
+  x87Exec,
+} from "./x87.ts";
 import * as f80 from "./f80.ts";
 
 /** A compiled region: returns -1 to keep dispatching, or an EXIT_* code. Updates rip and icount itself. */
@@ -17,7 +20,7 @@ export type BlockFn = (c: Core, R: Int32Array, dv: DataView) => number;
 const MAX_REGION_BLOCKS = 16;
 
 const HELPERS = {
-  condition, x87Exec, compareCC, compareFlags, copy, exchange, loadPush, fpush, storeMem,
+  condition, x87Exec, compareCC, compareFlags, copy, exchange, loadPush, fpush, storeBits, storeMem, result: f80.result,
   setControl: f80.setControl, add: f80.add, mul: f80.mul, div: f80.div, sqrt: f80.sqrt, constant: f80.constant,
   fromBinary: f80.fromBinary, fromInt64: f80.fromInt64,
 };
@@ -570,10 +573,27 @@ function x87Code(c: Core, i: number, smc: string): string {
   const at = code.mem[i] ? `a = ${addr(c, i)};` : "";
   switch (op) {
     case X.LD_M:
-      if (e2 === XM.F80) return `${at} H.loadPush(c, a, ${XM.F80});`;
+      if (e2 === XM.F80) {
+        // Within one page: the three words straight into the new top; else through loadMem's page-crossing reads.
+        return `${at} o = a & 4095; t = (a >>> 12) & 255; ` +
+          "if (rtag[t] === a - o && o <= 4086) { p = rbase[t] + o; ft = (c.fpTop - 1) & 7; " +
+          "c.fpx[3 * ft] = dv.getInt32(p, true); c.fpx[3 * ft + 1] = dv.getInt32(p + 4, true); " +
+          `c.fpx[3 * ft + 2] = dv.getUint16(p + 8, true); c.fpTop = ft; c.fpTag |= 1 << ft; } else H.loadPush(c, a, ${XM.F80});`;
+      }
       return `${at} ft = (c.fpTop - 1) & 7; ${x87Load(e2, "3 * ft")} c.fpTop = ft; c.fpTag |= 1 << ft;`;
-    case X.ST_M: case X.STP_M: case X.ISTTP_M:
-      return `${at} ${top} ${control} H.storeMem(c, a, ${e2}, 3 * ft, ${op === X.ISTTP_M}); ${op === X.ST_M ? "" : X87_POP} ${smc}`;
+    case X.ST_M: case X.STP_M: case X.ISTTP_M: {
+      const pop = op === X.ST_M ? "" : X87_POP;
+      if (e2 === XM.F80) {
+        // Within one writable page: straight from the register; else storeMem checks both pages before writing.
+        return `${at} ${top} o = a & 4095; t = (a >>> 12) & 255; ` +
+          "if (wtag[t] === a - o && o <= 4086) { p = wbase[t] + o; dv.setInt32(p, c.fpx[3 * ft], true); " +
+          "dv.setInt32(p + 4, c.fpx[3 * ft + 1], true); dv.setUint16(p + 8, c.fpx[3 * ft + 2], true); } " +
+          `else H.storeMem(c, a, ${XM.F80}, 3 * ft, false); ${pop} ${smc}`;
+      }
+      const size = MEM_BYTES[e2];
+      return `${at} ${top} ${control} H.storeBits(c.fpx, ${e2}, 3 * ft, ${op === X.ISTTP_M}); ` +
+        `${store(size, size === 2 ? "(H.result[0] & 65535)" : "H.result[0]", "H.result[1]", "")} ${pop} ${smc}`;
+    }
     case X.ARITH_M:
       if ((e2 & 7) === XM.F80) break;
       return `${at} ${x87Load(e2 & 7, String(T1))} ${top} ${control} ${x87Arith(e2 >> 3, "3 * ft", "3 * ft", String(T1))}`;
@@ -581,6 +601,7 @@ function x87Code(c: Core, i: number, smc: string): string {
       if ((e2 & 7) === XM.F80) break;
       return `${at} ${x87Load(e2 & 7, String(T1))} ${top} H.compareCC(c, 3 * ft, ${T1}); ${e2 >> 3 === 3 ? X87_POP : ""}`;
     case X.LDCW: return `${at} ${load(2)} c.fpuControl = v;`;
+    case X.STCW: return `${at} ${store(2, "c.fpuControl", "0", smc)}`;
     case X.ARITH_ST0: return `${top} ${control} ${x87Arith(e2, "3 * ft", "3 * ft", fpReg(sti))}`;
     case X.ARITH_STI: case X.ARITH_STIP:
       return `${top} ${control} ${x87Arith(e2, fpReg(sti), fpReg(sti), "3 * ft")} ${op === X.ARITH_STIP ? X87_POP : ""}`;

@@ -56,7 +56,7 @@ function st(c: Core, k: number): number {
 }
 
 /** Bytes of each memory operand kind (XM order: F32, F64, F80, I16, I32, I64). */
-const MEM_BYTES = [4, 8, 10, 2, 4, 8];
+export const MEM_BYTES = [4, 8, 10, 2, 4, 8];
 
 /**
  * Loads a memory operand into the scratch extended value T1. One translation and DataView reads where the operand
@@ -85,21 +85,24 @@ function loadMem(c: Core, a: number, kind: number): void {
   }
 }
 
+/**
+ * The memory bits of w[from] as `kind` (not F80) into f80.result: fst, fist, fisttp (`truncate`); an integer out of
+ * range is the integer indefinite (the most negative value).
+ */
+export function storeBits(w: Uint32Array, kind: number, from: number, truncate: boolean): void {
+  if (kind === XM.F32 || kind === XM.F64) { f80.toBinary(w, from, kind === XM.F64); return; }
+  const n = MEM_BYTES[kind];
+  if (f80.toInt(w, from, n * 8, truncate)) return;
+  f80.result[0] = n === 2 ? 0x8000 : n === 4 ? 0x80000000 : 0;
+  f80.result[1] = 0x80000000;
+}
+
 /** Stores w[from] to memory as `kind` (fst, fist, fisttp: `truncate`), through one translation like loadMem. */
 export function storeMem(c: Core, a: number, kind: number, from: number, truncate: boolean): void {
   const w = c.fpx, n = MEM_BYTES[kind];
-  let lo: number, hi = 0, se = 0;
-  switch (kind) {
-    case XM.F32: f80.toBinary(w, from, false); lo = f80.binLo; break;
-    case XM.F64: f80.toBinary(w, from, true); lo = f80.binLo; hi = f80.binHi; break;
-    case XM.F80: lo = w[from]; hi = w[from + 1]; se = w[from + 2]; break;
-    default: {
-      // Out of range: the integer indefinite (the most negative value).
-      const ok = f80.toInt(w, from, n * 8, truncate);
-      lo = ok ? f80.intLo : n === 2 ? 0x8000 : n === 4 ? 0x80000000 | 0 : 0;
-      hi = ok ? f80.intHi : 0x80000000 | 0;
-    }
-  }
+  let lo: number, hi: number, se = 0;
+  if (kind === XM.F80) { lo = w[from]; hi = w[from + 1]; se = w[from + 2]; }
+  else { storeBits(w, kind, from, truncate); lo = f80.result[0]; hi = f80.result[1]; }
   const p = c.wphys(a, n); // both pages checked writable before any byte is written
   if (p >= 0) {
     const dv = c.dv;
