@@ -6,10 +6,9 @@ import type { Core } from "./interp.ts";
 import { USER_LIMIT } from "../memory/address-space.ts";
 import { ALU_TEST, HIGH_BYTE, NO_REG, FL_A32, FL_FS, FL_GS, FL_REP, FL_REPNE } from "./decoder.ts";
 import { condition, F_ADD, F_LOGIC, F_RES, F_SUB } from "./flags.ts";
-import { ROWS, TERMINATORS, U, X, XM } from "./table.ts";
+import { ROWS, TERMINATORS, U, X } from "./table.ts";
 import {
-  compareCC, compareFlags, copy, exchange, loadPush, MEM_BYTES, push as fpush, registerFormExists, storeBits, storeMem, T1,
-  x87Exec,
+  compareCC, compareFlags, copy, exchange, loadOperand, push as fpush, registerFormExists, storeOperand, T1, x87Exec,
 } from "./x87.ts";
 import * as f80 from "./f80.ts";
 
@@ -20,9 +19,8 @@ export type BlockFn = (c: Core, R: Int32Array, dv: DataView) => number;
 const MAX_REGION_BLOCKS = 16;
 
 const HELPERS = {
-  condition, x87Exec, compareCC, compareFlags, copy, exchange, loadPush, fpush, storeBits, storeMem, result: f80.result,
+  condition, x87Exec, compareCC, compareFlags, copy, exchange, loadOperand, fpush, storeOperand,
   setControl: f80.setControl, add: f80.add, mul: f80.mul, div: f80.div, sqrt: f80.sqrt, constant: f80.constant,
-  fromBinary: f80.fromBinary, fromInt64: f80.fromInt64,
 };
 
 /** Uops that neither read nor write the arithmetic flags. */
@@ -545,63 +543,26 @@ function x87Arith(op: number, d: string, a: string, b: string): string {
   return `H.div(c.fpx, ${d}, ${b}, ${a});`;
 }
 
-/**
- * Loads the memory operand of kind (XM, not F80) at local a with the inline TLB and converts it exactly into
- * c.fpx at word offset `to` (an expression).
- */
-function x87Load(kind: number, to: string): string {
-  switch (kind) {
-    case XM.F32: return `${load(4)} H.fromBinary(c.fpx, ${to}, v, 0, false);`;
-    case XM.F64: return `${load(8)} H.fromBinary(c.fpx, ${to}, v, vh, true);`;
-    case XM.I16: return `${load(2)} v = (v << 16) >> 16; H.fromInt64(c.fpx, ${to}, v, v >> 31);`;
-    case XM.I32: return `${load(4)} H.fromInt64(c.fpx, ${to}, v, v >> 31);`;
-  }
-  return `${load(8)} H.fromInt64(c.fpx, ${to}, v, vh);`;
-}
-
 const X87_POP = "c.fpTag &= ~(1 << ft); c.fpTop = (ft + 1) & 7;";
 
 /**
  * The x87 slot i with its form decoded now: the stack top read once into local ft, f80 operations called on the
- * physical registers' word offsets, memory operands through the block's inline loads; rare forms call x87Exec. Each
- * form changes x87 state only after its memory access succeeded, as x87Exec does (a fault leaves it as it was).
+ * physical registers' word offsets, memory operands through loadOperand/storeOperand (small code: TurboFan's time
+ * for a large region grows quickly with its size); rare forms call x87Exec. Each form changes x87 state only after
+ * its memory access succeeded, as x87Exec does (a fault leaves it as it was).
  */
 function x87Code(c: Core, i: number, smc: string): string {
   const code = c.code;
   const op = code.ext[i], e2 = code.ext2[i], sti = code.rm[i] & 7;
   const top = "ft = c.fpTop;", control = "H.setControl(c.fpuControl);";
-  const at = code.mem[i] ? `a = ${addr(c, i)};` : "";
   switch (op) {
-    case X.LD_M:
-      if (e2 === XM.F80) {
-        // Within one page: the three words straight into the new top; else through loadMem's page-crossing reads.
-        return `${at} o = a & 4095; t = (a >>> 12) & 255; ` +
-          "if (rtag[t] === a - o && o <= 4086) { p = rbase[t] + o; ft = (c.fpTop - 1) & 7; " +
-          "c.fpx[3 * ft] = dv.getInt32(p, true); c.fpx[3 * ft + 1] = dv.getInt32(p + 4, true); " +
-          `c.fpx[3 * ft + 2] = dv.getUint16(p + 8, true); c.fpTop = ft; c.fpTag |= 1 << ft; } else H.loadPush(c, a, ${XM.F80});`;
-      }
-      return `${at} ft = (c.fpTop - 1) & 7; ${x87Load(e2, "3 * ft")} c.fpTop = ft; c.fpTag |= 1 << ft;`;
-    case X.ST_M: case X.STP_M: case X.ISTTP_M: {
-      const pop = op === X.ST_M ? "" : X87_POP;
-      if (e2 === XM.F80) {
-        // Within one writable page: straight from the register; else storeMem checks both pages before writing.
-        return `${at} ${top} o = a & 4095; t = (a >>> 12) & 255; ` +
-          "if (wtag[t] === a - o && o <= 4086) { p = wbase[t] + o; dv.setInt32(p, c.fpx[3 * ft], true); " +
-          "dv.setInt32(p + 4, c.fpx[3 * ft + 1], true); dv.setUint16(p + 8, c.fpx[3 * ft + 2], true); } " +
-          `else H.storeMem(c, a, ${XM.F80}, 3 * ft, false); ${pop} ${smc}`;
-      }
-      const size = MEM_BYTES[e2];
-      return `${at} ${top} ${control} H.storeBits(c.fpx, ${e2}, 3 * ft, ${op === X.ISTTP_M}); ` +
-        `${store(size, size === 2 ? "(H.result[0] & 65535)" : "H.result[0]", "H.result[1]", "")} ${pop} ${smc}`;
-    }
+    case X.LD_M: return `H.loadOperand(c, ${i}, ${e2}); H.fpush(c, ${T1});`;
+    case X.ST_M: case X.STP_M: case X.ISTTP_M:
+      return `${top} ${control} H.storeOperand(c, ${i}, ${e2}, 3 * ft, ${op === X.ISTTP_M}); ${op === X.ST_M ? "" : X87_POP} ${smc}`;
     case X.ARITH_M:
-      if ((e2 & 7) === XM.F80) break;
-      return `${at} ${x87Load(e2 & 7, String(T1))} ${top} ${control} ${x87Arith(e2 >> 3, "3 * ft", "3 * ft", String(T1))}`;
+      return `H.loadOperand(c, ${i}, ${e2 & 7}); ${top} ${control} ${x87Arith(e2 >> 3, "3 * ft", "3 * ft", String(T1))}`;
     case X.COM_M:
-      if ((e2 & 7) === XM.F80) break;
-      return `${at} ${x87Load(e2 & 7, String(T1))} ${top} H.compareCC(c, 3 * ft, ${T1}); ${e2 >> 3 === 3 ? X87_POP : ""}`;
-    case X.LDCW: return `${at} ${load(2)} c.fpuControl = v;`;
-    case X.STCW: return `${at} ${store(2, "c.fpuControl", "0", smc)}`;
+      return `H.loadOperand(c, ${i}, ${e2 & 7}); ${top} H.compareCC(c, 3 * ft, ${T1}); ${e2 >> 3 === 3 ? X87_POP : ""}`;
     case X.ARITH_ST0: return `${top} ${control} ${x87Arith(e2, "3 * ft", "3 * ft", fpReg(sti))}`;
     case X.ARITH_STI: case X.ARITH_STIP:
       return `${top} ${control} ${x87Arith(e2, fpReg(sti), fpReg(sti), "3 * ft")} ${op === X.ARITH_STIP ? X87_POP : ""}`;

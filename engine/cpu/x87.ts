@@ -56,26 +56,30 @@ function st(c: Core, k: number): number {
 }
 
 /** Bytes of each memory operand kind (XM order: F32, F64, F80, I16, I32, I64). */
-export const MEM_BYTES = [4, 8, 10, 2, 4, 8];
+const MEM_BYTES = [4, 8, 10, 2, 4, 8];
 
 /**
- * Loads a memory operand into the scratch extended value T1. One translation and DataView reads where the operand
- * lies in one page (every call with the address, a double beyond 2^31, costs a heap number unless V8 inlines it).
+ * Loads a memory operand into the scratch extended value T1: one translation and DataView reads where it lies in one
+ * page. Kept small so that V8 inlines it where the address is computed (a double beyond 2^31 passed to a call costs
+ * a heap number); the conversion and the page-crossing path take only int32 words or are rare.
  */
 function loadMem(c: Core, a: number, kind: number): void {
-  const w = c.fpx, n = MEM_BYTES[kind];
-  let lo: number, hi = 0, se = 0; // the operand's first, second 32-bit words and the f80's sign|exponent
+  const n = MEM_BYTES[kind];
   const p = c.rphys(a, n);
-  if (p >= 0) {
-    const dv = c.dv;
-    lo = n === 2 ? dv.getInt16(p, true) : dv.getInt32(p, true);
-    if (n >= 8) hi = dv.getInt32(p + 4, true);
-    if (n === 10) se = dv.getUint16(p + 8, true);
-  } else {
-    lo = n === 2 ? (c.rd16(a) << 16) >> 16 : c.rd32(a);
-    if (n >= 8) hi = c.rd32(a + 4);
-    if (n === 10) se = c.rd16(a + 8);
-  }
+  if (p < 0) { loadSplit(c, a, kind); return; }
+  const dv = c.dv;
+  setOperand(c.fpx, kind, n === 2 ? dv.getInt16(p, true) : dv.getInt32(p, true), n >= 8 ? dv.getInt32(p + 4, true) : 0,
+    n === 10 ? dv.getUint16(p + 8, true) : 0);
+}
+
+/** loadMem of an operand that crosses a page. */
+function loadSplit(c: Core, a: number, kind: number): void {
+  const n = MEM_BYTES[kind];
+  setOperand(c.fpx, kind, n === 2 ? (c.rd16(a) << 16) >> 16 : c.rd32(a), n >= 8 ? c.rd32(a + 4) : 0, n === 10 ? c.rd16(a + 8) : 0);
+}
+
+/** T1 = the operand of `kind` whose first, second 32-bit words are lo, hi (an f80's sign|exponent se). */
+function setOperand(w: Uint32Array, kind: number, lo: number, hi: number, se: number): void {
   switch (kind) {
     case XM.F32: f80.fromBinary(w, T1, lo, 0, false); return;
     case XM.F64: f80.fromBinary(w, T1, lo, hi, true); return;
@@ -89,7 +93,7 @@ function loadMem(c: Core, a: number, kind: number): void {
  * The memory bits of w[from] as `kind` (not F80) into f80.result: fst, fist, fisttp (`truncate`); an integer out of
  * range is the integer indefinite (the most negative value).
  */
-export function storeBits(w: Uint32Array, kind: number, from: number, truncate: boolean): void {
+function storeBits(w: Uint32Array, kind: number, from: number, truncate: boolean): void {
   if (kind === XM.F32 || kind === XM.F64) { f80.toBinary(w, from, kind === XM.F64); return; }
   const n = MEM_BYTES[kind];
   if (f80.toInt(w, from, n * 8, truncate)) return;
@@ -98,28 +102,37 @@ export function storeBits(w: Uint32Array, kind: number, from: number, truncate: 
 }
 
 /** Stores w[from] to memory as `kind` (fst, fist, fisttp: `truncate`), through one translation like loadMem. */
-export function storeMem(c: Core, a: number, kind: number, from: number, truncate: boolean): void {
+function storeMem(c: Core, a: number, kind: number, from: number, truncate: boolean): void {
   const w = c.fpx, n = MEM_BYTES[kind];
   let lo: number, hi: number, se = 0;
-  if (kind === XM.F80) { lo = w[from]; hi = w[from + 1]; se = w[from + 2]; }
+  if (kind === XM.F80) { lo = w[from] | 0; hi = w[from + 1] | 0; se = w[from + 2]; }
   else { storeBits(w, kind, from, truncate); lo = f80.result[0]; hi = f80.result[1]; }
   const p = c.wphys(a, n); // both pages checked writable before any byte is written
-  if (p >= 0) {
-    const dv = c.dv;
-    if (n === 2) dv.setUint16(p, lo & 0xffff, true); else dv.setInt32(p, lo, true);
-    if (n >= 8) dv.setInt32(p + 4, hi, true);
-    if (n === 10) dv.setUint16(p + 8, se, true);
-  } else {
-    if (n === 2) c.wr16(a, lo & 0xffff); else c.wr32(a, lo);
-    if (n >= 8) c.wr32(a + 4, hi);
-    if (n === 10) c.wr16(a + 8, se);
-  }
+  if (p < 0) { storeSplit(c, a, n, lo, hi, se); return; }
+  const dv = c.dv;
+  if (n === 2) dv.setUint16(p, lo & 0xffff, true); else dv.setInt32(p, lo, true);
+  if (n >= 8) dv.setInt32(p + 4, hi, true);
+  if (n === 10) dv.setUint16(p + 8, se, true);
 }
 
-/** fld of a memory operand (compiled blocks: the m80 form, whose 10 bytes the block's inline loads do not cover). */
-export function loadPush(c: Core, a: number, kind: number): void {
-  loadMem(c, a, kind);
-  push(c, T1);
+/** storeMem of n bytes across a page. */
+function storeSplit(c: Core, a: number, n: number, lo: number, hi: number, se: number): void {
+  if (n === 2) c.wr16(a, lo & 0xffff); else c.wr32(a, lo);
+  if (n >= 8) c.wr32(a + 4, hi);
+  if (n === 10) c.wr16(a + 8, se);
+}
+
+/**
+ * Slot i's memory operand into T1 (compiled blocks). The address is computed here: passed to a call, a double
+ * beyond 2^31 would be boxed, and the block's inline loads would make large regions slow to optimise.
+ */
+export function loadOperand(c: Core, i: number, kind: number): void {
+  loadMem(c, c.ea(i), kind);
+}
+
+/** fst/fist/fisttp of w[from] to slot i's memory operand (compiled blocks, as loadOperand). */
+export function storeOperand(c: Core, i: number, kind: number, from: number, truncate: boolean): void {
+  storeMem(c, c.ea(i), kind, from, truncate);
 }
 
 /** fcomi/fucomi (and the popping forms): w[a] against w[b] into ZF, PF and CF. */
