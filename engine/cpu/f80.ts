@@ -42,7 +42,7 @@ function unpackA(w: F80Words, at: number): void {
   A.l = w[at]; A.h = w[at + 1];
   const se = w[at + 2];
   aS = se >>> 15; aE = se & 0x7fff;
-  aK = aE !== 0 && A.h < 0x80000000 ? K_BAD : classify(aE, A.h, A.l);
+  aK = aE !== 0 && A.h < 0x80000000 ? K_BAD : classify(aE, A.h | 0, A.l | 0);
   if (aK === K_NORMAL) {
     // A denormal or pseudo-denormal (integer bit set) has the exponent of the smallest normal.
     if (aE === 0) aE = 1;
@@ -54,32 +54,37 @@ function unpackB(w: F80Words, at: number): void {
   B.l = w[at]; B.h = w[at + 1];
   const se = w[at + 2];
   bS = se >>> 15; bE = se & 0x7fff;
-  bK = bE !== 0 && B.h < 0x80000000 ? K_BAD : classify(bE, B.h, B.l);
+  bK = bE !== 0 && B.h < 0x80000000 ? K_BAD : classify(bE, B.h | 0, B.l | 0);
   if (bK === K_NORMAL && bE === 0) bE = 1; // as for A
   if (bK === K_NORMAL && B.h < 0x80000000) {
     // Denormal or unnormal operand: shift the mantissa up.
-    const n = leadingZeros64(B.h, B.l);
-    B.h = shlHigh(B.h, B.l, n); B.l = shlLow(B.l, n); bE -= n;
+    const h = B.h | 0, l = B.l | 0, n = leadingZeros64(h, l);
+    B.h = shlHigh(h, l, n) >>> 0; B.l = shlLow(l, n) >>> 0; bE -= n;
   }
 }
 
 function normalizeA(): void {
-  const n = leadingZeros64(A.h, A.l);
-  A.h = shlHigh(A.h, A.l, n); A.l = shlLow(A.l, n); aE -= n;
+  const h = A.h | 0, l = A.l | 0, n = leadingZeros64(h, l);
+  A.h = shlHigh(h, l, n) >>> 0; A.l = shlLow(l, n) >>> 0; aE -= n;
 }
+
+/**
+ * The small helpers below take and return words as int32 bit patterns: where V8 does not inline a call (its budget
+ * is spent in the large callers), a uint32 above 2^31 passed or returned would be boxed in a new heap number.
+ */
 
 /** Leading zero bits of the non-zero 64-bit value (h, l). */
 function leadingZeros64(h: number, l: number): number {
   return h !== 0 ? Math.clz32(h) : 32 + Math.clz32(l);
 }
 
-/** High and low words of (h, l) << n for 0 <= n < 64, as non-negative numbers. */
+/** High and low words of (h, l) << n for 0 <= n < 64. */
 function shlHigh(h: number, l: number, n: number): number {
-  if (n === 0) return h;
-  return (n >= 32 ? l << (n - 32) : (h << n) | (l >>> (32 - n))) >>> 0;
+  if (n === 0) return h | 0;
+  return n >= 32 ? l << (n - 32) : (h << n) | (l >>> (32 - n));
 }
 function shlLow(l: number, n: number): number {
-  return n >= 32 ? 0 : (l << n) >>> 0;
+  return n >= 32 ? 0 : l << n;
 }
 
 function classify(e: number, h: number, l: number): number {
@@ -104,7 +109,7 @@ function storeNaN(w: F80Words, at: number): void {
  */
 function roundsUp(s: number, x: number, odd: number): boolean {
   switch (roundingMode) {
-    case RC_NEAREST: return x > 0x80000000 || (x === 0x80000000 && odd === 1);
+    case RC_NEAREST: return (x >>> 0) > 0x80000000 || (x === (0x80000000 | 0) && odd === 1);
     case RC_DOWN: return s === 1 && x !== 0;
     case RC_UP: return s === 0 && x !== 0;
   }
@@ -120,7 +125,7 @@ function roundsUp(s: number, x: number, odd: number): boolean {
 function roundPack(w: F80Words, at: number, s: number, e: number, h: number, l: number, x: number): void {
   h >>>= 0; l >>>= 0; x >>>= 0;
   if (precisionBits !== 64 || e <= 0) { roundNarrow(w, at, s, e, h, l, x, precisionBits); return; }
-  if (roundsUp(s, x, l & 1)) {
+  if (roundsUp(s, x | 0, l & 1)) {
     l += 1;
     if (l >= TWO32) {
       l = 0;
@@ -129,7 +134,7 @@ function roundPack(w: F80Words, at: number, s: number, e: number, h: number, l: 
     }
   }
   if (e >= 0x7fff) { overflow(w, at, s, 64); return; }
-  store(w, at, s, e, h >>> 0, l >>> 0);
+  store(w, at, s, e, h | 0, l | 0);
 }
 
 /**
@@ -141,16 +146,16 @@ function roundNarrow(w: F80Words, at: number, s: number, e: number, h: number, l
   const drop = 64 - bits + (e < 1 ? 1 - e : 0);
   shiftRight(h | 0, l | 0, 0, drop);
   let qh = S.h, ql = S.l;
-  if (roundsUp(s, (S.x | (x !== 0 ? 1 : 0)) >>> 0, ql & 1)) {
+  if (roundsUp(s, S.x | (x !== 0 ? 1 : 0), ql & 1)) {
     ql += 1;
     if (ql >= TWO32) { ql = 0; qh += 1; } // qh < 2^31 here: at least one bit was dropped
   }
   if (qh === 0 && ql === 0) { store(w, at, s, 0, 0, 0); return; }
   // Back to a 64-bit mantissa (the kept bits' quantum is 2^(64 - bits) there); a carry out of the top adds a bit.
   let ee = e < 1 ? 1 : e, shift = 64 - bits;
-  if (64 - leadingZeros64(qh, ql) > bits) { shift--; ee++; }
-  const mh = shlHigh(qh, ql, shift), ml = shlLow(ql, shift);
-  if (e < 1 && mh < 0x80000000) { store(w, at, s, 0, mh, ml); return; }
+  if (64 - leadingZeros64(qh | 0, ql | 0) > bits) { shift--; ee++; }
+  const mh = shlHigh(qh | 0, ql | 0, shift), ml = shlLow(ql | 0, shift);
+  if (e < 1 && mh >= 0) { store(w, at, s, 0, mh, ml); return; }
   if (ee >= 0x7fff) { overflow(w, at, s, bits); return; }
   store(w, at, s, ee, mh, ml);
 }
@@ -163,7 +168,7 @@ function overflowsToInfinity(s: number): boolean {
 /** Overflow result: infinity, or the largest finite value of `bits` significant bits when rounding towards zero's side. */
 function overflow(w: F80Words, at: number, s: number, bits: number): void {
   if (overflowsToInfinity(s)) { store(w, at, s, 0x7fff, 0x80000000, 0); return; }
-  store(w, at, s, 0x7ffe, bits >= 32 ? 0xffffffff : (0xffffffff << (32 - bits)) >>> 0, bits > 32 ? (0xffffffff << (64 - bits)) >>> 0 : 0);
+  store(w, at, s, 0x7ffe, bits >= 32 ? -1 : -1 << (32 - bits), bits > 32 ? -1 << (64 - bits) : 0);
 }
 
 /** Shifts (h, l, x) (int32 words) right by n with sticky, into S.h/S.l/S.x. */
@@ -333,8 +338,8 @@ export function div(w: F80Words, d: number, a: number, b: number): void {
 }
 
 function copyNaN(w: F80Words, d: number, a: number, b: number): void {
-  const aNaN = classify(w[a + 2] & 0x7fff, w[a + 1], w[a]) === K_NAN;
-  const bNaN = classify(w[b + 2] & 0x7fff, w[b + 1], w[b]) === K_NAN;
+  const aNaN = classify(w[a + 2] & 0x7fff, w[a + 1] | 0, w[a] | 0) === K_NAN;
+  const bNaN = classify(w[b + 2] & 0x7fff, w[b + 1] | 0, w[b] | 0) === K_NAN;
   let src = aNaN ? a : b;
   if (aNaN && bNaN) {
     // Two NaNs: a quiet one over a signalling one, else the larger significand (ties to the first operand).
@@ -343,7 +348,7 @@ function copyNaN(w: F80Words, d: number, a: number, b: number): void {
     if (aQuiet !== bQuiet) src = aQuiet ? a : b;
     else if (bh > ah || (bh === ah && w[b] > w[a])) src = b;
   }
-  store(w, d, w[src + 2] >>> 15, 0x7fff, (w[src + 1] | 0x40000000) >>> 0, w[src]);
+  store(w, d, w[src + 2] >>> 15, 0x7fff, w[src + 1] | 0x40000000, w[src] | 0);
 }
 
 /** Compares w[a] and w[b]: -1, 0, 1, or 2 when unordered. */
@@ -398,12 +403,15 @@ export function fromInt64(w: F80Words, d: number, lo: number, hi: number): void 
     h >>>= 0;
   }
   if (h === 0 && l === 0) { store(w, d, s, 0, 0, 0); return; }
-  const n = leadingZeros64(h, l);
-  store(w, d, s, BIAS + 63 - n, shlHigh(h, l, n), shlLow(l, n));
+  const n = leadingZeros64(h | 0, l | 0);
+  store(w, d, s, BIAS + 63 - n, shlHigh(h | 0, l | 0, n), shlLow(l | 0, n));
 }
 
-/** Result halves of toInt64. */
-export let intLo = 0, intHi = 0;
+/**
+ * The low and high 32-bit halves of toInt's and toBinary's result (an Int32Array: compiled blocks read it without
+ * going through a module binding).
+ */
+export const result = new Int32Array(2);
 
 /**
  * w[a] rounded (per the rounding mode, or toward zero) to a signed integer of `bits` bits; false when it does
@@ -412,7 +420,7 @@ export let intLo = 0, intHi = 0;
 export function toInt(w: F80Words, a: number, bits: number, truncate: boolean): boolean {
   unpackA(w, a);
   if (aK === K_NAN || aK === K_INF || aK === K_BAD) return false;
-  if (aK === K_ZERO) { intLo = 0; intHi = 0; return true; }
+  if (aK === K_ZERO) { result[0] = 0; result[1] = 0; return true; }
   const exp = aE - BIAS; // value = 1.xxx * 2^exp
   if (exp >= 64) return false;
   let h: number, l: number, x: number;
@@ -420,7 +428,7 @@ export function toInt(w: F80Words, a: number, bits: number, truncate: boolean): 
     shiftRight(A.h | 0, A.l | 0, 0, 63 - exp > 200 ? 200 : 63 - exp);
   } else shiftRight(A.h | 0, A.l | 0, 0, 63 - exp);
   h = S.h; l = S.l; x = S.x;
-  if (!truncate && roundsUp(aS, x, l & 1)) {
+  if (!truncate && roundsUp(aS, x | 0, l & 1)) {
     l += 1;
     if (l >= TWO32) { l = 0; h += 1; }
   }
@@ -437,8 +445,8 @@ export function toInt(w: F80Words, a: number, bits: number, truncate: boolean): 
     h = TWO32 - 1 - h;
     if (l === TWO32) { l = 0; h += 1; }
   }
-  intLo = l | 0;
-  intHi = h | 0;
+  result[0] = l;
+  result[1] = h;
   return true;
 }
 
@@ -451,14 +459,14 @@ export function roundToIntegral(w: F80Words, a: number): void {
   if (exp >= 63) return;
   const s = aS;
   if (!toInt(w, a, 64, false)) return;
-  const lo = intLo, hi = intHi;
+  const lo = result[0], hi = result[1];
   fromInt64(w, a, lo, hi);
   if (lo === 0 && hi === 0) w[a + 2] = s << 15;
 }
 
 /** True when w[a] is a NaN, infinity, zero or finite (x87 fxam classes). */
 export function kindOf(w: F80Words, a: number): "nan" | "inf" | "zero" | "normal" | "denormal" {
-  const e = w[a + 2] & 0x7fff, h = w[a + 1], l = w[a];
+  const e = w[a + 2] & 0x7fff, h = w[a + 1] | 0, l = w[a] | 0;
   const k = classify(e, h, l);
   if (k === K_NAN) return "nan";
   if (k === K_INF) return "inf";
@@ -466,10 +474,7 @@ export function kindOf(w: F80Words, a: number): "nan" | "inf" | "zero" | "normal
   return e === 0 ? "denormal" : "normal";
 }
 
-/** Result bits of toBinary (low and high 32-bit halves; high is 0 for float32). */
-export let binLo = 0, binHi = 0;
-
-/** w[a] rounded (per the rounding mode) to a float64 (double) or float32 bit pattern, exactly as fst does. */
+/** w[a] rounded (per the rounding mode) to a float64 (double) or float32 bit pattern into `result`, as fst does. */
 export function toBinary(w: F80Words, a: number, double: boolean): void {
   unpackA(w, a);
   // A double's exponent and top 20 fraction bits are in its high word; a float is all in the low word.
@@ -486,7 +491,7 @@ export function toBinary(w: F80Words, a: number, double: boolean): void {
     // Subnormal results keep fewer bits; the exponent field then is that of the smallest normal, less one.
     shiftRight(A.h | 0, A.l | 0, 0, 64 - bits + (E < emin ? emin - E : 0));
     let qh = S.h, ql = S.l;
-    if (roundsUp(aS, S.x, ql & 1)) {
+    if (roundsUp(aS, S.x | 0, ql & 1)) {
       ql += 1;
       if (ql >= TWO32) { ql = 0; qh += 1; }
     }
@@ -501,8 +506,8 @@ export function toBinary(w: F80Words, a: number, double: boolean): void {
     }
   }
   if (double) hi |= sign; else lo |= sign;
-  binLo = lo | 0;
-  binHi = hi | 0;
+  result[0] = lo;
+  result[1] = hi;
 }
 
 /** Exact load of a float64 (hi, lo halves) or float32 (lo) bit pattern; a signalling NaN becomes quiet. */
@@ -519,14 +524,14 @@ export function fromBinary(w: F80Words, d: number, lo: number, hi: number, doubl
   const expMax = double ? 0x7ff : 0xff, bias = double ? 1023 : 127;
   if (eField === expMax) {
     const nan = fh !== 0 || fl !== 0;
-    store(w, d, s, 0x7fff, (0x80000000 | (nan ? 0x40000000 : 0) | fh) >>> 0, fl);
+    store(w, d, s, 0x7fff, 0x80000000 | (nan ? 0x40000000 : 0) | fh, fl | 0);
     return;
   }
-  if (eField !== 0) { store(w, d, s, eField - bias + BIAS, (0x80000000 | fh) >>> 0, fl); return; }
+  if (eField !== 0) { store(w, d, s, eField - bias + BIAS, 0x80000000 | fh, fl | 0); return; }
   if (fh === 0 && fl === 0) { store(w, d, s, 0, 0, 0); return; }
   // Denormal: the fraction's leading one, worth 2^-n, becomes the integer bit.
-  const n = leadingZeros64(fh, fl);
-  store(w, d, s, 1 - bias + BIAS - n, shlHigh(fh, fl, n), shlLow(fl, n));
+  const n = leadingZeros64(fh | 0, fl | 0);
+  store(w, d, s, 1 - bias + BIAS - n, shlHigh(fh | 0, fl | 0, n), shlLow(fl | 0, n));
 }
 
 /** w[d] = sqrt(w[a]), correctly rounded under rounding and precision control. */
@@ -623,10 +628,10 @@ export function prem(w: F80Words, d: number, a: number, b: number, nearest: bool
   if (aK === K_BAD || bK === K_BAD) { storeNaN(w, d); return; }
   if (aK === K_NAN || bK === K_NAN) { copyNaN(w, d, a, b); return; }
   if (aK === K_INF || bK === K_ZERO) { storeNaN(w, d); return; }
-  if (aK === K_ZERO || bK === K_INF) { store(w, d, aS, aE, A.h, A.l); return; }
+  if (aK === K_ZERO || bK === K_INF) { store(w, d, aS, aE, A.h | 0, A.l | 0); return; }
   const ma = (BigInt(A.h) << 32n) | BigInt(A.l), mb = (BigInt(B.h) << 32n) | BigInt(B.l);
   const D = aE - bE;
-  if (D < -1) { store(w, d, aS, aE, A.h, A.l); return; }
+  if (D < -1) { store(w, d, aS, aE, A.h | 0, A.l | 0); return; }
   let r: bigint, unitExp: number, s = aS;
   if (D >= 64) {
     const N = 32 + (D % 32);
@@ -667,7 +672,7 @@ export function constant(w: F80Words, d: number, k: number): void {
   const e = CONSTANTS[4 * k], h = CONSTANTS[4 * k + 1], l = CONSTANTS[4 * k + 2];
   const inexact = k >= 1 && k <= 5;
   const up = inexact && (roundingMode === RC_NEAREST ? CONSTANTS[4 * k + 3] === 1 : roundingMode === RC_UP);
-  store(w, d, 0, e, h, up ? l + 1 : l);
+  store(w, d, 0, e, h | 0, (up ? l + 1 : l) | 0);
 }
 
 /** fscale: w[a] * 2^trunc(w[b]) with the special cases of the instruction. */
@@ -689,7 +694,7 @@ export function scaleBy(w: F80Words, a: number, b: number): void {
   const e = aE + n;
   if (e >= 0x7fff) overflow(w, a, aS, 64);
   else if (e <= 0) roundPack(w, a, aS, e, A.h | 0, A.l | 0, 0);
-  else store(w, a, aS, e, A.h, A.l);
+  else store(w, a, aS, e, A.h | 0, A.l | 0);
   precisionBits = saved;
 }
 
@@ -700,5 +705,5 @@ export function extract(w: F80Words, a: number, e: number): void {
   if (aK === K_INF) { store(w, e, 0, 0x7fff, 0x80000000, 0); return; }
   if (aK === K_ZERO) { store(w, e, 1, 0x7fff, 0x80000000, 0); return; }
   fromInt64(w, e, aE - BIAS, aE - BIAS < 0 ? -1 : 0);
-  store(w, a, aS, BIAS, A.h, A.l);
+  store(w, a, aS, BIAS, A.h | 0, A.l | 0);
 }

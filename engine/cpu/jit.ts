@@ -6,10 +6,16 @@ import { blockLength, type BlockFn, type Core } from "./core.ts";
 import { USER_LIMIT } from "../memory/address-space.ts";
 import { ALU_TEST, HIGH_BYTE, NO_REG, FL_A32, FL_FS, FL_GS, FL_REP, FL_REPNE } from "./decoder.ts";
 import { condition, F_ADD, F_LOGIC, F_RES, F_SUB } from "./flags.ts";
-import { TERMINATORS, U } from "./table.ts";
-import { x87Exec } from "./x87.ts";
+import { ROWS, TERMINATORS, U, X } from "./table.ts";
+import {
+  compareCC, compareFlags, copy, exchange, loadOperand, push as fpush, registerFormExists, storeOperand, T1, x87Exec,
+} from "./x87.ts";
+import * as f80 from "./f80.ts";
 
-const HELPERS = { condition, x87Exec };
+const HELPERS = {
+  condition, x87Exec, compareCC, compareFlags, copy, exchange, loadOperand, fpush, storeOperand,
+  setControl: f80.setControl, add: f80.add, mul: f80.mul, div: f80.div, sqrt: f80.sqrt, constant: f80.constant,
+};
 
 /** Uops that neither read nor write the arithmetic flags. */
 const FLAG_NEUTRAL = new Set<number>([
@@ -212,7 +218,7 @@ function shiftConst(op: number, d: number, sz: number, n: number): string {
   return code + ` fr |= 0; frh |= 0; R[${2 * d}] = fr; R[${2 * d + 1}] = frh;`;
 }
 
-const SCRATCH = "let a = 0, o = 0, t = 0, p = 0, v = 0, vh = 0, x = 0, r = 0, lo = 0, hi = 0, fa = 0, fb = 0, fah = 0, fbh = 0, fr = 0, frh = 0;";
+const SCRATCH = "let a = 0, o = 0, t = 0, p = 0, v = 0, vh = 0, x = 0, r = 0, lo = 0, hi = 0, fa = 0, fb = 0, fah = 0, fbh = 0, fr = 0, frh = 0, ft = 0;";
 
 /** Compiles the region whose blocks (entry first) regionBlocks chose. */
 export function compileRegion(c: Core, blocks: number[]): BlockFn {
@@ -467,8 +473,8 @@ function blockCode(c: Core, first: number, go: (rip: number) => string, jump: (t
       case U.SMC_EXIT:
         out.push(`${done} c.rip = ${code.rip[i]}; return -1;`);
         break;
-      case U.X87: // directly, not through execSlow's dispatch (an fst may write code: the smc check stays)
-        out.push(`H.x87Exec(c, ${i}); ${smc}`);
+      case U.X87:
+        out.push(x87Code(c, i, smc));
         break;
       default:
         if (IS_TERMINATOR.has(op)) out.push(`x = c.execSlow(${i}); ${done} return x === -2 ? -1 : x;`);
@@ -476,4 +482,70 @@ function blockCode(c: Core, first: number, go: (rip: number) => string, jump: (t
     }
   }
   return out;
+}
+
+/** Word offset in c.fpx of ST(k), the stack top read into local ft. */
+function fpReg(k: number): string {
+  return k === 0 ? "3 * ft" : `3 * ((ft + ${k}) & 7)`;
+}
+
+/** f80 call for the x87 arithmetic selector op (0 add, 1 mul, 4 sub, 5 subr, 6 div, 7 divr): w[d] = w[a] op w[b]. */
+function x87Arith(op: number, d: string, a: string, b: string): string {
+  switch (op) {
+    case 0: return `H.add(c.fpx, ${d}, ${a}, ${b}, false);`;
+    case 1: return `H.mul(c.fpx, ${d}, ${a}, ${b});`;
+    case 4: return `H.add(c.fpx, ${d}, ${a}, ${b}, true);`;
+    case 5: return `H.add(c.fpx, ${d}, ${b}, ${a}, true);`;
+    case 6: return `H.div(c.fpx, ${d}, ${a}, ${b});`;
+  }
+  return `H.div(c.fpx, ${d}, ${b}, ${a});`;
+}
+
+const X87_POP = "c.fpTag &= ~(1 << ft); c.fpTop = (ft + 1) & 7;";
+
+/**
+ * The x87 slot i with its form decoded now: the stack top read once into local ft, f80 operations called on the
+ * physical registers' word offsets, memory operands through loadOperand/storeOperand (small code: TurboFan's time
+ * for a large region grows quickly with its size); rare forms call x87Exec. Each form changes x87 state only after
+ * its memory access succeeded, as x87Exec does (a fault leaves it as it was).
+ */
+function x87Code(c: Core, i: number, smc: string): string {
+  const code = c.code;
+  const op = code.ext[i], e2 = code.ext2[i], sti = code.rm[i] & 7;
+  const top = "ft = c.fpTop;", control = "H.setControl(c.fpuControl);";
+  switch (op) {
+    case X.LD_M: return `H.loadOperand(c, ${i}, ${e2}); H.fpush(c, ${T1});`;
+    case X.ST_M: case X.STP_M: case X.ISTTP_M:
+      return `${top} ${control} H.storeOperand(c, ${i}, ${e2}, 3 * ft, ${op === X.ISTTP_M}); ${op === X.ST_M ? "" : X87_POP} ${smc}`;
+    case X.ARITH_M:
+      return `H.loadOperand(c, ${i}, ${e2 & 7}); ${top} ${control} ${x87Arith(e2 >> 3, "3 * ft", "3 * ft", String(T1))}`;
+    case X.COM_M:
+      return `H.loadOperand(c, ${i}, ${e2 & 7}); ${top} H.compareCC(c, 3 * ft, ${T1}); ${e2 >> 3 === 3 ? X87_POP : ""}`;
+    case X.ARITH_ST0: return `${top} ${control} ${x87Arith(e2, "3 * ft", "3 * ft", fpReg(sti))}`;
+    case X.ARITH_STI: case X.ARITH_STIP:
+      return `${top} ${control} ${x87Arith(e2, fpReg(sti), fpReg(sti), "3 * ft")} ${op === X.ARITH_STIP ? X87_POP : ""}`;
+    case X.COM_ST: {
+      if (!registerFormExists(op, e2, 0xc0 | sti)) break;
+      const pops = e2 & 3;
+      return `${top} H.compareCC(c, 3 * ft, ${fpReg((e2 & 4) !== 0 ? 1 : sti)});` +
+        (pops === 0 ? "" : pops === 1 ? ` ${X87_POP}` : " c.fpTag &= ~(1 << ft | 1 << ((ft + 1) & 7)); c.fpTop = (ft + 2) & 7;");
+    }
+    case X.COMI: return `${top} H.compareFlags(c, 3 * ft, ${fpReg(sti)}); ${e2 === 1 ? X87_POP : ""}`;
+    case X.LD_ST: return `${top} H.fpush(c, ${fpReg(sti)});`;
+    case X.XCH: return `${top} H.exchange(c.fpx, 3 * ft, ${fpReg(sti)});`;
+    case X.ST_ST: case X.STP_ST:
+      return `${top} H.copy(c.fpx, ${fpReg(sti)}, 3 * ft); c.fpTag |= 1 << ((ft + ${sti}) & 7); ${op === X.STP_ST ? X87_POP : ""}`;
+    case X.SPECIAL: {
+      const modrm = 0xc0 | (ROWS[code.row[i]].reg << 3) | sti;
+      if (e2 !== 0xd9) break;
+      if (modrm === 0xe0) return "c.fpx[3 * c.fpTop + 2] ^= 32768;"; // fchs
+      if (modrm === 0xe1) return "c.fpx[3 * c.fpTop + 2] &= 32767;"; // fabs
+      if (modrm === 0xfa) return `${top} ${control} H.sqrt(c.fpx, 3 * ft, 3 * ft);`;
+      if (modrm >= 0xe8 && modrm <= 0xee) {
+        return `ft = (c.fpTop - 1) & 7; ${control} H.constant(c.fpx, 3 * ft, ${modrm - 0xe8}); c.fpTop = ft; c.fpTag |= 1 << ft;`;
+      }
+      break;
+    }
+  }
+  return `H.x87Exec(c, ${i}); ${smc}`;
 }

@@ -17,8 +17,9 @@ import * as f80 from "./f80.ts";
 
 const C0 = 1 << 8, C1 = 1 << 9, C2 = 1 << 10, C3 = 1 << 14;
 const CC_MASK = C0 | C1 | C2 | C3;
-/** Word offsets of two scratch extended values after the 8 registers in Core.fpx. */
-const T1 = 24, T2 = 27;
+/** Word offsets of two scratch extended values after the 8 registers in Core.fpx (T1 holds memory operands). */
+export const T1 = 24;
+const T2 = 27;
 
 /** Integer condition codes of fcmovb, fcmove, fcmovbe, fcmovu (the DB forms negate them). */
 const FCMOV_CC = [2, 4, 6, 10];
@@ -28,13 +29,13 @@ function at(c: Core, k: number): number {
   return 3 * ((c.fpTop + k) & 7);
 }
 
-function copy(w: Uint32Array, d: number, s: number): void {
+export function copy(w: Uint32Array, d: number, s: number): void {
   w[d] = w[s];
   w[d + 1] = w[s + 1];
   w[d + 2] = w[s + 2];
 }
 
-function push(c: Core, from: number): void {
+export function push(c: Core, from: number): void {
   c.fpTop = (c.fpTop - 1) & 7;
   copy(c.fpx, 3 * c.fpTop, from);
   c.fpTag |= 1 << c.fpTop;
@@ -58,23 +59,27 @@ function st(c: Core, k: number): number {
 const MEM_BYTES = [4, 8, 10, 2, 4, 8];
 
 /**
- * Loads a memory operand into the scratch extended value T1. One translation and DataView reads where the operand
- * lies in one page (every call with the address, a double beyond 2^31, costs a heap number unless V8 inlines it).
+ * Loads a memory operand into the scratch extended value T1: one translation and DataView reads where it lies in one
+ * page. Kept small so that V8 inlines it where the address is computed (a double beyond 2^31 passed to a call costs
+ * a heap number); the conversion and the page-crossing path take only int32 words or are rare.
  */
 function loadMem(c: Core, a: number, kind: number): void {
-  const w = c.fpx, n = MEM_BYTES[kind];
-  let lo: number, hi = 0, se = 0; // the operand's first, second 32-bit words and the f80's sign|exponent
+  const n = MEM_BYTES[kind];
   const p = c.rphys(a, n);
-  if (p >= 0) {
-    const dv = c.dv;
-    lo = n === 2 ? dv.getInt16(p, true) : dv.getInt32(p, true);
-    if (n >= 8) hi = dv.getInt32(p + 4, true);
-    if (n === 10) se = dv.getUint16(p + 8, true);
-  } else {
-    lo = n === 2 ? (c.rd16(a) << 16) >> 16 : c.rd32(a);
-    if (n >= 8) hi = c.rd32(a + 4);
-    if (n === 10) se = c.rd16(a + 8);
-  }
+  if (p < 0) { loadSplit(c, a, kind); return; }
+  const dv = c.dv;
+  setOperand(c.fpx, kind, n === 2 ? dv.getInt16(p, true) : dv.getInt32(p, true), n >= 8 ? dv.getInt32(p + 4, true) : 0,
+    n === 10 ? dv.getUint16(p + 8, true) : 0);
+}
+
+/** loadMem of an operand that crosses a page. */
+function loadSplit(c: Core, a: number, kind: number): void {
+  const n = MEM_BYTES[kind];
+  setOperand(c.fpx, kind, n === 2 ? (c.rd16(a) << 16) >> 16 : c.rd32(a), n >= 8 ? c.rd32(a + 4) : 0, n === 10 ? c.rd16(a + 8) : 0);
+}
+
+/** T1 = the operand of `kind` whose first, second 32-bit words are lo, hi (an f80's sign|exponent se). */
+function setOperand(w: Uint32Array, kind: number, lo: number, hi: number, se: number): void {
   switch (kind) {
     case XM.F32: f80.fromBinary(w, T1, lo, 0, false); return;
     case XM.F64: f80.fromBinary(w, T1, lo, hi, true); return;
@@ -84,32 +89,64 @@ function loadMem(c: Core, a: number, kind: number): void {
   }
 }
 
+/**
+ * The memory bits of w[from] as `kind` (not F80) into f80.result: fst, fist, fisttp (`truncate`); an integer out of
+ * range is the integer indefinite (the most negative value).
+ */
+function storeBits(w: Uint32Array, kind: number, from: number, truncate: boolean): void {
+  if (kind === XM.F32 || kind === XM.F64) { f80.toBinary(w, from, kind === XM.F64); return; }
+  const n = MEM_BYTES[kind];
+  if (f80.toInt(w, from, n * 8, truncate)) return;
+  f80.result[0] = n === 2 ? 0x8000 : n === 4 ? 0x80000000 : 0;
+  f80.result[1] = 0x80000000;
+}
+
 /** Stores w[from] to memory as `kind` (fst, fist, fisttp: `truncate`), through one translation like loadMem. */
 function storeMem(c: Core, a: number, kind: number, from: number, truncate: boolean): void {
   const w = c.fpx, n = MEM_BYTES[kind];
-  let lo: number, hi = 0, se = 0;
-  switch (kind) {
-    case XM.F32: f80.toBinary(w, from, false); lo = f80.binLo; break;
-    case XM.F64: f80.toBinary(w, from, true); lo = f80.binLo; hi = f80.binHi; break;
-    case XM.F80: lo = w[from]; hi = w[from + 1]; se = w[from + 2]; break;
-    default: {
-      // Out of range: the integer indefinite (the most negative value).
-      const ok = f80.toInt(w, from, n * 8, truncate);
-      lo = ok ? f80.intLo : n === 2 ? 0x8000 : n === 4 ? 0x80000000 | 0 : 0;
-      hi = ok ? f80.intHi : 0x80000000 | 0;
-    }
-  }
+  let lo: number, hi: number, se = 0;
+  if (kind === XM.F80) { lo = w[from] | 0; hi = w[from + 1] | 0; se = w[from + 2]; }
+  else { storeBits(w, kind, from, truncate); lo = f80.result[0]; hi = f80.result[1]; }
   const p = c.wphys(a, n); // both pages checked writable before any byte is written
-  if (p >= 0) {
-    const dv = c.dv;
-    if (n === 2) dv.setUint16(p, lo & 0xffff, true); else dv.setInt32(p, lo, true);
-    if (n >= 8) dv.setInt32(p + 4, hi, true);
-    if (n === 10) dv.setUint16(p + 8, se, true);
-  } else {
-    if (n === 2) c.wr16(a, lo & 0xffff); else c.wr32(a, lo);
-    if (n >= 8) c.wr32(a + 4, hi);
-    if (n === 10) c.wr16(a + 8, se);
-  }
+  if (p < 0) { storeSplit(c, a, n, lo, hi, se); return; }
+  const dv = c.dv;
+  if (n === 2) dv.setUint16(p, lo & 0xffff, true); else dv.setInt32(p, lo, true);
+  if (n >= 8) dv.setInt32(p + 4, hi, true);
+  if (n === 10) dv.setUint16(p + 8, se, true);
+}
+
+/** storeMem of n bytes across a page. */
+function storeSplit(c: Core, a: number, n: number, lo: number, hi: number, se: number): void {
+  if (n === 2) c.wr16(a, lo & 0xffff); else c.wr32(a, lo);
+  if (n >= 8) c.wr32(a + 4, hi);
+  if (n === 10) c.wr16(a + 8, se);
+}
+
+/**
+ * Slot i's memory operand into T1 (compiled blocks). The address is computed here: passed to a call, a double
+ * beyond 2^31 would be boxed, and the block's inline loads would make large regions slow to optimise.
+ */
+export function loadOperand(c: Core, i: number, kind: number): void {
+  loadMem(c, c.ea(i), kind);
+}
+
+/** fst/fist/fisttp of w[from] to slot i's memory operand (compiled blocks, as loadOperand). */
+export function storeOperand(c: Core, i: number, kind: number, from: number, truncate: boolean): void {
+  storeMem(c, c.ea(i), kind, from, truncate);
+}
+
+/** fcomi/fucomi (and the popping forms): w[a] against w[b] into ZF, PF and CF. */
+export function compareFlags(c: Core, a: number, b: number): void {
+  const r = f80.compare(c.fpx, a, b);
+  c.fop = F_NONE;
+  c.fbits = r === 2 ? RFLAGS_ZF | RFLAGS_PF | RFLAGS_CF : r < 0 ? RFLAGS_CF : r === 0 ? RFLAGS_ZF : 0;
+}
+
+/** fxch: exchanges the registers at word offsets a and b. */
+export function exchange(w: Uint32Array, a: number, b: number): void {
+  copy(w, T2, a);
+  copy(w, a, b);
+  copy(w, b, T2);
 }
 
 /** d = a op b for the x87 arithmetic selectors (0 add, 1 mul, 4 sub, 5 subr, 6 div, 7 divr). */
@@ -125,7 +162,7 @@ function arith(w: Uint32Array, op: number, d: number, a: number, b: number): voi
 }
 
 /** Sets C0/C2/C3 like fcom: unordered 111, less 001, equal 100, greater 000. */
-function compareCC(c: Core, a: number, b: number): void {
+export function compareCC(c: Core, a: number, b: number): void {
   const r = f80.compare(c.fpx, a, b);
   const cc = r === 2 ? C0 | C2 | C3 : r < 0 ? C0 : r === 0 ? C3 : 0;
   c.fpuStatus = (c.fpuStatus & ~CC_MASK) | cc;
@@ -232,19 +269,12 @@ export function x87Exec(c: Core, i: number): void {
       for (let k = 0; k < pops; k++) pop(c);
       return;
     }
-    case X.COMI: {
-      const r = f80.compare(w, s0, si);
-      c.fop = F_NONE;
-      c.fbits = r === 2 ? RFLAGS_ZF | RFLAGS_PF | RFLAGS_CF : r < 0 ? RFLAGS_CF : r === 0 ? RFLAGS_ZF : 0;
+    case X.COMI:
+      compareFlags(c, s0, si);
       if (e2 === 1) pop(c);
       return;
-    }
     case X.LD_ST: copy(w, T2, si); push(c, T2); return;
-    case X.XCH:
-      copy(w, T2, s0);
-      copy(w, s0, si);
-      copy(w, si, T2);
-      return;
+    case X.XCH: exchange(w, s0, si); return;
     case X.ST_ST: case X.STP_ST:
       copy(w, si, s0);
       c.fpTag |= 1 << ((c.fpTop + sti) & 7);

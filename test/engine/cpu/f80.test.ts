@@ -154,11 +154,11 @@ test("f80 divide, square root, add, multiply and conversions agree bit for bit w
     f80.mul(w, 15, 0, 3);
     for (const [k, at] of [6, 9, 12, 15].entries()) Buffer.from(new Uint8Array(w.buffer, at * 4, 10)).copy(out, 10 * k);
     f80.toBinary(w, 0, true);
-    out.writeInt32LE(f80.binLo, 40); out.writeInt32LE(f80.binHi, 44);
+    out.writeInt32LE(f80.result[0], 40); out.writeInt32LE(f80.result[1], 44);
     f80.toBinary(w, 0, false);
-    out.writeInt32LE(f80.binLo, 48);
+    out.writeInt32LE(f80.result[0], 48);
     const fits = f80.toInt(w, 0, 64, false);
-    out.writeInt32LE(fits ? f80.intLo : 0, 52); out.writeInt32LE(fits ? f80.intHi : 0x80000000 | 0, 56);
+    out.writeInt32LE(fits ? f80.result[0] : 0, 52); out.writeInt32LE(fits ? f80.result[1] : 0x80000000 | 0, 56);
     f80.fromBinary(w, 18, input.readInt32LE(o + 22), input.readInt32LE(o + 26), true);
     f80.fromBinary(w, 21, input.readInt32LE(o + 30), 0, false);
     Buffer.from(new Uint8Array(w.buffer, 18 * 4, 10)).copy(out, 60);
