@@ -90,12 +90,10 @@ export class CheckpointPass {
   }
 
   private checkpoint(events: number, inputs: number): void {
-    const machine = this.machine!;
-    if (this.cache.holds(machine.icount)) return;
-    const before = this.cache.heldBytes;
-    this.capture!(machine, { events, inputs });
+    const bytes = this.capture!(this.machine!, { events, inputs });
+    if (bytes === 0) return;
     this.captured++;
-    this.capturedBytes += Math.max(0, this.cache.heldBytes - before);
+    this.capturedBytes += bytes;
     this.widenStride();
   }
 

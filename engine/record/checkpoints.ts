@@ -72,9 +72,10 @@ export class CheckpointCache {
    * A capture function for one re-execution (replay's onChunkEnd): checkpoints it at every chunk end not yet held
    * from instruction `from` on. It gives up for the rest of the run when one capture alone would take more than an
    * eighth of the budget. Runs that may interleave (a seek during a background pass) each need their own `shadow`:
-   * a run's memory is stored as changes since its previous capture.
+   * a run's memory is stored as changes since its previous capture. Returns the bytes the checkpoint takes (0: none
+   * was taken).
    */
-  capturer(options: { from?: number; shadow?: MemoryShadow } = {}): (machine: Machine, point: { events: number; inputs: number }) => void {
+  capturer(options: { from?: number; shadow?: MemoryShadow } = {}): (machine: Machine, point: { events: number; inputs: number }) => number {
     const run = ++this.runs;
     const from = options.from ?? 0;
     // The default shadow serves every seek (one ends before the next starts): its copy is as large as guest memory.
@@ -84,12 +85,12 @@ export class CheckpointCache {
     let stopped = false;
     return (machine, { events, inputs }) => {
       // A chunk end already held is not captured again: the shadow then diffs the next capture against the last one.
-      if (stopped || machine.icount < from || this.holds(machine.icount)) return;
+      if (stopped || machine.icount < from || this.holds(machine.icount)) return 0;
       const snap = captureSnapshot(machine, shadow, { hashed: false });
       const head = deflateRawSync(snap.head, { level: 1 });
       if (head.length + snap.memory.length > this.budgetBytes / 8) {
         stopped = true;
-        return;
+        return 0;
       }
       const link: MemoryLink = { runs: snap.memory, previous: snap.keyframe ? null : previous };
       previous = link;
@@ -97,6 +98,7 @@ export class CheckpointCache {
       this.insert(point);
       this.touch(run);
       this.evict(point);
+      return sizeOf(point);
     };
   }
 

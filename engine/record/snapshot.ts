@@ -21,8 +21,8 @@ const MAGIC = "HLSNAP";
 const KEEP_LIVE = new Set(["Kernel.listeners", "Kernel.hostStart", "Machine.hostMs", "Machine.consoleListeners", "FsTree.hostIo"]);
 /**
  * Host wiring added later (raw event sinks and their need of a host clock, the last clock reading, the roottask's
- * scratch buffer for event captures): kept live too, and left out of the graph altogether, so world hashes and snapshots of recordings made
- * before them stay valid.
+ * scratch buffer for event captures): kept live too, and left out of the graph altogether, so world hashes and
+ * snapshots of recordings made before them stay valid.
  */
 const UNSEEN = new Set(["Kernel.sinks", "Kernel.hostClock", "Kernel.heldHostNs", "Kernel.lastHostNs", "Roottask.capture"]);
 
@@ -498,7 +498,7 @@ function applyRuns(r: ByteReader, memory: Uint8Array): void {
  * checkpoints captured unhashed in this process by the same code (whose restores of stored snapshots are checked).
  *
  * `over: true` restores over a machine that has run (a seek with the engine open reuses its machine): its CPUs keep
- * the code they decoded and compiled from frames whose contents the restore left as they were (see keepCode).
+ * the code they decoded and compiled from frames whose contents the restore left as they were (see CodeFrames).
  */
 export function restoreSnapshot(machine: Machine, head: Uint8Array, memory: readonly Uint8Array[] = [], options: { checked?: boolean; over?: boolean } = {}): void {
   if (machine.icount !== 0 && !options.over) throw new Error("snapshot: restore needs a machine that has not run yet");

@@ -5,10 +5,11 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Cpu, EXIT_BUDGET, EXIT_EXCEPTION, type JitMode } from "../../../../engine/cpu/cpu.ts";
+import { Cpu, type JitMode } from "../../../../engine/cpu/cpu.ts";
 import { CpuState } from "../../../../engine/cpu/state.ts";
 import { AddressSpace, PERM_RW, PERM_RWX } from "../../../../engine/memory/address-space.ts";
 import { FramePool } from "../../../../engine/memory/frames.ts";
+import { runInSlices } from "./slices.ts";
 
 const CODE = 0x10000, DATA = 0x20000, DATA_END = 0x28000;
 
@@ -56,18 +57,12 @@ function run(mode: JitMode, budget: number): Outcome {
   const state = new CpuState();
   state.rip = CODE;
   cpu.load(state, space);
-  const stops: number[] = [];
-  for (;;) {
-    const why = cpu.run(budget);
-    stops.push(cpu.icount);
-    if (why === EXIT_BUDGET) continue;
-    assert.equal(why, EXIT_EXCEPTION);
-    cpu.save(state);
-    return {
-      stops, vector: cpu.exitVector, rip: state.rip, gpr: [...state.gpr], rflags: state.rflags,
-      data: [...space.read(DATA + 0xff0, 0x20)],
-    };
-  }
+  const stops = runInSlices(cpu, budget);
+  cpu.save(state);
+  return {
+    stops, vector: cpu.exitVector, rip: state.rip, gpr: [...state.gpr], rflags: state.rflags,
+    data: [...space.read(DATA + 0xff0, 0x20)],
+  };
 }
 
 for (const budget of [1 << 30, 777]) {

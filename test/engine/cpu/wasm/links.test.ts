@@ -3,10 +3,11 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Cpu, EXIT_BUDGET, EXIT_EXCEPTION, VEC_BP, type JitMode } from "../../../../engine/cpu/cpu.ts";
+import { Cpu, VEC_BP, type JitMode } from "../../../../engine/cpu/cpu.ts";
 import { CpuState, RBX, RSP } from "../../../../engine/cpu/state.ts";
 import { AddressSpace, PERM_RW, PERM_RWX } from "../../../../engine/memory/address-space.ts";
 import { FramePool } from "../../../../engine/memory/frames.ts";
+import { runInSlices } from "./slices.ts";
 
 const CODE = 0x10000, F = CODE + 0x1000, G = CODE + 0x2000, STACK_TOP = 0x31000;
 
@@ -51,15 +52,9 @@ function boot(mode: JitMode, codeBytes: number, code: [number, number[]][]): { c
 /** Runs the program in `mode` in slices of `budget` instructions: the icount at every stop, and rbx at the end. */
 function run(mode: JitMode, budget: number): { stops: number[]; rbx: number } {
   const { cpu } = boot(mode, 0x3000, [[CODE, MAIN], [F, FUNCTION_F], [G, FUNCTION_G]]);
-  const stops: number[] = [];
-  for (;;) {
-    const why = cpu.run(budget);
-    stops.push(cpu.icount);
-    if (why === EXIT_BUDGET) continue;
-    assert.equal(why, EXIT_EXCEPTION);
-    assert.equal(cpu.exitVector, VEC_BP);
-    return { stops, rbx: cpu.reg64(RBX) };
-  }
+  const stops = runInSlices(cpu, budget);
+  assert.equal(cpu.exitVector, VEC_BP);
+  return { stops, rbx: cpu.reg64(RBX) };
 }
 
 for (const budget of [1 << 30, 777]) {
@@ -84,23 +79,17 @@ const CALLER = [
 
 function runRemapped(mode: JitMode): { stops: number[]; rbx: number } {
   const { cpu, space, frames } = boot(mode, 0x2000, [[CODE, CALLER], [F, FUNCTION_F]]);
-  const stops: number[] = [];
   let remapped = false;
-  for (;;) {
-    const why = cpu.run(777);
-    stops.push(cpu.icount);
-    if (!remapped && cpu.icount > 6000) {
-      remapped = true;
-      frames.retain(Math.floor(space.lookup(F / 4096) / 8)); // the old frame outlives the mapping
-      space.unmap(F / 4096);
-      space.mapAnonymous(F, 0x1000, PERM_RWX);
-      space.write(F, Uint8Array.from([0xb8, 0x07, 0x00, 0x00, 0x00, 0xc3]));
-    }
-    if (why === EXIT_BUDGET) continue;
-    assert.equal(why, EXIT_EXCEPTION);
-    assert.equal(cpu.exitVector, VEC_BP);
-    return { stops, rbx: cpu.reg64(RBX) };
-  }
+  const stops = runInSlices(cpu, 777, () => {
+    if (remapped || cpu.icount <= 6000) return;
+    remapped = true;
+    frames.retain(Math.floor(space.lookup(F / 4096) / 8)); // the old frame outlives the mapping
+    space.unmap(F / 4096);
+    space.mapAnonymous(F, 0x1000, PERM_RWX);
+    space.write(F, Uint8Array.from([0xb8, 0x07, 0x00, 0x00, 0x00, 0xc3]));
+  });
+  assert.equal(cpu.exitVector, VEC_BP);
+  return { stops, rbx: cpu.reg64(RBX) };
 }
 
 test("a page of a region mapped to other code is not run from the old frame", () => {
