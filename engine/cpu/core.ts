@@ -86,6 +86,15 @@ export abstract class Core implements FlagState {
   blockTrace: Float64Array | null = null;
   blockTraceLength = 0;
 
+  /** Appends a block entry at rip to the block trace (if one is recorded); false when it is full. */
+  traceBlock(rip: number): boolean {
+    const trace = this.blockTrace;
+    if (trace === null) return true;
+    if (this.blockTraceLength >= trace.length) return false;
+    trace[this.blockTraceLength++] = rip;
+    return true;
+  }
+
   // Memory.
   readonly mem: Uint8Array;
   readonly dv: DataView;

@@ -147,11 +147,7 @@ export class Cpu extends Interpreter {
         i = -1;
         const h = rip & JC_MASK; // the jump-cache hit of lookup, inline: most block entries take it
         i = first = jcRip[h] === rip ? jcSlot[h] : this.lookup(rip);
-        const trace = this.blockTrace;
-        if (trace !== null) {
-          if (this.blockTraceLength >= trace.length) return EXIT_BUDGET;
-          trace[this.blockTraceLength++] = rip;
-        }
+        if (!this.traceBlock(rip)) return EXIT_BUDGET;
         let fn = jitFns[first];
         if (fn === null && ++this.hits[first] >= this.jitThreshold && first < CODE_SLOTS - SCRATCH_SLOTS) {
           fn = jitFns[first] = this.compile(first, false);
@@ -237,11 +233,7 @@ export class Cpu extends Interpreter {
           this.exitInstrLength = 0;
           return EXIT_EXCEPTION;
         }
-        const trace = this.blockTrace;
-        if (trace !== null) {
-          if (this.blockTraceLength >= trace.length) return EXIT_BUDGET;
-          trace[this.blockTraceLength++] = this.rip;
-        }
+        if (!this.traceBlock(this.rip)) return EXIT_BUDGET;
         this.stepSlot = first;
       }
       const i = this.stepSlot;

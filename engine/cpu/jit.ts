@@ -224,18 +224,17 @@ const SCRATCH = "let a = 0, o = 0, t = 0, p = 0, v = 0, vh = 0, x = 0, r = 0, lo
 export function compileRegion(c: Core, blocks: number[]): BlockFn {
   const code = c.code;
   const index = new Map<number, number>(blocks.map((s, k) => [code.rip[s], k]));
-  const within = "c.icount < c.runLimit && c.blockTrace === null";
-  // Leaving a block for a known address: stay in the function while budget remains and no block trace is being
-  // recorded (each block entry is then recorded by the dispatch loop).
+  // Leaving a block for a known address: stay in the function while budget remains and the block trace (if one is
+  // recorded) takes the entry, as the dispatch loop would (cpu.ts run).
   // A block jumping to itself loops in its own labelled loop (a natural loop V8 optimises as such); other jumps go
   // through the dispatcher.
   const goFrom = (self: number) => (rip: number): string => {
     const k = index.get(rip);
     if (k === undefined) return `c.rip = ${rip}; return -1;`;
-    return `if (${within}) { ${k === self ? `continue b${k};` : `b = ${k}; continue dispatch;`} } c.rip = ${rip}; return -1;`;
+    return `if (c.icount < c.runLimit && c.traceBlock(${rip})) { ${k === self ? `continue b${k};` : `b = ${k}; continue dispatch;`} } c.rip = ${rip}; return -1;`;
   };
   const jump = (target: string): string => blocks.length === 1 ? `c.rip = ${target}; return -1;` :
-    `c.rip = ${target}; if (${within}) { b = enter(c.rip); if (b >= 0) continue dispatch; } return -1;`;
+    `c.rip = ${target}; if (c.icount < c.runLimit) { b = enter(c.rip); if (b >= 0 && c.traceBlock(c.rip)) continue dispatch; } return -1;`;
   // Scratch locals are declared per block, so none lives across the dispatcher's back edge (a loop phi mixing
   // int32, double and tagged values would make V8 box every double).
   const cases = blocks.map((s, k) => `case ${k}: b${k}: for (;;) {

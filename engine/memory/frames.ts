@@ -12,7 +12,7 @@ export class OutOfMemoryError extends Error {
 }
 
 /** Bytes of one CPU's area after the frames (registers, lazy flags and TLBs that compiled WebAssembly reads). */
-export const CPU_AREA_SIZE = 8192;
+export const CPU_AREA_SIZE = 16384;
 /** CPU areas a pool holds; a CPU created beyond them keeps its state in plain arrays and runs no WebAssembly. */
 export const CPU_AREAS = 16;
 const WASM_PAGE = 65536;

@@ -13,7 +13,7 @@ import { PAGE_SIZE } from "../../memory/frames.ts";
 import { buildModule, F64, FunctionBody, I32, I64, OP } from "./encoder.ts";
 import {
   AREA_DF, AREA_EXIT_COUNT, AREA_EXIT_LEFT, AREA_EXIT_RIP, AREA_FSBASE, AREA_GSBASE, AREA_MXCSR, AREA_RBASE, AREA_REGS,
-  AREA_RTAG, AREA_WBASE, AREA_WTAG, AREA_XMM,
+  AREA_RTAG, AREA_TRACE, AREA_TRACE_AT, AREA_TRACE_END, AREA_WBASE, AREA_WTAG, AREA_XMM,
   FLAG_FA, FLAG_FB, FLAG_FBITS, FLAG_FCIN, FLAG_FOP, FLAG_FR, FLAG_FSZ,
 } from "./layout.ts";
 import { FLAGS_TYPE, LEFT_IN_INTERPRETER, MISSED_AT, RegionRuntime, RUN_TYPE } from "./runtime.ts";
@@ -29,7 +29,9 @@ const FA = 27, FB = 28, FR = 29;
  * registers.
  */
 const LF_A = 30, LF_B = 31, LF_R = 32, LF_OP = 33, LF_SZ = 34, LF_CIN = 35, LF_BITS = 36;
-const LOCALS: [number, number][] = [[4, I32], [21, I64], [3, F64], [3, I64], [4, I32]];
+/** The block trace's write offset (layout.ts AREA_TRACE_AT) at a block entry. */
+const TRACE_AT = 37;
+const LOCALS: [number, number][] = [[4, I32], [21, I64], [3, F64], [3, I64], [5, I32]];
 /** The record's locals and where each lies in the area, with the loads and stores that move it. */
 const LAZY_FLAGS: [number, number, number, number][] = [
   [LF_OP, FLAG_FOP, OP.i32_load, OP.i32_store], [LF_SZ, FLAG_FSZ, OP.i32_load, OP.i32_store],
@@ -308,9 +310,8 @@ class RegionCompiler {
   }
 
   /**
-   * The JavaScript entries, one per block: each runs the region (and what it links to) through the runtime. A block
-   * trace records every block entry, and a region whose code was written is stale: then the block's fallback
-   * function runs instead.
+   * The JavaScript entries, one per block: each runs the region (and what it links to) through the runtime. A region
+   * whose code was written is stale: then the block's fallback function runs instead.
    */
   private wrap(bytes: Uint8Array<ArrayBuffer>): BlockFn[] {
     const c = this.c, code = this.code, runtime = this.runtime, blockFallback = this.blockFallback;
@@ -339,7 +340,7 @@ class RegionCompiler {
           }
           if (stale) runtime.remove(index);
         }
-        if (core.blockTrace !== null || stale) return (fallback ??= blockFallback(first))(core, R, dv);
+        if (stale) return (fallback ??= blockFallback(first))(core, R, dv);
         return runtime.enter(index, entry, rip);
       };
     });
@@ -457,12 +458,30 @@ class RegionCompiler {
     f.open(OP.if);
     this.exitTo(rip);
     f.end();
+    this.traceEntry(rip);
     if (k === this.current) f.br(this.selfLevel);
     else if (k > this.current) f.br(this.levels[k]);
     else {
       f.i32(k).set(SEG);
       f.br(this.loopLevel);
     }
+  }
+
+  /**
+   * Records entering the block at rip in the block trace, as the dispatch loop would (cpu.ts run); when the trace
+   * has no room, leaves for rip instead, so the dispatch loop finds it full there.
+   */
+  private traceEntry(rip: number): void {
+    const f = this.f, area = this.area;
+    f.i32(0).mem(OP.i32_load, area + AREA_TRACE_AT).tee(TRACE_AT).i32(0).op(OP.i32_ge_s);
+    f.open(OP.if);
+    f.get(TRACE_AT).i32(0).mem(OP.i32_load, area + AREA_TRACE_END).op(OP.i32_ge_s);
+    f.open(OP.if);
+    this.exitTo(rip);
+    f.end();
+    f.get(TRACE_AT).f64(rip).mem(OP.f64_store, area + AREA_TRACE);
+    f.i32(0).get(TRACE_AT).i32(8).op(OP.i32_add).mem(OP.i32_store, area + AREA_TRACE_AT);
+    f.end();
   }
 
   /** Continue at the address in local V: one of the candidate block starts stays inside, anything else leaves. */

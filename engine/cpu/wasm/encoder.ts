@@ -21,7 +21,7 @@ export const OP = {
   i32_add: 0x6a, i32_sub: 0x6b, i32_mul: 0x6c, i32_and: 0x71, i32_or: 0x72, i32_xor: 0x73, i32_shl: 0x74, i32_shr_u: 0x76, i32_rotl: 0x77,
   i64_add: 0x7c, i64_sub: 0x7d, i64_mul: 0x7e, i64_div_s: 0x7f, i64_and: 0x83, i64_or: 0x84, i64_xor: 0x85, i64_shl: 0x86,
   i64_shr_s: 0x87, i64_shr_u: 0x88, i64_rotl: 0x89, i64_rotr: 0x8a,
-  i32_wrap_i64: 0xa7, i64_extend_i32_u: 0xad, f64_convert_i64_s: 0xb9,
+  i32_wrap_i64: 0xa7, i64_extend_i32_u: 0xad, f64_convert_i64_s: 0xb9, f64_convert_i64_u: 0xba,
   i64_extend8_s: 0xc2, i64_extend16_s: 0xc3, i64_extend32_s: 0xc4,
 } as const;
 

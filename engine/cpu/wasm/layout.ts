@@ -32,4 +32,13 @@ export const LINK_ENTRIES = 64;
 /** 16 XMM registers as 4 int32 lanes each, then MXCSR (i32, refreshed with the flags). */
 export const AREA_XMM = AREA_LINKS + 16 * LINK_ENTRIES;
 export const AREA_MXCSR = AREA_XMM + 256;
-export const AREA_END = AREA_MXCSR + 8;
+/**
+ * The block trace while one is recorded (core.ts blockTrace): compiled code appends the rip (f64) of every block it
+ * enters without returning to the dispatch loop to the TRACE_ENTRIES at AREA_TRACE, at byte offset AREA_TRACE_AT
+ * (i32; -1: no trace), and leaves at a block start when the offset reaches AREA_TRACE_END (i32); the runtime moves
+ * them into the trace after each call.
+ */
+export const AREA_TRACE_AT = AREA_MXCSR + 8, AREA_TRACE_END = AREA_TRACE_AT + 4;
+export const AREA_TRACE = 8192;
+export const TRACE_ENTRIES = 1024;
+export const AREA_END = AREA_TRACE + 8 * TRACE_ENTRIES;

@@ -12,7 +12,7 @@ import { TERMINATORS } from "../table.ts";
 import { buildModule, FunctionBody, I32, I64, OP, type FuncType } from "./encoder.ts";
 import {
   AREA_DF, AREA_END, AREA_EXIT_COUNT, AREA_EXIT_LEFT, AREA_EXIT_RIP, AREA_FLAGS, AREA_FSBASE, AREA_LINKS, AREA_MXCSR,
-  LINK_ENTRIES,
+  AREA_TRACE, AREA_TRACE_AT, AREA_TRACE_END, LINK_ENTRIES, TRACE_ENTRIES,
 } from "./layout.ts";
 
 if (AREA_END > CPU_AREA_SIZE) throw new Error("the CPU area layout outgrew CPU_AREA_SIZE");
@@ -49,7 +49,7 @@ function runtimeModule(area: number): Uint8Array<ArrayBuffer> {
   // most SLICE instructions, so a region that loops for long is called again now and then and runs the code V8 has
   // tiered it up to meanwhile (a running call keeps its first code).
   const d = new FunctionBody();
-  const INDEX = 0, SEG = 1, BUDGET = 2, X = 3, P = 4, RIP = 5, PART = 6;
+  const INDEX = 0, SEG = 1, BUDGET = 2, X = 3, P = 4, RIP = 5, PART = 6, TRACE_AT = 7;
   const out = d.open(OP.block);
   const again = d.open(OP.loop);
   d.get(BUDGET).i32(SLICE).get(BUDGET).i32(SLICE).op(OP.i32_lt_s).op(OP.select).set(PART);
@@ -71,6 +71,14 @@ function runtimeModule(area: number): Uint8Array<ArrayBuffer> {
   d.end();
   d.get(P).mem(OP.i32_load, area + AREA_LINKS + 8).set(INDEX);
   d.get(P).mem(OP.i32_load, area + AREA_LINKS + 12).set(SEG);
+  // Entering the linked region enters a block: the block trace records it, or without room it is left to JavaScript.
+  d.i32(0).mem(OP.i32_load, area + AREA_TRACE_AT).tee(TRACE_AT).i32(0).op(OP.i32_ge_s);
+  d.open(OP.if);
+  d.get(TRACE_AT).i32(0).mem(OP.i32_load, area + AREA_TRACE_END).op(OP.i32_ge_s);
+  d.br(out, OP.br_if);
+  d.get(TRACE_AT).get(RIP).op(OP.f64_convert_i64_u).mem(OP.f64_store, area + AREA_TRACE);
+  d.i32(0).get(TRACE_AT).i32(8).op(OP.i32_add).mem(OP.i32_store, area + AREA_TRACE_AT);
+  d.end();
   d.br(again);
   d.end();
   d.end();
@@ -148,7 +156,7 @@ function runtimeModule(area: number): Uint8Array<ArrayBuffer> {
   });
 
   return buildModule([], [
-    { name: "dispatch", type: { params: [I32, I32, I32], results: [I32] }, locals: [[2, I32], [1, I64], [1, I32]], body: d },
+    { name: "dispatch", type: { params: [I32, I32, I32], results: [I32] }, locals: [[2, I32], [1, I64], [2, I32]], body: d },
     { name: "carry", type: FLAGS_TYPE, locals: [[1, I64]], body: carry },
     { name: "materialize", type: FLAGS_TYPE, locals: [[1, I64], [1, I32]], body: materialize },
   ], { table: true, indirectTypes: [RUN_TYPE] });
@@ -166,6 +174,9 @@ export class RegionRuntime implements RegionLinks {
   private readonly exitCount: Int32Array;
   private readonly segments: Int32Array;
   private readonly mxcsr: Int32Array;
+  /** The block trace's write offset and end (bytes, layout.ts AREA_TRACE_AT) and its entries. */
+  private readonly traceAt: Int32Array;
+  private readonly traceEntries: Float64Array;
   private readonly free: number[] = [];
   private nextIndex = 0;
   /** frames.codeWrites when the links were last known valid: any code write since may have made a region stale. */
@@ -182,6 +193,9 @@ export class RegionRuntime implements RegionLinks {
     this.exitCount = new Int32Array(buffer, area + AREA_EXIT_COUNT, 1);
     this.segments = new Int32Array(buffer, area + AREA_FSBASE, 4);
     this.mxcsr = new Int32Array(buffer, area + AREA_MXCSR, 1);
+    this.traceAt = new Int32Array(buffer, area + AREA_TRACE_AT, 2);
+    this.traceEntries = new Float64Array(buffer, area + AREA_TRACE, TRACE_ENTRIES);
+    this.traceAt[0] = -1;
     this.exitCount[0] = 0;
     this.clearLinks();
     const exports = new WebAssembly.Instance(new WebAssembly.Module(runtimeModule(area)), {
@@ -199,6 +213,7 @@ export class RegionRuntime implements RegionLinks {
         step: (slot: number, retired: number): number => {
           c.icount += retired + this.exitCount[0];
           this.exitCount[0] = 0;
+          this.takeTrace(); // before the slot can fault
           this.flagsOut();
           const y = c.interpretSlot(slot);
           this.flagsIn();
@@ -229,6 +244,25 @@ export class RegionRuntime implements RegionLinks {
     const S = this.flags, c = this.c;
     c.fop = S[0]; c.fsz = S[1]; c.fa = S[2]; c.fah = S[3]; c.fb = S[4]; c.fbh = S[5]; c.fr = S[6]; c.frh = S[7];
     c.fcin = S[8]; c.fbits = S[9];
+  }
+
+  /**
+   * Moves the entries compiled code wrote into the CPU's block trace and gives it room for as many more as the
+   * trace has (none while no trace is recorded).
+   */
+  private takeTrace(): void {
+    const c = this.c, trace = c.blockTrace, at = this.traceAt;
+    if (trace === null) {
+      at[0] = -1;
+      return;
+    }
+    if (at[0] > 0) {
+      const n = at[0] >> 3;
+      trace.set(this.traceEntries.subarray(0, n), c.blockTraceLength);
+      c.blockTraceLength += n;
+    }
+    at[0] = 0;
+    at[1] = 8 * Math.min(TRACE_ENTRIES, trace.length - c.blockTraceLength);
   }
 
   /** Puts a region's function in the table; returns its index. */
@@ -285,10 +319,12 @@ export class RegionRuntime implements RegionLinks {
     const c = this.c;
     this.link(rip, index, seg);
     this.flagsIn();
+    this.takeTrace();
     const room = c.runLimit - c.icount;
     const x = this.dispatch(index, seg, room > MAX_BUDGET ? MAX_BUDGET : room);
     c.icount += this.exitCount[0];
     this.exitCount[0] = 0;
+    if (this.traceAt[0] > 0) this.takeTrace();
     this.flagsOut();
     if (x === LEFT_IN_INTERPRETER) return this.pending < 0 ? -1 : this.pending;
     if (x <= MISSED_AT) {
