@@ -11,11 +11,16 @@ export class OutOfMemoryError extends Error {
   }
 }
 
-/** Bytes of one CPU's area after the frames (registers, lazy flags and TLBs that compiled WebAssembly reads). */
-export const CPU_AREA_SIZE = 16384;
-/** CPU areas a pool holds; a CPU created beyond them keeps its state in plain arrays and runs no WebAssembly. */
-export const CPU_AREAS = 16;
+/** Bytes of one CPU's area after the frames (registers, lazy flags, TLBs and the trace that WebAssembly uses). */
+export const CPU_AREA_SIZE = 10240;
+/**
+ * CPU areas a pool holds; a CPU created beyond them keeps its state in plain arrays and runs no WebAssembly. All
+ * areas stay within the two WebAssembly pages after the frames: the buffer's length is part of every snapshot and
+ * world hash (`view` spans it), so growing it would make every earlier recording fail to verify.
+ */
+export const CPU_AREAS = 12;
 const WASM_PAGE = 65536;
+if (CPU_AREAS * CPU_AREA_SIZE > 2 * WASM_PAGE) throw new Error("the CPU areas outgrew their two WebAssembly pages");
 
 export class FramePool {
   readonly bytes: Uint8Array;
@@ -42,7 +47,7 @@ export class FramePool {
     this.frameCount = Math.floor((megabytes * 1024 * 1024) / PAGE_SIZE); // not >>>: 4096 MiB is 2^32 bytes
     // V8 backs large zeroed buffers (WebAssembly memories too) lazily, so untouched frames cost no host memory.
     const frameBytes = this.frameCount * PAGE_SIZE;
-    const pages = Math.ceil((frameBytes + CPU_AREAS * CPU_AREA_SIZE) / WASM_PAGE);
+    const pages = Math.ceil(frameBytes / WASM_PAGE) + 2;
     this.#memory = pages <= 65536 ? new WebAssembly.Memory({ initial: pages, maximum: pages }) : null;
     this.bytes = this.#memory !== null ? new Uint8Array(this.#memory.buffer, 0, frameBytes) : new Uint8Array(frameBytes);
     this.view = new DataView(this.bytes.buffer);

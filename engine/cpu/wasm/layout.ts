@@ -40,5 +40,5 @@ export const AREA_MXCSR = AREA_XMM + 256;
  */
 export const AREA_TRACE_AT = AREA_MXCSR + 8, AREA_TRACE_END = AREA_TRACE_AT + 4;
 export const AREA_TRACE = 8192;
-export const TRACE_ENTRIES = 1024;
+export const TRACE_ENTRIES = 256;
 export const AREA_END = AREA_TRACE + 8 * TRACE_ENTRIES;

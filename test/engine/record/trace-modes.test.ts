@@ -15,7 +15,7 @@ interface Traced { chunks: { streams: number[][]; stateHash: string; lastIcount:
 function trace(guest: string, argv: string[], jit: JitMode, cpus = 1): Traced {
   const machine = new Machine({
     modules: [{ name: guest, bytes: readFileSync(join(GUEST_DIR, guest)), kind: "foreign", argv: [guest, ...argv] }],
-    env: [], cpus, memoryMiB: 64, seed: 3, strict: false, mounts: [], jit,
+    env: [], cpus, memoryMiB: 64, seed: 3, strict: false, mounts: [], jit, readStdin: () => new Uint8Array(0),
   });
   const driver = new ChunkDriver(machine, 1 << 16, true);
   const chunks: Traced["chunks"] = [];
