@@ -14,7 +14,7 @@ import { MAX_CHUNK_INSTRUCTIONS } from "../record/schema.ts";
 import { CliError, usageError } from "./errors.ts";
 import { asCliError, openForCli } from "./recording-errors.ts";
 import { stopExactlyAt } from "../debug/reverse.ts";
-import { attachConsole, driveRun, GUEST_DIR, hostConsole, machineConfig, parseRunOptions, RUN_USAGE, writeAll } from "./run.ts";
+import { attachConsole, driveRun, GUEST_DIR, grouped, hostConsole, machineConfig, parseRunOptions, RUN_USAGE, writeAll } from "./run.ts";
 
 export const RECORD_USAGE = `usage: hedron-lab record -o FILE [record options] [run options] ELF [ARGS...]
 
@@ -91,8 +91,7 @@ class Progress {
 }
 
 
-const count = (n: number) => n.toLocaleString("en-US");
-const plural = (n: number, word: string) => `${count(n)} ${word}${n === 1 ? "" : "s"}`;
+const plural = (n: number, word: string) => `${grouped(n)} ${word}${n === 1 ? "" : "s"}`;
 const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
 
 function formatSummary(path: string, s: RecordingSummary): string {
@@ -101,18 +100,18 @@ function formatSummary(path: string, s: RecordingSummary): string {
   lines.push(`  guest         ${ses.args.join(" ")}  (seed ${ses.seed})`);
   if (ses.status === "complete" && ses.hostStop) {
     lines.push(`  status        complete up to a host stop (${ses.stopReason ?? "stopped"}): the guest had not finished`);
-    lines.push(`  instructions  ${count(ses.finalIcount ?? 0)}   virtual cycles ${count(ses.finalVcycles ?? 0)}`);
+    lines.push(`  instructions  ${grouped(ses.finalIcount ?? 0)}   virtual cycles ${grouped(ses.finalVcycles ?? 0)}`);
   } else if (ses.status === "complete") {
     lines.push(`  status        complete: ${ses.stopReason ?? "stopped"}${ses.exitStatus === null ? "" : `, exit status ${ses.exitStatus}`}`);
-    lines.push(`  instructions  ${count(ses.finalIcount ?? 0)}   virtual cycles ${count(ses.finalVcycles ?? 0)}`);
+    lines.push(`  instructions  ${grouped(ses.finalIcount ?? 0)}   virtual cycles ${grouped(ses.finalVcycles ?? 0)}`);
   } else if (s.chunks === 0) {
     lines.push(`  status        incomplete: the recorder stopped before its first chunk end; nothing was committed to replay`);
   } else {
-    lines.push(`  status        incomplete: the recorder stopped before the run ended; replayable up to instruction ${count(s.verifiableIcount)}`);
+    lines.push(`  status        incomplete: the recorder stopped before the run ended; replayable up to instruction ${grouped(s.verifiableIcount)}`);
   }
   lines.push(`  recorded      ${ses.created} by hedron-lab ${ses.engineVersion}`);
-  const kinds = Object.entries(s.eventKinds).map(([k, n]) => `${k} ${count(n)}`).join(", ");
-  lines.push(`  events        ${count(s.events)}${kinds ? ` (${kinds})` : ""}`);
+  const kinds = Object.entries(s.eventKinds).map(([k, n]) => `${k} ${grouped(n)}`).join(", ");
+  lines.push(`  events        ${grouped(s.events)}${kinds ? ` (${kinds})` : ""}`);
   lines.push(
     s.chunks === 0
       ? "  trace         no chunk committed"
@@ -121,8 +120,8 @@ function formatSummary(path: string, s: RecordingSummary): string {
         : `  trace         ${plural(s.chunks, "chunk")} of state hashes only (recorded without the instruction stream)`,
   );
   lines.push(`  event data    ${kib(s.eventBytes)}${s.events > 0 ? `, ${(s.eventBytes / s.events).toFixed(1)} bytes per event` : ""}`);
-  lines.push(`  snapshots     ${count(s.snapshots)}, ${kib(s.snapshotBytes)}`);
-  lines.push(`  inputs        ${count(s.inputs)}   console ${count(s.consoleBytes)} bytes   frames ${count(s.frames)}`);
+  lines.push(`  snapshots     ${grouped(s.snapshots)}, ${kib(s.snapshotBytes)}`);
+  lines.push(`  inputs        ${grouped(s.inputs)}   console ${grouped(s.consoleBytes)} bytes   frames ${grouped(s.frames)}`);
   lines.push(`  file          ${kib(s.fileBytes)}`);
   return lines.join("\n") + "\n";
 }
@@ -185,7 +184,7 @@ export async function exportCommand(args: string[]): Promise<number> {
         throw new CliError(`${out}: cannot write (${(err as NodeJS.ErrnoException).code ?? String(err)})`, 73);
       }
     }
-    const progress = new Progress("exporting", total, (n) => `${count(n)} / ${count(total)} events`);
+    const progress = new Progress("exporting", total, (n) => `${grouped(n)} / ${grouped(total)} events`);
     let done = 0;
     const exporter = format === "csv" ? exportCsv : exportChromeTrace;
     exporter(rec, (text) => writeAll(fd, Buffer.from(text)), () => progress.update(++done));
@@ -314,13 +313,13 @@ export async function replayCommand(args: string[]): Promise<number> {
     }
     if (verify && rec.chunks().length === 0) {
       writeAll(2, Buffer.from(
-        `hedron-lab: nothing to verify: the recording holds no committed chunk (the recorder stopped within its first ${count(session.chunkInstructions)} instructions); its session and modules are intact\n`,
+        `hedron-lab: nothing to verify: the recording holds no committed chunk (the recorder stopped within its first ${grouped(session.chunkInstructions)} instructions); its session and modules are intact\n`,
       ));
       return 1;
     }
-    const where = result.complete ? "the end of the recording" : `instruction ${count(m.icount)}`;
+    const where = result.complete ? "the end of the recording" : `instruction ${grouped(m.icount)}`;
     if (session.status === "incomplete" && result.complete) {
-      writeAll(2, Buffer.from(`hedron-lab: the recording is incomplete; replayed up to its last committed chunk (instruction ${count(m.icount)})\n`));
+      writeAll(2, Buffer.from(`hedron-lab: the recording is incomplete; replayed up to its last committed chunk (instruction ${grouped(m.icount)})\n`));
     }
     if (verify) {
       const migrated = rec.migratedFrom === null ? "" : ` (a schema version ${rec.migratedFrom} file: its rows were checked against a converted copy, and it holds no world hashes)`;

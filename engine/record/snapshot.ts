@@ -54,16 +54,30 @@ function className(obj: object): string {
   return (proto.constructor as { name?: string } | undefined)?.name || "?";
 }
 
+class MapKey {
+  constructor(readonly key: unknown) {}
+}
+
 class GraphWriter {
   readonly w: ByteWriter;
   private readonly ids = new Map<object, number>();
   private readonly buffers = new Map<ArrayBufferLike, string>();
+  /**
+   * Where the value being written lies — property names (".name"), array indices (numbers) and map keys — made
+   * into a path only for an error.
+   */
+  private readonly at: (string | number | MapKey)[] = ["machine"];
 
   constructor(private readonly memory: ArrayBufferLike, capacity: number) {
     this.w = new ByteWriter(capacity);
   }
 
-  value(v: unknown, path: string): void {
+  /** The path of the value being written, as an error names it. */
+  private path(): string {
+    return this.at.map((step) => typeof step === "number" ? `[${step}]` : step instanceof MapKey ? `.get(${String(step.key)})` : step).join("");
+  }
+
+  value(v: unknown): void {
     const w = this.w;
     if (v === undefined) w.uint(Tag.Undefined);
     else if (v === null) w.uint(Tag.Null);
@@ -86,13 +100,20 @@ class GraphWriter {
     } else if (typeof v === "function") {
       w.uint(Tag.Function);
     } else if (typeof v === "object") {
-      this.object(v, path);
+      this.object(v);
     } else {
-      throw new TypeError(`${path}: a ${typeof v} cannot be part of a snapshot`);
+      throw new TypeError(`${this.path()}: a ${typeof v} cannot be part of a snapshot`);
     }
   }
 
-  private object(v: object, path: string): void {
+  /** value(x) with `step` added to the path while it is written. */
+  private inner(x: unknown, step: string): void {
+    this.at.push(step);
+    this.value(x);
+    this.at.pop();
+  }
+
+  private object(v: object): void {
     const w = this.w;
     const seen = this.ids.get(v);
     if (seen !== undefined) {
@@ -106,26 +127,35 @@ class GraphWriter {
       w.uint(v.index);
       w.uint(v.icount);
     } else if (ArrayBuffer.isView(v)) {
-      this.view(v, path);
+      this.view(v);
     } else if (Array.isArray(v)) {
       w.uint(Tag.Array);
       w.uint(v.length);
-      for (let i = 0; i < v.length; i++) this.value(v[i], `${path}[${i}]`);
+      const depth = this.at.push(0);
+      for (let i = 0; i < v.length; i++) {
+        this.at[depth - 1] = i;
+        this.value(v[i]);
+      }
+      this.at.pop();
     } else if (v instanceof Map) {
       w.uint(Tag.Map);
       w.uint(v.size);
       for (const [key, x] of v) {
-        this.value(key, `${path} key`);
-        this.value(x, `${path}.get(${String(key)})`);
+        this.inner(key, " key");
+        this.at.push(new MapKey(key));
+        this.value(x);
+        this.at.pop();
       }
     } else if (v instanceof Set) {
       w.uint(Tag.Set);
       w.uint(v.size);
-      for (const x of v) this.value(x, `${path} item`);
+      this.at.push(" item");
+      for (const x of v) this.value(x);
+      this.at.pop();
     } else {
       const name = className(v);
       if (v instanceof Promise || v instanceof WeakMap || v instanceof WeakSet || v instanceof ArrayBuffer) {
-        throw new TypeError(`${path} is a ${name}: not state a snapshot can hold`);
+        throw new TypeError(`${this.path()} is a ${name}: not state a snapshot can hold`);
       }
       const keys = Object.keys(v).filter((key) => !UNSEEN.has(`${name}.${key}`));
       w.uint(Tag.Object);
@@ -134,15 +164,15 @@ class GraphWriter {
       for (const key of keys) {
         w.string(key);
         if (KEEP_LIVE.has(`${name}.${key}`)) w.uint(Tag.Keep);
-        else this.value((v as Record<string, unknown>)[key], `${path}.${key}`);
+        else this.inner((v as Record<string, unknown>)[key], `.${key}`);
       }
     }
   }
 
-  private view(v: ArrayBufferView, path: string): void {
+  private view(v: ArrayBufferView): void {
     const w = this.w;
     const kind = v instanceof DataView ? DATAVIEW : TYPED.findIndex((T) => v instanceof T);
-    if (kind < 0) throw new TypeError(`${path}: ${className(v)} is not a snapshot type`);
+    if (kind < 0) throw new TypeError(`${this.path()}: ${className(v)} is not a snapshot type`);
     if (v.buffer === this.memory) {
       w.uint(Tag.MemoryView);
       w.uint(kind);
@@ -152,9 +182,9 @@ class GraphWriter {
     }
     // Two views sharing one buffer would come back as two buffers: refuse instead of restoring wrongly.
     const other = this.buffers.get(v.buffer);
-    if (other !== undefined) throw new TypeError(`${path} shares its ArrayBuffer with ${other}: a snapshot cannot keep that link`);
-    this.buffers.set(v.buffer, path);
-    if (kind === DATAVIEW) throw new TypeError(`${path}: a DataView over its own buffer is not machine state`);
+    if (other !== undefined) throw new TypeError(`${this.path()} shares its ArrayBuffer with ${other}: a snapshot cannot keep that link`);
+    this.buffers.set(v.buffer, this.path());
+    if (kind === DATAVIEW) throw new TypeError(`${this.path()}: a DataView over its own buffer is not machine state`);
     w.uint(Tag.Typed);
     w.uint(kind);
     w.bytes(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
@@ -333,7 +363,7 @@ let lastGraphBytes = 1 << 16;
 /** The object graph of the machine (everything but physical memory's contents), serialised. */
 function graphBytes(machine: Machine): Uint8Array {
   const g = new GraphWriter(machine.frames.bytes.buffer, lastGraphBytes + 4096);
-  g.value(machine, "machine");
+  g.value(machine);
   const graph = g.w.finish();
   lastGraphBytes = graph.length;
   return graph;

@@ -46,11 +46,36 @@ test("block traces round-trip exactly and a loop compresses to well under 64 KiB
   assert.ok(packed.data.length < 64 * 1024, `trace of 200k blocks took ${packed.data.length} bytes`);
 });
 
-test("a trace chunk with trailing bytes, missing entries or too many blocks is rejected", () => {
+test("block traces with misses everywhere, deltas beyond 2^30 and repeated addresses round-trip", () => {
+  let x = 12345;
+  const random = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0);
+  const streams = [0, 1, 2].map((cpu) => {
+    const addresses = new Float64Array(50_000);
+    for (let i = 0; i < addresses.length; i++) {
+      const r = random();
+      // Mostly a few loop blocks, some anywhere in user space, runs of one address (a block looping on itself).
+      addresses[i] = r % 7 === 0 ? (r % 0x7fff_ffff) * 4096 + 0x10 : r % 5 === 0 && i > 0 ? addresses[i - 1] : 0x400000 + cpu * 0x1000 + (r % 12) * 0x20;
+    }
+    return { addresses, length: addresses.length };
+  });
+  const back = decodeTraceChunk(encodeTraceChunk(streams), 1 << 20);
+  assert.deepEqual(back, streams.map((s) => s.addresses));
+  assert.deepEqual(decodeTraceChunk(encodeTraceChunk([{ addresses: new Float64Array(0), length: 0 }]), 10), [new Float64Array(0)]);
+});
+
+test("trace chunks of recordings before the predicted format (a delta per block) still decode", () => {
+  // One CPU, three blocks: 0x401000, then +0x10, then -0x20, as zigzag varints.
+  const formatOne = Uint8Array.of(1, 3, 0x80, 0xc0, 0x80, 0x04, 0x20, 0x3f);
+  assert.deepEqual(decodeTraceChunk(formatOne, 10), [Float64Array.of(0x401000, 0x401010, 0x400ff0)]);
+});
+
+test("a trace chunk with trailing bytes, missing entries, too many blocks or an overlong prediction is rejected", () => {
   const raw = encodeTraceChunk([{ addresses: Float64Array.of(10, 20, 30), length: 3 }]);
   assert.throws(() => decodeTraceChunk(Uint8Array.of(...raw, 0), 100), /trailing/);
   assert.throws(() => decodeTraceChunk(raw.subarray(0, raw.length - 1), 100), DecodeError);
   assert.throws(() => decodeTraceChunk(raw, 2), /more than 2 blocks/);
+  // PREDICTED | 1 CPU, 2 blocks, then 5 predicted.
+  assert.throws(() => decodeTraceChunk(Uint8Array.of(0x81, 0x02, 2, 5), 100), /predicts 5 blocks where 2 are left/);
 });
 
 test("a blob with a flipped byte fails its checksum; one that inflates past its limit is refused", () => {
