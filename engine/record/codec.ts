@@ -139,6 +139,12 @@ export class ByteReader {
   }
 
   uint(): number {
+    // Most varints are one byte (trace counts and deltas, event columns): no multiply-and-scale loop for them.
+    const first = this.offset < this.buf.length ? this.buf[this.offset] : 0x80;
+    if (first < 0x80) {
+      this.offset++;
+      return first;
+    }
     let v = 0;
     let scale = 1;
     for (let i = 0; i < 8; i++) {
@@ -153,6 +159,7 @@ export class ByteReader {
 
   int(): number {
     const z = this.uint();
+    if (z < 0x80000000) return (z >>> 1) ^ -(z & 1); // zigzag of an int32, in integer ops
     return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
   }
 
