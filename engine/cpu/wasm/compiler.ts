@@ -47,6 +47,8 @@ const MIN_NORMAL64 = 2 ** -1022;
  * six arithmetic flags of the record as RFLAGS bits.
  */
 const IMPORT_CARRY = 0, IMPORT_STEP = 1, IMPORT_MATERIALIZE = 2;
+/** Moves a full block-trace ring into the trace (RegionRuntime.takeTrace): 1 when the ring has room again, else 0. */
+const IMPORT_TRACE_FULL = 3;
 
 /** Regions where more than one instruction and this share would leave for the interpreter stay JavaScript. */
 const MAX_INTERPRETED_SHARE = 0.25;
@@ -258,6 +260,7 @@ class RegionCompiler {
       { name: "carry", type: FLAGS_TYPE },
       { name: "step", type: { params: [I32, I32], results: [I32] } },
       { name: "materialize", type: FLAGS_TYPE },
+      { name: "traceFull", type: { params: [], results: [I32] } },
     ], [{ name: "run", title: `region_${code.rip[this.blocks[0]].toString(16)}`, type: RUN_TYPE, locals: LOCALS, body: f }]);
     c.jitCodeBytes += bytes.length;
     return this.wrap(bytes);
@@ -468,8 +471,9 @@ class RegionCompiler {
   }
 
   /**
-   * Records entering the block at rip in the block trace, as the dispatch loop would (cpu.ts run); when the trace
-   * has no room, leaves for rip instead, so the dispatch loop finds it full there.
+   * Records entering the block at rip in the block trace, as the dispatch loop would (cpu.ts run): a full ring is
+   * emptied into the trace without leaving (a call out instead of an exit and a re-entry every TRACE_ENTRIES
+   * blocks); when the trace itself is full, leaves for rip instead, so the dispatch loop finds it full there.
    */
   private traceEntry(rip: number): void {
     const f = this.f, area = this.area;
@@ -477,7 +481,11 @@ class RegionCompiler {
     f.open(OP.if);
     f.get(TRACE_AT).i32(0).mem(OP.i32_load, area + AREA_TRACE_END).op(OP.i32_ge_s);
     f.open(OP.if);
+    f.call(IMPORT_TRACE_FULL).op(OP.i32_eqz);
+    f.open(OP.if);
     this.exitTo(rip);
+    f.end();
+    f.i32(0).set(TRACE_AT);
     f.end();
     f.get(TRACE_AT).f64(rip).mem(OP.f64_store, area + AREA_TRACE);
     f.i32(0).get(TRACE_AT).i32(8).op(OP.i32_add).mem(OP.i32_store, area + AREA_TRACE_AT);

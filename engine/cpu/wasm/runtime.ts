@@ -164,7 +164,10 @@ function runtimeModule(area: number): Uint8Array<ArrayBuffer> {
 
 export class RegionRuntime implements RegionLinks {
   readonly table = new WebAssembly.Table({ element: "anyfunc", initial: 64 });
-  /** Imports of every region: CF and all six flags in WebAssembly, the interpreter's step in JavaScript. */
+  /**
+   * Imports of every region: CF and all six flags in WebAssembly, the interpreter's step and the emptying of a full
+   * trace ring in JavaScript.
+   */
   readonly imports: { m: Record<string, WebAssembly.Memory | WebAssembly.Table | ((...args: number[]) => number | void)> };
   private readonly dispatch: (index: number, seg: number, budget: number) => number;
   private readonly links: Int32Array;
@@ -223,6 +226,10 @@ export class RegionRuntime implements RegionLinks {
           else if (IS_TERMINATOR[code.op[slot]]) this.pending = -1;
           else return 0;
           return 1;
+        },
+        traceFull: (): number => {
+          this.takeTrace();
+          return this.traceAt[1] > 0 ? 1 : 0;
         },
       },
     };
