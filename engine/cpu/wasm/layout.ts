@@ -35,8 +35,9 @@ export const AREA_MXCSR = AREA_XMM + 256;
 /**
  * The block trace while one is recorded (core.ts blockTrace): compiled code appends the rip (f64) of every block it
  * enters without returning to the dispatch loop to the TRACE_ENTRIES at AREA_TRACE, at byte offset AREA_TRACE_AT
- * (i32; -1: no trace), and leaves at a block start when the offset reaches AREA_TRACE_END (i32); the runtime moves
- * them into the trace after each call.
+ * (i32; -1: no trace); when the offset reaches AREA_TRACE_END (i32) the runtime empties the ring into the trace
+ * (runtime.ts takeTrace, also after each call), and a region leaves at the block start only when the trace is full
+ * (a link between regions that finds the ring full leaves to JavaScript instead).
  */
 export const AREA_TRACE_AT = AREA_MXCSR + 8, AREA_TRACE_END = AREA_TRACE_AT + 4;
 export const AREA_TRACE = 8192;
