@@ -20,7 +20,9 @@ export const CPU_AREA_SIZE = 10240;
  */
 export const CPU_AREAS = 12;
 const WASM_PAGE = 65536;
-if (CPU_AREAS * CPU_AREA_SIZE > 2 * WASM_PAGE) throw new Error("the CPU areas outgrew their two WebAssembly pages");
+/** WebAssembly pages after the frames that hold the CPU areas. */
+const CPU_AREA_PAGES = 2;
+if (CPU_AREAS * CPU_AREA_SIZE > CPU_AREA_PAGES * WASM_PAGE) throw new Error("the CPU areas outgrew their WebAssembly pages");
 
 export class FramePool {
   readonly bytes: Uint8Array;
@@ -47,7 +49,7 @@ export class FramePool {
     this.frameCount = Math.floor((megabytes * 1024 * 1024) / PAGE_SIZE); // not >>>: 4096 MiB is 2^32 bytes
     // V8 backs large zeroed buffers (WebAssembly memories too) lazily, so untouched frames cost no host memory.
     const frameBytes = this.frameCount * PAGE_SIZE;
-    const pages = Math.ceil(frameBytes / WASM_PAGE) + 2;
+    const pages = Math.ceil(frameBytes / WASM_PAGE) + CPU_AREA_PAGES;
     this.#memory = pages <= 65536 ? new WebAssembly.Memory({ initial: pages, maximum: pages }) : null;
     this.bytes = this.#memory !== null ? new Uint8Array(this.#memory.buffer, 0, frameBytes) : new Uint8Array(frameBytes);
     this.view = new DataView(this.bytes.buffer);

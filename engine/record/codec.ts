@@ -283,6 +283,7 @@ export function encodeTraceChunk(streams: readonly BlockStream[]): Uint8Array {
       const d = a - prev;
       prev = a;
       if (d === (d | 0) && d > -0x40000000 && d < 0x40000000) {
+        // ByteWriter.int's zigzag varint, written in place.
         at = putVarint32(buf, at, (d << 1) ^ (d >> 31));
       } else {
         w.length = at;

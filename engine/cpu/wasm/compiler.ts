@@ -13,10 +13,10 @@ import { PAGE_SIZE } from "../../memory/frames.ts";
 import { buildModule, F64, FunctionBody, I32, I64, OP } from "./encoder.ts";
 import {
   AREA_DF, AREA_EXIT_COUNT, AREA_EXIT_LEFT, AREA_EXIT_RIP, AREA_FSBASE, AREA_GSBASE, AREA_MXCSR, AREA_RBASE, AREA_REGS,
-  AREA_RTAG, AREA_TRACE, AREA_TRACE_AT, AREA_TRACE_END, AREA_WBASE, AREA_WTAG, AREA_XMM,
+  AREA_RTAG, AREA_WBASE, AREA_WTAG, AREA_XMM,
   FLAG_FA, FLAG_FB, FLAG_FBITS, FLAG_FCIN, FLAG_FOP, FLAG_FR, FLAG_FSZ,
 } from "./layout.ts";
-import { FLAGS_TYPE, LEFT_IN_INTERPRETER, MISSED_AT, RegionRuntime, RUN_TYPE } from "./runtime.ts";
+import { emitTraceAppend, FLAGS_TYPE, LEFT_IN_INTERPRETER, MISSED_AT, RegionRuntime, RUN_TYPE } from "./runtime.ts";
 
 const IS_TERMINATOR = new Set<number>(TERMINATORS);
 
@@ -476,20 +476,14 @@ class RegionCompiler {
    * blocks); when the trace itself is full, leaves for rip instead, so the dispatch loop finds it full there.
    */
   private traceEntry(rip: number): void {
-    const f = this.f, area = this.area;
-    f.i32(0).mem(OP.i32_load, area + AREA_TRACE_AT).tee(TRACE_AT).i32(0).op(OP.i32_ge_s);
-    f.open(OP.if);
-    f.get(TRACE_AT).i32(0).mem(OP.i32_load, area + AREA_TRACE_END).op(OP.i32_ge_s);
-    f.open(OP.if);
-    f.call(IMPORT_TRACE_FULL).op(OP.i32_eqz);
-    f.open(OP.if);
-    this.exitTo(rip);
-    f.end();
-    f.i32(0).set(TRACE_AT);
-    f.end();
-    f.get(TRACE_AT).f64(rip).mem(OP.f64_store, area + AREA_TRACE);
-    f.i32(0).get(TRACE_AT).i32(8).op(OP.i32_add).mem(OP.i32_store, area + AREA_TRACE_AT);
-    f.end();
+    const f = this.f;
+    emitTraceAppend(f, this.area, TRACE_AT, () => {
+      f.call(IMPORT_TRACE_FULL).op(OP.i32_eqz);
+      f.open(OP.if);
+      this.exitTo(rip);
+      f.end();
+      f.i32(0).set(TRACE_AT);
+    }, () => f.f64(rip));
   }
 
   /** Continue at the address in local V: one of the candidate block starts stays inside, anything else leaves. */

@@ -43,6 +43,25 @@ function linkIndex(lo: number): number {
   return Math.imul(lo, LINK_MULTIPLIER) >>> LINK_SHIFT;
 }
 
+/**
+ * Emits the append of the f64 that `value` pushes to the block trace ring (layout.ts AREA_TRACE_AT), when a trace
+ * is recorded; `full` is emitted for a full ring and either branches away or leaves the ring emptied (local `at` 0).
+ * Regions (compiler.ts) and the links between them (dispatch below) record block entries with it.
+ */
+export function emitTraceAppend(f: FunctionBody, area: number, at: number, full: () => void, value: () => void): void {
+  f.i32(0).mem(OP.i32_load, area + AREA_TRACE_AT).tee(at).i32(0).op(OP.i32_ge_s);
+  f.open(OP.if);
+  f.get(at).i32(0).mem(OP.i32_load, area + AREA_TRACE_END).op(OP.i32_ge_s);
+  f.open(OP.if);
+  full();
+  f.end();
+  f.get(at);
+  value();
+  f.mem(OP.f64_store, area + AREA_TRACE);
+  f.i32(0).get(at).i32(8).op(OP.i32_add).mem(OP.i32_store, area + AREA_TRACE_AT);
+  f.end();
+}
+
 /** dispatch(table index, segment, budget) and carry() over the CPU's area at `area`. */
 function runtimeModule(area: number): Uint8Array<ArrayBuffer> {
   // dispatch: call the region; while it left for a linked rip with budget left, call that region. Each call gets at
@@ -71,14 +90,9 @@ function runtimeModule(area: number): Uint8Array<ArrayBuffer> {
   d.end();
   d.get(P).mem(OP.i32_load, area + AREA_LINKS + 8).set(INDEX);
   d.get(P).mem(OP.i32_load, area + AREA_LINKS + 12).set(SEG);
-  // Entering the linked region enters a block: the block trace records it, or without room it is left to JavaScript.
-  d.i32(0).mem(OP.i32_load, area + AREA_TRACE_AT).tee(TRACE_AT).i32(0).op(OP.i32_ge_s);
-  d.open(OP.if);
-  d.get(TRACE_AT).i32(0).mem(OP.i32_load, area + AREA_TRACE_END).op(OP.i32_ge_s);
-  d.br(out, OP.br_if);
-  d.get(TRACE_AT).get(RIP).op(OP.f64_convert_i64_u).mem(OP.f64_store, area + AREA_TRACE);
-  d.i32(0).get(TRACE_AT).i32(8).op(OP.i32_add).mem(OP.i32_store, area + AREA_TRACE_AT);
-  d.end();
+  // Entering the linked region enters a block: the block trace records it, or with a full ring it is left to
+  // JavaScript (which empties the ring).
+  emitTraceAppend(d, area, TRACE_AT, () => d.br(out), () => d.get(RIP).op(OP.f64_convert_i64_u));
   d.br(again);
   d.end();
   d.end();
