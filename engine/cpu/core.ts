@@ -8,7 +8,7 @@ import { CodeBuffer, decode, FL_A32, FL_FS, FL_GS, HIGH_BYTE, NO_REG, TRUNCATED 
 import { ARITH_MASK, carry, F_ADD, F_DEC, F_INC, F_LOGIC, F_NONE, F_RES, F_SUB, materialize, type FlagState } from "./flags.ts";
 import { RFLAGS_CF, RFLAGS_FIXED, RFLAGS_IF, RFLAGS_OF } from "./state.ts";
 import { TERMINATORS, U } from "./table.ts";
-import { AREA_REGS, AREA_RBASE, AREA_RTAG, AREA_WBASE, AREA_WTAG, AREA_XMM } from "./wasm/layout.ts";
+import { AREA_FPX, AREA_REGS, AREA_RBASE, AREA_RTAG, AREA_WBASE, AREA_WTAG, AREA_XMM } from "./wasm/layout.ts";
 
 export const EXIT_BUDGET = 0, EXIT_SYSCALL = 1, EXIT_EXCEPTION = 2;
 
@@ -55,7 +55,7 @@ export abstract class Core implements FlagState {
   mxcsr = 0x1f80;
   /** x87 physical registers as 80-bit word triples (f80.ts), plus two scratch values; stack top, valid-register
    * bits, control and status (without TOP) words. */
-  readonly fpx = new Uint32Array(30);
+  readonly fpx: Uint32Array;
   fpTop = 0;
   fpTag = 0;
   fpuControl = 0x037f;
@@ -171,6 +171,7 @@ export abstract class Core implements FlagState {
     this.wtag = at(f64, AREA_WTAG, TLB_SIZE, 8).fill(-1);
     this.wbase = at(i32, AREA_WBASE, TLB_SIZE, 4);
     this.xmm = at(i32, AREA_XMM, 64, 4);
+    this.fpx = at((b, o, n) => new Uint32Array(b, o, n), AREA_FPX, 30, 4);
     this.xmmF32 = new Float32Array(this.xmm.buffer, this.xmm.byteOffset, 64);
     this.xmmF64 = new Float64Array(this.xmm.buffer, this.xmm.byteOffset, 32);
   }

@@ -17,6 +17,8 @@ import {
   FLAG_FA, FLAG_FB, FLAG_FBITS, FLAG_FCIN, FLAG_FOP, FLAG_FR, FLAG_FSZ,
 } from "./layout.ts";
 import { emitTraceAppend, FLAGS_TYPE, LEFT_IN_INTERPRETER, MISSED_AT, RegionRuntime, RUN_TYPE } from "./runtime.ts";
+import { emitX87, F80_IMPORTS, x87Kind, x87SetsFlags, type X87Host } from "./x87.ts";
+import { emitMultiply128 } from "./f80.ts";
 
 const IS_TERMINATOR = new Set<number>(TERMINATORS);
 
@@ -31,7 +33,11 @@ const FA = 27, FB = 28, FR = 29;
 const LF_A = 30, LF_B = 31, LF_R = 32, LF_OP = 33, LF_SZ = 34, LF_CIN = 35, LF_BITS = 36;
 /** The block trace's write offset (layout.ts AREA_TRACE_AT) at a block entry. */
 const TRACE_AT = 37;
-const LOCALS: [number, number][] = [[4, I32], [21, I64], [3, F64], [3, I64], [5, I32]];
+/** The x87 stack top while an x87 instruction runs, and a scratch i32 (wasm/x87.ts). */
+const FT = 38, FQ = 39;
+/** One more scratch i64 (the one-operand multiply). */
+const Z = 40;
+const LOCALS: [number, number][] = [[4, I32], [21, I64], [3, F64], [3, I64], [7, I32], [1, I64]];
 /** The record's locals and where each lies in the area, with the loads and stores that move it. */
 const LAZY_FLAGS: [number, number, number, number][] = [
   [LF_OP, FLAG_FOP, OP.i32_load, OP.i32_store], [LF_SZ, FLAG_FSZ, OP.i32_load, OP.i32_store],
@@ -39,8 +45,8 @@ const LAZY_FLAGS: [number, number, number, number][] = [
   [LF_R, FLAG_FR, OP.i64_load, OP.i64_store], [LF_CIN, FLAG_FCIN, OP.i32_load, OP.i32_store],
   [LF_BITS, FLAG_FBITS, OP.i32_load, OP.i32_store],
 ];
-/** The smallest normal double: results and operands at least this large (or zero) raise nothing but PE. */
-const MIN_NORMAL64 = 2 ** -1022;
+/** The smallest normal double and float: results and operands at least this large (or zero) raise nothing but PE. */
+const MIN_NORMAL64 = 2 ** -1022, MIN_NORMAL32 = 2 ** -126;
 /**
  * Imported helpers (RegionRuntime.imports): CF of the lazy flag record passed in its locals' order (LAZY_FLAGS);
  * interpret one slot (registers and flags stored), returning 0 to go on with the next instruction or 1 to leave; the
@@ -49,6 +55,8 @@ const MIN_NORMAL64 = 2 ** -1022;
 const IMPORT_CARRY = 0, IMPORT_STEP = 1, IMPORT_MATERIALIZE = 2;
 /** Moves a full block-trace ring into the trace (RegionRuntime.takeTrace): 1 when the ring has room again, else 0. */
 const IMPORT_TRACE_FULL = 3;
+/** The f80 functions (wasm/f80.ts) follow. */
+const IMPORT_F80 = 4;
 
 /** Regions where more than one instruction and this share would leave for the interpreter stay JavaScript. */
 const MAX_INTERPRETED_SHARE = 0.25;
@@ -79,7 +87,7 @@ function isAlu(op: number): boolean {
 
 /**
  * The SSE forms compiled (none touches RFLAGS): register moves and logic, movsd/movq loads and stores, cvtsi2sd of a
- * 32-bit integer (always exact), and addsd/subsd/mulsd/divsd, whose result is kept when nothing but the
+ * 32-bit integer (always exact), and the scalar add/sub/mul/div (sd and ss), whose result is kept when nothing but the
  * already-set PE flag could arise under round-to-nearest (the interpreter's own fast path), else interpreted.
  * 0: not compiled, 1: compiled, 2: compiled with a hand-over (a TLB miss leaves, or a case for the interpreter).
  */
@@ -94,7 +102,8 @@ function sseKind(c: Core, i: number): number {
       return code.sz[i] !== 4 ? 0 : mem ? 2 : 1;
     case S.FARITH: {
       const fop = code.ext2[i] >> 2;
-      return (code.ext2[i] & 3) === FTYPE.SD && (fop === FOP.ADD || fop === FOP.SUB || fop === FOP.MUL || fop === FOP.DIV) ? 2 : 0;
+      const scalar = (code.ext2[i] & 3) === FTYPE.SD || (code.ext2[i] & 3) === FTYPE.SS;
+      return scalar && (fop === FOP.ADD || fop === FOP.SUB || fop === FOP.MUL || fop === FOP.DIV) ? 2 : 0;
     }
   }
   return 0;
@@ -120,10 +129,11 @@ function flagsAfter(c: Core, i: number, before: FlagSource | null): FlagSource |
       return before;
     case U.BSF: case U.BSR: case U.TZCNT: case U.LZCNT: case U.POPCNT: return { kind: F_NONE, sz };
     case U.SSE: return sseKind(c, i) !== 0 ? before : null;
+    case U.X87: return x87Kind(c, i) === 0 ? null : x87SetsFlags(c, i) ? { kind: F_NONE, sz: 4 } : before;
     case U.NEG: return { kind: F_SUB, sz };
     case U.INC: return { kind: F_INC, sz };
     case U.DEC: return { kind: F_DEC, sz };
-    case U.IMUL_GE: case U.IMUL_GEI: return { kind: F_RES, sz };
+    case U.IMUL_GE: case U.IMUL_GEI: case U.MUL1: case U.IMUL1: return { kind: F_RES, sz };
     case U.SHIFT_EI: {
       if (shiftCount(c, i) === 0) return before;
       const e = code.ext[i];
@@ -137,7 +147,8 @@ function flagsAfter(c: Core, i: number, before: FlagSource | null): FlagSource |
 function writesAllFlags(c: Core, i: number): boolean {
   const op = c.code.op[i];
   if (isAlu(op)) return ALU_KIND[aluExt(c, i)] >= 0;
-  if (op === U.NEG || op === U.IMUL_GE || op === U.IMUL_GEI || op === U.POPCNT) return true;
+  if (op === U.NEG || op === U.IMUL_GE || op === U.IMUL_GEI || op === U.MUL1 || op === U.IMUL1 || op === U.POPCNT) return true;
+  if (op === U.X87) return x87Kind(c, i) !== 0 && x87SetsFlags(c, i);
   return op === U.SHIFT_EI && c.code.ext[i] >= 4 && shiftCount(c, i) !== 0;
 }
 
@@ -172,10 +183,17 @@ export function compileWasmRegion(c: Core, blocks: number[], blockFallback: (fir
   return new RegionCompiler(c, blocks, runtime, blockFallback).build();
 }
 
-class RegionCompiler {
-  private readonly f = new FunctionBody();
+class RegionCompiler implements X87Host {
+  readonly f = new FunctionBody();
   private readonly code;
-  private readonly area: number;
+  readonly area: number;
+  readonly ft = FT;
+  readonly q = FQ;
+  readonly v = V;
+  readonly w = W;
+  readonly p = P;
+  readonly a = A;
+  readonly f80Base = IMPORT_F80;
   /** Block start rip → segment, and slot of an instruction handed to the interpreter → segment resuming after it. */
   private readonly starts = new Map<number, number>();
   /** Block starts that follow a call in the region: where its returns usually go. */
@@ -187,7 +205,7 @@ class RegionCompiler {
    * it, so a jump forward is a plain branch there; only a jump back goes through the dispatcher's br_table.
    */
   private readonly levels: number[] = [];
-  /** The block around an SSE instruction: a case for the interpreter interprets it and continues after it. */
+  /** The block around an SSE or x87 instruction: a case for the interpreter interprets it and continues after it. */
   private insnLevel = 0;
   /** First slot of the block being emitted, its index in the region and the level of the loop around it. */
   private first = 0;
@@ -261,6 +279,7 @@ class RegionCompiler {
       { name: "step", type: { params: [I32, I32], results: [I32] } },
       { name: "materialize", type: FLAGS_TYPE },
       { name: "traceFull", type: { params: [], results: [I32] } },
+      ...F80_IMPORTS,
     ], [{ name: "run", title: `region_${code.rip[this.blocks[0]].toString(16)}`, type: RUN_TYPE, locals: LOCALS, body: f }]);
     c.jitCodeBytes += bytes.length;
     return this.wrap(bytes);
@@ -309,6 +328,7 @@ class RegionCompiler {
     if (op === U.STOS) regs |= 1 | (1 << 7);
     if ((op === U.MOVS || op === U.STOS) && (code.fl[i] & (FL_REP | FL_REPNE)) !== 0) regs |= 1 << 1;
     if (op === U.SHIFT_ECL) regs |= 1 << 1;
+    if (op === U.MUL1 || op === U.IMUL1) regs |= 1 | (1 << 2);
     return regs & 0xffff;
   }
 
@@ -400,6 +420,8 @@ class RegionCompiler {
       }
       case U.IMUL_GE: case U.IMUL_GEI:
         return sz === 2 ? 0 : m;
+      case U.MUL1: case U.IMUL1:
+        return sz === 8 || sz === 4 ? m : 0;
       case U.CMOV: case U.SETCC:
         return m;
       case U.JCC:
@@ -412,6 +434,8 @@ class RegionCompiler {
         return 2;
       case U.SSE:
         return sseKind(this.c, i);
+      case U.X87:
+        return x87Kind(this.c, i);
     }
     return 0;
   }
@@ -441,6 +465,22 @@ class RegionCompiler {
     f.i32(0).set(CNT).i32(LEFT_IN_INTERPRETER).set(RET);
     this.exit();
     f.end();
+  }
+
+  /** Slot i (an SSE or x87 instruction) through the interpreter when the i32 on the stack is non-zero, then on after it. */
+  handOverIf(i: number, n: number): void {
+    const f = this.f;
+    f.open(OP.if);
+    this.interpret(i, n);
+    f.br(this.insnLevel);
+    f.end();
+  }
+
+  /** The flags as the RFLAGS bits `bits` pushes, all six (F_NONE). */
+  setFlagBits(bits: () => void): void {
+    bits();
+    this.f.set(LF_BITS);
+    this.f.i32(F_NONE).set(LF_OP);
   }
 
   private count(n: number): void {
@@ -535,7 +575,7 @@ class RegionCompiler {
   }
 
   /** Pushes the effective address of slot i, segment base included unless it is lea's. */
-  private address(i: number): void {
+  address(i: number): void {
     const code = this.code, f = this.f;
     f.i64(code.disp[i]);
     if (code.rm[i] !== NO_REG) f.get(REG0 + code.rm[i]).op(OP.i64_add);
@@ -564,7 +604,7 @@ class RegionCompiler {
    * hold the page of A's last byte when that is the next page. The page converts signed (one instruction): an
    * address at or above 2^63 becomes negative and matches no tag (page addresses or -1), so it misses as before.
    */
-  private translate(i: number, sz: number, write: boolean, n: number): void {
+  translate(i: number, sz: number, write: boolean, n: number): void {
     const f = this.f;
     f.get(A).op(OP.i32_wrap_i64).i32(12).op(OP.i32_shr_u).i32(255).op(OP.i32_and).set(T);
     f.get(T).i32(3).op(OP.i32_shl).mem(OP.f64_load, this.area + (write ? AREA_WTAG : AREA_RTAG));
@@ -592,7 +632,7 @@ class RegionCompiler {
   }
 
   /** Pushes operand E of slot i at size sz (register or memory through the read TLB). */
-  private readE(i: number, sz: number, n: number): void {
+  readE(i: number, sz: number, n: number): void {
     const code = this.code;
     if (code.mem[i] === 0) return this.reg(code.rm[i], sz);
     this.address(i);
@@ -798,7 +838,7 @@ class RegionCompiler {
     for (let k = 0, n = 0; ; k++) {
       const i = first + k, op = this.code.op[i];
       if (this.kinds[k] === 0) this.interpret(i, n);
-      else if (op !== U.SSE || this.kinds[k] === 1) this.instruction(i, k, n);
+      else if ((op !== U.SSE && op !== U.X87) || this.kinds[k] === 1) this.instruction(i, k, n);
       else {
         this.insnLevel = f.open(OP.block);
         this.instruction(i, k, n);
@@ -969,6 +1009,8 @@ class RegionCompiler {
           break;
         case U.BSF: case U.BSR: case U.TZCNT: case U.LZCNT: case U.POPCNT: this.bitScan(i, n, flags); break;
         case U.SSE: this.sse(i, n); break;
+        case U.MUL1: case U.IMUL1: this.multiplyAccumulator(i, n, op === U.IMUL1, flags); break;
+        case U.X87: emitX87(this, this.c, i, n); break;
         case U.PUSH_I:
           this.push(i, n, () => f.i64(this.immediate(i, 8)));
           break;
@@ -1231,16 +1273,29 @@ class RegionCompiler {
         f.i32(0).get(V).op(OP.i32_wrap_i64).op(OP.f64_convert_i32_s).mem(OP.f64_store, this.xmm(d, 0));
         return;
     }
-    // addsd/subsd/mulsd/divsd.
-    const fop = code.ext2[i] >> 2;
-    f.i32(0).mem(OP.f64_load, this.xmm(d, 0)).set(FA);
+    // addsd/subsd/mulsd/divsd, and the ss forms in doubles: a float operation done in doubles and rounded to a float
+    // again is the correctly rounded float result (53 >= 2 * 24 + 2 bits), so FA, FB and FR hold floats' values.
+    const fop = code.ext2[i] >> 2, single = (code.ext2[i] & 3) === FTYPE.SS;
+    const loadXmm = (r: number): void => {
+      if (single) f.i32(0).mem(OP.f32_load, this.xmm(r, 0)).op(OP.f64_promote_f32);
+      else f.i32(0).mem(OP.f64_load, this.xmm(r, 0));
+    };
+    loadXmm(d);
+    f.set(FA);
     if (mem) {
-      this.readE(i, 8, n);
-      f.op(OP.f64_reinterpret_i64).set(FB);
-    } else f.i32(0).mem(OP.f64_load, this.xmm(s, 0)).set(FB);
-    f.get(FA).get(FB).op(fop === FOP.ADD ? OP.f64_add : fop === FOP.SUB ? OP.f64_sub : fop === FOP.MUL ? OP.f64_mul : OP.f64_div).set(FR);
+      this.readE(i, single ? 4 : 8, n);
+      if (single) f.op(OP.i32_wrap_i64).op(OP.f32_reinterpret_i32).op(OP.f64_promote_f32);
+      else f.op(OP.f64_reinterpret_i64);
+      f.set(FB);
+    } else {
+      loadXmm(s);
+      f.set(FB);
+    }
+    f.get(FA).get(FB).op(fop === FOP.ADD ? OP.f64_add : fop === FOP.SUB ? OP.f64_sub : fop === FOP.MUL ? OP.f64_mul : OP.f64_div);
+    if (single) f.op(OP.f32_demote_f64).op(OP.f64_promote_f32);
+    f.set(FR);
     const normal = (x: number): void => {
-      f.get(x).op(OP.f64_abs).f64(MIN_NORMAL64).op(OP.f64_ge);
+      f.get(x).op(OP.f64_abs).f64(single ? MIN_NORMAL32 : MIN_NORMAL64).op(OP.f64_ge);
       f.get(x).op(OP.f64_abs).f64(Infinity).op(OP.f64_lt).op(OP.i32_and);
     };
     const zero = (x: number): void => { f.get(x).f64(0).op(OP.f64_eq); };
@@ -1260,11 +1315,45 @@ class RegionCompiler {
     f.op(OP.i32_and);
     if (fop === FOP.DIV) { zero(FB); f.op(OP.i32_eqz).op(OP.i32_and); }
     f.op(OP.i32_eqz);
-    f.open(OP.if);
-    this.interpret(i, n);
-    f.br(this.insnLevel);
-    f.end();
-    f.i32(0).get(FR).mem(OP.f64_store, this.xmm(d, 0));
+    this.handOverIf(i, n);
+    if (single) f.i32(0).get(FR).op(OP.f32_demote_f64).mem(OP.f32_store, this.xmm(d, 0));
+    else f.i32(0).get(FR).mem(OP.f64_store, this.xmm(d, 0));
+  }
+
+  /** One-operand mul and imul (32 or 64 bits): rDX:rAX = rAX * E; CF = OF = the high half is not the low one's extension. */
+  private multiplyAccumulator(i: number, n: number, signed: boolean, flags: boolean): void {
+    const f = this.f, sz = this.code.sz[i], RAX = REG0, RDX = REG0 + 2;
+    this.readE(i, sz, n);
+    f.set(V);
+    if (sz === 8) {
+      emitMultiply128(f, RAX, V, Y, W, X, A, Z);
+      if (signed) {
+        // The signed high half: less b where a is negative, less a where b is.
+        f.get(Y).get(V).i64(0).get(RAX).i64(0).op(OP.i64_lt_s).op(OP.select).op(OP.i64_sub);
+        f.get(RAX).i64(0).get(V).i64(0).op(OP.i64_lt_s).op(OP.select).op(OP.i64_sub).set(Y);
+      }
+    } else {
+      f.get(RAX);
+      if (signed) f.op(OP.i64_extend32_s); else this.mask(4);
+      f.get(V);
+      if (signed) f.op(OP.i64_extend32_s);
+      f.op(OP.i64_mul).set(X);
+      f.get(X);
+      this.mask(4);
+      f.set(W);
+      f.get(X).i64(32).op(OP.i64_shr_u);
+      this.mask(4);
+      f.set(Y);
+    }
+    if (flags) this.storeResFlags(sz, () => {
+      f.i32(0);
+      if (!signed) f.get(Y).i64(0).op(OP.i64_ne);
+      else if (sz === 8) f.get(Y).get(W).i64(63).op(OP.i64_shr_s).op(OP.i64_ne);
+      else f.get(X).get(X).op(OP.i64_extend32_s).op(OP.i64_ne);
+      f.op(OP.i32_sub).i32(RFLAGS_CF | RFLAGS_OF).op(OP.i32_and);
+    });
+    f.get(W).set(RAX);
+    f.get(Y).set(RDX);
   }
 
   /** Two- and three-operand imul (32 or 64 bits): CF = OF = the signed product did not fit. */

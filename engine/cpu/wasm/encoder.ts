@@ -10,18 +10,19 @@ export const OP = {
   unreachable: 0x00, block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, br_if: 0x0d, br_table: 0x0e, return: 0x0f, call: 0x10,
   call_indirect: 0x11, select: 0x1b,
   local_get: 0x20, local_set: 0x21, local_tee: 0x22,
-  i32_load: 0x28, i64_load: 0x29, f64_load: 0x2b, i64_load8_u: 0x31, i64_load16_u: 0x33, i64_load32_u: 0x35,
+  i32_load: 0x28, i64_load: 0x29, i32_load16_u: 0x2f, i32_store16: 0x3b, f32_load: 0x2a, f32_store: 0x38, f64_load: 0x2b, i64_load8_u: 0x31, i64_load16_u: 0x33, i64_load32_u: 0x35,
   i32_store: 0x36, i64_store: 0x37, f64_store: 0x39, i64_store8: 0x3c, i64_store16: 0x3d, i64_store32: 0x3e,
   i32_const: 0x41, i64_const: 0x42, f64_const: 0x44,
-  i32_eqz: 0x45, i32_eq: 0x46, i32_ne: 0x47, i32_lt_s: 0x48, i32_le_s: 0x4c, i32_ge_s: 0x4e, i32_gt_u: 0x4b, i32_shr_s: 0x75,
+  i32_eqz: 0x45, i32_eq: 0x46, i32_ne: 0x47, i32_lt_s: 0x48, i32_lt_u: 0x49, i32_gt_s: 0x4a, i32_le_s: 0x4c, i32_ge_s: 0x4e,
+  i32_ge_u: 0x4f, i32_gt_u: 0x4b, i32_shr_s: 0x75,
   i64_eqz: 0x50, i64_eq: 0x51, i64_ne: 0x52, i64_lt_s: 0x53, i64_lt_u: 0x54, i64_gt_s: 0x55, i64_gt_u: 0x56,
   i64_le_s: 0x57, i64_le_u: 0x58, i64_ge_s: 0x59, i64_ge_u: 0x5a, f64_eq: 0x61, f64_ne: 0x62, f64_lt: 0x63, f64_ge: 0x66,
-  f64_abs: 0x99, f64_add: 0xa0, f64_sub: 0xa1, f64_mul: 0xa2, f64_div: 0xa3, f64_convert_i32_s: 0xb7, f64_reinterpret_i64: 0xbf,
+  f64_abs: 0x99, f64_sqrt: 0x9f, f64_min: 0xa4, f64_add: 0xa0, f64_sub: 0xa1, f64_mul: 0xa2, f64_div: 0xa3, f64_convert_i32_s: 0xb7, f64_reinterpret_i64: 0xbf,
   i32_popcnt: 0x69, i64_clz: 0x79, i64_ctz: 0x7a, i64_popcnt: 0x7b,
   i32_add: 0x6a, i32_sub: 0x6b, i32_mul: 0x6c, i32_and: 0x71, i32_or: 0x72, i32_xor: 0x73, i32_shl: 0x74, i32_shr_u: 0x76, i32_rotl: 0x77,
-  i64_add: 0x7c, i64_sub: 0x7d, i64_mul: 0x7e, i64_div_s: 0x7f, i64_and: 0x83, i64_or: 0x84, i64_xor: 0x85, i64_shl: 0x86,
+  i64_add: 0x7c, i64_sub: 0x7d, i64_mul: 0x7e, i64_div_s: 0x7f, i64_div_u: 0x80, i64_and: 0x83, i64_or: 0x84, i64_xor: 0x85, i64_shl: 0x86,
   i64_shr_s: 0x87, i64_shr_u: 0x88, i64_rotl: 0x89, i64_rotr: 0x8a,
-  i32_wrap_i64: 0xa7, i64_extend_i32_u: 0xad, f64_convert_i64_s: 0xb9, f64_convert_i64_u: 0xba,
+  i32_wrap_i64: 0xa7, f32_demote_f64: 0xb6, f64_promote_f32: 0xbb, f32_reinterpret_i32: 0xbe, i64_trunc_f64_u: 0xb1, i64_extend_i32_s: 0xac, i64_extend_i32_u: 0xad, f64_convert_i64_s: 0xb9, f64_convert_i64_u: 0xba,
   i64_extend8_s: 0xc2, i64_extend16_s: 0xc3, i64_extend32_s: 0xc4,
 } as const;
 
@@ -74,9 +75,9 @@ export class FunctionBody {
     return this;
   }
 
-  /** Opens a block, loop or if (no result) and returns its level for br. */
-  open(code: number): number {
-    this.bytes.push(code, 0x40);
+  /** Opens a block, loop or if (no result, or one value of `type`) and returns its level for br. */
+  open(code: number, type = 0x40): number {
+    this.bytes.push(code, type);
     return this.level++;
   }
 

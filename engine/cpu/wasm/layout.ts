@@ -40,6 +40,15 @@ export const AREA_MXCSR = AREA_XMM + 256;
  * (a link between regions that finds the ring full leaves to JavaScript instead).
  */
 export const AREA_TRACE_AT = AREA_MXCSR + 8, AREA_TRACE_END = AREA_TRACE_AT + 4;
+/**
+ * The x87 registers (core.ts fpx: 8 physical registers and two scratch values as [mantissa low, high,
+ * sign|exponent] int32 triples), then the stack top, the valid-register bits and the control word (i32 each, moved
+ * between the core and the area with the lazy flags), and the 64-bit result of the f80 conversions (wasm/f80.ts).
+ */
+export const AREA_FPX = AREA_TRACE_END + 20;
+export const AREA_FP_TOP = AREA_FPX + 120, AREA_FP_TAG = AREA_FP_TOP + 4, AREA_FP_CONTROL = AREA_FP_TAG + 4;
+export const AREA_F80_OUT = AREA_FP_CONTROL + 8;
 export const AREA_TRACE = 8192;
+if (AREA_F80_OUT + 8 > AREA_TRACE) throw new Error("the x87 registers overlap the block trace ring");
 export const TRACE_ENTRIES = 256;
 export const AREA_END = AREA_TRACE + 8 * TRACE_ENTRIES;

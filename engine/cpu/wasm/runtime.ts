@@ -10,8 +10,9 @@ import { F_ADD, F_DEC, F_INC, F_LOGIC, F_NONE, F_RES, F_SUB } from "../flags.ts"
 import { RFLAGS_AF, RFLAGS_CF, RFLAGS_OF } from "../state.ts";
 import { TERMINATORS } from "../table.ts";
 import { buildModule, FunctionBody, I32, I64, OP, type FuncType } from "./encoder.ts";
+import { f80Instance } from "./f80.ts";
 import {
-  AREA_DF, AREA_END, AREA_EXIT_COUNT, AREA_EXIT_LEFT, AREA_EXIT_RIP, AREA_FLAGS, AREA_FSBASE, AREA_LINKS, AREA_MXCSR,
+  AREA_DF, AREA_END, AREA_EXIT_COUNT, AREA_EXIT_LEFT, AREA_EXIT_RIP, AREA_FLAGS, AREA_FP_TOP, AREA_FSBASE, AREA_LINKS, AREA_MXCSR,
   AREA_TRACE, AREA_TRACE_AT, AREA_TRACE_END, LINK_ENTRIES, TRACE_ENTRIES,
 } from "./layout.ts";
 
@@ -191,6 +192,8 @@ export class RegionRuntime implements RegionLinks {
   private readonly exitCount: Int32Array;
   private readonly segments: Int32Array;
   private readonly mxcsr: Int32Array;
+  /** The x87 stack top, valid bits and control word. */
+  private readonly fp: Int32Array;
   /** The block trace's write offset and end (bytes, layout.ts AREA_TRACE_AT) and its entries. */
   private readonly traceAt: Int32Array;
   private readonly traceEntries: Float64Array;
@@ -210,6 +213,7 @@ export class RegionRuntime implements RegionLinks {
     this.exitCount = new Int32Array(buffer, area + AREA_EXIT_COUNT, 1);
     this.segments = new Int32Array(buffer, area + AREA_FSBASE, 4);
     this.mxcsr = new Int32Array(buffer, area + AREA_MXCSR, 1);
+    this.fp = new Int32Array(buffer, area + AREA_FP_TOP, 3);
     this.traceAt = new Int32Array(buffer, area + AREA_TRACE_AT, 2);
     this.traceEntries = new Float64Array(buffer, area + AREA_TRACE, TRACE_ENTRIES);
     this.traceAt[0] = -1;
@@ -225,6 +229,7 @@ export class RegionRuntime implements RegionLinks {
         mem: memory,
         carry: exports.carry as (...record: number[]) => number,
         materialize: exports.materialize as (...record: number[]) => number,
+        ...(f80Instance(memory, area) as Record<string, (...args: number[]) => number>),
         // Interprets slot i after `retired` instructions of the calling region (and those of regions before it in
         // this dispatch): 0 to go on, 1 to leave.
         step: (slot: number, retired: number): number => {
@@ -249,7 +254,7 @@ export class RegionRuntime implements RegionLinks {
     };
   }
 
-  /** Lazy flags, DF, segment bases and MXCSR into the area (the regions read them there). */
+  /** Lazy flags, DF, segment bases, MXCSR and the x87 stack state into the area (the regions read them there). */
   private flagsIn(): void {
     const S = this.flags, c = this.c;
     S[0] = c.fop; S[1] = c.fsz; S[2] = c.fa; S[3] = c.fah; S[4] = c.fb; S[5] = c.fbh; S[6] = c.fr; S[7] = c.frh;
@@ -259,12 +264,16 @@ export class RegionRuntime implements RegionLinks {
     G[0] = c.fsBase | 0; G[1] = Math.floor(c.fsBase / 4294967296) | 0;
     G[2] = c.gsBase | 0; G[3] = Math.floor(c.gsBase / 4294967296) | 0;
     this.mxcsr[0] = c.mxcsr;
+    const F = this.fp;
+    F[0] = c.fpTop; F[1] = c.fpTag; F[2] = c.fpuControl;
   }
 
   private flagsOut(): void {
     const S = this.flags, c = this.c;
     c.fop = S[0]; c.fsz = S[1]; c.fa = S[2]; c.fah = S[3]; c.fb = S[4]; c.fbh = S[5]; c.fr = S[6]; c.frh = S[7];
     c.fcin = S[8]; c.fbits = S[9];
+    const F = this.fp;
+    c.fpTop = F[0]; c.fpTag = F[1]; c.fpuControl = F[2];
   }
 
   /**

@@ -21,7 +21,7 @@ place(1, "core", ["core.ts"]);
 place(2, "semantics", ["sse-fp.ts", "sse.ts", "sse4.ts", "x87.ts"]);
 place(3, "interpreter", ["interp.ts"]);
 place(3, "block compiler", ["jit.ts"]);
-place(3, "wasm compiler", ["wasm/compiler.ts", "wasm/runtime.ts"]);
+place(3, "wasm compiler", ["wasm/compiler.ts", "wasm/runtime.ts", "wasm/f80.ts", "wasm/x87.ts"]);
 place(3, "decode check", ["decode-check.ts"]);
 place(4, "top", ["cpu.ts"]);
 
