@@ -23,6 +23,8 @@ export const CODE_SLOTS = 1 << 18;
 export const MAX_BLOCK = 128;
 /** Slots at the end of the buffer for one-instruction blocks that straddle two pages (never cached). */
 export const SCRATCH_SLOTS = 2;
+/** The hits one entry of a block with x87 instructions counts (Core.heat). */
+const X87_HEAT = 8;
 export const TWO32 = 4294967296;
 
 /** Thrown (never allocated per fault) to unwind an instruction that raised an exception. */
@@ -133,6 +135,11 @@ export abstract class Core implements FlagState {
   protected readonly hits = new Uint16Array(CODE_SLOTS);
   /** Entries of compiled blocks per first slot; at regionThreshold the block is recompiled as a region. */
   protected readonly warm = new Uint32Array(CODE_SLOTS);
+  /**
+   * What one entry of the block decoded at a slot adds to its hits: X87_HEAT for a block with x87 instructions, which
+   * the interpreter runs tens of times slower than integer ones (f80.ts in JavaScript), so they compile sooner.
+   */
+  protected readonly heat = new Uint8Array(CODE_SLOTS);
   protected readonly jitFns: (BlockFn | null)[] = new Array<BlockFn | null>(CODE_SLOTS).fill(null);
   /** Per slot of an indirect jmp/call the interpreter ran (with WebAssembly regions): where it last went. */
   readonly indirectTargets = new Map<number, number>();
@@ -1057,6 +1064,8 @@ export abstract class Core implements FlagState {
       s++;
     }
     this.nextSlot = s;
+    this.heat[start] = 1;
+    for (let k = start; k < s; k++) if (c.op[k] === U.X87) this.heat[start] = X87_HEAT;
     return start;
   }
 

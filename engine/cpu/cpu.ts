@@ -149,7 +149,7 @@ export class Cpu extends Interpreter {
         i = first = jcRip[h] === rip ? jcSlot[h] : this.lookup(rip);
         if (!this.traceBlock(rip)) return EXIT_BUDGET;
         let fn = jitFns[first];
-        if (fn === null && ++this.hits[first] >= this.jitThreshold && first < CODE_SLOTS - SCRATCH_SLOTS) {
+        if (fn === null && (this.hits[first] += this.heat[first]) >= this.jitThreshold && first < CODE_SLOTS - SCRATCH_SLOTS) {
           fn = jitFns[first] = this.compile(first, false);
         }
         i = -3; // a fault inside reports its slot in faultSlot and its block in faultFirst

@@ -215,6 +215,8 @@ class RegionCompiler implements X87Host {
   private kinds: number[] = [];
   private needFlags: boolean[] = [];
   private sources: (FlagSource | null)[] = [];
+  /** Whether an x87 instruction is compiled (the region imports the f80 functions). */
+  private x87 = false;
   /** Registers the compiled instructions use: loaded on entry, stored on exit (the others stay in the area). */
   private used: number[] = [];
 
@@ -247,7 +249,10 @@ class RegionCompiler implements X87Host {
         if (code.op[first + k] === U.SMC_EXIT) return null;
         if (code.op[first + k] !== U.END) total++;
         if (this.kinds[k] === 0) interpreted++;
-        else used |= this.registersOf(first + k);
+        else {
+          used |= this.registersOf(first + k);
+          if (code.op[first + k] === U.X87) this.x87 = true;
+        }
       }
     }
     this.used = registerList(used);
@@ -279,7 +284,7 @@ class RegionCompiler implements X87Host {
       { name: "step", type: { params: [I32, I32], results: [I32] } },
       { name: "materialize", type: FLAGS_TYPE },
       { name: "traceFull", type: { params: [], results: [I32] } },
-      ...F80_IMPORTS,
+      ...(this.x87 ? F80_IMPORTS : []),
     ], [{ name: "run", title: `region_${code.rip[this.blocks[0]].toString(16)}`, type: RUN_TYPE, locals: LOCALS, body: f }]);
     c.jitCodeBytes += bytes.length;
     return this.wrap(bytes);
@@ -338,7 +343,7 @@ class RegionCompiler implements X87Host {
    */
   private wrap(bytes: Uint8Array<ArrayBuffer>): BlockFn[] {
     const c = this.c, code = this.code, runtime = this.runtime, blockFallback = this.blockFallback;
-    const run = new WebAssembly.Instance(new WebAssembly.Module(bytes), runtime.imports).exports.run as Function;
+    const run = new WebAssembly.Instance(new WebAssembly.Module(bytes), runtime.importsFor(this.x87)).exports.run as Function;
     const index = runtime.add(run);
     // The code frames the region was compiled from, their epochs and the pages mapping them: a write to any of them,
     // or another mapping of one of the pages (seen when the address space changed), retires the region.

@@ -567,8 +567,13 @@ function toInt(area: number): ModuleFunction {
   return b.done();
 }
 
+/** The compiled module per CPU area offset (the same offsets recur in every machine of a process). */
+const modules = new Map<number, WebAssembly.Module>();
+
 /** Instantiates the module over `memory` for the CPU's area at `area`: the functions regions import. */
 export function f80Instance(memory: WebAssembly.Memory, area: number): Record<F80Function, Function> {
-  const exports = new WebAssembly.Instance(new WebAssembly.Module(f80Module(area)), { m: { mem: memory } }).exports;
+  let module = modules.get(area);
+  if (module === undefined) modules.set(area, (module = new WebAssembly.Module(f80Module(area))));
+  const exports = new WebAssembly.Instance(module, { m: { mem: memory } }).exports;
   return Object.fromEntries(F80_FUNCTIONS.map((n) => [n, exports[n] as Function])) as Record<F80Function, Function>;
 }

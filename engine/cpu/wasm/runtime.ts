@@ -204,7 +204,7 @@ export class RegionRuntime implements RegionLinks {
   /** What the interpreter's step left to do: an EXIT_* code, -1 (rip set) or -2 (code was written: leave). */
   private pending = -1;
 
-  constructor(private readonly c: Core, memory: WebAssembly.Memory) {
+  constructor(private readonly c: Core, private readonly memory: WebAssembly.Memory) {
     const area = c.area, buffer = memory.buffer;
     this.links = new Int32Array(buffer, area + AREA_LINKS, 4 * LINK_ENTRIES);
     this.flags = new Int32Array(buffer, area + AREA_FLAGS, 10);
@@ -229,7 +229,6 @@ export class RegionRuntime implements RegionLinks {
         mem: memory,
         carry: exports.carry as (...record: number[]) => number,
         materialize: exports.materialize as (...record: number[]) => number,
-        ...(f80Instance(memory, area) as Record<string, (...args: number[]) => number>),
         // Interprets slot i after `retired` instructions of the calling region (and those of regions before it in
         // this dispatch): 0 to go on, 1 to leave.
         step: (slot: number, retired: number): number => {
@@ -252,6 +251,15 @@ export class RegionRuntime implements RegionLinks {
         },
       },
     };
+  }
+
+  /**
+   * The imports of a region, with the f80 functions (wasm/f80.ts) when it runs x87 instructions: made at the first
+   * such region, as most programs have none.
+   */
+  importsFor(x87: boolean): WebAssembly.Imports {
+    if (x87 && !("f80add" in this.imports.m)) Object.assign(this.imports.m, f80Instance(this.memory, this.c.area));
+    return this.imports;
   }
 
   /** Lazy flags, DF, segment bases, MXCSR and the x87 stack state into the area (the regions read them there). */
