@@ -86,7 +86,7 @@ function isAlu(op: number): boolean {
 }
 
 /**
- * The SSE forms compiled (none touches RFLAGS): register moves and logic, movsd/movq loads and stores, cvtsi2sd of a
+ * The SSE forms compiled (none touches RFLAGS): register moves and logic, movsd/movss/movq loads and stores, cvtsi2sd of a
  * 32-bit integer (always exact), and the scalar add/sub/mul/div (sd and ss), whose result is kept when nothing but the
  * already-set PE flag could arise under round-to-nearest (the interpreter's own fast path), else interpreted.
  * 0: not compiled, 1: compiled, 2: compiled with a hand-over (a TLB miss leaves, or a case for the interpreter).
@@ -96,7 +96,7 @@ function sseKind(c: Core, i: number): number {
   switch (code.ext[i]) {
     case S.MOVA_LD: case S.MOVU_LD: case S.MOVA_ST: case S.MOVU_ST: case S.PXOR: case S.POR: case S.PAND: case S.PANDN:
       return mem ? 0 : 1;
-    case S.MOVSD_LD: case S.MOVQ_LD: case S.MOVSD_ST: case S.MOVQ_ST:
+    case S.MOVSD_LD: case S.MOVQ_LD: case S.MOVSD_ST: case S.MOVQ_ST: case S.MOVSS_LD: case S.MOVSS_ST:
       return mem ? 2 : 1;
     case S.CVTSI2SD:
       return code.sz[i] !== 4 ? 0 : mem ? 2 : 1;
@@ -1260,6 +1260,22 @@ class RegionCompiler implements X87Host {
           f.i32(0).get(V).mem(OP.i64_store, this.xmm(d, 0));
         } else this.copyXmm(this.xmm(d, 0), this.xmm(s, 0));
         if (mem || op === S.MOVQ_LD) f.i32(0).i64(0).mem(OP.i64_store, this.xmm(d, 8));
+        return;
+      case S.MOVSS_LD:
+        if (mem) {
+          this.readE(i, 4, n);
+          f.set(V);
+          f.i32(0).get(V).mem(OP.i64_store, this.xmm(d, 0));
+          f.i32(0).i64(0).mem(OP.i64_store, this.xmm(d, 8));
+        } else f.i32(0).i32(0).mem(OP.i32_load, this.xmm(s, 0)).mem(OP.i32_store, this.xmm(d, 0));
+        return;
+      case S.MOVSS_ST:
+        if (mem) {
+          this.address(i);
+          f.set(A);
+          this.translate(i, 4, true, n);
+          this.store(4, () => f.i32(0).mem(OP.i64_load32_u, this.xmm(d, 0)));
+        } else f.i32(0).i32(0).mem(OP.i32_load, this.xmm(d, 0)).mem(OP.i32_store, this.xmm(s, 0));
         return;
       case S.MOVSD_ST: case S.MOVQ_ST:
         if (mem) {
