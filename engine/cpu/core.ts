@@ -88,6 +88,22 @@ export abstract class Core implements FlagState {
   blockTrace: Float64Array | null = null;
   blockTraceLength = 0;
 
+  /** Whether the compiled code was made while a block trace was recorded (see matchTraceMode). */
+  private codeTraced = false;
+
+  /**
+   * WebAssembly regions append to the block trace only when compiled while one is recorded (else every jump between
+   * their blocks would carry that code): when recording starts or stops, compiled code is dropped, and blocks compile
+   * again as they run (their hit counts stay). Called before compiled code runs.
+   */
+  protected matchTraceMode(): void {
+    const traced = this.blockTrace !== null;
+    if (traced === this.codeTraced) return;
+    this.codeTraced = traced;
+    this.jitFns.fill(null);
+    this.regionRuntime?.reset();
+  }
+
   /** Appends a block entry at rip to the block trace (if one is recorded); false when it is full. */
   traceBlock(rip: number): boolean {
     const trace = this.blockTrace;

@@ -134,6 +134,7 @@ export class Cpu extends Interpreter {
 
   /** Executes until an exit; the budget (instructions) is checked at block ends. */
   run(budget: number): number {
+    this.matchTraceMode();
     if (this.stops !== null || this.stepSlot >= 0) return this.runExact(budget);
     this.syncMemory();
     const R = this.r;

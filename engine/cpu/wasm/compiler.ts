@@ -215,6 +215,11 @@ class RegionCompiler implements X87Host {
   private kinds: number[] = [];
   private needFlags: boolean[] = [];
   private sources: (FlagSource | null)[] = [];
+  /**
+   * Whether a block trace was recorded when the region was compiled: only then does it append to the trace (the
+   * core drops its regions when that changes, Core.matchTraceMode).
+   */
+  private readonly traced: boolean;
   /** Whether an x87 instruction is compiled (the region imports the f80 functions). */
   private x87 = false;
   /** Registers the compiled instructions use: loaded on entry, stored on exit (the others stay in the area). */
@@ -228,6 +233,7 @@ class RegionCompiler implements X87Host {
   ) {
     this.code = c.code;
     this.area = c.area;
+    this.traced = c.blockTrace !== null;
   }
 
   build(): BlockFn[] | null {
@@ -500,13 +506,19 @@ class RegionCompiler implements X87Host {
 
   /** Continue at a static rip: inside the region while budget remains, else leave. */
   private goto(rip: number): void {
-    const f = this.f, k = this.starts.get(rip);
-    if (k === undefined) return this.exitTo(rip);
+    const f = this.f;
+    if (!this.starts.has(rip)) return this.exitTo(rip);
     f.get(CNT).get(BUDGET).op(OP.i32_ge_s);
     f.open(OP.if);
     this.exitTo(rip);
     f.end();
-    this.traceEntry(rip);
+    this.traceEntry(() => f.f64(rip), () => this.exitTo(rip));
+    this.branchTo(rip);
+  }
+
+  /** Branches to the region's block at rip (budget and trace already seen to). */
+  private branchTo(rip: number): void {
+    const f = this.f, k = this.starts.get(rip)!;
     if (k === this.current) f.br(this.selfLevel);
     else if (k > this.current) f.br(this.levels[k]);
     else {
@@ -516,32 +528,55 @@ class RegionCompiler implements X87Host {
   }
 
   /**
-   * Records entering the block at rip in the block trace, as the dispatch loop would (cpu.ts run): a full ring is
-   * emptied into the trace without leaving (a call out instead of an exit and a re-entry every TRACE_ENTRIES
-   * blocks); when the trace itself is full, leaves for rip instead, so the dispatch loop finds it full there.
+   * Records entering a block (its rip as the f64 `rip` pushes) in the block trace, as the dispatch loop would (cpu.ts
+   * run): a full ring is emptied into the trace without leaving (a call out instead of an exit and a re-entry every
+   * TRACE_ENTRIES blocks); when the trace itself is full, `leave` leaves for the block, so the dispatch loop finds it
+   * full there.
    */
-  private traceEntry(rip: number): void {
+  private traceEntry(rip: () => void, leave: () => void): void {
     const f = this.f;
+    if (!this.traced) return;
     emitTraceAppend(f, this.area, TRACE_AT, () => {
       f.call(IMPORT_TRACE_FULL).op(OP.i32_eqz);
       f.open(OP.if);
-      this.exitTo(rip);
+      leave();
       f.end();
       f.i32(0).set(TRACE_AT);
-    }, () => f.f64(rip));
+    }, rip);
   }
 
-  /** Continue at the address in local V: one of the candidate block starts stays inside, anything else leaves. */
+  /** Leave for the address in local V. */
+  private exitToV(): void {
+    this.f.i32(0).get(V).mem(OP.i64_store, this.area + AREA_EXIT_RIP).i32(-1).set(RET);
+    this.exit();
+  }
+
+  /**
+   * Continue at the address in local V: one of the candidate block starts stays inside, anything else leaves. The
+   * budget and the trace are checked once for whichever candidate it is (V is that rip), as goto() checks them.
+   */
   private gotoDynamic(candidates: Iterable<number>): void {
-    const f = this.f;
-    for (const rip of candidates) {
-      f.get(V).i64(rip).op(OP.i64_eq);
+    const f = this.f, inside = [...candidates].filter((rip) => this.starts.has(rip));
+    if (inside.length > 0) {
+      inside.forEach((rip, n) => {
+        f.get(V).i64(rip).op(OP.i64_eq);
+        if (n > 0) f.op(OP.i32_or);
+      });
       f.open(OP.if);
-      this.goto(rip);
+      f.get(CNT).get(BUDGET).op(OP.i32_ge_s);
+      f.open(OP.if);
+      this.exitToV();
+      f.end();
+      this.traceEntry(() => f.get(V).op(OP.f64_convert_i64_u), () => this.exitToV());
+      for (const rip of inside) {
+        f.get(V).i64(rip).op(OP.i64_eq);
+        f.open(OP.if);
+        this.branchTo(rip);
+        f.end();
+      }
       f.end();
     }
-    f.i32(0).get(V).mem(OP.i64_store, this.area + AREA_EXIT_RIP).i32(-1).set(RET);
-    this.exit();
+    this.exitToV();
   }
 
   private mask(sz: number): void {

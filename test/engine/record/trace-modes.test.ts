@@ -12,11 +12,14 @@ import { ChunkDriver } from "../../../engine/record/driver.ts";
 
 interface Traced { chunks: { streams: number[][]; stateHash: string; lastIcount: number }[]; entries: number; exits: number }
 
-function trace(guest: string, argv: string[], jit: JitMode, cpus = 1): Traced {
+/** Records the guest's block trace in chunks, after `untraced` chunks run without one (compiling code untraced). */
+function trace(guest: string, argv: string[], jit: JitMode, cpus = 1, untraced = 0): Traced {
   const machine = new Machine({
     modules: [{ name: guest, bytes: readFileSync(join(GUEST_DIR, guest)), kind: "foreign", argv: [guest, ...argv] }],
     env: [], cpus, memoryMiB: 64, seed: 3, strict: false, mounts: [], jit, readStdin: () => new Uint8Array(0),
   });
+  const before = new ChunkDriver(machine, 1 << 16, false);
+  for (let k = 0; k < untraced; k++) assert.equal(before.step().halted, false);
   const driver = new ChunkDriver(machine, 1 << 16, true);
   const chunks: Traced["chunks"] = [];
   let entries = 0;
@@ -42,3 +45,12 @@ for (const [guest, argv, cpus, chains] of [["bench", ["1"], 1, true], ["threads"
     }
   });
 }
+
+test("a trace begun after regions compiled without one is recorded in full (they are compiled again)", () => {
+  const reference = trace("bench", ["1"], "off", 1, 20);
+  const run = trace("bench", ["1"], "wasm", 1, 20);
+  assert.ok(reference.chunks.length > 3, `${reference.chunks.length} chunks`);
+  assert.equal(run.chunks.length, reference.chunks.length);
+  run.chunks.forEach((chunk, k) => assert.deepEqual(chunk, reference.chunks[k], `chunk ${k}`));
+  assert.ok(run.exits * 2 < run.entries, `${run.exits} calls for ${run.entries} blocks`);
+});
