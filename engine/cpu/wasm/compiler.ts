@@ -681,6 +681,14 @@ class RegionCompiler implements X87Host {
     this.load(sz);
   }
 
+  /** Stores the value `value` pushes to slot i's memory operand at size sz (through the write TLB). */
+  private writeE(i: number, sz: number, n: number, value: () => void): void {
+    this.address(i);
+    this.f.set(A);
+    this.translate(i, sz, true, n);
+    this.store(sz, value);
+  }
+
   /** The immediate of slot i at size sz (zero-extended below 8 bytes). */
   private immediate(i: number, sz: number): number | bigint {
     const lo = this.code.imm[i] >>> 0, hi = this.code.immh[i];
@@ -917,10 +925,7 @@ class RegionCompiler implements X87Host {
           const size = op === U.ST64 ? 8 : op === U.ST32 ? 4 : sz;
           const value = op === U.MOV_EI ? (): void => { f.i64(this.immediate(i, size)); } : (): void => this.reg(rg, size);
           if (!mem) { this.setReg(rm, size, value); break; }
-          this.address(i);
-          f.set(A);
-          this.translate(i, size, true, n);
-          this.store(size, value);
+          this.writeE(i, size, n, value);
           break;
         }
         case U.ALU_RR64: case U.ALU_RR32: case U.ALU_RI64: case U.ALU_RI32: {
@@ -1041,10 +1046,7 @@ class RegionCompiler implements X87Host {
           break;
         case U.SETCC:
           if (mem) {
-            this.address(i);
-            f.set(A);
-            this.translate(i, 1, true, n);
-            this.store(1, () => { this.condition(ext, src); f.op(OP.i64_extend_i32_u); });
+            this.writeE(i, 1, n, () => { this.condition(ext, src); f.op(OP.i64_extend_i32_u); });
           } else this.setReg(rm, 1, () => { this.condition(ext, src); f.op(OP.i64_extend_i32_u); });
           break;
         case U.BSF: case U.BSR: case U.TZCNT: case U.LZCNT: case U.POPCNT: this.bitScan(i, n, flags); break;
@@ -1305,19 +1307,12 @@ class RegionCompiler implements X87Host {
         } else f.i32(0).i32(0).mem(OP.i32_load, this.xmm(s, 0)).mem(OP.i32_store, this.xmm(d, 0));
         return;
       case S.MOVSS_ST:
-        if (mem) {
-          this.address(i);
-          f.set(A);
-          this.translate(i, 4, true, n);
-          this.store(4, () => f.i32(0).mem(OP.i64_load32_u, this.xmm(d, 0)));
-        } else f.i32(0).i32(0).mem(OP.i32_load, this.xmm(d, 0)).mem(OP.i32_store, this.xmm(s, 0));
+        if (mem) this.writeE(i, 4, n, () => f.i32(0).mem(OP.i64_load32_u, this.xmm(d, 0)));
+        else f.i32(0).i32(0).mem(OP.i32_load, this.xmm(d, 0)).mem(OP.i32_store, this.xmm(s, 0));
         return;
       case S.MOVSD_ST: case S.MOVQ_ST:
         if (mem) {
-          this.address(i);
-          f.set(A);
-          this.translate(i, 8, true, n);
-          this.store(8, () => f.i32(0).mem(OP.i64_load, this.xmm(d, 0)));
+          this.writeE(i, 8, n, () => f.i32(0).mem(OP.i64_load, this.xmm(d, 0)));
           return;
         }
         this.copyXmm(this.xmm(s, 0), this.xmm(d, 0));
