@@ -94,7 +94,9 @@ function isAlu(op: number): boolean {
 function sseKind(c: Core, i: number): number {
   const code = c.code, mem = code.mem[i] !== 0;
   switch (code.ext[i]) {
-    case S.MOVA_LD: case S.MOVU_LD: case S.MOVA_ST: case S.MOVU_ST: case S.PXOR: case S.POR: case S.PAND: case S.PANDN:
+    case S.MOVA_LD: case S.MOVU_LD: case S.MOVA_ST: case S.MOVU_ST:
+      return mem ? 2 : 1;
+    case S.PXOR: case S.POR: case S.PAND: case S.PANDN:
       return mem ? 0 : 1;
     case S.MOVSD_LD: case S.MOVQ_LD: case S.MOVSD_ST: case S.MOVQ_ST: case S.MOVSS_LD: case S.MOVSS_ST:
       return mem ? 2 : 1;
@@ -125,7 +127,7 @@ function flagsAfter(c: Core, i: number, before: FlagSource | null): FlagSource |
     case U.NOP: case U.MOV_EG: case U.MOV_GE: case U.MOV_EI: case U.LEA: case U.MOVZX: case U.MOVSX: case U.MOV_RR64:
     case U.MOV_RR32: case U.MOV_RI: case U.LD64: case U.LD32: case U.ST64: case U.ST32: case U.PUSH_R64: case U.POP_R64:
     case U.JMP: case U.CALL: case U.END: case U.CMOV: case U.SETCC: case U.JCC: case U.NOT: case U.JMP_E: case U.CALL_E:
-    case U.RET: case U.PUSH_I: case U.PUSH_E: case U.MOVS: case U.STOS:
+    case U.RET: case U.PUSH_I: case U.PUSH_E: case U.MOVS: case U.STOS: case U.XCHG:
       return before;
     case U.BSF: case U.BSR: case U.TZCNT: case U.LZCNT: case U.POPCNT: return { kind: F_NONE, sz };
     case U.SSE: return sseKind(c, i) !== 0 ? before : null;
@@ -415,8 +417,8 @@ class RegionCompiler implements X87Host {
       case U.ALU_RR64: case U.ALU_RR32: case U.ALU_RI64: case U.ALU_RI32:
       case U.ALU_EG: case U.ALU_GE: case U.ALU_EI: case U.TEST_EG: case U.TEST_EI:
         return m;
-      case U.INC: case U.DEC: case U.NEG: case U.NOT:
-        return mem ? 0 : 1;
+      case U.INC: case U.DEC: case U.NEG: case U.NOT: case U.XCHG:
+        return m;
       case U.SHIFT_ECL:
         return !mem && (sz === 4 || sz === 8) && code.ext[i] >= 4 ? 1 : 0;
       case U.MOVS: case U.STOS:
@@ -679,6 +681,26 @@ class RegionCompiler implements X87Host {
     this.f.set(A);
     this.translate(i, sz, false, n);
     this.load(sz);
+  }
+
+  /**
+   * Pushes operand E of slot i that the instruction then writes (inc, dec, not, neg): a register, or memory through
+   * the write TLB, its address left in P for writeBack.
+   */
+  private modifyE(i: number, n: number): void {
+    const code = this.code, sz = code.sz[i];
+    if (code.mem[i] === 0) return this.reg(code.rm[i], sz);
+    this.address(i);
+    this.f.set(A);
+    this.translate(i, sz, true, n);
+    this.load(sz);
+  }
+
+  /** Writes the value `value` pushes to the operand modifyE read. */
+  private writeBack(i: number, value: () => void): void {
+    const code = this.code;
+    if (code.mem[i] !== 0) this.store(code.sz[i], value);
+    else this.setReg(code.rm[i], code.sz[i], value);
   }
 
   /** Stores the value `value` pushes to slot i's memory operand at size sz (through the write TLB). */
@@ -975,16 +997,35 @@ class RegionCompiler implements X87Host {
           f.set(V);
           this.setReg(rg, sz, () => f.get(V));
           break;
-        case U.NOT: this.setReg(rm, sz, () => { this.reg(rm, sz); f.i64(-1).op(OP.i64_xor); }); break;
+        case U.NOT:
+          this.modifyE(i, n);
+          f.i64(-1).op(OP.i64_xor).set(W);
+          this.writeBack(i, () => f.get(W));
+          break;
         case U.NEG:
           f.i64(0).set(X);
-          this.reg(rm, sz);
+          this.modifyE(i, n);
           f.set(Y);
           this.alu(5, sz, flags, src);
-          this.setReg(rm, sz, () => f.get(W));
+          this.writeBack(i, () => f.get(W));
+          break;
+        case U.XCHG:
+          if (mem) {
+            this.address(i);
+            f.set(A);
+            this.translate(i, sz, true, n);
+            this.load(sz);
+            f.set(V);
+            this.store(sz, () => this.reg(rg, sz));
+          } else {
+            this.reg(rm, sz);
+            f.set(V);
+            this.setReg(rm, sz, () => this.reg(rg, sz));
+          }
+          this.setReg(rg, sz, () => f.get(V));
           break;
         case U.INC: case U.DEC:
-          this.reg(rm, sz);
+          this.modifyE(i, n);
           f.set(X);
           f.i64(1).set(Y);
           f.get(X).get(Y).op(op === U.INC ? OP.i64_add : OP.i64_sub);
@@ -998,7 +1039,7 @@ class RegionCompiler implements X87Host {
             f.get(Y).set(LF_B);
             f.get(W).set(LF_R);
           }
-          this.setReg(rm, sz, () => f.get(W));
+          this.writeBack(i, () => f.get(W));
           break;
         case U.SHIFT_EI: this.shift(i, flags); break;
         case U.SHIFT_ECL: this.shiftByCl(i, flags); break;
@@ -1272,14 +1313,27 @@ class RegionCompiler implements X87Host {
   private sse(i: number, n: number): void {
     const code = this.code, f = this.f, op = code.ext[i], d = code.rg[i], s = code.rm[i], mem = code.mem[i] !== 0;
     switch (op) {
-      case S.MOVA_LD: case S.MOVU_LD:
-        this.copyXmm(this.xmm(d, 0), this.xmm(s, 0));
-        this.copyXmm(this.xmm(d, 8), this.xmm(s, 8));
+      case S.MOVA_LD: case S.MOVU_LD: case S.MOVA_ST: case S.MOVU_ST: {
+        const store = op === S.MOVA_ST || op === S.MOVU_ST;
+        if (!mem) {
+          this.copyXmm(this.xmm(store ? s : d, 0), this.xmm(store ? d : s, 0));
+          this.copyXmm(this.xmm(store ? s : d, 8), this.xmm(store ? d : s, 8));
+          return;
+        }
+        this.address(i);
+        f.set(A);
+        if (op === S.MOVA_LD || op === S.MOVA_ST) {
+          // A misaligned movaps/movdqa faults (#GP): the interpreter raises it.
+          f.get(A).op(OP.i32_wrap_i64).i32(15).op(OP.i32_and);
+          this.handOverIf(i, n);
+        }
+        this.translate(i, 16, store, n);
+        for (const half of [0, 8]) {
+          if (store) f.get(P).i32(0).mem(OP.i64_load, this.xmm(d, half)).mem(OP.i64_store, half);
+          else f.i32(0).get(P).mem(OP.i64_load, half).mem(OP.i64_store, this.xmm(d, half));
+        }
         return;
-      case S.MOVA_ST: case S.MOVU_ST:
-        this.copyXmm(this.xmm(s, 0), this.xmm(d, 0));
-        this.copyXmm(this.xmm(s, 8), this.xmm(d, 8));
-        return;
+      }
       case S.PXOR: case S.POR: case S.PAND: case S.PANDN:
         for (const half of [0, 8]) {
           f.i32(0);

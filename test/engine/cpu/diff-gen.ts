@@ -537,7 +537,11 @@ export interface EngineResult {
  */
 let engine: { frames: FramePool; cpu: Cpu; space: AddressSpace | null } | null = null;
 
-export function runEngine(c: Case, jitThreshold: number, regionThreshold = Infinity, wasm = false): EngineResult {
+/**
+ * Runs one case in the engine. `warmTlb` translates the data page for reading and writing first, so that compiled
+ * code's memory operands hit the TLB instead of leaving for the interpreter at the first access.
+ */
+export function runEngine(c: Case, jitThreshold: number, regionThreshold = Infinity, wasm = false, warmTlb = false): EngineResult {
   if (engine === null) {
     const pool = new FramePool(8);
     engine = { frames: pool, cpu: new Cpu(pool, 0), space: null };
@@ -576,6 +580,13 @@ export function runEngine(c: Case, jitThreshold: number, regionThreshold = Infin
   cpu.regionThreshold = regionThreshold;
   cpu.wasmRegions = wasm;
   cpu.load(state, space);
+  if (warmTlb) {
+    // After the code is decoded: marking its page as code clears the write TLB.
+    cpu.syncMemory();
+    cpu.lookup(CODE);
+    cpu.rphys(DATA, 1);
+    cpu.wphys(DATA, 1);
+  }
   const why = cpu.run(100);
   const vector = why === EXIT_EXCEPTION ? cpu.exitVector : -1;
   cpu.save(state);
