@@ -55,8 +55,8 @@ function st(c: Core, k: number): number {
   return f80.toDouble(c.fpx, at(c, k));
 }
 
-/** Bytes of each memory operand kind (XM order: F32, F64, F80, I16, I32, I64). */
-const MEM_BYTES = [4, 8, 10, 2, 4, 8];
+/** Bytes of each memory operand kind (XM order: F32, F64, F80, I16, I32, I64); also the regions' (wasm/x87.ts). */
+export const MEM_BYTES = [4, 8, 10, 2, 4, 8];
 
 /**
  * Loads a memory operand into the scratch extended value T1: one translation and DataView reads where it lies in one

@@ -684,8 +684,8 @@ class RegionCompiler implements X87Host {
   }
 
   /**
-   * Pushes operand E of slot i that the instruction then writes (inc, dec, not, neg): a register, or memory through
-   * the write TLB, its address left in P for writeBack.
+   * Pushes operand E of slot i that the instruction then writes (inc, dec, not, neg, xchg): a register, or memory
+   * through the write TLB, its address left in P for writeBack.
    */
   private modifyE(i: number, n: number): void {
     const code = this.code, sz = code.sz[i];
@@ -1010,18 +1010,9 @@ class RegionCompiler implements X87Host {
           this.writeBack(i, () => f.get(W));
           break;
         case U.XCHG:
-          if (mem) {
-            this.address(i);
-            f.set(A);
-            this.translate(i, sz, true, n);
-            this.load(sz);
-            f.set(V);
-            this.store(sz, () => this.reg(rg, sz));
-          } else {
-            this.reg(rm, sz);
-            f.set(V);
-            this.setReg(rm, sz, () => this.reg(rg, sz));
-          }
+          this.modifyE(i, n);
+          f.set(V);
+          this.writeBack(i, () => this.reg(rg, sz));
           this.setReg(rg, sz, () => f.get(V));
           break;
         case U.INC: case U.DEC:
@@ -1316,8 +1307,9 @@ class RegionCompiler implements X87Host {
       case S.MOVA_LD: case S.MOVU_LD: case S.MOVA_ST: case S.MOVU_ST: {
         const store = op === S.MOVA_ST || op === S.MOVU_ST;
         if (!mem) {
-          this.copyXmm(this.xmm(store ? s : d, 0), this.xmm(store ? d : s, 0));
-          this.copyXmm(this.xmm(store ? s : d, 8), this.xmm(store ? d : s, 8));
+          const to = store ? s : d, from = store ? d : s;
+          this.copyXmm(this.xmm(to, 0), this.xmm(from, 0));
+          this.copyXmm(this.xmm(to, 8), this.xmm(from, 8));
           return;
         }
         this.address(i);

@@ -10,7 +10,7 @@ import { AREA_F80_OUT, AREA_FP_CONTROL } from "./layout.ts";
 
 const BIAS = 16383;
 /** The integer bit of a mantissa (and the round bit of the word below one), as an i64 constant. */
-const TOP = -(2n ** 63n);
+export const INTEGER_BIT = -(2n ** 63n);
 const LOW32 = 0xffffffff;
 
 /** The exported functions, in the order a region imports them. */
@@ -110,8 +110,8 @@ class Builder {
   /** Pushes whether dropped bits x (bit 63 first, the rest sticky) round the kept bits in local `kept` up, to nearest. */
   roundsUp(x: number, kept: number): void {
     const f = this.f;
-    f.get(x).i64(TOP).op(OP.i64_gt_u);
-    f.get(x).i64(TOP).op(OP.i64_eq).get(kept).op(OP.i32_wrap_i64).i32(1).op(OP.i32_and).op(OP.i32_and);
+    f.get(x).i64(INTEGER_BIT).op(OP.i64_gt_u);
+    f.get(x).i64(INTEGER_BIT).op(OP.i64_eq).get(kept).op(OP.i32_wrap_i64).i32(1).op(OP.i32_and).op(OP.i32_and);
     f.op(OP.i32_or);
   }
 
@@ -127,18 +127,13 @@ class Builder {
     f.open(OP.if);
     f.get(hi).i64(1).op(OP.i64_add).tee(hi).op(OP.i64_eqz);
     f.open(OP.if);
-    f.i64(TOP).set(hi);
+    f.i64(INTEGER_BIT).set(hi);
     f.get(e).i32(1).op(OP.i32_add).set(e);
     f.end();
     f.end();
     this.returnIf(() => f.get(e).i32(0x7fff).op(OP.i32_ge_s));
     this.store(d, () => f.get(hi), () => f.get(s).i32(15).op(OP.i32_shl).get(e).op(OP.i32_or));
     f.i32(1);
-  }
-
-  /** (hi, lo) = x * y, unsigned (emitMultiply128). */
-  multiply(x: number, y: number, hi: number, lo: number, t: number, u: number, mid: number): void {
-    emitMultiply128(this.f, x, y, hi, lo, t, u, mid);
   }
 
   /**
@@ -188,7 +183,7 @@ class Builder {
     // 2r against v, as r against v - r (2r may not fit).
     f.get(r).get(v).get(r).op(OP.i64_sub).op(OP.i64_eq);
     f.open(OP.if, I64);
-    f.i64(TOP);
+    f.i64(INTEGER_BIT);
     f.op(OP.else);
     f.i64(-(2n ** 62n)).i64(1).get(r).get(v).get(r).op(OP.i64_sub).op(OP.i64_gt_u).op(OP.select);
     f.end();
@@ -284,7 +279,7 @@ function add(area: number): ModuleFunction {
   f.get(hi).get(ma).op(OP.i64_lt_u);
   f.open(OP.if);
   f.get(lo).i64(1).op(OP.i64_shr_u).get(lo).i64(1).op(OP.i64_and).op(OP.i64_or).get(hi).i64(63).op(OP.i64_shl).op(OP.i64_or).set(lo);
-  f.get(hi).i64(1).op(OP.i64_shr_u).i64(TOP).op(OP.i64_or).set(hi);
+  f.get(hi).i64(1).op(OP.i64_shr_u).i64(INTEGER_BIT).op(OP.i64_or).set(hi);
   f.get(e).i32(1).op(OP.i32_add).set(e);
   f.end();
   f.op(OP.else);
@@ -315,7 +310,7 @@ function mul(area: number): ModuleFunction {
   const { ma, mb, sa, sb, ea, eb } = operands(b);
   b.returnIf(() => { b.notNormal(ea, ma); b.notNormal(eb, mb); f.op(OP.i32_or); });
   const hi = b.local(I64), lo = b.local(I64), e = b.local(I32);
-  b.multiply(ma, mb, hi, lo, b.local(I64), b.local(I64), b.local(I64));
+  emitMultiply128(f, ma, mb, hi, lo, b.local(I64), b.local(I64), b.local(I64));
   f.get(ea).get(eb).op(OP.i32_add).i32(BIAS - 1).op(OP.i32_sub).set(e);
   // The product of two mantissas in [2^63, 2^64) lies in [2^126, 2^128): at most one shift normalises it.
   f.get(hi).i64(0).op(OP.i64_ge_s);
@@ -381,7 +376,7 @@ function sqrt(area: number): ModuleFunction {
   const t = b.local(I64), u = b.local(I64), mid = b.local(I64);
   f.get(nh).op(OP.f64_convert_i64_u).f64(2 ** 64).op(OP.f64_mul).op(OP.f64_sqrt).f64(2 ** 64 - 2048).op(OP.f64_min);
   f.op(OP.i64_trunc_f64_u).i64(2 ** 13).op(OP.i64_sub).set(r);
-  b.multiply(r, r, sh, sl, t, u, mid);
+  emitMultiply128(f, r, r, sh, sl, t, u, mid);
   f.get(nl).get(sl).op(OP.i64_sub).set(dl);
   f.get(nh).get(sh).op(OP.i64_sub).get(nl).get(sl).op(OP.i64_lt_u).op(OP.i64_extend_i32_u).op(OP.i64_sub).set(dh);
   f.get(dh).op(OP.f64_convert_i64_u).f64(2 ** 64).op(OP.f64_mul).get(dl).op(OP.f64_convert_i64_u).op(OP.f64_add);
@@ -390,7 +385,7 @@ function sqrt(area: number): ModuleFunction {
   f.i64(-1).get(t).get(t).get(r).op(OP.i64_lt_u).op(OP.select).set(r);
   // Correct: r² <= N (else r - 1), then N - r² <= 2r (else r + 1).
   const again = f.open(OP.loop);
-  b.multiply(r, r, sh, sl, t, u, mid);
+  emitMultiply128(f, r, r, sh, sl, t, u, mid);
   f.get(sh).get(nh).op(OP.i64_gt_u).get(sh).get(nh).op(OP.i64_eq).get(sl).get(nl).op(OP.i64_gt_u).op(OP.i32_and).op(OP.i32_or);
   f.open(OP.if);
   f.get(r).i64(1).op(OP.i64_sub).set(r);
@@ -480,7 +475,7 @@ function fromBinary(area: number, double: boolean): ModuleFunction {
   f.i32(1).op(OP.return);
   f.end();
   b.returnIf(() => f.get(ef).i32(emax).op(OP.i32_eq));
-  b.store(D, () => f.get(V).i64(63 - fraction).op(OP.i64_shl).i64(TOP).op(OP.i64_or),
+  b.store(D, () => f.get(V).i64(63 - fraction).op(OP.i64_shl).i64(INTEGER_BIT).op(OP.i64_or),
     () => f.get(s).i32(15).op(OP.i32_shl).get(ef).i32(BIAS - bias).op(OP.i32_add).op(OP.i32_or));
   f.i32(1);
   return b.done();

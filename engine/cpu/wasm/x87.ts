@@ -6,18 +6,15 @@
 
 import type { Core } from "../core.ts";
 import { ROWS, X, XM } from "../table.ts";
-import { T1 } from "../x87.ts";
+import { MEM_BYTES, T1 } from "../x87.ts";
 import { OP, type FunctionBody, type FuncType } from "./encoder.ts";
-import { F80_FUNCTIONS, F80_TYPES, type F80Function } from "./f80.ts";
+import { F80_FUNCTIONS, F80_TYPES, INTEGER_BIT, type F80Function } from "./f80.ts";
 import { AREA_F80_OUT, AREA_FP_CONTROL, AREA_FP_TAG, AREA_FP_TOP, AREA_FPX } from "./layout.ts";
 
 /** The arithmetic selectors compiled: add, mul, sub, subr, div, divr (2 and 3 are compares). */
 const ARITH = new Set([0, 1, 4, 5, 6, 7]);
 /** The D9 register forms compiled: fchs, fabs, fld1, fldz, fsqrt. */
 const FCHS = 0xe0, FABS = 0xe1, FLD1 = 0xe8, FLDZ = 0xee, FSQRT = 0xfa;
-/** Bytes of each memory operand kind (XM order: F32, F64, F80, I16, I32, I64). */
-const MEM_BYTES = [4, 8, 10, 2, 4, 8];
-const TOP_BIT = -(2n ** 63n);
 
 /** The region compiler's side of an x87 instruction: the helpers it shares with its own instructions. */
 export interface X87Host {
@@ -217,7 +214,7 @@ export function emitX87(h: X87Host, c: Core, i: number, n: number): void {
     f.mem(OP.i32_store16, 8);
     return;
   }
-  st(-1); f.i64(modrm === FLD1 ? TOP_BIT : 0).mem(OP.i64_store, 0);
+  st(-1); f.i64(modrm === FLD1 ? INTEGER_BIT : 0).mem(OP.i64_store, 0);
   st(-1); f.i32(modrm === FLD1 ? 0x3fff : 0).mem(OP.i32_store16, 8);
   push();
 }
